@@ -1,0 +1,1 @@
+"""Backends that hold or reach parameter values: store, file, command, uci, python."""

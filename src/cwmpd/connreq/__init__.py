@@ -1,0 +1,1 @@
+"""Connection Requests: the HTTP digest listener, UDP Connection Request, STUN."""

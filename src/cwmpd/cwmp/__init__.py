@@ -1,0 +1,1 @@
+"""The CWMP protocol: SOAP envelopes, RPC messages, value types, faults. Pure, reactor-free."""

@@ -1,0 +1,1 @@
+"""The data model: paths, parameter metadata, GPV/GPN/SPV/attributes/Add/Delete semantics."""

@@ -1,0 +1,1 @@
+"""Diagnostics: IPPing, TraceRoute, TR-143 tests."""

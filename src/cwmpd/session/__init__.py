@@ -1,0 +1,1 @@
+"""The CWMP session with the ACS and the scheduling of sessions."""

@@ -1,0 +1,1 @@
+"""Public test helpers for cwmpd and integrators: a scriptable ACS."""

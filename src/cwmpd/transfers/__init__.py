@@ -1,0 +1,1 @@
+"""File transfers: Download, Upload, ScheduleDownload and their queue."""
