@@ -33,7 +33,7 @@ def parse_auth_params(text: str) -> dict[str, str]:
     while pos < len(text):
         m = _PARAM.match(text, pos)
         if m is None:
-            raise ValueError(f"malformed auth parameters near {text[pos:pos + 20]!r}")
+            raise ValueError(f"malformed auth parameters near {text[pos : pos + 20]!r}")
         key, value = m.group(1).lower(), m.group(2)
         if value.startswith('"'):
             value = re.sub(r"\\(.)", r"\1", value[1:-1])
