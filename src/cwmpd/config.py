@@ -1,0 +1,158 @@
+"""The TOML config file as frozen dataclasses; every unknown key or bad value is a clear error.
+
+tomllib (stdlib) parses; the schema is checked here by hand because the
+stdlib has no schema validator and the checks are a few lines per section.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """A config file problem, said in one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class AcsConfig:
+    """[acs]: how to reach the ACS (factory values of ManagementServer.*)."""
+
+    url: str = ""
+    username: str = ""
+    password: str = ""
+    periodic_inform_interval: int = 3600
+    ca_file: str = ""
+    client_cert: str = ""
+    allow_basic_over_http: bool = False
+    timeout: float = 30.0
+    max_body: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ConnectionRequestConfig:
+    """[connection_request]: the listener the ACS uses to ask for a session."""
+
+    enable: bool = True
+    address: str = ""
+    port: int = 7547
+    path: str = ""
+    username: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """[device]: which data-model plugins describe the device, and where state lives."""
+
+    plugins: tuple[str, ...] = ("linux",)
+    state_dir: str = "/var/lib/cwmpd"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole config file."""
+
+    acs: AcsConfig = field(default_factory=AcsConfig)
+    connection_request: ConnectionRequestConfig = field(default_factory=ConnectionRequestConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    source: str = "<defaults>"
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "acs": AcsConfig,
+    "connection_request": ConnectionRequestConfig,
+    "device": DeviceConfig,
+}
+
+
+def _coerce(where: str, expected: Any, value: Any) -> Any:
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+    elif expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif expected is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif expected is str:
+        if isinstance(value, str):
+            return value
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    kind = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    raise ConfigError(f"{where}: expected {kind.get(expected, 'a list of strings')}, got {value!r}")
+
+
+def _section(name: str, cls: type[Any], data: Any, source: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(
+                f"{source}: unknown key {name}.{key} (known: {', '.join(sorted(known))})"
+            )
+        ftype = known[key].type
+        expected = {"bool": bool, "int": int, "float": float, "str": str}.get(str(ftype), tuple)
+        kwargs[key] = _coerce(f"{source}: {name}.{key}", expected, value)
+    return cls(**kwargs)
+
+
+def _check(cfg: Config) -> None:
+    src = cfg.source
+    url = urlsplit(cfg.acs.url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(f"{src}: acs.url must be an http:// or https:// URL, got {cfg.acs.url!r}")
+    if cfg.acs.periodic_inform_interval < 0:
+        raise ConfigError(f"{src}: acs.periodic_inform_interval must be >= 0")
+    if cfg.acs.timeout < 1:
+        raise ConfigError(f"{src}: acs.timeout must be >= 1 second")
+    if cfg.acs.max_body < 32768:
+        raise ConfigError(f"{src}: acs.max_body must be >= 32768 bytes (TR-069 minimum)")
+    for key in ("ca_file", "client_cert"):
+        path = getattr(cfg.acs, key)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{src}: acs.{key}: no such file {path!r}")
+    if not 0 <= cfg.connection_request.port <= 65535:
+        raise ConfigError(f"{src}: connection_request.port must be 0..65535")
+    path = cfg.connection_request.path
+    if path and (not path.startswith("/") or any(c in path for c in "?# ")):
+        raise ConfigError(f"{src}: connection_request.path must start with / (no ?, #, spaces)")
+    if not cfg.device.plugins:
+        raise ConfigError(f"{src}: device.plugins must name at least one plugin")
+
+
+def parse_config(text: str, source: str = "<string>") -> Config:
+    """Parse and check config text; raises ConfigError with one clear line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        cls = _SECTIONS.get(key)
+        if cls is None:
+            raise ConfigError(
+                f"{source}: unknown section [{key}] (known: {', '.join(sorted(_SECTIONS))})"
+            )
+        kwargs[key] = _section(key, cls, value, source)
+    cfg = Config(source=source, **kwargs)
+    _check(cfg)
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a config file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config is not UTF-8: {exc}") from exc
+    return parse_config(text, str(path))
