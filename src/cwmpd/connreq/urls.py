@@ -1,0 +1,68 @@
+"""The Connection Request path (random, persisted) and the URLs/addresses built from it.
+
+Hand-written: a few lines over :mod:`secrets` and :mod:`cwmpd.state`; the stdlib has no
+helper that brackets IPv6 literals (with RFC 6874 zone ids) in a URL authority.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from twisted.logger import Logger
+
+from cwmpd.state import read_json, write_json
+
+STATE_FILE = "connreq.json"
+_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+_log = Logger()
+
+
+def check_path(path: str) -> str:
+    """Return ``path`` if it is a usable absolute path (no query, fragment or spaces)."""
+    if not _PATH.fullmatch(path):
+        raise ValueError(f"Connection Request path {path!r} must start with / (no ?, #, spaces)")
+    return path
+
+
+def ensure_path(state_dir: Path | str, configured: str) -> str:
+    """The listener's path: ``configured`` if set, else a random one kept in ``state_dir``.
+
+    The random path (128 bits) is created once and persisted atomically, so it survives
+    restarts and reboots; a corrupt state file is replaced by a new random path.
+    """
+    if configured:
+        return check_path(configured)
+    state = Path(state_dir) / STATE_FILE
+    try:
+        saved = read_json(state, default={})
+    except ValueError as exc:
+        _log.warn("Connection Request path state unreadable, choosing a new path: {exc}", exc=exc)
+        saved = {}
+    path = saved.get("path") if isinstance(saved, dict) else None
+    if isinstance(path, str) and _PATH.fullmatch(path) and len(path) > 1:
+        return path
+    path = "/" + secrets.token_hex(16)
+    write_json(state, {"path": path})
+    return path
+
+
+def host_for_url(host: str) -> str:
+    """``host`` as it goes in a URL authority: IPv6 literals in brackets, zone id as %25."""
+    if ":" in host and not host.startswith("["):
+        return "[" + host.replace("%", "%25") + "]"
+    return host
+
+
+def connection_request_url(local_host: str, port: int, path: str) -> str:
+    """ManagementServer.ConnectionRequestURL: ``http://host:port/path`` (C-1)."""
+    if not path.startswith("/"):
+        path = "/" + path
+    return f"http://{host_for_url(local_host)}:{port}{path}"
+
+
+def udp_connection_request_address(host: str, port: int) -> str:
+    """ManagementServer.UDPConnectionRequestAddress: ``host:port``, or ``host`` on port 80."""
+    host = host_for_url(host)
+    return host if port == 80 else f"{host}:{port}"
