@@ -1,0 +1,248 @@
+"""When to open a CWMP session (S-2, S-5, R-1..R-4, E-13, E-15, E-16).
+
+Built on the injected clock's callLater; TR-069's coalescing, back-off and throttle
+rules are not something Twisted (task.LoopingCall, backoff policies) expresses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from cwmpd.session import eventcodes as ec
+from cwmpd.session.backoff import retry_delay, retry_window
+from cwmpd.session.events import EventQueue
+from cwmpd.session.periodic import PeriodicConfig, anchor_seconds, next_periodic
+
+
+class SessionScheduler:
+    """Decides when the next session starts; ``run_session(retry_count)`` runs one.
+
+    ``run_session`` fires True when the session succeeded and False (or fails) when
+    it did not (S-27); the engine takes its events from ``events`` itself.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        rng: random.Random,
+        run_session: Callable[[int], Deferred[bool]],
+        events: EventQueue,
+    ) -> None:
+        """Idle until start(); defaults: no periodic inform, m=5, multiplier 2000, throttle 0."""
+        self._clock = clock
+        self._rng = rng
+        self._run_session = run_session
+        self._events = events
+        self._active = False
+        self._running = False
+        self._retry_count = 0
+        self._again_urgent = False  # asked for during the running session
+        self._again_notify = False
+        self._last_session: float | None = None
+        self._last_success: float | None = None
+        self._start_call: IDelayedCall | None = None
+        self._periodic_call: IDelayedCall | None = None
+        self._scheduled: list[IDelayedCall] = []
+        self._periodic = PeriodicConfig(False, 0, None)
+        self._anchor = 0.0
+        self._min_wait = 5
+        self._multiplier = 2000
+        self._throttle = 0
+
+    # -- status ----------------------------------------------------------------
+
+    @property
+    def retry_count(self) -> int:
+        """The Inform RetryCount of the next session: failed attempts since the last success."""
+        return self._retry_count
+
+    @property
+    def running(self) -> bool:
+        """True while a session is in progress."""
+        return self._running
+
+    @property
+    def last_session(self) -> float | None:
+        """Clock time the last session ended (either way), None before the first."""
+        return self._last_session
+
+    @property
+    def last_success(self) -> float | None:
+        """Clock time the last successful session ended, None before the first."""
+        return self._last_success
+
+    @property
+    def next_session_at(self) -> float | None:
+        """Clock time of the earliest planned session (start, retry, periodic, scheduled)."""
+        calls = [self._start_call, self._periodic_call, *self._scheduled]
+        times = [c.getTime() for c in calls if c is not None and c.active()]
+        return min(times, default=None)
+
+    # -- control ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Arm periodic informs and start a session at once if events are queued (S-2)."""
+        self._active = True
+        self._arm_periodic()
+        if self._events.has_pending:
+            self._want(self._clock.seconds())
+
+    def stop(self) -> None:
+        """Cancel every delayed call; a running session ends without scheduling anything."""
+        self._active = False
+        for call in [self._start_call, self._periodic_call, *self._scheduled]:
+            if call is not None and call.active():
+                call.cancel()
+        self._start_call = self._periodic_call = None
+        self._scheduled = []
+
+    def configure(
+        self,
+        periodic_enable: bool,
+        interval: int,
+        periodic_time: datetime | None,
+        retry_min_wait: int = 5,
+        retry_multiplier: int = 2000,
+        throttle: int = 0,
+    ) -> None:
+        """Apply ManagementServer values; call again whenever one changes.
+
+        PeriodicInform{Enable,Interval,Time} (E-13) re-arm "2 PERIODIC" only when they
+        change, so the phase chosen for an Unknown Time is kept across other changes.
+        CWMPRetry{MinimumWaitInterval,IntervalMultiplier} (R-2) apply to the next retry;
+        DefaultActiveNotificationThrottle (E-15) to the next notification session.
+        ValueError on out-of-range values.
+        """
+        retry_window(1, retry_min_wait, retry_multiplier)  # validates both
+        if periodic_enable and interval < 1:
+            raise ValueError(f"PeriodicInformInterval must be >= 1, got {interval}")
+        if throttle < 0:
+            raise ValueError(f"DefaultActiveNotificationThrottle must be >= 0, got {throttle}")
+        self._min_wait, self._multiplier, self._throttle = (
+            retry_min_wait,
+            retry_multiplier,
+            throttle,
+        )
+        periodic = PeriodicConfig(periodic_enable, interval, periodic_time)
+        if periodic != self._periodic:
+            self._periodic = periodic
+            self._anchor = anchor_seconds(periodic_time, self._clock.seconds())
+            self._arm_periodic()
+
+    def request(
+        self, code: str | None = None, command_key: str = "", *, active_notification: bool = False
+    ) -> None:
+        """Queue ``code`` (if any) and have a session start promptly (S-2).
+
+        Requests before the session starts share it; requests during a session yield
+        exactly one more session after it (S-5). A new event cuts a retry back-off short
+        (R-1) without resetting the count. With ``active_notification`` the session
+        waits until DefaultActiveNotificationThrottle seconds after the last successful
+        session, unless something else wants one sooner (E-15).
+        """
+        if code is not None:
+            self._events.add(code, command_key)
+        if not self._active:
+            return
+        if self._running:
+            if active_notification:
+                self._again_notify = True
+            else:
+                self._again_urgent = True
+            return
+        self._want(self._due(active_notification))
+
+    def schedule_inform(self, delay: float, command_key: str = "") -> None:
+        """ScheduleInform (E-16): after ``delay`` s, "3 SCHEDULED" + "M ScheduleInform" key."""
+        if delay < 0:
+            raise ValueError(f"DelaySeconds must be >= 0, got {delay}")
+        if len(command_key) > ec.MAX_COMMAND_KEY_LEN:
+            raise ValueError(f"CommandKey longer than {ec.MAX_COMMAND_KEY_LEN}")
+        if not self._active:
+            self.log.warn("scheduler stopped: ScheduleInform {key!r} dropped", key=command_key)
+            return
+        holder: list[IDelayedCall] = []
+
+        def fire() -> None:
+            self._scheduled.remove(holder[0])
+            self._events.add(ec.SCHEDULED)
+            self._events.add(ec.M_SCHEDULE_INFORM, command_key)
+            self.request()
+
+        holder.append(self._clock.callLater(delay, fire))
+        self._scheduled.append(holder[0])
+
+    # -- internals -------------------------------------------------------------
+
+    def _due(self, notification_only: bool) -> float:
+        now = self._clock.seconds()
+        if notification_only and self._last_success is not None:
+            return max(now, self._last_success + self._throttle)
+        return now
+
+    def _want(self, at: float) -> None:
+        """Make the next session start no later than ``at``."""
+        if self._start_call is not None and self._start_call.active():
+            if self._start_call.getTime() <= at:
+                return
+            self._start_call.cancel()
+        delay = max(0.0, at - self._clock.seconds())
+        self._start_call = self._clock.callLater(delay, self._begin)
+
+    def _begin(self) -> None:
+        self._start_call = None
+        if not self._active or self._running:
+            return
+        self._running = True
+        d: Deferred[bool] = maybeDeferred(self._run_session, self._retry_count)
+        d.addCallbacks(self._finished, self._crashed)
+
+    def _crashed(self, failure: Failure) -> None:
+        self.log.failure("session crashed; counting it as failed", failure)
+        self._finished(False)
+
+    def _finished(self, ok: bool) -> None:
+        now = self._clock.seconds()
+        self._running = False
+        self._last_session = now
+        urgent, notify = self._again_urgent, self._again_notify
+        self._again_urgent = self._again_notify = False
+        if ok:
+            self._retry_count = 0  # R-4
+            self._last_success = now
+        else:
+            self._retry_count += 1  # R-2, R-3: no give-up
+        if not self._active:
+            return
+        if not ok:
+            self._want(
+                now + retry_delay(self._retry_count, self._min_wait, self._multiplier, self._rng)
+            )
+        if urgent:
+            self._want(now)
+        if notify:
+            self._want(self._due(True))
+
+    def _arm_periodic(self) -> None:
+        if self._periodic_call is not None and self._periodic_call.active():
+            self._periodic_call.cancel()
+        self._periodic_call = None
+        if not (self._active and self._periodic.enable):
+            return
+        now = self._clock.seconds()
+        due = next_periodic(now, self._periodic.interval, self._anchor)
+        self._periodic_call = self._clock.callLater(due - now, self._periodic_due)
+
+    def _periodic_due(self) -> None:
+        self._periodic_call = None
+        self.request(ec.PERIODIC)  # queued, and delivered next session if one is running
+        self._arm_periodic()
