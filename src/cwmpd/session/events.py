@@ -54,8 +54,8 @@ class EventQueue:
 
     def queued(self) -> list[EventStruct]:
         """The queued events in Inform order, without marking them as handed out (status)."""
-        order = {id(e): i for i, e in enumerate(self._events)}
-        return sorted(self._events, key=lambda e: (ec.sort_rank(e.code), order[id(e)]))
+        ranked = sorted(enumerate(self._events), key=lambda ie: (ec.sort_rank(ie[1].code), ie[0]))
+        return [event for _, event in ranked]
 
     def pending(self) -> list[EventStruct]:
         """The events for the next Inform: BOOTSTRAP first, singles by number, then M/vendor.
@@ -139,6 +139,13 @@ class EventQueue:
         4 VALUE CHANGE, 6 CONNECTION REQUEST, 8 DIAGNOSTICS COMPLETE, 13, 14.
         """
         self._discard(lambda e: not ec.policy(e.code).survives_reboot)
+        return self._commit()
+
+    def clear(self) -> bool:
+        """Factory reset: forget every event and count (the caller then queues 0 BOOTSTRAP)."""
+        self._events.clear()
+        self._outstanding.clear()
+        self._raised_at.clear()
         return self._commit()
 
     # -- internals -------------------------------------------------------------

@@ -293,3 +293,16 @@ def test_bad_entries_in_file_are_skipped(path: Path) -> None:
     bad = {"version": 1, "events": [["1 BOOT", ""], ["NOPE", ""], "x", ["M Reboot", "k"]]}
     path.write_text(json.dumps(bad))
     assert EventQueue(path).pending() == [E("1 BOOT"), E("M Reboot", "k")]
+
+
+def test_clear_forgets_everything(path: Path) -> None:
+    """Factory reset: clear() empties the queue and the transfer counts, on disk too."""
+    q = EventQueue(path)
+    q.add("7 TRANSFER COMPLETE")
+    q.add("M Download", "d")
+    q.add("0 BOOTSTRAP")
+    assert q.clear()
+    assert not EventQueue(path).has_pending
+    q.add("7 TRANSFER COMPLETE")
+    q.response_delivered("TransferComplete")  # the old count is gone: one response suffices
+    assert not q.has_pending
