@@ -17,8 +17,11 @@ class PeriodicConfig:
 
 
 def is_unknown_time(when: datetime | None) -> bool:
-    """True for None and for the Unknown Time 0001-01-01T00:00:00Z (T-6, E-13)."""
-    return when is None or when.year == 1
+    """True for None, the Unknown Time 0001-01-01T00:00:00Z and TR-106 relative times.
+
+    A year below 1000 is a time since boot (T-6), not an absolute phase (E-13).
+    """
+    return when is None or when.year < 1000
 
 
 def anchor_seconds(when: datetime | None, now: float) -> float:

@@ -286,9 +286,9 @@ def test_periodic_phase_from_periodic_time(tmp_path: Path, offset: int, first: f
     assert r.starts() == [first, first + 300]
 
 
-@pytest.mark.parametrize("when", [None, UNKNOWN_TIME])
+@pytest.mark.parametrize("when", [None, UNKNOWN_TIME, datetime(1, 1, 3, 4, tzinfo=UTC)])
 def test_periodic_unknown_time_phase_from_now(tmp_path: Path, when: datetime | None) -> None:
-    """E-13: Unknown Time or no time: the CPE picks the phase, here one interval from now."""
+    """E-13: no time, Unknown Time or a relative time: the phase is picked from now."""
     r = periodic_rig(tmp_path, when, interval=60)
     for _ in range(3):
         r.advance(60)
