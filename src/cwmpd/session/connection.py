@@ -1,0 +1,152 @@
+"""Plumbing under the ACS client: endpoints that remember the local address,
+an in-memory body producer and a size-capped body reader.
+
+Twisted's ``FileBodyProducer`` needs the global cooperator and ``readBody`` has
+no size cap, and Agent does not expose the local address of its connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.interfaces import (
+    IConsumer,
+    IProtocol,
+    IProtocolFactory,
+    IStreamClientEndpoint,
+)
+from twisted.internet.protocol import Protocol
+from twisted.python.failure import Failure
+from twisted.web.client import URI, ResponseDone
+from twisted.web.http import PotentialDataLoss
+from twisted.web.iweb import UNKNOWN_LENGTH, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS
+from zope.interface import implementer
+
+from cwmpd.session.http_errors import ResponseTooLarge
+
+
+@implementer(IStreamClientEndpoint)
+class _RecordingEndpoint:
+    def __init__(self, inner: IStreamClientEndpoint, owner: RecordingEndpointFactory) -> None:
+        self._inner = inner
+        self._owner = owner
+
+    def connect(self, protocolFactory: IProtocolFactory) -> defer.Deferred[IProtocol]:
+        d: defer.Deferred[IProtocol] = self._inner.connect(protocolFactory)
+        return d.addCallback(self._owner.connected)
+
+
+@implementer(IAgentEndpointFactory)
+class RecordingEndpointFactory:
+    """Builds TCP (or TLS over TCP) endpoints and records every connection made:
+    how many, the last protocol, and the local IP it used."""
+
+    def __init__(self, reactor: Any, tls: IPolicyForHTTPS | None, timeout: float) -> None:
+        self._reactor = reactor
+        self.tls = tls
+        self._timeout = timeout
+        self.connections_made = 0
+        self.last_protocol: Any = None
+        self.local_address: str | None = None
+
+    def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
+        """An endpoint for ``uri``; https gets wrapped in TLS verified for uri's host."""
+        host = uri.host.decode("ascii").strip("[]")
+        inner: IStreamClientEndpoint = HostnameEndpoint(
+            self._reactor, host, uri.port, timeout=max(1, round(self._timeout))
+        )
+        if uri.scheme == b"https":
+            if self.tls is None:
+                raise ValueError("https URL without a TLS policy")
+            creator = self.tls.creatorForNetloc(uri.host, uri.port)
+            inner = wrapClientTLS(creator, inner)
+        return _RecordingEndpoint(inner, self)
+
+    def connected(self, protocol: IProtocol) -> IProtocol:
+        """Record a fresh connection (called by the endpoints)."""
+        self.connections_made += 1
+        self.last_protocol = protocol
+        transport = getattr(protocol, "transport", None)
+        if transport is not None:
+            self.local_address = getattr(transport.getHost(), "host", None)
+        return protocol
+
+
+@implementer(IBodyProducer)
+class BytesProducer:
+    """Writes an in-memory body in one go, with a known length (Content-Length)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self.length = len(body)
+
+    def startProducing(self, consumer: IConsumer) -> defer.Deferred[None]:
+        """Write the whole body."""
+        consumer.write(self._body)
+        return defer.succeed(None)
+
+    def pauseProducing(self) -> None:
+        """Nothing to pause: everything was written at once."""
+
+    def resumeProducing(self) -> None:
+        """Nothing to resume."""
+
+    def stopProducing(self) -> None:
+        """Nothing to stop."""
+
+
+def abort_transport(transport: Any) -> None:
+    """Abort the real connection under a response's proxy transport (as readBody does)."""
+    producer = getattr(transport, "_producer", None)
+    abort = getattr(producer, "abortConnection", None)
+    if abort is not None:
+        abort()
+    elif transport is not None:
+        transport.stopProducing()
+
+
+class CappedBodyReader(Protocol):
+    """Collects a response body; past ``limit`` bytes it aborts the connection and
+    fails with ResponseTooLarge."""
+
+    def __init__(self, limit: int, declared: object = UNKNOWN_LENGTH) -> None:
+        self._limit = limit
+        self._declared = declared
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._failed = False
+        self.finished: defer.Deferred[bytes] = defer.Deferred(self._cancel)
+
+    def _cancel(self, d: defer.Deferred[bytes]) -> None:
+        abort_transport(self.transport)
+
+    def connectionMade(self) -> None:
+        """Refuse at once a body whose declared length is over the cap."""
+        if isinstance(self._declared, int) and self._declared > self._limit:
+            self._fail()
+
+    def _fail(self) -> None:
+        self._failed = True
+        abort_transport(self.transport)
+        self.finished.errback(ResponseTooLarge(f"ACS response body exceeds {self._limit} bytes"))
+
+    def dataReceived(self, data: bytes) -> None:
+        """Accumulate, or abort once over the cap."""
+        if self._failed:
+            return
+        self._size += len(data)
+        if self._size > self._limit:
+            self._fail()
+            return
+        self._parts.append(data)
+
+    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
+        """Body complete (or connection lost under it)."""
+        if self._failed or self.finished.called:
+            return
+        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
+            self.finished.callback(b"".join(self._parts))
+        else:
+            self.finished.errback(reason)

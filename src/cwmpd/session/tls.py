@@ -1,0 +1,116 @@
+"""TLS policy for talking to the ACS and to transfer servers.
+
+Twisted's ``BrowserLikePolicyForHTTPS`` only takes one trust root and no client
+certificate, and ``Certificate.loadPEM`` reads only the first certificate of a
+bundle; this module adds PEM bundles, a client certificate and a TLS 1.2 floor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from OpenSSL import SSL
+from twisted.internet import ssl
+from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.web.iweb import IPolicyForHTTPS
+from zope.interface import implementer
+
+_PEM_CERT = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n.+?\r?\n-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+class TlsConfigError(ValueError):
+    """A CA bundle or client certificate file is missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class TlsPolicy:
+    """How to verify the server and what to present to it.
+
+    ``ca_file``: PEM bundle of trusted roots; empty means the system trust store.
+    ``client_cert``: PEM file holding a certificate (+ optional chain) and its key;
+    empty means no client certificate.
+    """
+
+    ca_file: str = ""
+    client_cert: str = ""
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise TlsConfigError(f"cannot read {what} {path!r}: {e.strerror or e}") from e
+
+
+def pem_certificates(data: bytes, source: str) -> list[ssl.Certificate]:
+    """Every certificate of a PEM bundle, in order (TlsConfigError if none or broken)."""
+    blocks = _PEM_CERT.findall(data)
+    if not blocks:
+        raise TlsConfigError(f"no PEM certificate found in {source!r}")
+    try:
+        return [ssl.Certificate.loadPEM(block) for block in blocks]
+    except SSL.Error as e:
+        raise TlsConfigError(f"bad certificate in {source!r}: {e}") from e
+
+
+def _trust_root(policy: TlsPolicy) -> Any:
+    if not policy.ca_file:
+        return ssl.platformTrust()  # type: ignore[no-untyped-call]
+    certs = pem_certificates(_read(policy.ca_file, "CA bundle"), policy.ca_file)
+    return ssl.trustRootFromCertificates(certs)  # type: ignore[no-untyped-call]
+
+
+def _client_identity(policy: TlsPolicy) -> tuple[ssl.PrivateCertificate | None, list[Any]]:
+    if not policy.client_cert:
+        return None, []
+    data = _read(policy.client_cert, "client certificate")
+    certs = pem_certificates(data, policy.client_cert)
+    try:
+        private = ssl.PrivateCertificate.loadPEM(data)  # type: ignore[no-untyped-call]
+    except SSL.Error as e:
+        msg = f"client certificate {policy.client_cert!r} needs a PEM certificate and its key"
+        raise TlsConfigError(f"{msg}: {e}") from e
+    chain = [c.original for c in certs[1:]]
+    return private, chain
+
+
+@implementer(IPolicyForHTTPS)
+class VerifyingPolicyForHTTPS:
+    """Like ``BrowserLikePolicyForHTTPS``: trust root, hostname check (DNS or IP
+    identities via service_identity), SNI for DNS names, TLS >= 1.2, plus an
+    optional client certificate."""
+
+    def __init__(
+        self,
+        trust_root: Any,
+        client_certificate: ssl.PrivateCertificate | None = None,
+        extra_chain: list[Any] | None = None,
+    ) -> None:
+        self._trust_root = trust_root
+        self._client_certificate = client_certificate
+        self._extra_chain = extra_chain or []
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> IOpenSSLClientConnectionCreator:
+        """A connection creator verifying ``hostname`` (bracket-less for IPv6)."""
+        host = hostname.decode("ascii").strip("[]")
+        extra: dict[str, Any] = {"raiseMinimumTo": ssl.TLSVersion.TLSv1_2}
+        if self._extra_chain:
+            extra["extraCertChain"] = self._extra_chain
+        creator: IOpenSSLClientConnectionCreator = ssl.optionsForClientTLS(
+            host,
+            trustRoot=self._trust_root,
+            clientCertificate=self._client_certificate,
+            extraCertificateOptions=extra,
+        )
+        return creator
+
+
+def tls_policy_for(policy: TlsPolicy) -> IPolicyForHTTPS:
+    """Load the files named by ``policy`` now; raises TlsConfigError with the reason."""
+    client, chain = _client_identity(policy)
+    return VerifyingPolicyForHTTPS(_trust_root(policy), client, chain)

@@ -1,0 +1,220 @@
+"""Loopback ACS stand-ins for the HTTP client tests: a recording resource, an
+independent digest checker (hashlib + stdlib parsing) and Twisted's guard."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from twisted.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
+from twisted.cred.portal import IRealm, Portal
+from twisted.internet import reactor
+from twisted.web.guard import DigestCredentialFactory, HTTPAuthSessionWrapper
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
+from zope.interface import implementer
+
+USER = "cpe-0001"
+PASSWORD = "s3cret:with colon"
+
+
+@dataclass
+class Seen:
+    """One request as the server saw it."""
+
+    path: str
+    headers: dict[str, list[str]]
+    body: bytes
+    peer_port: int
+    status: int = 0
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, or None."""
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+@dataclass
+class Reply:
+    """What to answer: status, headers, body; ``close`` closes the connection after it;
+    ``hang`` never answers."""
+
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    close: bool = False
+    hang: bool = False
+    chunked: bool = False
+
+
+Script = Callable[[Seen], Reply]
+
+
+def seen_of(request: Request) -> Seen:
+    """Capture a twisted.web request."""
+    headers = {
+        k.decode().lower(): [v.decode("latin-1") for v in vs]
+        for k, vs in request.requestHeaders.getAllRawHeaders()
+    }
+    body = request.content.read() if request.content is not None else b""
+    return Seen(request.uri.decode(), headers, body, request.getClientAddress().port)
+
+
+class Recorder(Resource):
+    """Records every request and answers per ``script`` (default: 200 "ok")."""
+
+    isLeaf = True
+
+    def __init__(self, script: Script | None = None) -> None:
+        super().__init__()
+        self.seen: list[Seen] = []
+        self.script: Script = script or (lambda s: Reply(body=b"ok"))
+
+    def render(self, request: Request) -> Any:
+        """Record, then answer as scripted."""
+        seen = seen_of(request)
+        self.seen.append(seen)
+        reply = self.script(seen)
+        seen.status = reply.status
+        return answer(request, reply)
+
+    @property
+    def ports(self) -> list[int]:
+        """Client ports of the requests, in order (one per TCP connection)."""
+        return [s.peer_port for s in self.seen]
+
+
+def answer(request: Request, reply: Reply) -> Any:
+    """Write ``reply`` to ``request`` (asynchronously, so closing works)."""
+    if reply.hang:
+        return NOT_DONE_YET
+    request.setResponseCode(reply.status)
+    for k, v in reply.headers:
+        request.responseHeaders.addRawHeader(k.encode(), v.encode("latin-1"))
+    if reply.close:
+        request.setHeader(b"connection", b"close")
+    if not reply.chunked:
+        request.setHeader(b"content-length", str(len(reply.body)).encode())
+    transport = request.channel.transport
+    for i in range(0, len(reply.body), 1000):
+        request.write(reply.body[i : i + 1000])
+    request.finish()
+    if reply.close:
+        transport.loseConnection()
+    return NOT_DONE_YET
+
+
+def hexdigest(algorithm: str, text: str) -> str:
+    """Independent hash for the oracle."""
+    name = "sha256" if algorithm.upper().startswith("SHA-256") else "md5"
+    return hashlib.new(name, text.encode()).hexdigest()
+
+
+class DigestChecker(Recorder):
+    """A digest-only ACS checked with hashlib: qop=auth (or legacy without qop),
+    per-nonce nc must grow, a nonce goes stale after ``nonce_uses`` requests."""
+
+    def __init__(
+        self,
+        algorithm: str = "SHA-256",
+        *,
+        qop: bool = True,
+        password: str = PASSWORD,
+        nonce_uses: int = 1000,
+        close_on_401: bool = False,
+        offer_also: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__()
+        self.algorithm = algorithm
+        self.qop = qop
+        self.password = password
+        self.nonce_uses = nonce_uses
+        self.close_on_401 = close_on_401
+        self.offer_also = offer_also
+        self._counter = itertools.count(1)
+        self.nonces: dict[str, list[int]] = {}
+        self.accepted: list[dict[str, str]] = []
+        self.script = self._check
+
+    def _challenge(self, stale: bool = False) -> Reply:
+        nonce = f"nonce{next(self._counter)}x"
+        self.nonces[nonce] = []
+        parts = ['realm="acs"', f'nonce="{nonce}"', f"algorithm={self.algorithm}"]
+        if self.qop:
+            parts.append('qop="auth"')
+        parts.append('opaque="opq"')
+        if stale:
+            parts.append("stale=true")
+        values = [*self.offer_also, "Digest " + ", ".join(parts)]
+        headers = [("WWW-Authenticate", v) for v in values]
+        return Reply(401, headers, b"denied", close=self.close_on_401)
+
+    def _check(self, seen: Seen) -> Reply:
+        auth = seen.header("authorization")
+        if not auth or not auth.lower().startswith("digest "):
+            return self._challenge()
+        f = urllib.request.parse_keqv_list(urllib.request.parse_http_list(auth[7:]))
+        nonce = f.get("nonce", "")
+        if nonce not in self.nonces or f.get("uri") != seen.path or f.get("opaque") != "opq":
+            return self._challenge()
+        ha1 = hexdigest(self.algorithm, f"{f['username']}:acs:{self.password}")
+        if self.algorithm.upper().endswith("-SESS"):
+            ha1 = hexdigest(self.algorithm, f"{ha1}:{nonce}:{f['cnonce']}")
+        ha2 = hexdigest(self.algorithm, f"POST:{seen.path}")
+        if self.qop:
+            nc = int(f["nc"], 16)
+            tail = f"{nonce}:{f['nc']}:{f['cnonce']}:{f['qop']}:{ha2}"
+        else:
+            nc = len(self.nonces[nonce]) + 1
+            tail = f"{nonce}:{ha2}"
+        expected = hexdigest(self.algorithm, f"{ha1}:{tail}")
+        used = self.nonces[nonce]
+        if f["username"] != USER or f.get("response") != expected or (used and nc <= used[-1]):
+            return self._challenge()
+        if len(used) >= self.nonce_uses:
+            return self._challenge(stale=True)
+        used.append(nc)
+        self.accepted.append(f)
+        return Reply(200, body=b"<ok/>")
+
+
+@implementer(IRealm)
+class _Realm:
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+
+    def requestAvatar(self, avatar_id: Any, mind: Any, *interfaces: Any) -> Any:
+        if IResource in interfaces:
+            return IResource, self.resource, lambda: None
+        raise NotImplementedError
+
+
+def twisted_guard(algorithm: bytes, inner: Resource, password: str = PASSWORD) -> Resource:
+    """Twisted's own digest server (the oracle for MD5 and MD5-sess) in front of ``inner``."""
+    checker = InMemoryUsernamePasswordDatabaseDontUse(**{USER: password.encode()})
+    portal = Portal(_Realm(inner), [checker])
+    return HTTPAuthSessionWrapper(portal, [DigestCredentialFactory(algorithm, b"acs")])
+
+
+@dataclass
+class Served:
+    """A listening loopback server."""
+
+    port: Any
+    url: str
+
+
+def listen(resource: Resource, tls: Any = None, path: str = "/acs") -> Served:
+    """Serve ``resource`` on 127.0.0.1 (plain or TLS) at an ephemeral port."""
+    site = Site(resource)
+    if tls is None:
+        port = reactor.listenTCP(0, site, interface="127.0.0.1")
+        scheme = "http"
+    else:
+        port = reactor.listenSSL(0, site, tls, interface="127.0.0.1")
+        scheme = "https"
+    return Served(port, f"{scheme}://127.0.0.1:{port.getHost().port}{path}")

@@ -1,0 +1,150 @@
+"""ACS HTTP client on loopback: headers, persistent connection, status handling,
+size cap, timeout and connect errors (H-1..H-4, H-11, S-26)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import pytest_twisted
+from httpc_servers import Recorder, Reply, Seen, Served
+
+from cwmpd.session.http import (
+    AcsHttpClient,
+    AcsHttpError,
+    ConnectFailed,
+    ResponseTooLarge,
+    Timeout,
+    UnexpectedStatus,
+)
+
+ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
+
+Serve = Callable[..., Served]
+Client = Callable[..., AcsHttpClient]
+
+
+@pytest_twisted.ensureDeferred
+async def test_envelope_post_headers(serve: Serve, client: Client) -> None:
+    """A POST with an envelope carries text/xml, an empty SOAPAction and Content-Length."""
+    rec = Recorder(lambda s: Reply(200, [("Content-Type", "text/xml")], b"<answer/>"))
+    c = client(serve(rec).url)
+    resp = await c.post(ENVELOPE)
+    assert (resp.code, resp.body) == (200, b"<answer/>")
+    seen = rec.seen[0]
+    assert seen.path == "/acs"
+    assert seen.body == ENVELOPE
+    assert seen.header("content-type") == 'text/xml; charset="utf-8"'
+    assert seen.header("soapaction") == ""
+    assert seen.header("content-length") == str(len(ENVELOPE))
+    assert resp.headers.getRawHeaders(b"content-type") == [b"text/xml"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_empty_post_has_no_soapaction_nor_content_type(serve: Serve, client: Client) -> None:
+    """An empty POST has neither SOAPAction nor Content-Type, and 204 comes back as 204."""
+    rec = Recorder(lambda s: Reply(204))
+    resp = await client(serve(rec).url).post(None)
+    assert (resp.code, resp.body) == (204, b"")
+    seen = rec.seen[0]
+    assert seen.body == b""
+    assert seen.header("soapaction") is None
+    assert seen.header("content-type") is None
+    assert seen.header("content-length") in ("0", None)
+
+
+@pytest_twisted.ensureDeferred
+async def test_one_connection_for_the_session_and_local_address(
+    serve: Serve, client: Client
+) -> None:
+    """Several POSTs share one TCP connection; local_address is the loopback IP."""
+    rec = Recorder()
+    c = client(serve(rec).url)
+    assert c.local_address is None
+    for _ in range(4):
+        await c.post(ENVELOPE)
+    assert len(set(rec.ports)) == 1
+    assert c.local_address == "127.0.0.1"
+
+
+@pytest_twisted.ensureDeferred
+async def test_reconnects_after_connection_close(serve: Serve, client: Client) -> None:
+    """After a `Connection: close` answer the next POST opens a new connection and succeeds."""
+    rec = Recorder(lambda s: Reply(200, body=b"x", close=len(rec.seen) == 1))
+    c = client(serve(rec).url)
+    for _ in range(3):
+        assert (await c.post(ENVELOPE)).code == 200
+    assert rec.ports[0] != rec.ports[1]
+    assert rec.ports[1] == rec.ports[2]
+
+
+@pytest_twisted.ensureDeferred
+async def test_close_drops_the_kept_alive_connection(serve: Serve, client: Client) -> None:
+    """close() ends the persistent connection and the client refuses further posts."""
+    rec = Recorder()
+    served = serve(rec)
+    c = client(served.url)
+    await c.post(ENVELOPE)
+    await c.close()
+    with pytest.raises(AcsHttpError):
+        await c.post(ENVELOPE)
+    c2 = client(served.url)
+    await c2.post(ENVELOPE)
+    assert rec.ports[0] != rec.ports[1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_chunked_response_accepted(serve: Serve, client: Client) -> None:
+    """A chunked response body is reassembled."""
+    body = b"<x>" + b"a" * 5000 + b"</x>"
+    rec = Recorder(lambda s: Reply(200, body=body, chunked=True))
+    resp = await client(serve(rec).url).post(ENVELOPE)
+    assert resp.body == body
+
+
+@pytest_twisted.ensureDeferred
+async def test_unexpected_status(serve: Serve, client: Client) -> None:
+    """A 500 becomes UnexpectedStatus carrying the code."""
+    rec = Recorder(lambda s: Reply(500, body=b"boom"))
+    with pytest.raises(UnexpectedStatus) as info:
+        await client(serve(rec).url).post(ENVELOPE)
+    assert info.value.code == 500
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest_twisted.ensureDeferred
+async def test_oversize_body_refused(serve: Serve, client: Client, chunked: bool) -> None:
+    """A body over max_body (declared or streamed) fails with ResponseTooLarge; the
+    client then works again on a fresh connection."""
+    big = b"z" * 20_000
+    rec = Recorder(lambda s: Reply(200, body=big if s.body else b"small", chunked=chunked))
+    c = client(serve(rec).url, max_body=10_000)
+    with pytest.raises(ResponseTooLarge):
+        await c.post(ENVELOPE)
+    assert (await c.post(None)).body == b"small"
+    assert rec.ports[0] != rec.ports[1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_timeout_aborts(serve: Serve, client: Client) -> None:
+    """A server that never answers gives Timeout after the configured delay."""
+    hung: list[Seen] = []
+
+    def script(s: Seen) -> Reply:
+        hung.append(s)
+        return Reply(hang=True)
+
+    c = client(serve(Recorder(script)).url, timeout=0.2)
+    with pytest.raises(Timeout, match=r"0\.2s"):
+        await c.post(ENVELOPE)
+    assert len(hung) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_connection_refused(serve: Serve, client: Client) -> None:
+    """Nothing listening: ConnectFailed naming the address."""
+    served = serve(Recorder())
+    url = served.url
+    await served.port.stopListening()
+    with pytest.raises(ConnectFailed, match=r"127\.0\.0\.1"):
+        await client(url).post(ENVELOPE)
