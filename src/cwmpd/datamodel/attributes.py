@@ -1,0 +1,135 @@
+"""Notification and AccessList attributes (A.3.2.4/A.3.2.5), persisted through cwmpd.state.
+
+Only attributes that differ from the default are stored. Defaults: Notification 2 for
+"forceEnabled" and "forceDefaultEnabled" parameters (E-12), 0 otherwise; AccessList empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.structs import SetParameterAttributesStruct
+from cwmpd.datamodel.tree import Index, ParamInfo
+from cwmpd.state import read_json, write_json
+
+SUBSCRIBER = "Subscriber"
+_FORCED_ON = frozenset({"forceEnabled", "forceDefaultEnabled"})
+#: Lightweight (UDP) notification values 3..6 are valid in the XSD but not offered.
+_SUPPORTED = frozenset({0, 1, 2})
+
+Attrs = tuple[int, tuple[str, ...]]
+
+
+def default_notification(info: ParamInfo) -> int:
+    """Notification a parameter has until the ACS changes it."""
+    return 2 if info.active_notify in _FORCED_ON else 0
+
+
+class AttributeStore:
+    """Per-parameter attributes that differ from their defaults."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        state: Any = read_json(self.path, {})
+        raw = state.get("attributes", {}) if isinstance(state, dict) else {}
+        self._attrs: dict[str, Attrs] = {
+            name: (int(n), tuple(acl)) for name, (n, acl) in raw.items()
+        }
+
+    def get(self, name: str, info: ParamInfo) -> Attrs:
+        """The (Notification, AccessList) of concrete ``name``."""
+        if info.active_notify == "forceEnabled":
+            return 2, self._attrs.get(name, (2, ()))[1]
+        return self._attrs.get(name, (default_notification(info), ()))
+
+    def notification(self, name: str, info: ParamInfo) -> int:
+        """The Notification attribute of concrete ``name``."""
+        return self.get(name, info)[0]
+
+    def update(self, changes: dict[str, Attrs], index: Index) -> None:
+        """Store ``changes`` (one write), dropping entries equal to the default."""
+        for name, attrs in changes.items():
+            if attrs == (default_notification(index.params[name]), ()):
+                self._attrs.pop(name, None)
+            else:
+                self._attrs[name] = attrs
+        self._save()
+
+    def forget_under(self, prefix: str) -> None:
+        """Drop the attributes of every parameter below ``prefix`` (a deleted instance)."""
+        gone = [n for n in self._attrs if n.startswith(prefix)]
+        for name in gone:
+            del self._attrs[name]
+        if gone:
+            self._save()
+
+    def reset(self) -> None:
+        """Factory reset: every attribute back to its default."""
+        self._attrs.clear()
+        self._save()
+
+    def _save(self) -> None:
+        data = {n: [v, list(acl)] for n, (v, acl) in self._attrs.items()}
+        write_json(self.path, {"version": 1, "attributes": data})
+
+
+def plan(
+    requests: Sequence[SetParameterAttributesStruct], index: Index, store: AttributeStore
+) -> dict[str, Attrs]:
+    """Validate a whole SetParameterAttributes; the new attributes, or CwmpFault.
+
+    A full name that cannot take the requested Notification faults 9009 (forceEnabled
+    parameters cannot change, canDeny parameters refuse active). Through a partial path
+    such parameters are left as they are, so the ACS can still set a whole subtree.
+    """
+    changes: dict[str, Attrs] = {}
+    for req in requests:
+        if req.notification_change and req.notification not in _SUPPORTED:
+            code = 9009 if 3 <= req.notification <= 6 else 9003
+            raise CwmpFault(code, f"Notification {req.notification} not supported")
+        acl = _access_list(req.access_list) if req.access_list_change else None
+        selected = names_of(req.name, index)
+        for name in selected:
+            info = index.params[name]
+            old = changes.get(name) or store.get(name, info)
+            notify = old[0]
+            if req.notification_change and req.notification != old[0]:
+                refused = _refuses(info, req.notification)
+                if refused and name == req.name:
+                    raise CwmpFault(9009, f"{name}: {refused}")
+                if not refused:
+                    notify = req.notification
+            changes[name] = (notify, old[1] if acl is None else acl)
+    return changes
+
+
+def _refuses(info: ParamInfo, notification: int) -> str:
+    if info.active_notify == "forceEnabled":
+        return "active notification is forced on"
+    if info.active_notify == "canDeny" and notification == 2:
+        return "active notification denied"
+    return ""
+
+
+def _access_list(entries: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for entry in entries:
+        if entry.lower() != SUBSCRIBER.lower():
+            raise CwmpFault(9003, f"unknown AccessList entry {entry!r}")
+        if SUBSCRIBER not in out:
+            out.append(SUBSCRIBER)
+    return tuple(out)
+
+
+def names_of(name: str, index: Index) -> list[str]:
+    """Parameters named by a full or partial name ("" is the whole model); 9005 if unknown."""
+    if name == "" or name.endswith("."):
+        if name and name not in index.objects:
+            raise CwmpFault(9005, f"no object {name}")
+        return index.params_under(name)
+    if name not in index.params:
+        raise CwmpFault(9005, f"no parameter {name}")
+    return [name]

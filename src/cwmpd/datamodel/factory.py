@@ -1,0 +1,103 @@
+"""Build a DataModel from plugins, a state folder and the config's factory values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from twisted.internet.interfaces import IReactorTime
+
+from cwmpd.backends.functions import FunctionBackend
+from cwmpd.backends.store import StoreBackend
+from cwmpd.datamodel import paths
+from cwmpd.datamodel.attributes import AttributeStore
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.counters import CounterBackend
+from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.plugin import DevicePlugin, PluginError, load_plugin
+from cwmpd.datamodel.schema import Schema, load_schema
+from cwmpd.datamodel.tree import GenericTree
+
+STORE_FILE = "datamodel.json"
+ATTRIBUTES_FILE = "attributes.json"
+
+
+def build_model(
+    plugin_names: Sequence[str],
+    *,
+    state_dir: Path,
+    factory_values: Mapping[str, str],
+    clock: IReactorTime,
+    extra_plugin_paths: Sequence[Path] = (),
+) -> tuple[DataModel, DevicePlugin]:
+    """Load the plugins (the first one is the device) and build the model they declare."""
+    if not plugin_names:
+        raise PluginError("no data-model plugin configured")
+    plugins = [
+        load_plugin(n, state_dir=state_dir, clock=clock, extra=extra_plugin_paths)
+        for n in plugin_names
+    ]
+    device = plugins[0]
+    decl = Declarations(device.root)
+    for plugin in plugins:
+        if plugin.root != device.root:
+            raise PluginError(f"plugins disagree on the root: {device.root} vs {plugin.root}")
+        plugin.declare(decl)
+    schema = load_schema(device.root, prefixes=schema_prefixes(decl))
+    model = model_from_declarations(decl, schema, Path(state_dir), factory_values)
+    model.add_factory_reset_hook(device.factory_reset)
+    return model, device
+
+
+def model_from_declarations(
+    decl: Declarations,
+    schema: Schema,
+    state_dir: Path,
+    factory_values: Mapping[str, str] | None = None,
+) -> DataModel:
+    """The model for ``decl``; agent state in ``state_dir`` (config values win over plugin's)."""
+    factory_values = factory_values or {}
+    for name in factory_values:
+        if paths.generic(name) not in decl.store_params:
+            raise ValueError(f"factory value for {name}, which is not an agent-stored parameter")
+    store = StoreBackend(state_dir / STORE_FILE, {**decl.factory_values, **factory_values})
+    counter = CounterBackend()
+    tree = GenericTree.build(decl, schema, store, FunctionBackend(decl.getters), counter)
+    return DataModel(tree, store, AttributeStore(state_dir / ATTRIBUTES_FILE), counter)
+
+
+def schema_prefixes(decl: Declarations) -> list[str]:
+    """Schema entries the declarations need (names, their tables' NumberOfEntries)."""
+    names = {*decl.store_params, *decl.getters, *decl.bound, *decl.tables}
+    out = set(names)
+    for name in names:
+        pos = name.find(".{i}")
+        while pos >= 0:
+            out.add(name[:pos] + "NumberOfEntries")
+            pos = name.find(".{i}", pos + 1)
+    return sorted(out)
+
+
+def management_server_values(
+    root: str,
+    *,
+    url: str,
+    username: str = "",
+    password: str = "",
+    periodic_inform_interval: int = 0,
+    connection_request_username: str = "",
+    connection_request_password: str = "",
+) -> dict[str, str]:
+    """Factory values of ManagementServer.* from the config file's settings."""
+    ms = f"{root}ManagementServer."
+    values = {
+        ms + "URL": url,
+        ms + "Username": username,
+        ms + "Password": password,
+        ms + "PeriodicInformEnable": "true" if periodic_inform_interval > 0 else "false",
+        ms + "ConnectionRequestUsername": connection_request_username,
+        ms + "ConnectionRequestPassword": connection_request_password,
+    }
+    if periodic_inform_interval > 0:
+        values[ms + "PeriodicInformInterval"] = str(periodic_inform_interval)
+    return values

@@ -1,0 +1,362 @@
+"""The data-model facade the session engine talks to (contract B): CWMP RPC semantics.
+
+Hand-written: these are TR-069 A.3.2 rules over our own tree and backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from cwmpd.backends.base import Backend
+from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
+from cwmpd.cwmp.structs import (
+    DeviceId,
+    ParameterAttributeStruct,
+    ParameterInfoStruct,
+    ParameterValueStruct,
+    SetParameterAttributesStruct,
+)
+from cwmpd.cwmp.types import null_value
+from cwmpd.datamodel import attributes, inform, paths, transaction
+from cwmpd.datamodel.attributes import AttributeStore
+from cwmpd.datamodel.counters import CounterBackend
+from cwmpd.datamodel.notify import ChangeTracker
+from cwmpd.datamodel.tree import GenericTree, Index
+from cwmpd.datamodel.validate import check_value
+
+if TYPE_CHECKING:
+    from cwmpd.backends.store import StoreBackend
+
+Subscriber = Callable[[Mapping[str, str], str], None]
+_DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
+
+
+class DataModel:
+    """One device's data model: GPV, GPN, SPV, attributes, Add/Delete, Inform contents."""
+
+    def __init__(
+        self,
+        tree: GenericTree,
+        store: StoreBackend,
+        attrs: AttributeStore,
+        counter: CounterBackend,
+    ) -> None:
+        self.root = tree.root
+        self._tree = tree
+        self._store = store
+        self._attrs = attrs
+        self._counter = counter
+        self._changes = ChangeTracker()
+        self._index: Index | None = None
+        self._subscribers: list[Subscriber] = []
+        self._deferred: list[Backend] = []
+        self._reset_hooks: list[Callable[[], None]] = []
+        self._pk = f"{self.root}ManagementServer.ParameterKey"
+        self._inform_table = f"{self.root}ManagementServer.InformParameter."
+
+    # -- reading -----------------------------------------------------------------
+
+    async def get_parameter_values(self, names: Sequence[str]) -> list[ParameterValueStruct]:
+        """GPV (P-2): full names and partial paths; any unknown name faults 9005."""
+        index = await self._live()
+        wanted: list[str] = []
+        for name in names:
+            if name == "" or name.endswith("."):
+                if name and name not in index.objects:
+                    raise CwmpFault(9005, f"no object {name}")
+                wanted.extend(index.params_under(name))
+            elif name in index.params:
+                wanted.append(name)
+            else:
+                raise CwmpFault(9005, f"no parameter {name}")
+        return await self._read(index, wanted)
+
+    async def get_parameter_names(self, path: str, next_level: bool) -> list[ParameterInfoStruct]:
+        """GPN (P-3..P-6)."""
+        index = await self._live()
+        if path == "":
+            names = [self.root] if next_level else index.names_under("")
+        elif path.endswith("."):
+            if path not in index.objects:
+                raise CwmpFault(9005, f"no object {path}")
+            names = index.children[path] if next_level else index.names_under(path)
+        elif path in index.params:
+            if next_level:
+                raise CwmpFault(9003, "NextLevel true with a parameter name")
+            names = [path]
+        else:
+            raise CwmpFault(9005, f"no parameter {path}")
+        params, objects = index.params, index.objects
+        return [
+            ParameterInfoStruct(n, params[n].writable if n in params else objects[n].writable)
+            for n in names
+        ]
+
+    async def get_parameter_attributes(
+        self, names: Sequence[str]
+    ) -> list[ParameterAttributeStruct]:
+        """GPA: full names and partial paths (every parameter below); unknown names 9005."""
+        index = await self._live()
+        out = []
+        for name in names:
+            for n in attributes.names_of(name, index):
+                notification, acl = self._attrs.get(n, index.params[n])
+                out.append(ParameterAttributeStruct(n, notification, acl))
+        return out
+
+    async def device_id(self) -> DeviceId:
+        """The Inform DeviceId, read from DeviceInfo (E-19)."""
+        index = await self._live()
+        names = [f"{self.root}DeviceInfo.{p}" for p in _DEVICE_ID]
+        values = {
+            v.name: v.value
+            for v in await self._read(index, [n for n in names if n in index.params])
+        }
+        m, oui, pc, sn = (values.get(n, "") for n in names)
+        return DeviceId(m, oui, pc, sn)
+
+    def value(self, name: str) -> str:
+        """Sync read of an agent-stored value (the real value, even of hidden parameters)."""
+        stored = self._store.value(name)
+        if stored is not None:
+            return stored
+        info = self._tree.params.get(paths.generic(name))
+        if info is None or info.backend is not self._store:
+            raise KeyError(f"{name} is not an agent-stored parameter")
+        return info.default
+
+    # -- writing -----------------------------------------------------------------
+
+    async def set_parameter_values(
+        self, params: Sequence[ParameterValueStruct], parameter_key: str
+    ) -> int:
+        """SPV (P-7..P-13): validate all, then apply all or nothing; Status 0 or 1."""
+        index = await self._live()
+        groups = self._validate(index, params)
+        groups.setdefault(self._store, {})[self._pk] = parameter_key
+        store_changes = groups.pop(self._store)
+        ordered = [*groups.items(), (self._store, store_changes)]
+        later = await transaction.run(ordered)
+        self._deferred.extend(b for b in later if b not in self._deferred)
+        changed = {k: v for _, g in ordered for k, v in g.items()}
+        self._committed(changed, "acs")
+        return 1 if later else 0
+
+    def _validate(
+        self, index: Index, params: Sequence[ParameterValueStruct]
+    ) -> dict[Backend, dict[str, str]]:
+        seen: set[str] = set()
+        faults: list[SetParameterValuesFault] = []
+        groups: dict[Backend, dict[str, str]] = {}
+        for p in params:
+            if p.name in seen:
+                raise CwmpFault(9003, f"{p.name} appears twice")
+            seen.add(p.name)
+            info = index.params.get(p.name)
+            if info is None:
+                faults.append(SetParameterValuesFault(p.name, 9005))
+                continue
+            if not info.writable:
+                faults.append(SetParameterValuesFault(p.name, 9008))
+                continue
+            try:
+                value = check_value(info.meta, p.value, p.type)
+                self._check_inform_parameter(p.name, value)
+            except CwmpFault as fault:
+                faults.append(SetParameterValuesFault(p.name, fault.code, fault.string))
+                continue
+            groups.setdefault(info.backend, {})[p.name] = value
+        if faults:
+            raise CwmpFault(9003, set_faults=tuple(faults))
+        return groups
+
+    def _check_inform_parameter(self, name: str, value: str) -> None:
+        """E-10: a forced-inform parameter cannot be put into InformParameter (9007)."""
+        if name.startswith(self._inform_table) and name.endswith(".ParameterName"):
+            info = self._tree.params.get(inform.forced_pattern(value))
+            if info is not None and info.forced_inform:
+                raise CwmpFault(9007, f"{value} is always in the Inform")
+
+    async def set_parameter_attributes(
+        self, params: Sequence[SetParameterAttributesStruct]
+    ) -> None:
+        """SPA (P-15..P-18): validated as a whole, then stored in one write."""
+        index = await self._live()
+        changes = attributes.plan(params, index, self._attrs)
+        self._attrs.update(changes, index)
+
+    async def add_object(self, object_name: str, parameter_key: str) -> tuple[int, int]:
+        """AddObject: (instance number, status); 9005 for a non-table, 9004 when full."""
+        index = await self._live()
+        obj = index.objects.get(object_name)
+        if obj is None or obj.table is None or obj.is_instance or not obj.table.writable:
+            raise CwmpFault(9005, f"{object_name} is not a table the ACS may add to")
+        table = obj.table
+        if table.max_entries is not None and len(index.children[object_name]) >= table.max_entries:
+            raise CwmpFault(9004, f"{object_name} already has {table.max_entries} entries")
+        defaults = self._tree.instance_defaults(table.generic)
+        key = {self._pk: parameter_key}
+        if table.backend is self._store:
+            number = await transaction.guarded(
+                self._store.add_instance(object_name, defaults, also=key), "add"
+            )
+        else:
+            number = await transaction.guarded(
+                table.backend.add_instance(object_name, defaults), "add"
+            )
+            self._store.write(key)
+        self._index = None
+        self._committed(key, "acs")
+        return number, 0
+
+    async def delete_object(self, object_name: str, parameter_key: str) -> int:
+        """DeleteObject: removes the instance and everything below it; status 0."""
+        index = await self._live()
+        obj = index.objects.get(object_name)
+        if obj is None or not obj.is_instance or obj.table is None or not obj.writable:
+            raise CwmpFault(9005, f"{object_name} is not an instance the ACS may delete")
+        key = {self._pk: parameter_key}
+        if obj.table.backend is self._store:
+            await transaction.guarded(self._store.delete_instance(object_name, also=key), "delete")
+        else:
+            await transaction.guarded(obj.table.backend.delete_instance(object_name), "delete")
+            self._store.write(key)
+        self._attrs.forget_under(object_name)
+        self._changes.forget_under(object_name)
+        self._index = None
+        self._committed(key, "acs")
+        return 0
+
+    def set_local(self, values: Mapping[str, str]) -> None:
+        """Agent-internal write of store parameters (persisted; may be notified)."""
+        for name in values:
+            info = self._tree.params.get(paths.generic(name))
+            if info is None or info.backend is not self._store:
+                raise KeyError(f"{name} is not an agent-stored parameter")
+        changed = {n: v for n, v in values.items() if self.value(n) != v}
+        if changed:
+            self._store.write(changed)
+            self._committed(changed, "local")
+
+    def report_changes(self, values: Mapping[str, str]) -> None:
+        """Hook for backends (and a later poller): these values changed on the device."""
+        self._committed(values, "local")
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Call ``callback(values, source)`` after each commit; source "acs" or "local"."""
+        self._subscribers.append(callback)
+
+    def _committed(self, values: Mapping[str, str], source: str) -> None:
+        if source == "acs":
+            self._changes.discard(values)
+        else:
+            tree = self._tree.params
+            self._changes.record(
+                (n, self._attrs.notification(n, tree[g]))
+                for n in values
+                if (g := paths.generic(n)) in tree
+            )
+        for callback in list(self._subscribers):
+            callback(values, source)
+
+    # -- notification and Inform -------------------------------------------------
+
+    async def inform_parameters(self, event_codes: Sequence[str]) -> list[ParameterValueStruct]:
+        """Inform ParameterList (E-10): forced, InformParameter matches, notified changes.
+
+        The changed names reported here stay pending until ``inform_delivered``.
+        """
+        index = await self._live()
+        wanted = dict.fromkeys(index.forced)
+        for pattern in await self._inform_patterns(index, event_codes):
+            wanted.update(dict.fromkeys(inform.expand(pattern, index)))
+        wanted.update(dict.fromkeys(n for n in self._changes.take() if n in index.params))
+        return await self._read(index, list(wanted))
+
+    async def _inform_patterns(self, index: Index, event_codes: Sequence[str]) -> list[str]:
+        rows = [n for n in index.children.get(self._inform_table, ())]
+        fields = ("Enable", "ParameterName", "EventList")
+        names = [r + f for r in rows for f in fields if r + f in index.params]
+        values = {v.name: v.value for v in await self._read(index, names)}
+        return [
+            values.get(r + "ParameterName", "")
+            for r in rows
+            if values.get(r + "Enable") == "true"
+            and inform.events_match(values.get(r + "EventList", ""), event_codes)
+        ]
+
+    def inform_delivered(self) -> None:
+        """The InformResponse arrived: the changes it reported are no longer pending."""
+        self._changes.delivered()
+
+    def pending_value_changes(self) -> bool:
+        """True when the next Inform must carry "4 VALUE CHANGE" (E-7)."""
+        return self._changes.pending()
+
+    def pending_active_changes(self) -> bool:
+        """True when an active-notification change waits: a session should start (E-9)."""
+        return self._changes.pending_active()
+
+    def on_value_change(self, callback: Callable[[bool], None]) -> None:
+        """Call ``callback(active)`` whenever a notified value changes."""
+        self._changes.listen(callback)
+
+    async def notified_parameters(self) -> list[str]:
+        """Names with Notification 1 or 2: what a change poller has to watch."""
+        index = await self._live()
+        return [n for n in index.param_names if self._attrs.notification(n, index.params[n])]
+
+    # -- session end, factory reset ----------------------------------------------
+
+    async def end_of_session(self) -> None:
+        """Run the apply-after-session hooks of backends that deferred changes."""
+        deferred, self._deferred = self._deferred, []
+        for backend in deferred:
+            await transaction.guarded(backend.apply_after_session(), "apply after session")
+
+    def add_factory_reset_hook(self, hook: Callable[[], None]) -> None:
+        """Also call ``hook()`` on factory reset (the device plugin's own reset)."""
+        self._reset_hooks.append(hook)
+
+    def factory_reset(self) -> None:
+        """Forget every change, attribute and pending notification; factory values return."""
+        self._store.factory_reset()
+        self._attrs.reset()
+        self._changes.reset()
+        self._deferred.clear()
+        self._index = None
+        for hook in self._reset_hooks:
+            hook()
+
+    # -- internals ---------------------------------------------------------------
+
+    async def _live(self) -> Index:
+        index = self._index
+        if index is None:
+            index = await transaction.guarded(Index.build(self._tree), "list instances")
+            self._index = self._counter.index = index
+        return index
+
+    async def _read(self, index: Index, names: Iterable[str]) -> list[ParameterValueStruct]:
+        """Values of concrete ``names``: one ``get_many`` per backend, hidden ones null."""
+        names = list(names)
+        params = index.params
+        groups: dict[Backend, list[str]] = {}
+        for name in names:
+            info = params[name]
+            if not info.hidden:
+                groups.setdefault(info.backend, []).append(name)
+        values: dict[str, str] = {}
+        for backend, group in groups.items():
+            values.update(await transaction.guarded(backend.get_many(group), "read"))
+        out = []
+        for name in names:
+            info = params[name]
+            if info.hidden:
+                value = null_value(info.type)
+            else:
+                got = values.get(name)
+                value = info.default if got is None else got
+            out.append(ParameterValueStruct(name, value, info.type))
+        return out

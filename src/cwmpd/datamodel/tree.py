@@ -1,0 +1,205 @@
+"""The tree of names: generic definitions joined with live instances, indexed for prefix queries.
+
+Everything a request needs per parameter (type, access, null value, default, backend) is
+computed once per generic name, and the concrete names are kept in a sorted list so a
+partial path is one ``bisect`` away from its parameters (no per-call tree walking).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from cwmpd.backends.base import Backend
+from cwmpd.cwmp.types import null_value
+from cwmpd.datamodel import paths
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.schema import ParamMeta, Schema
+
+
+class DefinitionError(ValueError):
+    """A plugin declared something the schema does not define."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParamInfo:
+    """Everything about one generic parameter that requests need."""
+
+    generic: str
+    type: str
+    writable: bool
+    hidden: bool
+    forced_inform: bool
+    active_notify: str
+    default: str
+    backend: Backend
+    meta: ParamMeta
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """One generic table ("X.{i}."): who lists its instances, may the ACS add and delete."""
+
+    generic: str
+    writable: bool
+    max_entries: int | None
+    backend: Backend
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """A concrete object: a plain object, a table ("X.") or an instance ("X.3.")."""
+
+    table: TableInfo | None
+    is_instance: bool
+
+    @property
+    def writable(self) -> bool:
+        """GPN Writable: AddObject allowed (table) or DeleteObject allowed (instance)."""
+        return self.table is not None and self.table.writable
+
+
+@dataclass
+class GenericTree:
+    """The generic shape of the model: objects, their children, parameter metadata."""
+
+    root: str
+    params: dict[str, ParamInfo] = field(default_factory=dict)
+    tables: dict[str, TableInfo] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        decl: Declarations,
+        schema: Schema,
+        store: Backend,
+        functions: Backend,
+        counter: Backend,
+    ) -> GenericTree:
+        """Join a plugin's declarations with the schema; unknown names are an error.
+
+        Every ``XNumberOfEntries`` parameter of a declared table is added, served by
+        ``counter``, so plugins never have to keep those counts themselves.
+        """
+        tree = cls(decl.root)
+        routes: dict[str, Backend] = dict.fromkeys(decl.store_params, store)
+        routes.update(dict.fromkeys(decl.getters, functions))
+        routes.update(decl.bound)
+        for name in sorted(routes):
+            tree._add(name, routes[name], decl, schema, store)
+        for table in list(tree.tables):
+            count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
+            if count not in tree.params and schema.param(count) is not None:
+                tree._add(count, counter, decl, schema, store)
+        return tree
+
+    def instance_defaults(self, table: str) -> dict[str, str]:
+        """Initial values of a new instance of generic ``table``, by relative name."""
+        table_info = self.tables[table]
+        out: dict[str, str] = {}
+        for name, info in self.params.items():
+            rest = name[len(table) :]
+            fits = name.startswith(table) and paths.INSTANCE not in rest
+            if fits and info.backend is table_info.backend:
+                out[rest] = info.default
+        return out
+
+    def _add(
+        self, name: str, backend: Backend, decl: Declarations, schema: Schema, store: Backend
+    ) -> None:
+        meta = schema.param(name)
+        if meta is None:
+            raise DefinitionError(f"{name} is not defined by the schema")
+        default = decl.store_params.get(name)
+        if default is None:
+            default = meta.default if meta.default is not None else null_value(meta.type)
+        self.params[name] = ParamInfo(
+            generic=name,
+            type=meta.type,
+            writable=meta.writable and (name in decl.store_params or name in decl.bound),
+            hidden=meta.hidden,
+            forced_inform=meta.forced_inform,
+            active_notify=meta.active_notify,
+            default="" if default == "[]" else default,
+            backend=backend,
+            meta=meta,
+        )
+        self._link(name, backend, decl, schema, store)
+
+    def _link(
+        self, name: str, backend: Backend, decl: Declarations, schema: Schema, store: Backend
+    ) -> None:
+        child = name
+        for obj in reversed(paths.ancestors(name)):
+            kids = self.children.setdefault(obj, [])
+            if child not in kids:
+                kids.append(child)
+            if obj.endswith(f".{paths.INSTANCE}.") and obj not in self.tables:
+                ometa = schema.object(obj)
+                if ometa is None:
+                    raise DefinitionError(f"{obj} is not defined by the schema")
+                owner = decl.tables.get(obj) or (store if backend is store else backend)
+                self.tables[obj] = TableInfo(obj, ometa.writable, ometa.max_entries, owner)
+            child = obj
+        if child != self.root:
+            raise DefinitionError(f"{name} is not below the root {self.root}")
+
+
+@dataclass
+class Index:
+    """The concrete names of the live model, sorted for prefix queries."""
+
+    params: dict[str, ParamInfo] = field(default_factory=dict)
+    objects: dict[str, ObjectInfo] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    param_names: list[str] = field(default_factory=list)
+    all_names: list[str] = field(default_factory=list)
+    forced: list[str] = field(default_factory=list)
+
+    @classmethod
+    async def build(cls, tree: GenericTree) -> Index:
+        """Expand ``tree`` with the instances its backends report."""
+        index = cls()
+        await index._expand(tree, tree.root, tree.root, None, False)
+        index.param_names = sorted(index.params)
+        index.all_names = sorted([*index.params, *index.objects])
+        index.forced = [n for n in index.param_names if index.params[n].forced_inform]
+        return index
+
+    async def _expand(
+        self, tree: GenericTree, gobj: str, cobj: str, table: TableInfo | None, inst: bool
+    ) -> None:
+        self.objects[cobj] = ObjectInfo(table, inst)
+        kids = self.children.setdefault(cobj, [])
+        for child in tree.children.get(gobj, ()):
+            if not paths.is_partial(child):
+                name = cobj + paths.last_segment(child)
+                self.params[name] = tree.params[child]
+                kids.append(name)
+            elif child in tree.tables:
+                info = tree.tables[child]
+                for number in sorted(await info.backend.list_instances(cobj)):
+                    kids.append(f"{cobj}{number}.")
+                    await self._expand(tree, child, f"{cobj}{number}.", info, True)
+            else:
+                name = cobj + paths.last_segment(child) + "."
+                kids.append(name)
+                sub = tree.tables.get(child + f"{paths.INSTANCE}.")
+                await self._expand(tree, child, name, sub, False)
+
+    def params_under(self, prefix: str) -> list[str]:
+        """Concrete parameter names below ``prefix`` ("" means everything)."""
+        return _prefixed(self.param_names, prefix)
+
+    def names_under(self, prefix: str) -> list[str]:
+        """Concrete object and parameter names at or below ``prefix``."""
+        return _prefixed(self.all_names, prefix)
+
+
+def _prefixed(names: list[str], prefix: str) -> list[str]:
+    """The slice of sorted ``names`` that start with ``prefix`` (two bisections)."""
+    return names[bisect_left(names, prefix) : bisect_left(names, prefix + _AFTER_ALL)]
+
+
+_AFTER_ALL = "\U0010ffff"
