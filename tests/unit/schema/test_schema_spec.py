@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,16 @@ def _param(schema: Schema, name: str) -> ParamMeta:
 
 @pytest.mark.parametrize("source", generate.SOURCES)
 def test_regenerating_gives_the_committed_files(spec: Path, source: str) -> None:
-    """Regenerating from the spec gives the committed data files byte for byte (decompressed,
-    and compressed too since the gzip header is fixed)."""
+    """Regenerating from the spec gives the committed data files byte for byte.
+
+    The content is compared always; the gzip bytes too unless Python runs on zlib-ng, whose
+    deflate output legitimately differs from classic zlib's.
+    """
     root, text = generate.convert(spec / "datamodel" / source)
     committed = (DATA / data_file(root)).read_bytes()
     assert gzip.decompress(committed).decode("utf-8") == text
-    assert generate.compress(text) == committed
+    if "ng" not in zlib.ZLIB_RUNTIME_VERSION:
+        assert generate.compress(text) == committed
 
 
 def test_generator_cli_writes_both_roots(spec: Path, tmp_path: Path) -> None:
