@@ -1,0 +1,139 @@
+"""UDP Connection Request (TR-069 Annex G, C-12..C-15): one GET in one datagram, HMAC-SHA1.
+
+Hand-written: the message is a fixed single-datagram format that no HTTP parser in
+Twisted or the stdlib accepts over UDP; the socket also carries STUN (demultiplexed here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from twisted.internet.protocol import DatagramProtocol
+from twisted.logger import Logger
+
+from cwmpd.connreq.guard import Credentials
+from cwmpd.connreq.ratelimit import Budget, RateLimiter
+
+MAX_DATAGRAM = 1500
+_DIGITS = re.compile(r"[0-9]{1,20}")
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+_FIELDS = ("ts", "id", "un", "cn", "sig")
+
+Address = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class UdpRequest:
+    """The query fields of a UDP Connection Request."""
+
+    ts: int
+    id: int
+    un: str
+    cn: str
+    sig: str
+
+
+def parse_udp_request(data: bytes) -> UdpRequest | None:
+    """Parse ``GET http://host:port?ts=..&id=..&un=..&cn=..&sig=.. HTTP/1.1``; None if malformed."""
+    if len(data) > MAX_DATAGRAM:
+        return None
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    parts = text.splitlines()[0].split(" ") if text else []
+    if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
+        return None
+    try:
+        url = urlsplit(parts[1])
+        query = parse_qs(url.query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return None
+    if url.scheme != "http" or any(len(query.get(k, ())) != 1 for k in _FIELDS):
+        return None
+    ts, id_, un, cn, sig = (query[k][0] for k in _FIELDS)
+    if not (_DIGITS.fullmatch(ts) and _DIGITS.fullmatch(id_) and _HEX40.fullmatch(sig)):
+        return None
+    return UdpRequest(int(ts), int(id_), un, cn, sig)
+
+
+def signature(password: str, ts: int, id_: int, un: str, cn: str) -> str:
+    """Hex HMAC-SHA1 keyed with ConnectionRequestPassword over ts|id|un|cn (C-13)."""
+    text = f"{ts}{id_}{un}{cn}".encode()
+    return hmac.new(password.encode(), text, hashlib.sha1).hexdigest()
+
+
+class UdpReplayGuard:
+    """Checks signatures and the ts/id replay rules (C-14); remembers the last valid pair."""
+
+    def __init__(self) -> None:
+        self.last_ts = -1
+        self.last_id: int | None = None
+
+    def check(self, req: UdpRequest, creds: Credentials) -> str:
+        """'' when valid (and remembered as the last valid one), else why it is dropped."""
+        if not creds.usable:
+            return "no Connection Request credentials configured"
+        user_ok = hmac.compare_digest(req.un.encode(), creds.username.encode())
+        expected = signature(creds.password, req.ts, req.id, req.un, req.cn)
+        sig_ok = hmac.compare_digest(req.sig.lower().encode(), expected.encode())
+        if not (user_ok and sig_ok):
+            return "wrong username or signature"
+        if req.ts <= self.last_ts:
+            return "timestamp not newer than the last valid one"
+        if req.id == self.last_id:
+            return "repeated message id"
+        self.last_ts, self.last_id = req.ts, req.id
+        return ""
+
+
+class UdpConnectionRequestProtocol(DatagramProtocol):
+    """The UDP Connection Request socket; never replies. STUN datagrams go to ``stun``."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        limiter: RateLimiter,
+        on_request: Callable[[], None],
+        stun: Callable[[bytes, Address], None] | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self._limiter = limiter
+        self._on_request = on_request
+        self.stun = stun
+        self.replay = UdpReplayGuard()
+
+    def send(self, data: bytes, addr: Address) -> None:
+        """Send a datagram from this socket (used by the STUN client)."""
+        if self.transport is not None:
+            self.transport.write(data, addr)
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        """Demultiplex: STUN (first byte 0x00/0x01) or a UDP Connection Request."""
+        if datagram[:1] in (b"\x00", b"\x01"):
+            if self.stun is not None:
+                self.stun(datagram, addr)
+            return
+        req = parse_udp_request(datagram)
+        reason = "malformed message" if req is None else self.replay.check(req, self.credentials)
+        if reason:
+            if self._limiter.allow(Budget.REFUSED):
+                self.log.warn(
+                    "UDP Connection Request dropped from {source}: {reason}",
+                    source=addr[0],
+                    reason=reason,
+                )
+            return
+        if not self._limiter.allow(Budget.ACCEPTED):
+            self.log.warn("UDP Connection Request from {source} rate limited", source=addr[0])
+            return
+        self.log.info("UDP Connection Request accepted from {source}", source=addr[0])
+        self._on_request()
