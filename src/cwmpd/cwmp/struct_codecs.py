@@ -1,0 +1,141 @@
+"""Codecs for the shared CWMP structs (cwmpd.cwmp.structs) and their arrays.
+
+ParameterValueStruct has a hand-tuned codec: it carries xsi:type on Value and is the bulk
+of large GPV responses and Informs, so it avoids the generic per-argument machinery.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from lxml import etree
+
+from cwmpd.cwmp.soapenc import (
+    BOOL,
+    INT,
+    STRING,
+    TOKEN,
+    Arg,
+    Array,
+    Struct,
+    cwmp_array,
+    invalid,
+    read_args,
+    string_array,
+)
+from cwmpd.cwmp.structs import (
+    DeviceId,
+    EventStruct,
+    ParameterAttributeStruct,
+    ParameterInfoStruct,
+    ParameterValueStruct,
+    SetParameterAttributesStruct,
+)
+from cwmpd.cwmp.xmlns import XSI_TYPE, local_name
+
+_SubElement = etree.SubElement
+
+
+class ParameterValueCodec:
+    """ParameterValueStruct {Name, Value xsi:type="xsd:<type>"}; a missing xsi:type is string."""
+
+    __slots__ = ()
+
+    def put(self, parent: etree._Element, tag: str, value: Any) -> None:
+        """Append one struct; ``value.type`` is the xsd local name."""
+        struct = _SubElement(parent, tag)
+        _SubElement(struct, "Name").text = value.name
+        _SubElement(struct, "Value", {XSI_TYPE: "xsd:" + value.type}).text = value.value
+
+    def get(self, elem: etree._Element, what: str) -> ParameterValueStruct:
+        """Read Name and Value (text verbatim; the type is the xsi:type local name)."""
+        name = value = None
+        for child in elem:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            tag = local_name(tag)
+            if tag == "Name" and name is None:
+                name = child
+            elif tag == "Value" and value is None:
+                value = child
+            else:
+                raise invalid(f"unexpected {tag} in ParameterValueStruct")
+        if name is None or value is None:
+            raise invalid("ParameterValueStruct needs Name and Value")
+        if len(name) or len(value):
+            raise invalid("ParameterValueStruct members must be simple values")
+        xsi_type = value.get(XSI_TYPE)
+        vtype = xsi_type.rpartition(":")[2].strip() if xsi_type else "string"
+        return ParameterValueStruct((name.text or "").strip(), value.text or "", vtype or "string")
+
+
+PARAMETER_VALUES: Final = cwmp_array("ParameterValueStruct", ParameterValueCodec())
+NAMES: Final = string_array()
+
+EVENT: Final = Struct(
+    (Arg("EventCode", "code", TOKEN), Arg("CommandKey", "command_key", STRING)), EventStruct
+)
+EVENTS: Final = cwmp_array("EventStruct", EVENT)
+
+DEVICE_ID: Final = Struct(
+    (
+        Arg("Manufacturer", "manufacturer", STRING),
+        Arg("OUI", "oui", TOKEN),
+        Arg("ProductClass", "product_class", STRING),
+        Arg("SerialNumber", "serial_number", STRING),
+    ),
+    DeviceId,
+)
+
+PARAMETER_INFOS: Final = cwmp_array(
+    "ParameterInfoStruct",
+    Struct((Arg("Name", "name", TOKEN), Arg("Writable", "writable", BOOL)), ParameterInfoStruct),
+)
+
+PARAMETER_ATTRIBUTES: Final = cwmp_array(
+    "ParameterAttributeStruct",
+    Struct(
+        (
+            Arg("Name", "name", TOKEN),
+            Arg("Notification", "notification", INT),
+            Arg("AccessList", "access_list", string_array()),
+        ),
+        ParameterAttributeStruct,
+    ),
+)
+
+SET_PARAMETER_ATTRIBUTES: Final = cwmp_array(
+    "SetParameterAttributesStruct",
+    Struct(
+        (
+            Arg("Name", "name", TOKEN),
+            Arg("NotificationChange", "notification_change", BOOL),
+            Arg("Notification", "notification", INT),
+            Arg("AccessListChange", "access_list_change", BOOL),
+            Arg("AccessList", "access_list", string_array()),
+        ),
+        SetParameterAttributesStruct,
+    ),
+)
+
+
+class _ArgPair:
+    """ArgStruct {Name, Value} as a (name, value) tuple (RequestDownload FileTypeArg)."""
+
+    __slots__ = ()
+    _ARGS: Final = (Arg("Name", "name", TOKEN), Arg("Value", "value", STRING))
+
+    def put(self, parent: etree._Element, tag: str, value: Any) -> None:
+        """Append one ArgStruct."""
+        struct = _SubElement(parent, tag)
+        _SubElement(struct, "Name").text = value[0]
+        _SubElement(struct, "Value").text = value[1]
+
+    def get(self, elem: etree._Element, what: str) -> tuple[str, str]:
+        """Read one ArgStruct."""
+        found = read_args(elem, self._ARGS, "ArgStruct")
+        return (found["name"], found["value"])
+
+
+FILE_TYPE_ARGS: Final[Array] = cwmp_array("ArgStruct", _ArgPair(), cap=16)
