@@ -138,3 +138,27 @@ def test_200_is_written_before_on_request() -> None:
     request.finish()
     clock.advance(0)
     assert calls == [1]
+
+
+def test_failed_attempt_logged_with_source_without_secrets() -> None:
+    """A refused attempt is logged with the client address, never the header or path."""
+    from twisted.internet.address import IPv4Address
+    from twisted.logger import Logger, formatEvent
+
+    clock = Clock()
+    events: list[dict[str, object]] = []
+    guard = DigestGuard(NonceTable(clock))
+    resource = ConnectionRequestResource(
+        clock, "/secret-path", guard, RateLimiter(clock), CREDS, lambda: None
+    )
+    resource.log = Logger(observer=events.append)  # type: ignore[misc]
+    request = DummyRequest([b"secret-path"])
+    request.uri = request.path = b"/secret-path"
+    request.client = IPv4Address("TCP", "192.168.1.1", 40000)
+    bad = answer(guard, uri="/secret-path", pw="guess")
+    request.requestHeaders.setRawHeaders(b"authorization", [bad.encode()])
+    resource.render(request)
+    assert request.responseCode == 401
+    text = " ".join(formatEvent(e) for e in events)
+    assert "192.168.1.1" in text and "wrong username or password" in text
+    assert "guess" not in text and "secret-path" not in text and "pw" not in text

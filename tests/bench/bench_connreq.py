@@ -1,0 +1,137 @@
+"""Benchmark: Connection Request listener latency on loopback.
+
+Run: python tests/bench/bench_connreq.py
+
+Baseline: the bare HTTP round trip of the same listener (a GET answered 401 with a challenge).
+Measured: a full authenticated Connection Request (challenge, digest GET, 200) until on_request
+runs. The Connection-Request-to-Inform latency needs the session engine and the scriptable ACS:
+``measure_connection_request_to_inform`` is the place to add it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from collections.abc import Callable
+
+from twisted.internet import reactor
+
+from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from cwmpd.connreq.ratelimit import BucketConfig, RateLimitConfig
+from cwmpd.cwmp import digest
+
+N = 200
+PATH, USER, PASSWORD = "/bench-path", "acs", "pw"
+UNLIMITED = BucketConfig(burst=1_000_000, rate=1_000_000)
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """Median and p99 in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def challenge(conn: http.client.HTTPConnection) -> dict[str, str]:
+    """One bare round trip: GET without credentials, answered 401; returns the challenge."""
+    conn.request("GET", PATH)
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 401, resp.status
+    return digest.parse_auth_params(digest.split_challenges(resp.headers["WWW-Authenticate"])[1])
+
+
+def authorization(p: dict[str, str]) -> str:
+    """The digest answer to challenge ``p``."""
+    resp = digest.response(
+        algorithm=p["algorithm"], username=USER, realm=p["realm"], password=PASSWORD,
+        method="GET", uri=PATH, nonce=p["nonce"], nc="00000001", cnonce="c", qop="auth",
+    )  # fmt: skip
+    params = {"username": USER, "realm": p["realm"], "nonce": p["nonce"], "uri": PATH,
+              "algorithm": p["algorithm"], "qop": "auth", "nc": "00000001", "cnonce": "c",
+              "response": resp, "opaque": p["opaque"]}  # fmt: skip
+    return digest.format_params("Digest", params, frozenset({"algorithm", "qop", "nc"}))
+
+
+def measure_bare(port: int) -> list[float]:
+    """Bare HTTP round trips (401 challenge) over one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    out = []
+    for _ in range(N):
+        t0 = time.perf_counter()
+        challenge(conn)
+        out.append(time.perf_counter() - t0)
+    conn.close()
+    return out
+
+
+def measure_full(port: int, fired: threading.Event) -> list[float]:
+    """Challenge + authenticated GET + 200, until on_request has run."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    out = []
+    for _ in range(N):
+        fired.clear()
+        t0 = time.perf_counter()
+        hdr = authorization(challenge(conn))
+        conn.request("GET", PATH, headers={"Authorization": hdr})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200, resp.status
+        assert fired.wait(5)
+        out.append(time.perf_counter() - t0)
+    conn.close()
+    return out
+
+
+def measure_connection_request_to_inform(port: int) -> list[float] | None:
+    """Connection Request GET to Inform arriving at the ACS: needs the session engine and
+    cwmpd.testing's ACS wired to on_request; returns None until the integrator adds it."""
+    return None
+
+
+def report(name: str, samples: list[float], baseline: float) -> None:
+    """Print one line: median, p99 and the ratio of medians to the baseline."""
+    med, p99 = stats(samples)
+    print(f"{name:<42} median {med:7.3f} ms  p99 {p99:7.3f} ms  x{med / baseline:5.2f}")
+
+
+def main() -> None:
+    """Run the measurements in a thread while the reactor serves the listener."""
+    fired = threading.Event()
+    rate = RateLimitConfig(refused=UNLIMITED, challenge=UNLIMITED, accepted=UNLIMITED)
+    cfg = ListenerConfig(PATH, "127.0.0.1", 0, USER, PASSWORD, rate=rate)
+    server = ConnectionRequestServer(reactor, cfg, fired.set)
+    port = server.listen()
+    results: dict[str, list[float] | None] = {}
+
+    def work(step: Callable[[], None]) -> None:
+        try:
+            step()
+        finally:
+            reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+
+    def steps() -> None:
+        results["bare"] = measure_bare(port)
+        results["full"] = measure_full(port, fired)
+        results["inform"] = measure_connection_request_to_inform(port)
+
+    reactor.callWhenRunning(  # type: ignore[attr-defined]
+        lambda: threading.Thread(target=work, args=(steps,), daemon=True).start()
+    )
+    reactor.run()  # type: ignore[attr-defined]
+    bare, full, inform = results.get("bare"), results.get("full"), results.get("inform")
+    assert bare and full, "benchmark did not complete"
+    base = stats(bare)[0]
+    print(f"Connection Request listener, loopback, {N} requests each")
+    report("bare HTTP round trip (401 challenge)", bare, base)
+    report("authenticated CR until on_request", full, base)
+    if inform:
+        report("CR GET until Inform at the ACS", inform, base)
+    else:
+        print("CR GET until Inform at the ACS: not measured (needs the session engine)")
+
+
+if __name__ == "__main__":
+    main()
