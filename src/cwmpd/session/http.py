@@ -134,7 +134,7 @@ class AcsHttpClient:
         )
         self._agent = CookieAgent(agent, self._jar)
         self._last_key: tuple[str, str] | None = None
-        self._last_close = False
+        self._last_broken = False
         self._closed = False
 
     @property
@@ -218,12 +218,16 @@ class AcsHttpClient:
         return self._policy
 
     def _expect_new_connection(self, key: tuple[str, str]) -> bool:
+        """Whether the next request will need a new TCP connection: none yet, another
+        server, or the last one is gone or closing (`Connection: close`, HTTP/1.0)."""
         proto = self._endpoints.last_protocol
+        transport = getattr(proto, "transport", None)
         return (
             proto is None
-            or self._last_close
+            or self._last_broken
             or key != self._last_key
             or getattr(proto, "state", None) != "QUIESCENT"
+            or bool(getattr(transport, "disconnecting", True))
         )
 
     def _headers(self, url: str, body: bytes | None) -> Headers:
@@ -268,17 +272,14 @@ class AcsHttpClient:
                 raise
             reused = self._endpoints.connections_made == before
             if reused and isinstance(e, ResponseNeverReceived | RequestTransmissionFailed):
-                self._last_close = True
+                self._last_broken = True
                 raise _ReusedConnectionDied(_describe(e, url)) from None
             raise ConnectFailed(_describe(e, url)) from None
         finally:
             if timer.active():
                 timer.cancel()
         self._last_key = _url_key(url)
-        connection = response.headers.getRawHeaders(b"connection", [])
-        self._last_close = any(b"close" in v.lower() for v in connection) or tuple(
-            response.version[1:]
-        ) < (1, 1)
+        self._last_broken = False
         return response, data
 
     async def _request(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 from twisted.internet import ssl
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
 from twisted.web.iweb import IPolicyForHTTPS
@@ -54,7 +54,7 @@ def pem_certificates(data: bytes, source: str) -> list[ssl.Certificate]:
         raise TlsConfigError(f"no PEM certificate found in {source!r}")
     try:
         return [ssl.Certificate.loadPEM(block) for block in blocks]
-    except SSL.Error as e:
+    except (SSL.Error, crypto.Error) as e:
         raise TlsConfigError(f"bad certificate in {source!r}: {e}") from e
 
 
@@ -72,7 +72,7 @@ def _client_identity(policy: TlsPolicy) -> tuple[ssl.PrivateCertificate | None, 
     certs = pem_certificates(data, policy.client_cert)
     try:
         private = ssl.PrivateCertificate.loadPEM(data)  # type: ignore[no-untyped-call]
-    except SSL.Error as e:
+    except (SSL.Error, crypto.Error) as e:
         msg = f"client certificate {policy.client_cert!r} needs a PEM certificate and its key"
         raise TlsConfigError(f"{msg}: {e}") from e
     chain = [c.original for c in certs[1:]]

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_twisted
-from httpc_servers import PASSWORD, USER, Served, listen
+from httpc_servers import PASSWORD, USER, Pki, Served, listen
 from twisted.internet import defer, reactor
 from twisted.web.resource import Resource
 
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.tls import TlsPolicy
-from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
+from cwmpd.testing.pki import make_ca, make_cert
 
 
 @pytest.fixture
@@ -48,19 +46,6 @@ def client() -> Iterator[Callable[..., AcsHttpClient]]:
 
     yield make
     pytest_twisted.blockon(defer.gatherResults([c.close() for c in made]))
-
-
-@dataclass(frozen=True)
-class Pki:
-    """A CA with server (127.0.0.1 + localhost), client and mismatched certificates,
-    and an unrelated CA."""
-
-    ca: CertificateAuthority
-    server: IssuedCert
-    localhost_only: IssuedCert
-    client: IssuedCert
-    other_ca: CertificateAuthority
-    dir: Path
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,16 @@ independent digest checker (hashlib + stdlib parsing) and Twisted's guard."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from cryptography.x509.oid import NameOID
 from twisted.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
 from twisted.cred.portal import IRealm, Portal
 from twisted.internet import reactor
@@ -18,8 +21,24 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 from zope.interface import implementer
 
+from cwmpd.testing.pki import CertificateAuthority, IssuedCert
+
 USER = "cpe-0001"
 PASSWORD = "s3cret:with colon"
+BASIC = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A CA with server (127.0.0.1 + localhost), client and mismatched certificates,
+    and an unrelated CA."""
+
+    ca: CertificateAuthority
+    server: IssuedCert
+    localhost_only: IssuedCert
+    client: IssuedCert
+    other_ca: CertificateAuthority
+    dir: Path
 
 
 @dataclass
@@ -31,6 +50,7 @@ class Seen:
     body: bytes
     peer_port: int
     status: int = 0
+    client_cert_cn: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None."""
@@ -61,7 +81,13 @@ def seen_of(request: Request) -> Seen:
         for k, vs in request.requestHeaders.getAllRawHeaders()
     }
     body = request.content.read() if request.content is not None else b""
-    return Seen(request.uri.decode(), headers, body, request.getClientAddress().port)
+    seen = Seen(request.uri.decode(), headers, body, request.getClientAddress().port)
+    peer_cert = getattr(request.channel.transport, "getPeerCertificate", None)
+    cert = peer_cert() if peer_cert is not None else None
+    if cert is not None:
+        names = cert.to_cryptography().subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        seen.client_cert_cn = str(names[0].value)
+    return seen
 
 
 class Recorder(Resource):
@@ -126,6 +152,7 @@ class DigestChecker(Recorder):
         password: str = PASSWORD,
         nonce_uses: int = 1000,
         close_on_401: bool = False,
+        close_after_ok: int = 0,
         offer_also: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
@@ -134,6 +161,7 @@ class DigestChecker(Recorder):
         self.password = password
         self.nonce_uses = nonce_uses
         self.close_on_401 = close_on_401
+        self.close_after_ok = close_after_ok
         self.offer_also = offer_also
         self._counter = itertools.count(1)
         self.nonces: dict[str, list[int]] = {}
@@ -179,7 +207,7 @@ class DigestChecker(Recorder):
             return self._challenge(stale=True)
         used.append(nc)
         self.accepted.append(f)
-        return Reply(200, body=b"<ok/>")
+        return Reply(200, body=b"<ok/>", close=len(self.accepted) == self.close_after_ok)
 
 
 @implementer(IRealm)
@@ -218,3 +246,14 @@ def listen(resource: Resource, tls: Any = None, path: str = "/acs") -> Served:
         port = reactor.listenSSL(0, site, tls, interface="127.0.0.1")
         scheme = "https"
     return Served(port, f"{scheme}://127.0.0.1:{port.getHost().port}{path}")
+
+
+def basic_server() -> Recorder:
+    """Answers 401 Basic unless the right Basic credentials come."""
+
+    def script(s: Seen) -> Reply:
+        if s.header("authorization") == BASIC:
+            return Reply(200, body=b"in")
+        return Reply(401, [("WWW-Authenticate", 'Basic realm="acs"')])
+
+    return Recorder(script)
