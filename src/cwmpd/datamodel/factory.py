@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from twisted.internet.interfaces import IReactorTime
@@ -26,11 +26,15 @@ def build_model(
     plugin_names: Sequence[str],
     *,
     state_dir: Path,
-    factory_values: Mapping[str, str],
+    factory_values: Mapping[str, str] | Callable[[str], Mapping[str, str]],
     clock: IReactorTime,
     extra_plugin_paths: Sequence[Path] = (),
 ) -> tuple[DataModel, DevicePlugin]:
-    """Load the plugins (the first one is the device) and build the model they declare."""
+    """Load the plugins (the first one is the device) and build the model they declare.
+
+    ``factory_values`` may be a function of the root ("Device." or "InternetGatewayDevice."),
+    since the config file does not know which root the device plugin has.
+    """
     if not plugin_names:
         raise PluginError("no data-model plugin configured")
     plugins = [
@@ -44,7 +48,8 @@ def build_model(
             raise PluginError(f"plugins disagree on the root: {device.root} vs {plugin.root}")
         plugin.declare(decl)
     schema = load_schema(device.root, prefixes=schema_prefixes(decl))
-    model = model_from_declarations(decl, schema, Path(state_dir), factory_values)
+    values = factory_values(device.root) if callable(factory_values) else factory_values
+    model = model_from_declarations(decl, schema, Path(state_dir), values)
     model.add_factory_reset_hook(device.factory_reset)
     return model, device
 
