@@ -35,6 +35,12 @@ from cwmpd.cwmp.xmlns import XSI_TYPE, local_name
 
 _SubElement = etree.SubElement
 
+#: TR-106 types whose xsd name differs: "xsd:base64" (common in CPEs) is not an XML Schema
+#: type and fails validation, so base64 values go out as xsd:base64Binary and either
+#: spelling (or soap-enc:base64) reads back as "base64".
+WIRE_TYPES: Final = {"base64": "base64Binary"}
+_READ_TYPES: Final = {"base64Binary": "base64"}
+
 
 class ParameterValueCodec:
     """ParameterValueStruct {Name, Value xsi:type="xsd:<type>"}; a missing xsi:type is string."""
@@ -45,7 +51,9 @@ class ParameterValueCodec:
         """Append one struct; ``value.type`` is the xsd local name."""
         struct = _SubElement(parent, tag)
         _SubElement(struct, "Name").text = value.name
-        _SubElement(struct, "Value", {XSI_TYPE: "xsd:" + value.type}).text = value.value
+        vtype = value.type
+        vtype = WIRE_TYPES.get(vtype, vtype)
+        _SubElement(struct, "Value", {XSI_TYPE: "xsd:" + vtype}).text = value.value
 
     def get(self, elem: etree._Element, what: str) -> ParameterValueStruct:
         """Read Name and Value (text verbatim; the type is the xsi:type local name)."""
@@ -67,7 +75,8 @@ class ParameterValueCodec:
             raise invalid("ParameterValueStruct members must be simple values")
         xsi_type = value.get(XSI_TYPE)
         vtype = xsi_type.rpartition(":")[2].strip() if xsi_type else "string"
-        return ParameterValueStruct((name.text or "").strip(), value.text or "", vtype or "string")
+        vtype = _READ_TYPES.get(vtype, vtype) or "string"
+        return ParameterValueStruct((name.text or "").strip(), value.text or "", vtype)
 
 
 PARAMETER_VALUES: Final = cwmp_array("ParameterValueStruct", ParameterValueCodec())
