@@ -82,9 +82,19 @@ def _url_key(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.lower()
 
 
+def _where(url: str) -> str:
+    """host:port of a URL, without any userinfo (for messages)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    return f"{parts.hostname}:{port}"
+
+
 def _describe(exc: BaseException, url: str) -> str:
     """One line naming the most specific cause of a transport failure."""
-    where = urlsplit(url).netloc
+    where = _where(url)
     reasons: list[Failure] = list(getattr(exc, "reasons", None) or [])
     causes = [f.value for f in reasons if f.value is not None] or [exc]
     for c in causes:
@@ -185,9 +195,7 @@ class AcsHttpClient:
                     renewals += 1
                     continue
                 if answered:
-                    raise AuthenticationFailed(
-                        f"ACS at {urlsplit(url).netloc} rejected our credentials"
-                    )
+                    raise AuthenticationFailed(f"ACS at {_where(url)} rejected our credentials")
                 answered += 1
                 continue
             if code in _REDIRECT_CODES:
@@ -246,7 +254,10 @@ class AcsHttpClient:
         return headers
 
     async def _exchange(self, url: str, body: bytes | None) -> tuple[IResponse, bytes]:
-        if urlsplit(url).scheme == "https":
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not url.isascii():
+            raise ConnectFailed(f"unusable ACS URL {url!r}: need http(s)://host[:port]/path")
+        if parts.scheme == "https":
             try:
                 self._tls_policy()
             except TlsConfigError as e:
@@ -265,8 +276,7 @@ class AcsHttpClient:
             response, data = await d
         except Exception as e:
             if expired:
-                where = urlsplit(url).netloc
-                msg = f"no complete answer from {where} within {self._timeout:g}s"
+                msg = f"no complete answer from {_where(url)} within {self._timeout:g}s"
                 raise Timeout(msg) from None
             if isinstance(e, AcsHttpError | defer.CancelledError):
                 raise
@@ -274,6 +284,7 @@ class AcsHttpClient:
             if reused and isinstance(e, ResponseNeverReceived | RequestTransmissionFailed):
                 self._last_broken = True
                 raise _ReusedConnectionDied(_describe(e, url)) from None
+            self._last_broken = True
             raise ConnectFailed(_describe(e, url)) from None
         finally:
             if timer.active():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +59,11 @@ def _now() -> datetime.datetime:
 
 
 def make_ca(
-    directory: Path, name: str = "ca", common_name: str = "cwmpd test CA"
+    directory: Path | str | None = None, name: str = "ca", common_name: str = "cwmpd test CA"
 ) -> CertificateAuthority:
-    """Create a CA valid for a day and write ``<directory>/<name>.pem``."""
+    """Create a CA valid for a day and write ``<directory>/<name>.pem`` (a fresh
+    temporary directory when none is given)."""
+    directory = Path(directory) if directory is not None else Path(tempfile.mkdtemp("-pki"))
     key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(common_name)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
@@ -108,7 +111,7 @@ def _san(hosts: Sequence[str]) -> x509.SubjectAlternativeName:
 def make_cert(
     ca: CertificateAuthority,
     hosts: Sequence[str],
-    directory: Path,
+    directory: Path | str | None = None,
     name: str = "server",
     *,
     client: bool = False,
@@ -116,7 +119,7 @@ def make_cert(
 ) -> IssuedCert:
     """Issue a leaf for ``hosts`` (DNS names and IP literals go in subjectAltName);
     ``client=True`` makes a TLS client certificate. Writes ``<name>.pem`` (cert+key),
-    ``<name>.crt`` and ``<name>.key`` into ``directory``."""
+    ``<name>.crt`` and ``<name>.key`` into ``directory`` (default: the CA's)."""
     key = ec.generate_private_key(ec.SECP256R1())
     usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
     builder = (
@@ -137,7 +140,7 @@ def make_cert(
     if hosts:
         builder = builder.add_extension(_san(hosts), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
-    directory = Path(directory)
+    directory = Path(directory) if directory is not None else ca.cert_path.parent
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     key_pem = _key_pem(key)
     paths = [directory / f"{name}{ext}" for ext in (".pem", ".crt", ".key")]

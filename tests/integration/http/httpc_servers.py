@@ -51,6 +51,7 @@ class Seen:
     peer_port: int
     status: int = 0
     client_cert_cn: str | None = None
+    transport: Any = None
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None."""
@@ -61,13 +62,14 @@ class Seen:
 @dataclass
 class Reply:
     """What to answer: status, headers, body; ``close`` closes the connection after it;
-    ``hang`` never answers."""
+    ``hang`` never answers; ``drop`` closes the connection without answering."""
 
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     close: bool = False
     hang: bool = False
+    drop: bool = False
     chunked: bool = False
 
 
@@ -82,6 +84,7 @@ def seen_of(request: Request) -> Seen:
     }
     body = request.content.read() if request.content is not None else b""
     seen = Seen(request.uri.decode(), headers, body, request.getClientAddress().port)
+    seen.transport = request.channel.transport
     peer_cert = getattr(request.channel.transport, "getPeerCertificate", None)
     cert = peer_cert() if peer_cert is not None else None
     if cert is not None:
@@ -117,6 +120,9 @@ class Recorder(Resource):
 def answer(request: Request, reply: Reply) -> Any:
     """Write ``reply`` to ``request`` (asynchronously, so closing works)."""
     if reply.hang:
+        return NOT_DONE_YET
+    if reply.drop:
+        request.channel.transport.loseConnection()
         return NOT_DONE_YET
     request.setResponseCode(reply.status)
     for k, v in reply.headers:

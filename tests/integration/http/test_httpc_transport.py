@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 import pytest_twisted
 from httpc_servers import Recorder, Reply, Seen, Served
+from twisted.internet import reactor, task
 
 from cwmpd.session.http import (
     AcsHttpClient,
@@ -76,6 +77,35 @@ async def test_reconnects_after_connection_close(serve: Serve, client: Client) -
         assert (await c.post(ENVELOPE)).code == 200
     assert rec.ports[0] != rec.ports[1]
     assert rec.ports[1] == rec.ports[2]
+
+
+@pytest_twisted.ensureDeferred
+async def test_silent_close_between_posts(serve: Serve, client: Client) -> None:
+    """An ACS closing the idle connection without `Connection: close` does not break
+    the session: the next POST goes out on a new connection."""
+    rec = Recorder()
+    c = client(serve(rec).url)
+    await c.post(ENVELOPE)
+    rec.script = lambda s: Reply(200, body=b"again")
+    rec.seen[0].transport.loseConnection()
+    for _ in range(5):  # let the FIN reach the client (either way the POST must work)
+        await task.deferLater(reactor, 0, lambda: None)
+    assert (await c.post(ENVELOPE)).body == b"again"
+    assert rec.ports[0] != rec.ports[1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_kept_alive_connection_dropped_under_request(serve: Serve, client: Client) -> None:
+    """If the ACS drops a kept-alive connection as the next POST arrives (keep-alive
+    race), the POST is sent once more on a new connection; a second drop fails."""
+    rec = Recorder(lambda s: Reply(200, body=b"ok", drop=len(rec.seen) == 2))
+    c = client(serve(rec).url)
+    await c.post(ENVELOPE)
+    assert (await c.post(ENVELOPE)).body == b"ok"
+    assert rec.ports[0] == rec.ports[1] != rec.ports[2]
+    rec.script = lambda s: Reply(drop=True)
+    with pytest.raises(ConnectFailed):
+        await c.post(ENVELOPE)
 
 
 @pytest_twisted.ensureDeferred
@@ -148,3 +178,11 @@ async def test_connection_refused(serve: Serve, client: Client) -> None:
     await served.port.stopListening()
     with pytest.raises(ConnectFailed, match=r"127\.0\.0\.1"):
         await client(url).post(ENVELOPE)
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/acs", "http:///acs", "acs.example.net"])
+@pytest_twisted.ensureDeferred
+async def test_unusable_url(client: Client, url: str) -> None:
+    """A URL that is not http(s)://host/... fails with ConnectFailed, not a crash."""
+    with pytest.raises(ConnectFailed, match="unusable ACS URL"):
+        await client(url).post(None)
