@@ -1,0 +1,239 @@
+"""makeService(config, reactor): the whole agent as a Twisted MultiService (the embedding API).
+
+Wires the data model, the persistent event queue, the session engine, the scheduler and the
+Connection Request listener together, and carries out what a session asked for once it ends
+(S-25: Reboot, FactoryReset, apply-after-session hooks).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from cwmpd import state
+from cwmpd.config import Config
+from cwmpd.cwmp import types
+from cwmpd.datamodel.factory import build_model, management_server_values
+from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.plugin import DevicePlugin
+from cwmpd.session.dispatch import Dispatcher
+from cwmpd.session.engine import Exchange, SessionEngine
+from cwmpd.session.events import EventQueue
+from cwmpd.session.http import AcsHttpClient
+from cwmpd.session.scheduler import SessionScheduler
+from cwmpd.session.tls import TlsPolicy
+
+_log = Logger(namespace="cwmpd.service")
+
+_SCHEDULER_KEYS = (
+    "PeriodicInformEnable",
+    "PeriodicInformInterval",
+    "PeriodicInformTime",
+    "CWMPRetryMinimumWaitInterval",
+    "CWMPRetryIntervalMultiplier",
+    "DefaultActiveNotificationThrottle",
+)
+
+
+def factory_values(config: Config, root: str) -> dict[str, str]:
+    """ManagementServer factory values taken from the config file (DESIGN.md contract)."""
+    return management_server_values(
+        root,
+        url=config.acs.url,
+        username=config.acs.username,
+        password=config.acs.password,
+        periodic_inform_interval=config.acs.periodic_inform_interval,
+        connection_request_username=config.connection_request.username,
+        connection_request_password=config.connection_request.password,
+    )
+
+
+class CwmpAgent(MultiService):
+    """The agent. ``on_exit`` ends the process when a reboot needs the daemon restarted."""
+
+    def __init__(
+        self,
+        config: Config,
+        reactor: Any,
+        *,
+        rng: random.Random | None = None,
+        on_exit: Callable[[], None] | None = None,
+        on_exchange: Exchange | None = None,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.config = config
+        self.reactor = reactor
+        self.rng = rng or random.SystemRandom()
+        self.on_exit = on_exit or reactor.stop
+        self.on_exchange = on_exchange
+        self.state_dir = Path(config.device.state_dir)
+        self.model: DataModel
+        self.device: DevicePlugin
+        self.events: EventQueue
+        self.scheduler: SessionScheduler
+        self.engine: SessionEngine
+        self.dispatcher: Dispatcher
+        self.exited = False
+
+    # -- start-up ------------------------------------------------------------
+
+    def startService(self) -> None:
+        """Load state, detect boot and bootstrap, start the scheduler (and listeners)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.model, self.device = build_model(
+            self.config.device.plugins,
+            state_dir=self.state_dir,
+            factory_values=lambda root: factory_values(self.config, root),
+            clock=self.reactor,
+        )
+        self.events = EventQueue(self.state_dir / "events.json")
+        self._detect_boot()
+        self.dispatcher = Dispatcher(
+            self.model, add_event=self.events.add, schedule_inform=self._schedule_inform
+        )
+        self.engine = SessionEngine(
+            model=self.model,
+            events=self.events,
+            dispatcher=self.dispatcher,
+            http_factory=self._http_client,
+            clock=self.reactor,
+            max_body=self.config.acs.max_body,
+            on_exchange=self.on_exchange,
+        )
+        self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
+        self._configure_scheduler()
+        self.model.subscribe(self._on_change)
+        super().startService()  # type: ignore[no-untyped-call]
+        self.scheduler.start()
+
+    def stopService(self) -> Deferred[None] | None:
+        """Stop scheduling; child services (listeners) stop too."""
+        self.scheduler.stop()
+        result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
+        return result
+
+    def _ms(self, name: str) -> str:
+        return f"{self.model.root}ManagementServer.{name}"
+
+    def _agent_state(self) -> dict[str, Any]:
+        value = state.read_json(self.state_dir / "agent.json", {})
+        return value if isinstance(value, dict) else {}
+
+    def _save_agent_state(self, **changes: Any) -> None:
+        current = self._agent_state()
+        current.update(changes)
+        state.write_json(self.state_dir / "agent.json", current)
+
+    def _detect_boot(self) -> None:
+        """0 BOOTSTRAP on fresh state or a new ACS URL; 1 BOOT when the boot id changed."""
+        saved = self._agent_state()
+        url = self.model.value(self._ms("URL"))
+        boot_id = self.device.boot_id()
+        if not saved or saved.get("acs_url") != url:
+            _log.info("bootstrap: {why}", why="fresh state" if not saved else "new ACS URL")
+            self.events.add("0 BOOTSTRAP")
+        if saved.get("boot_id") != boot_id:
+            self.events.on_boot()
+            self.events.add("1 BOOT")
+        self._save_agent_state(acs_url=url, boot_id=boot_id)
+
+    # -- sessions ------------------------------------------------------------
+
+    def _http_client(self) -> AcsHttpClient:
+        return AcsHttpClient(
+            self.reactor,
+            self.model.value(self._ms("URL")),
+            self.model.value(self._ms("Username")),
+            self.model.value(self._ms("Password")),
+            TlsPolicy(ca_file=self.config.acs.ca_file, client_cert=self.config.acs.client_cert),
+            allow_basic_over_http=self.config.acs.allow_basic_over_http,
+            timeout=self.config.acs.timeout,
+            max_body=self.config.acs.max_body,
+        )
+
+    def _run_session(self, retry_count: int) -> Deferred[bool]:
+        return Deferred.fromCoroutine(self._session(retry_count))
+
+    async def _session(self, retry_count: int) -> bool:
+        ok = await self.engine.run(retry_count)
+        await self._after_session()
+        return ok
+
+    async def _after_session(self) -> None:
+        after = self.dispatcher.after
+        self.dispatcher.new_session()
+        try:
+            await self.model.end_of_session()
+        except Exception:
+            _log.failure("apply-after-session hooks failed")
+        if after.factory_reset:
+            _log.info("factory reset requested by the ACS")
+            self.model.factory_reset()
+            self.events.clear()
+            self.events.add("0 BOOTSTRAP")
+            self.device.factory_reset()
+            self._save_agent_state(acs_url=self.model.value(self._ms("URL")))
+            self._reboot()
+        elif after.reboot:
+            _log.info("reboot requested by the ACS")
+            self._reboot()
+
+    def _reboot(self) -> None:
+        if self.device.reboot():
+            self.exited = True
+            self.scheduler.stop()
+            self.reactor.callLater(0, self.on_exit)
+            return
+        # The device rebooted without the daemon restarting: a new boot all the same.
+        self._detect_boot()
+        self.scheduler.request()
+
+    def _schedule_inform(self, delay: int, command_key: str) -> None:
+        self.scheduler.schedule_inform(delay, command_key)
+
+    # -- reacting to parameter changes -----------------------------------------
+
+    def _on_change(self, changed: Mapping[str, str], source: str) -> None:
+        url_key = self._ms("URL")
+        if url_key in changed:
+            _log.info("ACS URL changed; next session bootstraps")
+            self.events.add("0 BOOTSTRAP")
+            self._save_agent_state(acs_url=changed[url_key])
+            self.scheduler.request()
+        if any(self._ms(k) in changed for k in _SCHEDULER_KEYS):
+            self._configure_scheduler()
+
+    def _configure_scheduler(self) -> None:
+        value = self.model.value
+
+        def number(name: str, default: int) -> int:
+            try:
+                return int(value(self._ms(name)))
+            except (KeyError, ValueError):
+                return default
+
+        try:
+            when = types.parse_datetime(value(self._ms("PeriodicInformTime")))
+        except (KeyError, ValueError):
+            when = None
+        if when is not None and when.year < 1000:
+            when = None  # Unknown Time or relative time: the agent picks the phase (E-13)
+        self.scheduler.configure(
+            periodic_enable=value(self._ms("PeriodicInformEnable")) in ("true", "1"),
+            interval=number("PeriodicInformInterval", 3600),
+            periodic_time=when,
+            retry_min_wait=number("CWMPRetryMinimumWaitInterval", 5),
+            retry_multiplier=number("CWMPRetryIntervalMultiplier", 2000),
+            throttle=number("DefaultActiveNotificationThrottle", 0),
+        )
+
+
+def makeService(config: Config, reactor: Any, **kwargs: Any) -> CwmpAgent:
+    """The embedding API: a service that runs the agent described by ``config`` on ``reactor``."""
+    return CwmpAgent(config, reactor, **kwargs)

@@ -1,0 +1,134 @@
+"""Answers ACS requests: one handler per RPC the agent implements, nothing advertised beyond."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from twisted.logger import Logger
+
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.datamodel.model import DataModel
+
+Handler = Callable[[Any], Awaitable[m.Message]]
+
+_log = Logger(namespace="cwmpd.session")
+
+
+@dataclass
+class AfterSession:
+    """What the session asked to be done once it has ended (S-25)."""
+
+    reboot: bool = False
+    factory_reset: bool = False
+    reboot_command_keys: list[str] = field(default_factory=list)
+
+
+class Dispatcher:
+    """Maps each ACS request message type to the coroutine that answers it."""
+
+    def __init__(
+        self,
+        model: DataModel,
+        *,
+        add_event: Callable[[str, str], object],
+        schedule_inform: Callable[[int, str], None],
+    ) -> None:
+        self._model = model
+        self._add_event = add_event
+        self._schedule_inform = schedule_inform
+        self.after = AfterSession()
+        self._handlers: dict[type[m.Message], Handler] = {}
+        for cls, handler in (
+            (m.GetRPCMethods, self._get_rpc_methods),
+            (m.GetParameterValues, self._gpv),
+            (m.SetParameterValues, self._spv),
+            (m.GetParameterNames, self._gpn),
+            (m.GetParameterAttributes, self._gpa),
+            (m.SetParameterAttributes, self._spa),
+            (m.AddObject, self._add_object),
+            (m.DeleteObject, self._delete_object),
+            (m.Reboot, self._reboot),
+            (m.FactoryReset, self._factory_reset),
+            (m.ScheduleInform, self._schedule),
+        ):
+            self.register(cls, handler)
+
+    def register(self, cls: type[m.Message], handler: Handler) -> None:
+        """Add (or replace) the handler of one RPC; GetRPCMethods lists it from then on."""
+        self._handlers[cls] = handler
+
+    def methods(self) -> tuple[str, ...]:
+        """Exactly the RPC names this agent answers (P-1)."""
+        return tuple(sorted(cls.name for cls in self._handlers))
+
+    def new_session(self) -> None:
+        """Forget what the previous session asked for after it."""
+        self.after = AfterSession()
+
+    async def answer(self, request: m.Message) -> m.Message:
+        """The response to ``request``, or a Fault message; never raises."""
+        handler = self._handlers.get(type(request))
+        if handler is None:
+            return _fault(CwmpFault(9000))
+        try:
+            return await handler(request)
+        except CwmpFault as fault:
+            return _fault(fault)
+        except Exception:
+            _log.failure("internal error answering {method}", method=request.name)
+            return _fault(CwmpFault(9002))
+
+    async def _get_rpc_methods(self, req: m.GetRPCMethods) -> m.Message:
+        return m.GetRPCMethodsResponse(methods=self.methods())
+
+    async def _gpv(self, req: m.GetParameterValues) -> m.Message:
+        params = await self._model.get_parameter_values(req.names)
+        return m.GetParameterValuesResponse(parameters=tuple(params))
+
+    async def _spv(self, req: m.SetParameterValues) -> m.Message:
+        status = await self._model.set_parameter_values(req.parameters, req.parameter_key)
+        return m.SetParameterValuesResponse(status=status)
+
+    async def _gpn(self, req: m.GetParameterNames) -> m.Message:
+        params = await self._model.get_parameter_names(req.path, req.next_level)
+        return m.GetParameterNamesResponse(parameters=tuple(params))
+
+    async def _gpa(self, req: m.GetParameterAttributes) -> m.Message:
+        params = await self._model.get_parameter_attributes(req.names)
+        return m.GetParameterAttributesResponse(parameters=tuple(params))
+
+    async def _spa(self, req: m.SetParameterAttributes) -> m.Message:
+        await self._model.set_parameter_attributes(req.parameters)
+        return m.SetParameterAttributesResponse()
+
+    async def _add_object(self, req: m.AddObject) -> m.Message:
+        instance, status = await self._model.add_object(req.object_name, req.parameter_key)
+        return m.AddObjectResponse(instance_number=instance, status=status)
+
+    async def _delete_object(self, req: m.DeleteObject) -> m.Message:
+        status = await self._model.delete_object(req.object_name, req.parameter_key)
+        return m.DeleteObjectResponse(status=status)
+
+    async def _reboot(self, req: m.Reboot) -> m.Message:
+        # Queued (and persisted) now so that the CommandKey survives the reboot (E-6);
+        # the Inform of this session has been sent already, so it goes in the next one.
+        self._add_event("M Reboot", req.command_key)
+        self.after.reboot = True
+        return m.RebootResponse()
+
+    async def _factory_reset(self, req: m.FactoryReset) -> m.Message:
+        self.after.factory_reset = True
+        return m.FactoryResetResponse()
+
+    async def _schedule(self, req: m.ScheduleInform) -> m.Message:
+        if req.delay_seconds <= 0:
+            raise CwmpFault(9003, "DelaySeconds must be greater than 0")
+        self._schedule_inform(req.delay_seconds, req.command_key)
+        return m.ScheduleInformResponse()
+
+
+def _fault(fault: CwmpFault) -> m.Fault:
+    return m.Fault(code=fault.code, string=fault.string, set_faults=fault.set_faults)

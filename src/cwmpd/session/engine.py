@@ -1,0 +1,239 @@
+"""One CWMP session with the ACS: Inform, the CPE's own requests, then the ACS's requests.
+
+Follows S-1..S-27: Inform first; CPE requests only after InformResponse and not under
+HoldRequests; an empty POST when the CPE has nothing more to ask; ACS requests answered in
+order, each in the namespace and with the cwmp:ID it came with; the session ends on an
+empty answer (204). The reactor only enters through the HTTP client passed in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import soap
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.structs import EventStruct
+from cwmpd.datamodel.model import DataModel
+from cwmpd.session.dispatch import Dispatcher
+from cwmpd.session.events import EventQueue
+from cwmpd.session.http import AcsHttpError, HttpResponse, ResponseTooLarge
+
+_log = Logger(namespace="cwmpd.session")
+
+SUPPORTED_CWMP_VERSIONS = "1.0,1.1,1.2,1.3,1.4"
+_VERSION_NS = {
+    "1.0": soap.NS_CWMP_10,
+    "1.1": soap.NS_CWMP_11,
+    "1.2": soap.NS_CWMP_12,
+    "1.3": soap.NS_CWMP_12,
+    "1.4": soap.NS_CWMP_12,
+}
+MAX_RETRY_REQUEST = 5  # 8005 "Retry request" answers honoured in a row before giving up
+MAX_ACS_MESSAGES = 10_000  # a runaway ACS cannot hold a session forever
+
+
+class SessionFailed(Exception):
+    """The session ended unsuccessfully (S-27); the scheduler retries with back-off."""
+
+
+class HttpClient(Protocol):
+    """What the engine needs of the ACS HTTP client (cwmpd.session.http.AcsHttpClient)."""
+
+    def post(self, body: bytes | None) -> Deferred[HttpResponse]: ...
+
+    def close(self) -> Deferred[None]: ...
+
+    @property
+    def local_address(self) -> str | None: ...
+
+
+class CpeRequestSource(Protocol):
+    """Something with requests for the ACS (TransferComplete, ...), sent after InformResponse."""
+
+    def pending_requests(self) -> list[m.Message]: ...
+
+    def delivered(self, request: m.Message, response: m.Message) -> None: ...
+
+
+Exchange = Callable[[str, m.Message | None], None]
+
+
+class SessionEngine:
+    """Runs sessions; ``run`` is what the scheduler calls."""
+
+    def __init__(
+        self,
+        *,
+        model: DataModel,
+        events: EventQueue,
+        dispatcher: Dispatcher,
+        http_factory: Callable[[], HttpClient],
+        clock: IReactorTime,
+        max_body: int = 4 * 1024 * 1024,
+        request_sources: Sequence[CpeRequestSource] = (),
+        on_exchange: Exchange | None = None,
+    ) -> None:
+        self._model = model
+        self._events = events
+        self._dispatcher = dispatcher
+        self._http_factory = http_factory
+        self._clock = clock
+        self._max_body = max_body
+        self._sources = list(request_sources)
+        self._on_exchange = on_exchange
+        self._ids = itertools.count(1)
+        self.local_address: str | None = None
+
+    def add_request_source(self, source: CpeRequestSource) -> None:
+        """Register another source of CPE requests (e.g. the transfer queue)."""
+        self._sources.append(source)
+
+    async def run(self, retry_count: int) -> bool:
+        """One session; True when it ended successfully. Never raises."""
+        self._dispatcher.new_session()
+        client = self._http_factory()
+        ok = False
+        try:
+            await self._session(client, retry_count)
+            ok = True
+        except (AcsHttpError, SessionFailed) as exc:
+            _log.warn("session failed: {reason}", reason=str(exc) or type(exc).__name__)
+        except Exception:
+            _log.failure("session failed with an internal error")
+        finally:
+            self.local_address = client.local_address or self.local_address
+            try:
+                await client.close()
+            except Exception:
+                _log.failure("closing the ACS connection")
+        return ok
+
+    # -- the session ---------------------------------------------------------
+
+    def _next_id(self) -> str:
+        return f"cwmpd-{next(self._ids)}"
+
+    def _now(self) -> str:
+        return datetime.fromtimestamp(self._clock.seconds()).astimezone().isoformat("T", "seconds")
+
+    async def _session(self, client: HttpClient, retry_count: int) -> None:
+        events = self._events.pending()
+        inform = m.Inform(
+            device_id=await self._model.device_id(),
+            events=tuple(events),
+            max_envelopes=1,
+            current_time=self._now(),
+            retry_count=retry_count,
+            parameters=tuple(await self._model.inform_parameters([e.code for e in events])),
+        )
+        first = soap.Envelope(
+            body=inform,
+            ns=soap.NS_CWMP_10,
+            id=self._next_id(),
+            supported_cwmp_versions=SUPPORTED_CWMP_VERSIONS,
+        )
+        answer = await self._request(client, first)
+        if not isinstance(answer.body, m.InformResponse):
+            raise SessionFailed(f"ACS answered Inform with {_describe(answer.body)}")
+        self._delivered_inform(events)
+        ns = _VERSION_NS.get(answer.use_cwmp_version or "", answer.ns)
+        if not answer.hold_requests:
+            await self._cpe_requests(client, ns)
+        await self._acs_requests(client)
+
+    def _delivered_inform(self, events: list[EventStruct]) -> None:
+        self._events.inform_delivered(events)
+        self._model.inform_delivered()
+
+    async def _request(self, client: HttpClient, env: soap.Envelope) -> soap.Envelope:
+        """Send a CPE request; return the ACS answer, re-sending on 8005 (S-22)."""
+        for _ in range(MAX_RETRY_REQUEST + 1):
+            answer = await self._post(client, env)
+            if answer is None:
+                raise SessionFailed(f"ACS sent no answer to {env.body.name}")
+            if isinstance(answer, soap.BadEnvelope):
+                raise SessionFailed(f"unreadable answer to {env.body.name}: {answer.fault}")
+            if isinstance(answer.body, m.Fault) and answer.body.code == 8005:
+                _log.info("ACS asked to retry {method}", method=env.body.name)
+                continue
+            return answer
+        raise SessionFailed(f"ACS kept answering 8005 to {env.body.name}")
+
+    async def _cpe_requests(self, client: HttpClient, ns: str) -> None:
+        for source in self._sources:
+            for request in source.pending_requests():
+                env = soap.Envelope(body=request, ns=ns, id=self._next_id())
+                answer = await self._request(client, env)
+                if isinstance(answer.body, m.Fault):
+                    _log.warn(
+                        "ACS refused {method}: {code} {string}; kept for a later session",
+                        method=request.name,
+                        code=answer.body.code,
+                        string=answer.body.string,
+                    )
+                    continue
+                source.delivered(request, answer.body)
+
+    async def _acs_requests(self, client: HttpClient) -> None:
+        """Empty POST, then answer each ACS request until the ACS sends nothing (S-8, S-23)."""
+        reply: soap.Envelope | None = None
+        for _ in range(MAX_ACS_MESSAGES):
+            incoming = await self._post(client, reply)
+            if incoming is None:
+                return
+            reply = await self._answer(incoming)
+        raise SessionFailed(f"ACS sent more than {MAX_ACS_MESSAGES} messages in one session")
+
+    async def _answer(self, incoming: soap.Envelope | soap.BadEnvelope) -> soap.Envelope | None:
+        if isinstance(incoming, soap.BadEnvelope):
+            _log.warn("bad message from the ACS: {fault}", fault=str(incoming.fault))
+            fault = _fault(incoming.fault)
+            return soap.Envelope(body=fault, ns=incoming.ns, id=incoming.id)
+        body = incoming.body
+        if isinstance(body, m.Fault) or body.name.endswith("Response"):
+            # Never answer a response or a fault (S-21): carry on with an empty POST.
+            _log.warn("unexpected {what} from the ACS ignored", what=_describe(body))
+            return None
+        response = await self._dispatcher.answer(body)
+        return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
+
+    async def _post(
+        self, client: HttpClient, env: soap.Envelope | None
+    ) -> soap.Envelope | soap.BadEnvelope | None:
+        if self._on_exchange is not None:
+            self._on_exchange("CPE -> ACS", None if env is None else env.body)
+        try:
+            response = await client.post(None if env is None else soap.serialize(env))
+        except ResponseTooLarge:
+            return soap.BadEnvelope(
+                CwmpFault(9004, "Message too large"), soap.NS_CWMP_10, None, None
+            )
+        if response.code == 204 or not response.body.strip():
+            if self._on_exchange is not None:
+                self._on_exchange("ACS -> CPE", None)
+            return None
+        try:
+            parsed = soap.parse(response.body, max_size=self._max_body)
+        except soap.BadEnvelope as bad:
+            return bad
+        if self._on_exchange is not None:
+            self._on_exchange("ACS -> CPE", parsed.body)
+        return parsed
+
+
+def _fault(fault: CwmpFault) -> m.Fault:
+    return m.Fault(code=fault.code, string=fault.string, set_faults=fault.set_faults)
+
+
+def _describe(body: m.Message) -> str:
+    if isinstance(body, m.Fault):
+        return f"fault {body.code} {body.string}"
+    return body.name
