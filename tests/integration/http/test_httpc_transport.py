@@ -4,11 +4,14 @@ size cap, timeout and connect errors (H-1..H-4, H-11, S-26)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import pytest_twisted
 from httpc_servers import Recorder, Reply, Seen, Served
 from twisted.internet import reactor, task
+from twisted.python.failure import Failure
+from zope.interface import directlyProvides, providedBy
 
 from cwmpd.session.http import (
     AcsHttpClient,
@@ -18,6 +21,7 @@ from cwmpd.session.http import (
     Timeout,
     UnexpectedStatus,
 )
+from cwmpd.session.tls import TlsPolicy
 
 ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
 
@@ -168,6 +172,55 @@ async def test_timeout_aborts(serve: Serve, client: Client) -> None:
     with pytest.raises(Timeout, match=r"0\.2s"):
         await c.post(ENVELOPE)
     assert len(hung) == 1
+
+
+class ClockedReactor:
+    """The real reactor for I/O, a task.Clock for time (callLater/seconds)."""
+
+    def __init__(self, clock: task.Clock) -> None:
+        self._clock = clock
+        directlyProvides(self, *providedBy(reactor))
+
+    def callLater(self, delay: float, f: Any, *a: Any, **kw: Any) -> Any:
+        """Schedule on the fake clock."""
+        return self._clock.callLater(delay, f, *a, **kw)
+
+    def seconds(self) -> float:
+        """The fake clock's time."""
+        return self._clock.seconds()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(reactor, name)
+
+
+async def turns_until(predicate: Callable[[], bool]) -> None:
+    """Let the real reactor run I/O until ``predicate`` holds (bounded)."""
+    for _ in range(500):
+        if predicate():
+            return
+        await task.deferLater(reactor, 0.001, lambda: None)
+    raise AssertionError("condition not reached")
+
+
+@pytest_twisted.ensureDeferred
+async def test_timeout_on_clock_aborts_connection(serve: Serve) -> None:
+    """With a fake clock: no Timeout before `timeout` seconds, Timeout right after,
+    and the server sees the connection aborted."""
+    rec = Recorder(lambda s: Reply(hang=True))
+    clock = task.Clock()
+    c = AcsHttpClient(ClockedReactor(clock), serve(rec).url, "u", "p", TlsPolicy(), timeout=30)
+    d = c.post(ENVELOPE)
+    outcome: list[Any] = []
+    d.addBoth(outcome.append)
+    await turns_until(lambda: bool(rec.seen))
+    clock.advance(29.9)
+    assert outcome == []
+    clock.advance(0.2)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Failure)
+    assert outcome[0].check(Timeout)
+    await turns_until(lambda: bool(rec.seen[0].transport.disconnected))
+    await c.close()
 
 
 @pytest_twisted.ensureDeferred
