@@ -1,1 +1,1 @@
-"""Diagnostics: IPPing, TraceRoute, TR-143 tests."""
+"""Diagnostics: IPPing, TraceRoute, TR-143 download/upload and NSLookup as data-model objects."""

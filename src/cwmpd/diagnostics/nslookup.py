@@ -1,0 +1,116 @@
+"""NSLookupDiagnostics with twisted.names: A and AAAA queries to one DNS server, timed.
+
+Only the TR-181 result mapping is hand-written; DNS itself is twisted.names.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.internet import defer
+from twisted.names import client, dns, error
+
+from cwmpd.diagnostics.hosts import is_ip, safe_host
+
+COMPLETE = "Complete"
+SERVER_NOT_RESOLVED = "Error_DNSServerNotResolved"
+OTHER = "Error_Other"
+_FAMILY = {dns.A: socket.AF_INET, dns.AAAA: socket.AF_INET6}
+
+
+@dataclass(frozen=True)
+class NSLookupParams:
+    """Validated NSLookup parameters; ``dns_server`` an IP literal ("" = resolv.conf)."""
+
+    host_name: str
+    dns_server: str = ""
+    port: int = 53
+    timeout_ms: int = 2000
+    repetitions: int = 1
+
+
+@dataclass(frozen=True)
+class NSLookupAnswer:
+    """One Result.{i} entry."""
+
+    status: str
+    answer_type: str
+    host_name_returned: str
+    ip_addresses: tuple[str, ...]
+    dns_server_ip: str
+    response_time_ms: int
+
+
+@dataclass(frozen=True)
+class NSLookupResult:
+    """The test state, how many repetitions succeeded, and one answer per repetition."""
+
+    state: str
+    success_count: int = 0
+    results: tuple[NSLookupAnswer, ...] = ()
+
+
+def _addresses(message: dns.Message) -> tuple[str, list[str]]:
+    name = ""
+    out: list[str] = []
+    for rr in message.answers:
+        if rr.type in (dns.A, dns.AAAA):
+            name = name or str(rr.name)
+            payload = rr.payload
+            if isinstance(payload, dns.Record_A | dns.Record_AAAA):
+                out.append(socket.inet_ntop(_FAMILY[rr.type], payload.address))
+    return name, out
+
+
+async def _one(
+    reactor: Any, resolver: client.Resolver, p: NSLookupParams, server: str
+) -> NSLookupAnswer:
+    start = reactor.seconds()
+    timeout = (max(p.timeout_ms, 1) / 1000,)
+    name = p.host_name.encode("idna")
+    queries = [dns.Query(name, t, dns.IN) for t in (dns.A, dns.AAAA)]
+    try:
+        messages = await defer.gatherResults(
+            [
+                resolver.queryUDP([q], timeout)  # type: ignore[no-untyped-call]
+                for q in queries
+            ],
+            consumeErrors=True,
+        )
+    except defer.FirstError as exc:
+        failure = exc.subFailure
+        status = (
+            "Error_Timeout"
+            if isinstance(failure.value, error.DNSQueryTimeoutError)
+            else "Error_DNSServerNotAvailable"
+        )
+        return NSLookupAnswer(status, "None", "", (), server, 0)
+    elapsed = round((reactor.seconds() - start) * 1000)
+    found: list[str] = []
+    returned = ""
+    for m in messages:
+        n, addrs = _addresses(m)
+        returned = returned or n
+        found.extend(addrs)
+    if not found:
+        return NSLookupAnswer("Error_HostNameNotResolved", "None", "", (), server, elapsed)
+    kind = "Authoritative" if all(m.auth for m in messages if m.answers) else "NonAuthoritative"
+    return NSLookupAnswer("Success", kind, returned, tuple(found), server, elapsed)
+
+
+async def run_nslookup(reactor: Any, params: NSLookupParams) -> NSLookupResult:
+    """Run ``repetitions`` lookups of ``host_name``; a DNS failure is a result, not an error."""
+    if params.dns_server and not is_ip(params.dns_server):
+        return NSLookupResult(SERVER_NOT_RESOLVED)
+    if not safe_host(params.host_name):
+        return NSLookupResult(OTHER)
+    if params.dns_server:
+        resolver = client.Resolver(servers=[(params.dns_server, params.port)], reactor=reactor)  # type: ignore[no-untyped-call]
+    else:
+        resolver = client.Resolver(resolv="/etc/resolv.conf", reactor=reactor)  # type: ignore[no-untyped-call]
+    server = params.dns_server or (resolver.dynServers or resolver.servers or [("", 0)])[0][0]
+    answers = [await _one(reactor, resolver, params, server) for _ in range(params.repetitions)]
+    ok = sum(1 for a in answers if a.status == "Success")
+    return NSLookupResult(COMPLETE, ok, tuple(answers))
