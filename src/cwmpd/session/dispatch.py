@@ -72,14 +72,14 @@ class Dispatcher:
         """The response to ``request``, or a Fault message; never raises."""
         handler = self._handlers.get(type(request))
         if handler is None:
-            return _fault(CwmpFault(9000))
+            return m.Fault.from_exception(CwmpFault(9000))
         try:
             return await handler(request)
         except CwmpFault as fault:
-            return _fault(fault)
+            return m.Fault.from_exception(fault)
         except Exception:
             _log.failure("internal error answering {method}", method=request.name)
-            return _fault(CwmpFault(9002))
+            return m.Fault.from_exception(CwmpFault(9002))
 
     async def _get_rpc_methods(self, req: m.GetRPCMethods) -> m.Message:
         return m.GetRPCMethodsResponse(methods=self.methods())
@@ -128,7 +128,3 @@ class Dispatcher:
             raise CwmpFault(9003, "DelaySeconds must be greater than 0")
         self._schedule_inform(req.delay_seconds, req.command_key)
         return m.ScheduleInformResponse()
-
-
-def _fault(fault: CwmpFault) -> m.Fault:
-    return m.Fault(code=fault.code, string=fault.string, set_faults=fault.set_faults)

@@ -195,8 +195,7 @@ class SessionEngine:
     async def _answer(self, incoming: soap.Envelope | soap.BadEnvelope) -> soap.Envelope | None:
         if isinstance(incoming, soap.BadEnvelope):
             _log.warn("bad message from the ACS: {fault}", fault=str(incoming.fault))
-            fault = _fault(incoming.fault)
-            return soap.Envelope(body=fault, ns=incoming.ns, id=incoming.id)
+            return incoming.to_envelope()
         body = incoming.body
         if isinstance(body, m.Fault) or body.name.endswith("Response"):
             # Never answer a response or a fault (S-21): carry on with an empty POST.
@@ -227,10 +226,6 @@ class SessionEngine:
         if self._on_exchange is not None:
             self._on_exchange("ACS -> CPE", parsed.body)
         return parsed
-
-
-def _fault(fault: CwmpFault) -> m.Fault:
-    return m.Fault(code=fault.code, string=fault.string, set_faults=fault.set_faults)
 
 
 def _describe(body: m.Message) -> str:
