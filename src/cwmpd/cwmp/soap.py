@@ -5,25 +5,29 @@ Hand-written because neither Twisted nor the stdlib speaks SOAP and generic SOAP
 
 parse() decision table (every failure is a BadEnvelope; nothing else escapes):
 
-====================================================  =====  =====================  ==========
-input                                                 fault  soap_code              ns / id
-====================================================  =====  =====================  ==========
-body larger than max_size (checked before parsing)    9004   -                      1-0 / None
-empty, not XML, invalid UTF-8, NUL byte, DOCTYPE or   9003   -                      1-0 / None
-entity declaration (billion laughs, XXE)
-root is an Envelope outside the SOAP 1.1 namespace    9003   VersionMismatch        1-0 / None
-root not an Envelope; no Body; Body without exactly   9003   -                      recovered*
-one element
-unknown header with soap:mustUnderstand="1" for us    9003   MustUnderstand         recovered
-malformed HoldRequests / SessionTimeout header        9003   -                      recovered
-body element not in a cwmp namespace, or an unknown   9000   -                      recovered
-RPC name (method = its local name)
-known RPC with missing, extra, duplicated or          9003   -                      recovered
+====================================================  =====  ===============  ===========
+input                                                 fault  soap_code        ns / id
+====================================================  =====  ===============  ===========
+body larger than max_size (checked before parsing)    9004   -                1-0 / None
+empty, not XML, not UTF-8 (whatever the declared      9003   -                1-0 / None
+encoding), NUL byte, any DOCTYPE or ENTITY (billion
+laughs, XXE; even inside a comment or CDATA)
+root element is not an Envelope                       9003   -                1-0 / None
+root is an Envelope outside the SOAP 1.1 namespace    9003   VersionMismatch  1-0 / None
+no Body, or a Body without exactly one element        9003   -                recovered*
+unknown header, soap:mustUnderstand="1", for us       9003   MustUnderstand   recovered
+malformed HoldRequests / SessionTimeout header        9003   -                recovered
+body element not in a cwmp namespace (e.g. the        9000   -                recovered
+non-standard cwmp-1-3), or an unknown RPC name
+known RPC with missing, extra, duplicated or          9003   -                recovered
 malformed arguments, or an array above its cap
-(MAX_ARRAY_ITEMS = 100,000; 2 for TimeWindowList ...)
-SOAP Fault without detail/cwmp:Fault (S-21)           9003   -                      recovered
-====================================================  =====  =====================  ==========
+(soapenc.MAX_ARRAY_ITEMS = 100,000; 16 / 2 where
+the schema says so)
+SOAP Fault without detail/cwmp:Fault (S-21)           9003   -                recovered
+a bug in the codec (never expected)                   9002   -                1-0 / None
+====================================================  =====  ===============  ===========
 
+BadEnvelope.method is the body element's local name when there is exactly one.
 *recovered: ns is the body element's cwmp namespace (else that of cwmp:ID, else 1-0), id
 is the cwmp:ID header text when present. MustUnderstand uses 9003 because the fault lies
 with the sender's message (Client) and 9000 would wrongly say the RPC is unsupported; the
@@ -225,7 +229,7 @@ def _parse_xml(data: bytes, max_size: int) -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _bad(9003, "Invalid arguments: DOCTYPE and entity declarations are refused")
     try:
-        root = etree.fromstring(data, PARSER)
+        root = etree.fromstring(data.lstrip(), PARSER)  # some ACSes send a newline first
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise _bad(9003, f"Invalid arguments: not well-formed XML: {exc}"[:200]) from None
     docinfo: Any = root.getroottree().docinfo

@@ -62,7 +62,7 @@ def test_unrecoverable_input_is_9003(name: str, data: bytes) -> None:
 def test_billion_laughs_is_refused_fast() -> None:
     """Entity expansion never happens: the refusal takes milliseconds."""
     start = time.perf_counter()
-    bad(BILLION_LAUGHS * 1)
+    bad(BILLION_LAUGHS)
     assert time.perf_counter() - start < 0.5
 
 

@@ -181,3 +181,10 @@ def test_change_du_state_without_command_key() -> None:
     assert parse(envelope(body)).body == m.ChangeDUState(
         (m.DUOperation("Uninstall", uuid="u"),), ""
     )
+
+
+def test_leading_blank_lines_and_bom() -> None:
+    """Blank lines before the XML declaration and a UTF-8 BOM are tolerated."""
+    data = envelope("<cwmp:GetRPCMethods/>", prolog="<?xml version='1.0' encoding='UTF-8'?>")
+    assert parse(b"\r\n\n" + data).body == m.GetRPCMethods()
+    assert parse(b"\xef\xbb\xbf" + data).body == m.GetRPCMethods()
