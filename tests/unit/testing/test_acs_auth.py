@@ -7,52 +7,12 @@ import itertools
 
 import pytest
 
-from cwmpd.cwmp import digest
+from conftest import digest_answer
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def _answer(
-    challenge: str,
-    *,
-    password: str = "secret",  # noqa: S107
-    uri: str = "/acs",
-    nc: str = "00000001",
-    cnonce: str = "c0ffee",
-    username: str = "cpe",
-) -> str:
-    """A client's Authorization header for ``challenge`` (the agent's math, by hand)."""
-    scheme, rest = digest.split_challenges(challenge)
-    assert scheme == "digest"
-    p = digest.parse_auth_params(rest)
-    resp = digest.response(
-        algorithm=p["algorithm"],
-        username=username,
-        realm=p["realm"],
-        password=password,
-        method="POST",
-        uri=uri,
-        nonce=p["nonce"],
-        nc=nc,
-        cnonce=cnonce,
-        qop="auth",
-    )
-    params = {
-        "username": username,
-        "realm": p["realm"],
-        "nonce": p["nonce"],
-        "uri": uri,
-        "algorithm": p["algorithm"],
-        "qop": "auth",
-        "nc": nc,
-        "cnonce": cnonce,
-        "response": resp,
-        "opaque": p["opaque"],
-    }
-    return digest.format_params("Digest", params, frozenset({"algorithm", "qop", "nc"}))
 
 
 def _digest(algorithm: str = "MD5") -> DigestAuthenticator:
@@ -79,28 +39,28 @@ def test_basic_accepts_only_the_right_pair() -> None:
 
 
 @pytest.mark.parametrize("algorithm", ["MD5", "MD5-sess", "SHA-256"])
-def test_digest_accepts_a_correct_answer(algorithm: str) -> None:
+def test_digest_accepts_a_correctdigest_answer(algorithm: str) -> None:
     """A response computed from the challenge with the right password is accepted."""
     auth = _digest(algorithm)
     first = auth.check("POST", "/acs", None)
     assert not first.ok
     assert f"algorithm={algorithm}" in first.challenge
     assert 'qop="auth"' in first.challenge
-    assert auth.check("POST", "/acs", _answer(first.challenge)).ok
+    assert auth.check("POST", "/acs", digest_answer(first.challenge)).ok
 
 
 def test_digest_rejects_wrong_password_uri_and_replay() -> None:
     """Wrong password, a uri other than the request's, and a replayed nc are refused."""
     auth = _digest()
     challenge = auth.check("POST", "/acs", None).challenge
-    assert not auth.check("POST", "/acs", _answer(challenge, password="nope")).ok
-    assert not auth.check("POST", "/acs", _answer(challenge, uri="/other")).ok
-    good = _answer(challenge)
+    assert not auth.check("POST", "/acs", digest_answer(challenge, password="nope")).ok
+    assert not auth.check("POST", "/acs", digest_answer(challenge, uri="/other")).ok
+    good = digest_answer(challenge)
     assert auth.check("POST", "/acs", good).ok
     replay = auth.check("POST", "/acs", good)
     assert not replay.ok
     assert replay.reason == "nonce count replayed"
-    assert auth.check("POST", "/acs", _answer(challenge, nc="00000002")).ok
+    assert auth.check("POST", "/acs", digest_answer(challenge, nc="00000002")).ok
 
 
 def test_digest_rejects_unknown_nonce_and_other_algorithm() -> None:
@@ -108,21 +68,21 @@ def test_digest_rejects_unknown_nonce_and_other_algorithm() -> None:
     auth = _digest("SHA-256")
     challenge = auth.check("POST", "/acs", None).challenge
     forged = challenge.replace("nonce0", "nonce99")
-    assert auth.check("POST", "/acs", _answer(forged)).reason == "unknown nonce"
+    assert auth.check("POST", "/acs", digest_answer(forged)).reason == "unknown nonce"
     md5 = challenge.replace("algorithm=SHA-256", "algorithm=MD5")
-    assert "algorithm" in auth.check("POST", "/acs", _answer(md5)).reason
+    assert "algorithm" in auth.check("POST", "/acs", digest_answer(md5)).reason
 
 
 def test_new_session_makes_old_nonces_stale() -> None:
     """After a session ends, its nonce gets a fresh challenge marked stale."""
     auth = _digest()
     challenge = auth.check("POST", "/acs", None).challenge
-    assert auth.check("POST", "/acs", _answer(challenge)).ok
+    assert auth.check("POST", "/acs", digest_answer(challenge)).ok
     auth.new_session()
-    again = auth.check("POST", "/acs", _answer(challenge, nc="00000002"))
+    again = auth.check("POST", "/acs", digest_answer(challenge, nc="00000002"))
     assert not again.ok
     assert "stale=true" in again.challenge
-    assert auth.check("POST", "/acs", _answer(again.challenge)).ok
+    assert auth.check("POST", "/acs", digest_answer(again.challenge)).ok
 
 
 def test_unsupported_algorithm_is_refused_up_front() -> None:
