@@ -96,9 +96,10 @@ def test_escaping_and_declaration() -> None:
 
 def test_control_characters_are_replaced_not_fatal() -> None:
     """A device value with a control character is sent with U+FFFD instead of failing."""
-    msg = m.GetParameterValuesResponse((ParameterValueStruct("Device.SSID", "a\x01b"),))
-    body = parse(serialize(Envelope(msg))).body
-    assert body == m.GetParameterValuesResponse((ParameterValueStruct("Device.SSID", "a\ufffdb"),))
+    msg = m.GetParameterValuesResponse((ParameterValueStruct("Device.SSID", "a\x01b\udcff"),))
+    env = parse(serialize(Envelope(msg, id="i\x0b")))
+    fixed = ParameterValueStruct("Device.SSID", "a\ufffdb\ufffd")
+    assert (env.body, env.id) == (m.GetParameterValuesResponse((fixed,)), "i\ufffd")
 
 
 def test_du_operations_are_typed() -> None:
