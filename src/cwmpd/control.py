@@ -1,0 +1,249 @@
+"""What cwmpctl can ask the running agent: status, get, set, inform, notify, dump-model, reload.
+
+Hand-written: these are cwmpd's own operator commands over its data model and scheduler;
+the wire side (a LineReceiver on a UNIX socket) is in cwmpd.control_protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from cwmpd.cwmp import types
+from cwmpd.cwmp.faults import CwmpFault, fault_string
+from cwmpd.cwmp.structs import (
+    EventStruct,
+    ParameterAttributeStruct,
+    ParameterInfoStruct,
+    ParameterValueStruct,
+)
+from cwmpd.session.eventcodes import POLICIES
+
+SUBSCRIBER = "Subscriber"
+
+
+class ControlError(Exception):
+    """A command that cannot be done, said in one line for the operator."""
+
+
+class ControlledModel(Protocol):
+    """The parts of cwmpd.datamodel.model.DataModel the control commands use."""
+
+    @property
+    def root(self) -> str:
+        """ "Device." or "InternetGatewayDevice."."""
+        ...
+
+    async def get_parameter_values(self, names: Sequence[str]) -> list[ParameterValueStruct]:
+        """GPV."""
+        ...
+
+    async def get_parameter_names(self, path: str, next_level: bool) -> list[ParameterInfoStruct]:
+        """GPN."""
+        ...
+
+    async def get_parameter_attributes(
+        self, names: Sequence[str]
+    ) -> list[ParameterAttributeStruct]:
+        """GPA."""
+        ...
+
+    def value(self, name: str) -> str:
+        """Sync read of an agent-stored value."""
+        ...
+
+    def set_local(self, values: Mapping[str, str]) -> None:
+        """Agent-internal (non-ACS) write of store parameters."""
+        ...
+
+    def report_changes(self, values: Mapping[str, str]) -> None:
+        """These values changed on the device (non-ACS)."""
+        ...
+
+
+class ControlledScheduler(Protocol):
+    """The parts of cwmpd.session.scheduler.SessionScheduler the commands use."""
+
+    @property
+    def retry_count(self) -> int:
+        """Failed sessions in a row."""
+        ...
+
+    @property
+    def last_session(self) -> float | None:
+        """When the last session ended (reactor seconds)."""
+        ...
+
+    @property
+    def next_session_at(self) -> float | None:
+        """When the next session is due (reactor seconds)."""
+        ...
+
+    def request(self, code: str | None = None, command_key: str = "") -> None:
+        """Queue an event and have a session start promptly."""
+        ...
+
+
+class ControlledEvents(Protocol):
+    """The parts of cwmpd.session.events.EventQueue the commands use."""
+
+    def queued(self) -> list[EventStruct]:
+        """Events waiting for an Inform."""
+        ...
+
+
+class ControlledAgent(Protocol):
+    """What the control commands need of the agent (CwmpAgent or a test fake)."""
+
+    @property
+    def model(self) -> ControlledModel:
+        """The data model."""
+        ...
+
+    @property
+    def scheduler(self) -> ControlledScheduler:
+        """The session scheduler."""
+        ...
+
+    @property
+    def events(self) -> ControlledEvents:
+        """The persisted event queue."""
+        ...
+
+
+def _when(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def _param(p: ParameterValueStruct) -> dict[str, str]:
+    return {"name": p.name, "value": p.value, "type": p.type}
+
+
+def _fault_text(fault: CwmpFault) -> str:
+    if fault.set_faults:
+        return "; ".join(f"{f.name}: {f.code} {fault_string(f.code)}" for f in fault.set_faults)
+    return f"{fault.code} {fault.string or fault_string(fault.code)}"
+
+
+class ControlCommands:
+    """The commands, each ``async (args) -> JSON-able result``; errors are ControlError."""
+
+    def __init__(self, agent: ControlledAgent) -> None:
+        self._agent = agent
+        self._table: dict[str, Callable[[Sequence[str]], Awaitable[Any]]] = {
+            "status": self.status,
+            "get": self.get,
+            "set": self.set,
+            "inform": self.inform,
+            "notify": self.notify,
+            "dump-model": self.dump_model,
+            "reload": self.reload,
+        }
+
+    @property
+    def names(self) -> list[str]:
+        """The command names."""
+        return sorted(self._table)
+
+    async def run(self, command: str, args: Sequence[str]) -> Any:
+        """Run one command; CWMP faults become ControlErrors with the fault's text."""
+        handler = self._table.get(command)
+        if handler is None:
+            raise ControlError(f"unknown command {command!r} (known: {', '.join(self.names)})")
+        try:
+            return await handler(args)
+        except CwmpFault as fault:
+            raise ControlError(_fault_text(fault)) from fault
+
+    @staticmethod
+    def _arity(args: Sequence[str], usage: str, lo: int, hi: int) -> None:
+        if not lo <= len(args) <= hi:
+            raise ControlError(f"usage: {usage}")
+
+    async def status(self, args: Sequence[str]) -> dict[str, Any]:
+        """ACS URL, last and next session, retry count, pending events."""
+        self._arity(args, "status", 0, 0)
+        agent = self._agent
+        model, sched = agent.model, agent.scheduler
+        try:
+            url = model.value(f"{model.root}ManagementServer.URL")
+        except KeyError:
+            url = ""
+        return {
+            "acs_url": url,
+            "last_session": _when(sched.last_session),
+            "next_session": _when(sched.next_session_at),
+            "retry_count": sched.retry_count,
+            "pending_events": [
+                {"code": e.code, "command_key": e.command_key} for e in agent.events.queued()
+            ],
+        }
+
+    async def get(self, args: Sequence[str]) -> list[dict[str, str]]:
+        """Values of a parameter or of everything under an object path."""
+        self._arity(args, "get PATH", 1, 1)
+        return [_param(p) for p in await self._agent.model.get_parameter_values([args[0]])]
+
+    async def set(self, args: Sequence[str]) -> dict[str, str]:
+        """A local (non-ACS) write, allowed when the AccessList grants "Subscriber"."""
+        self._arity(args, "set PATH VALUE", 2, 2)
+        name, text = args
+        model = self._agent.model
+        if name.endswith("."):
+            raise ControlError(f"{name} is an object; set takes a parameter")
+        attrs = await model.get_parameter_attributes([name])
+        if not attrs or SUBSCRIBER not in attrs[0].access_list:
+            raise ControlError(
+                f"{name}: AccessList does not grant {SUBSCRIBER!r}; only the ACS may write it"
+            )
+        (info,) = await model.get_parameter_names(name, False)
+        if not info.writable:
+            raise ControlError(f"{name} is read-only")
+        (current,) = await model.get_parameter_values([name])
+        type_name = current.type.removeprefix("xsd:")
+        try:
+            value = types.canonical(type_name, text)
+        except ValueError as exc:
+            raise ControlError(f"{name}: invalid {type_name} value {text!r}: {exc}") from exc
+        try:
+            model.set_local({name: value})
+        except KeyError as exc:
+            raise ControlError(f"{name}: local writes reach agent-stored parameters only") from exc
+        return {"name": name, "value": value, "type": current.type}
+
+    async def inform(self, args: Sequence[str]) -> dict[str, str | None]:
+        """Ask for a session now, optionally with an event code such as "2 PERIODIC"."""
+        self._arity(args, "inform [EVENT]", 0, 1)
+        code = args[0] if args else None
+        if code is not None and (code not in POLICIES or code.startswith("M ")):
+            known = ", ".join(repr(c) for c in sorted(POLICIES) if not c.startswith("M "))
+            raise ControlError(f"unknown event {code!r} (known: {known})")
+        self._agent.scheduler.request(code)
+        return {"requested": code}
+
+    async def notify(self, args: Sequence[str]) -> list[dict[str, str]]:
+        """Report the current value of PATH as changed on the device (a non-ACS change)."""
+        self._arity(args, "notify PATH", 1, 1)
+        params = await self._agent.model.get_parameter_values([args[0]])
+        self._agent.model.report_changes({p.name: p.value for p in params})
+        return [_param(p) for p in params]
+
+    async def dump_model(self, args: Sequence[str]) -> list[dict[str, str]]:
+        """Every parameter of the data model with its value and type."""
+        self._arity(args, "dump-model", 0, 0)
+        model = self._agent.model
+        return [_param(p) for p in await model.get_parameter_values([model.root])]
+
+    async def reload(self, args: Sequence[str]) -> dict[str, bool]:
+        """Have the agent re-read its configuration (when it supports reloading)."""
+        self._arity(args, "reload", 0, 0)
+        reload: Callable[[], object] | None = getattr(self._agent, "reload", None)
+        if reload is None:
+            raise ControlError("this agent does not support reload; restart it instead")
+        result = reload()
+        if isinstance(result, Awaitable):
+            await result
+        return {"reloaded": True}

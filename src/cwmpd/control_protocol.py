@@ -1,0 +1,156 @@
+"""The control socket: one JSON object a line over a UNIX socket (0660), served by Twisted.
+
+Twisted's LineReceiver does the framing; the JSON request/response shapes are ours:
+``{"command": "get", "args": ["Device.DeviceInfo."]}`` ->
+``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "one line"}``.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+
+from cwmpd.control import ControlCommands, ControlError
+
+DEFAULT_SOCKET = "/run/cwmpd/control.sock"
+MAX_LINE = 64 * 1024
+_log = Logger(namespace="cwmpd.control")
+
+
+def _reply(ok: bool, **fields: Any) -> bytes:
+    return json.dumps({"ok": ok, **fields}, separators=(",", ":")).encode() + b"\n"
+
+
+class ControlProtocol(LineReceiver):
+    """Answers each request line with one response line, in order."""
+
+    delimiter = b"\n"
+    MAX_LENGTH = MAX_LINE
+
+    def __init__(self, commands: ControlCommands) -> None:
+        self._commands = commands
+        self._busy: Deferred[None] | None = None
+        self._queue: list[bytes] = []
+
+    def lineReceived(self, line: bytes) -> None:
+        """Queue the request; requests on one connection are answered in order."""
+        self._queue.append(line)
+        if self._busy is None:
+            self._next()
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        """Refuse an oversized request and hang up."""
+        self._send(_reply(False, error=f"request longer than {MAX_LINE} bytes"))
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+    def _send(self, data: bytes) -> None:
+        if self.transport is not None:
+            self.transport.write(data)
+
+    def _next(self) -> None:
+        if not self._queue:
+            self._busy = None
+            return
+        line = self._queue.pop(0)
+        self._busy = Deferred.fromCoroutine(self._answer(line))
+        self._busy.addBoth(lambda _: self._next())
+
+    async def _answer(self, line: bytes) -> None:
+        try:
+            request = json.loads(line)
+            command = request["command"]
+            args = request.get("args", [])
+            if not isinstance(command, str) or not (
+                isinstance(args, list) and all(isinstance(a, str) for a in args)
+            ):
+                raise TypeError
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self._send(
+                _reply(False, error='bad request: expected {"command": str, "args": [str, ...]}')
+            )
+            return
+        try:
+            result = await self._commands.run(command, args)
+        except ControlError as exc:
+            self._send(_reply(False, error=str(exc)))
+            return
+        except Exception as exc:
+            _log.failure("control command {command} failed", command=command)
+            self._send(_reply(False, error=f"internal error: {exc!r}"))
+            return
+        _log.info("control: {command} {args}", command=command, args=args[:1])
+        self._send(_reply(True, result=result))
+
+
+class ControlFactory(Factory):
+    """Makes a ControlProtocol per connection, sharing one ControlCommands."""
+
+    def __init__(self, commands: ControlCommands) -> None:
+        self.commands = commands
+
+    def buildProtocol(self, addr: Any) -> ControlProtocol:
+        """A protocol for one cwmpctl connection."""
+        proto = ControlProtocol(self.commands)
+        proto.factory = self
+        return proto
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove a socket file nobody listens on (left by a crash); refuse a live one."""
+    if not path.exists():
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError as exc:
+        if exc.errno in (errno.ECONNREFUSED, errno.ENOTSOCK):
+            path.unlink()
+            return
+        raise
+    finally:
+        probe.close()
+    raise OSError(errno.EADDRINUSE, f"another agent is listening on {path}")
+
+
+class ControlService(Service):
+    """Listens on the control socket while running (mode 0660: root and group cwmpd)."""
+
+    def __init__(self, reactor: Any, commands: ControlCommands, path: str = DEFAULT_SOCKET):
+        self._reactor = reactor
+        self._commands = commands
+        self.path = Path(path)
+        self._port: IListeningPort | None = None
+
+    def startService(self) -> None:
+        """Bind the socket (making its folder 0750 if missing)."""
+        self.path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+        _remove_stale(self.path)
+        old = os.umask(0o117)  # no window where the socket is wider than 0660
+        try:
+            self._port = self._reactor.listenUNIX(
+                str(self.path), ControlFactory(self._commands), mode=0o660, wantPID=False
+            )
+        finally:
+            os.umask(old)
+        super().startService()  # type: ignore[no-untyped-call]
+
+    def stopService(self) -> Deferred[None] | None:
+        """Close the socket (Twisted removes the file)."""
+        super().stopService()  # type: ignore[no-untyped-call]
+        port, self._port = self._port, None
+        if port is None:
+            return None
+        result: Deferred[None] | None = port.stopListening()
+        return result

@@ -1,0 +1,130 @@
+"""cwmpctl (a real subprocess) against a real agent (simulated device) and its control socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import stat
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import pytest_twisted
+from twisted.internet import reactor, utils
+
+from cwmpd.config import parse_config
+from cwmpd.control import ControlCommands
+from cwmpd.control_protocol import ControlService
+from cwmpd.cwmp.structs import SetParameterAttributesStruct
+from cwmpd.service import CwmpAgent, makeService
+
+CODE = "Device.DeviceInfo.ProvisioningCode"
+Running = tuple[CwmpAgent, Path]
+
+
+async def cwmpctl(sock: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``python -m cwmpd.ctl --socket SOCK ARGS`` without blocking the reactor."""
+    out, err, code = await utils.getProcessOutputAndValue(
+        sys.executable, ["-m", "cwmpd.ctl", "--socket", str(sock), *args], env=dict(os.environ)
+    )
+    return code, out.decode(), err.decode()
+
+
+@pytest_twisted.async_yield_fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    """A started agent (unreachable ACS, no Connection Request) serving a control socket."""
+    config = parse_config(
+        '[acs]\nurl = "http://127.0.0.1:9/acs"\nperiodic_inform_interval = 0\n'
+        "[connection_request]\nenable = false\n"
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path / "state"}"\n'
+    )
+    agent = makeService(config, reactor, rng=random.Random(7))
+    sock = tmp_path / "run" / "control.sock"
+    ControlService(reactor, ControlCommands(agent), str(sock)).setServiceParent(agent)
+    agent.startService()
+    yield agent, sock
+    await agent.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_socket_is_0660_and_status_shows_the_agent(running: Running) -> None:
+    """The socket is group-only (0660) and status shows ACS URL and the BOOTSTRAP event."""
+    _, sock = running
+    assert stat.S_IMODE(sock.stat().st_mode) == 0o660
+    code, out, err = await cwmpctl(sock, "status")
+    assert code == 0, err
+    assert "ACS URL:        http://127.0.0.1:9/acs" in out
+    assert "0 BOOTSTRAP" in out
+    code, out, _ = await cwmpctl(sock, "--json", "status")
+    assert json.loads(out)["acs_url"] == "http://127.0.0.1:9/acs"
+
+
+@pytest_twisted.ensureDeferred
+async def test_get_and_dump_model(running: Running) -> None:
+    """get prints name = value; dump-model --json lists the whole simulated tree."""
+    _, sock = running
+    code, out, _ = await cwmpctl(sock, "get", "Device.ManagementServer.URL")
+    assert (code, out) == (0, "Device.ManagementServer.URL = http://127.0.0.1:9/acs\n")
+    code, out, _ = await cwmpctl(sock, "--json", "dump-model")
+    names = {p["name"] for p in json.loads(out)}
+    assert CODE in names and len(names) > 10
+    code, _, err = await cwmpctl(sock, "get", "Device.NoSuchThing")
+    assert code == 1 and "9005" in err
+
+
+@pytest_twisted.ensureDeferred
+async def test_set_follows_access_list_and_counts_as_local_change(
+    running: Running,
+) -> None:
+    """set is refused until the AccessList grants Subscriber; then it is a local change."""
+    agent, sock = running
+    seen: list[tuple[dict[str, str], str]] = []
+
+    def record(values: Mapping[str, str], source: str) -> None:
+        seen.append((dict(values), source))
+
+    agent.model.subscribe(record)
+    code, _, err = await cwmpctl(sock, "set", CODE, "shop-42")
+    assert code == 1 and "Subscriber" in err
+    assert agent.model.value(CODE) == ""
+    grant = SetParameterAttributesStruct(CODE, False, 0, True, ("Subscriber",))
+    await agent.model.set_parameter_attributes([grant])
+    code, out, err = await cwmpctl(sock, "set", CODE, "shop-42")
+    assert (code, out) == (0, f"{CODE} = shop-42\n"), err
+    assert agent.model.value(CODE) == "shop-42"
+    assert seen == [({CODE: "shop-42"}, "local")]
+    assert agent.model.pending_active_changes()  # ProvisioningCode is active-notify
+
+
+@pytest_twisted.ensureDeferred
+async def test_inform_and_notify(running: Running) -> None:
+    """inform queues the event for the next session; notify reports a local change."""
+    agent, sock = running
+    seen: list[str] = []
+    agent.model.subscribe(lambda values, source: seen.append(source))
+    code, out, err = await cwmpctl(sock, "inform", "2 PERIODIC")
+    assert (code, out) == (0, "session requested with 2 PERIODIC\n"), err
+    assert "2 PERIODIC" in [e.code for e in agent.events.queued()]
+    code, _, err = await cwmpctl(sock, "inform", "9 NOT AN EVENT")
+    assert code == 1 and "unknown event" in err
+    code, out, err = await cwmpctl(sock, "notify", CODE)
+    assert (code, out) == (0, f"{CODE} = \n"), err
+    assert seen == ["local"]
+
+
+def test_no_daemon_is_exit_code_3(tmp_path: Path) -> None:
+    """Without a daemon (no socket, or a stale socket file) cwmpctl says so and exits 3."""
+    missing = tmp_path / "control.sock"
+    run = [sys.executable, "-m", "cwmpd.ctl", "--socket", str(missing), "status"]
+    done = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert done.returncode == 3
+    assert done.stderr == f"cwmpctl: cwmpd is not running (no socket at {missing})\n"
+    import socket
+
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(missing))  # bound, never listening: like a crashed daemon's socket
+    stale.close()
+    done = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert (done.returncode, "not running" in done.stderr) == (3, True)
