@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 import pytest_twisted
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from conftest import Start
@@ -306,3 +309,31 @@ async def test_serve_file(start: Start) -> None:
     locked = acs.serve_file("/locked.bin", b"x", auth=("u", "p"), scheme="basic")
     assert (await client.get(locked)).code == 401
     assert (await client.get(locked, authorization="Basic dTpw")).body == b"x"
+
+
+@pytest_twisted.ensureDeferred
+async def test_new_inform_abandons_the_open_session(start: Start) -> None:
+    """An Inform while a session is open fails the old session and starts a new one."""
+    acs = ScriptedAcs()
+    acs.queue(GPV)
+    client = await start(acs)
+    await client.post(wire(INFORM))
+    await client.post(None)
+    await client.post(wire(INFORM))
+    first, second = acs.sessions
+    assert first.failure == "a new Inform arrived"
+    assert first.acs_exchanges[0].received is None
+    assert second.inform_answered and not second.ended
+
+
+def test_wait_times_out_on_the_given_clock() -> None:
+    """wait_for_sessions(n, timeout) fails with a timeout when the clock passes it."""
+    clock = Clock()
+    acs = ScriptedAcs(clock=clock)
+    d = acs.wait_for_sessions(1, timeout=5)
+    failures: list[Failure] = []
+    d.addErrback(failures.append)
+    clock.advance(4.9)
+    assert not d.called
+    clock.advance(0.2)
+    assert failures and failures[0].check(defer.TimeoutError)
