@@ -1,0 +1,59 @@
+"""Register the diagnostics objects with a device plugin's declarations (no logic here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.diagnostics.kinds import tr098_kinds, tr181_kinds
+from cwmpd.diagnostics.objects import DiagnosticObject, Kind
+
+
+class Diagnostics:
+    """The diagnostics objects of one device; ``declare`` binds them into a plugin's model.
+
+    ``on_complete()`` is called when a test finishes (not when cancelled): wire it to
+    ``scheduler.request("8 DIAGNOSTICS COMPLETE")``. ``on_rows_changed()`` is called when
+    a results table (RouteHops, Result) gained or lost rows: wire it to the model's
+    instance-cache invalidation.
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        root: str,
+        *,
+        ping_interval: float = 1.0,
+        dns_port: int = 53,
+    ) -> None:
+        kinds: list[Kind] = (
+            tr181_kinds(ping_interval=ping_interval, dns_port=dns_port)
+            if root == "Device."
+            else tr098_kinds(ping_interval=ping_interval)
+        )
+        self.on_complete: Callable[[], None] = lambda: None
+        self.on_rows_changed: Callable[[], None] = lambda: None
+        self.objects = {
+            k.prefix: DiagnosticObject(k, reactor, self._complete, self._rows) for k in kinds
+        }
+
+    def _complete(self) -> None:
+        self.on_complete()
+
+    def _rows(self) -> None:
+        self.on_rows_changed()
+
+    def declare(self, decl: Declarations) -> None:
+        """Bind every diagnostics parameter and results table to its object."""
+        for obj in self.objects.values():
+            kind = obj.kind
+            for name in kind.names():
+                decl.bind(name, obj)
+            if kind.table:
+                decl.table(f"{kind.prefix}{kind.table}{{i}}.", obj)
+
+    def stop(self) -> None:
+        """Stop every running test (daemon shutdown)."""
+        for obj in self.objects.values():
+            obj.cancel()
