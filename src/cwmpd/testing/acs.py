@@ -69,7 +69,8 @@ class ScriptedAcs:
         self._clock = clock
         self.requests: list[RequestRecord] = []
         self.file_log: list[str] = []
-        self.url: str | None = None
+        self.base_url: str | None = None  # scheme://host:port, once listening
+        self.url: str | None = None  # the ACS URL, once listening
         self._http_script: deque[tuple[int, str]] = deque()  # (status, redirect path or "")
         self._cut_after: int | None = None
         self._files: dict[bytes, Resource] = {}
@@ -204,8 +205,9 @@ class ScriptedAcs:
 
         def started(listening: IListeningPort) -> str:
             self._port = listening
-            self.url = f"{scheme}://{name}:{listening.getHost().port}"  # type: ignore[attr-defined]
-            return self.url + "/acs"
+            self.base_url = f"{scheme}://{name}:{listening.getHost().port}"  # type: ignore[attr-defined]
+            self.url = self.base_url + "/acs"
+            return self.url
 
         listening: Deferred[IListeningPort] = endpoint.listen(factory)  # type: ignore[no-untyped-call]
         return listening.addCallback(started)
@@ -238,7 +240,7 @@ class ScriptedAcs:
                 checker = acs_auth.DigestAuthenticator(*auth, realm=self.realm)
         path = "/" + path_in_url.lstrip("/")
         self._files[path.encode()] = FileResource(data, checker, self.file_log)
-        return (self.url or "") + path
+        return (self.base_url or "") + path
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -278,7 +280,7 @@ class ScriptedAcs:
         if self._http_script:
             status, to_path = self._http_script.popleft()
             if to_path:
-                base = self.url or _base_url(request)
+                base = self.base_url or _base_url(request)
                 return Reply(status, headers=(("location", base + to_path),))
             self._cwmp.fail(self._cwmp.current, f"scripted HTTP {status}")
             return Reply(status)
