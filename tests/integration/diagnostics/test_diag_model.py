@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+from diag_servers import dns_server, http_server
 from twisted.internet import defer
 
 from cwmpd.cwmp.faults import CwmpFault
@@ -16,8 +17,6 @@ from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.diagnostics.bindings import Diagnostics
-
-from .servers import dns_server, http_server
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."
