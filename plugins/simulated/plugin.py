@@ -13,6 +13,7 @@ from typing import Any
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.diagnostics.bindings import Diagnostics
 from cwmpd.state import read_json, write_json
 
 ROOT = "Device."
@@ -38,6 +39,15 @@ MANAGEMENT_SERVER: dict[str, str | None] = {
     "CWMPRetryMinimumWaitInterval": "5",
     "CWMPRetryIntervalMultiplier": "2000",
     "HTTPConnectionRequestEnable": "true",
+    "UDPConnectionRequestAddress": "",
+    "STUNEnable": "false",
+    "STUNServerAddress": "",
+    "STUNServerPort": "3478",
+    "STUNUsername": "",
+    "STUNPassword": "",
+    "STUNMaximumKeepAlivePeriod": "-1",
+    "STUNMinimumKeepAlivePeriod": "0",
+    "NATDetected": "false",
     "SupportedConnReqMethods": "HTTP",
     "AliasBasedAddressing": "false",
     "InstanceMode": "InstanceNumber",
@@ -102,6 +112,7 @@ class SimulatedDevice:
     def __init__(self, ctx: PluginContext) -> None:
         self._clock = ctx.clock
         self._path = ctx.state_dir / "device.json"
+        self.diagnostics = Diagnostics(ctx.clock, ROOT)
         state: Any = read_json(self._path, None)
         if not isinstance(state, dict):
             state = {
@@ -165,6 +176,7 @@ class SimulatedDevice:
         for rel, default in IP_INTERFACE.items():
             decl.store("Device.IP.Interface.{i}." + rel, default)
         decl.factory(FACTORY)
+        self.diagnostics.declare(decl)
 
 
 def create(ctx: PluginContext) -> SimulatedDevice:

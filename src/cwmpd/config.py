@@ -42,6 +42,8 @@ class ConnectionRequestConfig:
     path: str = ""
     username: str = ""
     password: str = ""
+    udp_enable: bool = True
+    udp_port: int = 7547
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ def _check(cfg: Config) -> None:
             raise ConfigError(f"{src}: acs.{key}: no such file {path!r}")
     if not 0 <= cfg.connection_request.port <= 65535:
         raise ConfigError(f"{src}: connection_request.port must be 0..65535")
+    if not 0 <= cfg.connection_request.udp_port <= 65535:
+        raise ConfigError(f"{src}: connection_request.udp_port must be 0..65535")
     path = cfg.connection_request.path
     if path and (not path.startswith("/") or any(c in path for c in "?# ")):
         raise ConfigError(f"{src}: connection_request.path must start with / (no ?, #, spaces)")

@@ -66,7 +66,8 @@ def write_config(folder: Path, acs_url: str) -> Path:
         "[acs]\n"
         f'url = "{acs_url}"\nusername = "{USERNAME}"\npassword = "{PASSWORD}"\n'
         "periodic_inform_interval = 0\n"
-        "[connection_request]\nenable = false\n"
+        "[connection_request]\nport = 0\nudp_port = 0\n"
+        'username = "demo-acs"\npassword = "demo-cr-secret"\n'
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n',
         encoding="utf-8",
     )

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.logger import Logger
 
 from cwmpd import state
 from cwmpd.config import Config
+from cwmpd.connreq.feature import ConnectionRequests
 from cwmpd.cwmp import types
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
@@ -80,6 +81,8 @@ class CwmpAgent(MultiService):
         self.engine: SessionEngine
         self.dispatcher: Dispatcher
         self.exited = False
+        self.connreq: ConnectionRequests | None = None
+        self._preparing_inform = False
 
     # -- start-up ------------------------------------------------------------
 
@@ -109,14 +112,42 @@ class CwmpAgent(MultiService):
         self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
         self._configure_scheduler()
         self.model.subscribe(self._on_change)
+        self.model.on_value_change(self._on_value_change)
+        self._wire_diagnostics()
+        if self.config.connection_request.enable:
+            self.connreq = ConnectionRequests(
+                self.reactor,
+                self.config.connection_request,
+                self.state_dir,
+                self.model,
+                lambda: self.scheduler.request("6 CONNECTION REQUEST"),
+            )
+            self.connreq.start()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
+
+    def _wire_diagnostics(self) -> None:
+        diagnostics = getattr(self.device, "diagnostics", None)
+        if diagnostics is None:
+            return
+        diagnostics.on_complete = lambda: self.scheduler.request("8 DIAGNOSTICS COMPLETE")
+        refresh = getattr(self.model, "instances_changed", None)
+        if refresh is not None:
+            diagnostics.on_rows_changed = refresh
 
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; child services (listeners) stop too."""
         self.scheduler.stop()
+        diagnostics = getattr(self.device, "diagnostics", None)
+        if diagnostics is not None:
+            diagnostics.stop()
+        stopped: list[Deferred[None]] = []
+        if self.connreq is not None:
+            stopped.append(self.connreq.stop())
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
-        return result
+        if result is not None:
+            stopped.append(result)
+        return DeferredList(stopped).addCallback(lambda _: None) if stopped else None
 
     def _ms(self, name: str) -> str:
         return f"{self.model.root}ManagementServer.{name}"
@@ -161,7 +192,16 @@ class CwmpAgent(MultiService):
         return Deferred.fromCoroutine(self._session(retry_count))
 
     async def _session(self, retry_count: int) -> bool:
+        if self.connreq is not None:
+            # Values published now ride in this session's Inform: no extra session for them.
+            self._preparing_inform = True
+            try:
+                self.connreq.before_session(self.model.value(self._ms("URL")))
+            finally:
+                self._preparing_inform = False
         ok = await self.engine.run(retry_count)
+        if self.connreq is not None:
+            self.connreq.local_address_is(self.engine.local_address)
         await self._after_session()
         return ok
 
@@ -208,6 +248,11 @@ class CwmpAgent(MultiService):
             self.scheduler.request()
         if any(self._ms(k) in changed for k in _SCHEDULER_KEYS):
             self._configure_scheduler()
+
+    def _on_value_change(self, active: bool) -> None:
+        """A notified value changed: an active one asks for a session (E-9, E-15 throttle)."""
+        if active and not self._preparing_inform:
+            self.scheduler.request("4 VALUE CHANGE", active_notification=True)
 
     def _configure_scheduler(self) -> None:
         value = self.model.value

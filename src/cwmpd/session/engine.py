@@ -125,6 +125,8 @@ class SessionEngine:
         return datetime.fromtimestamp(self._clock.seconds()).astimezone().isoformat("T", "seconds")
 
     async def _session(self, client: HttpClient, retry_count: int) -> None:
+        if self._model.pending_value_changes():
+            self._events.add("4 VALUE CHANGE")  # E-7: the changed values ride with the event
         events = self._events.pending()
         inform = m.Inform(
             device_id=await self._model.device_id(),

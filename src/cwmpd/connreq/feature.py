@@ -1,0 +1,230 @@
+"""The Connection Request side of a running agent: HTTP listener, UDP socket, STUN, and the
+ManagementServer parameters they publish (ConnectionRequestURL, UDPConnectionRequestAddress,
+NATDetected), kept in step with the data model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.logger import Logger
+
+from cwmpd.config import ConnectionRequestConfig
+from cwmpd.connreq.guard import Credentials
+from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
+from cwmpd.connreq.udp import UdpConnectionRequestProtocol
+from cwmpd.connreq.urls import (
+    connection_request_url,
+    ensure_path,
+    udp_connection_request_address,
+)
+from cwmpd.datamodel.model import DataModel
+
+_log = Logger(namespace="cwmpd.connreq")
+
+_STUN_KEYS = (
+    "STUNEnable",
+    "STUNServerAddress",
+    "STUNServerPort",
+    "STUNUsername",
+    "STUNPassword",
+    "STUNMaximumKeepAlivePeriod",
+    "STUNMinimumKeepAlivePeriod",
+)
+
+
+class ConnectionRequests:
+    """Starts the listeners and keeps their parameters current; ``on_request`` asks a session."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        config: ConnectionRequestConfig,
+        state_dir: Path,
+        model: DataModel,
+        on_request: Callable[[], None],
+    ) -> None:
+        self._reactor = reactor
+        self._config = config
+        self._model = model
+        self._on_request = on_request
+        self._ms = f"{model.root}ManagementServer."
+        self.path = ensure_path(state_dir, config.path)
+        self.http = ConnectionRequestServer(
+            reactor,
+            ListenerConfig(
+                path=self.path,
+                address=config.address,
+                port=config.port,
+                username=self._value("ConnectionRequestUsername"),
+                password=self._value("ConnectionRequestPassword"),
+            ),
+            on_request,
+        )
+        self.udp: UdpConnectionRequestProtocol | None = None
+        self._udp_port: Any = None
+        self.stun: StunClient | None = None
+        self._local_host: str | None = None
+
+    def _value(self, name: str, default: str = "") -> str:
+        try:
+            return self._model.value(self._ms + name)
+        except KeyError:
+            return default
+
+    def _credentials(self) -> Credentials:
+        return Credentials(
+            self._value("ConnectionRequestUsername"), self._value("ConnectionRequestPassword")
+        )
+
+    # -- life cycle ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen (unless HTTPConnectionRequestEnable is false), open UDP, start STUN."""
+        if self._value("HTTPConnectionRequestEnable", "true") in ("true", "1"):
+            port = self.http.listen()
+            _log.info("Connection Request listener on port {port}", port=port)
+        else:
+            self._publish_url("")
+        if self._config.udp_enable:
+            self.udp = UdpConnectionRequestProtocol(
+                self._credentials(), self.http.limiter, self._on_request
+            )
+            self._udp_port = self._reactor.listenUDP(
+                self._config.udp_port, self.udp, interface=self._config.address
+            )
+            self._configure_stun()
+        self._model.subscribe(self._changed)
+
+    def stop(self) -> Deferred[None]:
+        """Close everything."""
+        if self.stun is not None:
+            self.stun.stop()
+        if self._udp_port is not None:
+            self._udp_port.stopListening()
+            self._udp_port = None
+        return self.http.stop()
+
+    @property
+    def udp_port(self) -> int | None:
+        """The bound UDP port, if the UDP Connection Request socket is open."""
+        return None if self._udp_port is None else int(self._udp_port.getHost().port)
+
+    # -- parameters ------------------------------------------------------------
+
+    def before_session(self, acs_url: str) -> None:
+        """Publish the URL before the Inform when the ACS host is an IP (no packet sent)."""
+        host = urlsplit(acs_url).hostname or ""
+        try:
+            local = route_local_ip(host)
+        except (OSError, ValueError):
+            return  # a host name: the address is learnt from the session's connection
+        self.local_address_is(local)
+
+    def local_address_is(self, local: str | None) -> None:
+        """The local address used to reach the ACS; republish what depends on it (C-1, C-19)."""
+        if not local or local == self._local_host:
+            return
+        self._local_host = local
+        if self.http.running or self._listening():
+            self._publish_url(connection_request_url(local, self.http.port, self.path))
+        udp_port = self.udp_port
+        if udp_port is not None and (self.stun is None):
+            self._set(
+                {
+                    "UDPConnectionRequestAddress": udp_connection_request_address(local, udp_port),
+                    "NATDetected": "false",
+                }
+            )
+
+    def _listening(self) -> bool:
+        try:
+            self.http.port  # noqa: B018 - raises when not listening
+        except RuntimeError:
+            return False
+        return True
+
+    def _publish_url(self, url: str) -> None:
+        self._set({"ConnectionRequestURL": url})
+
+    def _set(self, values: Mapping[str, str]) -> None:
+        changed = {
+            self._ms + k: v for k, v in values.items() if self._value(k, "\x00") not in ("\x00", v)
+        }
+        if changed:
+            self._model.set_local(changed)
+
+    def _changed(self, values: Mapping[str, str], source: str) -> None:
+        names = {n.removeprefix(self._ms) for n in values}
+        if names & {"ConnectionRequestUsername", "ConnectionRequestPassword"}:
+            creds = self._credentials()
+            self.http.set_credentials(creds.username, creds.password)
+            if self.udp is not None:
+                self.udp.credentials = creds
+        if "HTTPConnectionRequestEnable" in names:
+            self._toggle_http(self._value("HTTPConnectionRequestEnable") in ("true", "1"))
+        if names & set(_STUN_KEYS):
+            self._configure_stun()
+
+    def _toggle_http(self, enable: bool) -> None:
+        if enable and not self._listening():
+            port = self.http.listen()
+            if self._local_host:
+                self._publish_url(connection_request_url(self._local_host, port, self.path))
+        elif not enable and self._listening():
+            self.http.stop()
+            self._publish_url("")  # C-11
+
+    def _configure_stun(self) -> None:
+        if self.stun is not None:
+            self.stun.stop()
+            self.stun = None
+        if self.udp is None or self._value("STUNEnable") not in ("true", "1"):
+            if self.udp is not None:
+                self.udp.stun = None
+            return
+
+        def number(name: str, default: int) -> int:
+            try:
+                return int(self._value(name, str(default)))
+            except ValueError:
+                return default
+
+        server = self._value("STUNServerAddress") or urlsplit(self._value("URL")).hostname or ""
+        config = StunConfig(
+            server_host=server,
+            server_port=number("STUNServerPort", 3478),
+            username=self._value("STUNUsername"),
+            password=self._value("STUNPassword"),
+            min_keepalive=number("STUNMinimumKeepAlivePeriod", 0),
+            max_keepalive=number("STUNMaximumKeepAlivePeriod", -1),
+        )
+        udp = self.udp
+        self.stun = StunClient(
+            self._reactor,
+            config,
+            udp.send,
+            lambda: (self._local_host or "0.0.0.0", self.udp_port or 0),  # noqa: S104
+            self._stun_address,
+            resolve=self._reactor.resolve,
+        )
+        udp.stun = self.stun.datagram
+        self.stun.start()
+
+    def _stun_address(self, address: str, nat_detected: bool) -> None:
+        self._set(
+            {
+                "UDPConnectionRequestAddress": address,
+                "NATDetected": "true" if nat_detected else "false",
+            }
+        )
+
+
+def stopped() -> Deferred[None]:
+    """An already-fired Deferred (for callers with nothing to stop)."""
+    return succeed(None)
