@@ -1,1 +1,40 @@
-"""File transfers: Download, Upload, ScheduleDownload and their queue."""
+"""File transfers: Download, Upload, ScheduleDownload, their persisted queue, firmware apply
+handlers and an exactly-once TransferComplete.
+
+Wiring (service.py): build a TransferManager, ``register(dispatcher)``,
+``engine.add_request_source(manager.request_source)``, ``start()`` before the scheduler
+starts, ``after_session()`` once each session has ended, ``stop()`` on shutdown.
+"""
+
+from cwmpd.transfers.errors import TransferError
+from cwmpd.transfers.handlers import (
+    DONE,
+    REBOOT,
+    SELF_REBOOT,
+    DeviceFirmware,
+    FileHandler,
+    FileUpload,
+    ModelSnapshot,
+    StoreFile,
+    UploadSource,
+    device_firmware,
+)
+from cwmpd.transfers.http import FileServerClient, HttpLimits
+from cwmpd.transfers.manager import TransferManager
+
+__all__ = [
+    "DONE",
+    "REBOOT",
+    "SELF_REBOOT",
+    "DeviceFirmware",
+    "FileHandler",
+    "FileServerClient",
+    "FileUpload",
+    "HttpLimits",
+    "ModelSnapshot",
+    "StoreFile",
+    "TransferError",
+    "TransferManager",
+    "UploadSource",
+    "device_firmware",
+]
