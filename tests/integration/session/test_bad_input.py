@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from session_harness import AgentRunner, agent_config, reactor
 
+from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from session_harness import AgentRunner, agent_config, reactor
 from twisted.internet import task
 
+from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.testing.acs import ScriptedAcs
 
 FAST_RETRY = {"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}

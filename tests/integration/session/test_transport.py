@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from session_harness import AgentRunner, agent_config, reactor
 from twisted.internet import task
 
+from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
