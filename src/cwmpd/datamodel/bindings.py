@@ -29,6 +29,7 @@ class Declarations:
     bound: dict[str, Backend] = field(default_factory=dict)
     tables: dict[str, Backend | None] = field(default_factory=dict)
     factory_values: dict[str, str] = field(default_factory=dict)
+    read_only: set[str] = field(default_factory=set)
 
     def store(self, name: str, default: str | None = None) -> None:
         """Keep generic parameter ``name`` in the store; ``default`` for new instances."""
@@ -40,10 +41,12 @@ class Declarations:
         self._check(name)
         self.getters[name] = get
 
-    def bind(self, name: str, backend: Backend) -> None:
-        """Route generic parameter ``name`` to ``backend``."""
+    def bind(self, name: str, backend: Backend, *, writable: bool = True) -> None:
+        """Route generic parameter ``name`` to ``backend`` (read-only if not ``writable``)."""
         self._check(name)
         self.bound[name] = backend
+        if not writable:
+            self.read_only.add(name)
 
     def table(self, name: str, backend: Backend | None = None) -> None:
         """Declare generic table ``name`` ("X.{i}."); its instances come from ``backend``."""

@@ -310,7 +310,11 @@ class DataModel:
     # -- session end, factory reset ----------------------------------------------
 
     async def end_of_session(self) -> None:
-        """Run the apply-after-session hooks of backends that deferred changes."""
+        """Run the apply-after-session hooks of backends that deferred changes.
+
+        The instance index is dropped too: device-listed tables are re-read next session.
+        """
+        self._index = None
         deferred, self._deferred = self._deferred, []
         for backend in deferred:
             await transaction.guarded(backend.apply_after_session(), "apply after session")

@@ -117,7 +117,9 @@ class GenericTree:
         self.params[name] = ParamInfo(
             generic=name,
             type=meta.type,
-            writable=meta.writable and (name in decl.store_params or name in decl.bound),
+            writable=meta.writable
+            and (name in decl.store_params or name in decl.bound)
+            and name not in decl.read_only,
             hidden=meta.hidden,
             forced_inform=meta.forced_inform,
             active_notify=meta.active_notify,
