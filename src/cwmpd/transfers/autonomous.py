@@ -1,0 +1,60 @@
+"""AutonomousTransferComplete for transfers the device started itself (P-36, event 10).
+
+A second CpeRequestSource: ``report()`` persists the outcome (cwmpd.state), queues
+"10 AUTONOMOUS TRANSFER COMPLETE" and asks for a session; the message is re-sent in later
+sessions until AutonomousTransferCompleteResponse arrives. cwmpctl is meant to call report().
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twisted.logger import Logger
+
+from cwmpd.cwmp import messages as m
+from cwmpd.state import read_json, write_json
+
+EVENT = "10 AUTONOMOUS TRANSFER COMPLETE"
+MAX_PENDING = 16
+_log = Logger(namespace="cwmpd.transfers")
+
+
+class AutonomousTransfers:
+    """Pending AutonomousTransferComplete messages, persisted in one JSON file."""
+
+    def __init__(self, path: Path, events: Any, request_session: Callable[[], None]) -> None:
+        self._path = Path(path)
+        self._events = events
+        self._request_session = request_session
+        self._pending: list[m.AutonomousTransferComplete] = []
+        try:
+            for item in read_json(self._path, []):
+                self._pending.append(m.AutonomousTransferComplete(**item))
+        except (ValueError, TypeError) as exc:
+            _log.error("ignoring unreadable {path}: {error}", path=self._path, error=exc)
+
+    def report(self, message: m.AutonomousTransferComplete) -> None:
+        """Queue one report (the oldest is dropped past MAX_PENDING) and ask for a session."""
+        self._pending = [*self._pending, message][-MAX_PENDING:]
+        self._save()
+        self._events.add(EVENT)
+        self._request_session()
+
+    def pending_requests(self) -> list[m.Message]:
+        """Every report not yet acknowledged."""
+        return list(self._pending)
+
+    def delivered(self, request: m.Message, response: m.Message) -> None:
+        """AutonomousTransferCompleteResponse: forget the report, then count the event down."""
+        if not isinstance(response, m.AutonomousTransferCompleteResponse):
+            return
+        if request in self._pending:
+            self._pending.remove(request)
+            self._save()
+            self._events.response_delivered("AutonomousTransferComplete")
+
+    def _save(self) -> None:
+        write_json(self._path, [dataclasses.asdict(p) for p in self._pending])
