@@ -22,6 +22,7 @@ def agent_config(
         f'[acs]\nurl = "{acs_url}"\nperiodic_inform_interval = 0\n{acs}\n'
         f"[connection_request]\nenable = false\n{connreq}\n"
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{state_dir}"\n{device}\n'
+        f'[control]\nsocket = "{state_dir}/control.sock"\n'
     )
     return parse_config(text, "test.toml")
 

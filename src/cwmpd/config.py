@@ -55,12 +55,20 @@ class DeviceConfig:
 
 
 @dataclass(frozen=True)
+class ControlConfig:
+    """[control]: the local control socket that cwmpctl talks to."""
+
+    socket: str = "/run/cwmpd/control.sock"  # empty disables it
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole config file."""
 
     acs: AcsConfig = field(default_factory=AcsConfig)
     connection_request: ConnectionRequestConfig = field(default_factory=ConnectionRequestConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
     source: str = "<defaults>"
 
 
@@ -68,6 +76,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "acs": AcsConfig,
     "connection_request": ConnectionRequestConfig,
     "device": DeviceConfig,
+    "control": ControlConfig,
 }
 
 

@@ -68,7 +68,8 @@ def write_config(folder: Path, acs_url: str) -> Path:
         "periodic_inform_interval = 0\n"
         "[connection_request]\nport = 0\nudp_port = 0\n"
         'username = "demo-acs"\npassword = "demo-cr-secret"\n'
-        f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n',
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n'
+        f'[control]\nsocket = "{folder / "control.sock"}"\n',
         encoding="utf-8",
     )
     return path

@@ -82,6 +82,7 @@ class CwmpAgent(MultiService):
         self.dispatcher: Dispatcher
         self.exited = False
         self.connreq: ConnectionRequests | None = None
+        self.control: Any = None
         self._preparing_inform = False
 
     # -- start-up ------------------------------------------------------------
@@ -123,8 +124,28 @@ class CwmpAgent(MultiService):
                 lambda: self.scheduler.request("6 CONNECTION REQUEST"),
             )
             self.connreq.start()
+        self._start_control()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
+
+    def _start_control(self) -> None:
+        """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""
+        if not self.config.control.socket:
+            return
+        from cwmpd.control import ControlCommands
+        from cwmpd.control_protocol import ControlService
+
+        control = ControlService(self.reactor, ControlCommands(self), self.config.control.socket)
+        try:
+            control.startService()
+        except Exception as exc:
+            _log.error(
+                "control socket {path} unavailable ({error}); cwmpctl will not reach this agent",
+                path=self.config.control.socket,
+                error=str(exc),
+            )
+            return
+        self.control = control
 
     def _wire_diagnostics(self) -> None:
         diagnostics = getattr(self.device, "diagnostics", None)
@@ -144,6 +165,11 @@ class CwmpAgent(MultiService):
         stopped: list[Deferred[None]] = []
         if self.connreq is not None:
             stopped.append(self.connreq.stop())
+        if self.control is not None:
+            done = self.control.stopService()
+            if done is not None:
+                stopped.append(done)
+            self.control = None
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
         if result is not None:
             stopped.append(result)

@@ -45,6 +45,7 @@ async def daemon_rss(reactor: Any, folder: Path) -> int:
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
         "[connection_request]\nenable = false\n"
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n'
+        f'[control]\nsocket = "{folder}/control.sock"\n'
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "cwmpd", "--config", str(config)], stderr=subprocess.DEVNULL

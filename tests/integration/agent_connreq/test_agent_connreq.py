@@ -29,6 +29,7 @@ def _config(tmp_path: Path, url: str) -> Config:
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
         f"[connection_request]\n{CONNREQ}\n"
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path}"\n'
+        f'[control]\nsocket = "{tmp_path}/control.sock"\n'
     )
 
 

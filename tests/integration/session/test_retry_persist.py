@@ -63,6 +63,7 @@ async def test_events_survive_kill_9(tmp_path: Path) -> None:
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
         f"[connection_request]\nenable = false\n"
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[control]\nsocket = "{tmp_path}/control.sock"\n'
     )
     daemon = _spawn(config)
     try:
