@@ -263,6 +263,7 @@ class TransferManager:
         """Persist the outcome, queue "7 TRANSFER COMPLETE" + "M <kind>", ask for a session."""
         done = t.but(
             state=r.COMPLETE,
+            password="",  # not kept on disk once it is no longer needed
             fault_code=code,
             fault_string=reason if code else "",
             complete_time=(
