@@ -86,6 +86,8 @@ class MappedBackend:
     async def _read(self, name: str, read: Read) -> str | None:
         chain = await self.chain_of(name)
         doc: Any
+        if read.constant is not None:
+            return read.constant
         if read.row:
             doc = (await self._instance(instance_of(name)))[0]
         elif read.source is not None:

@@ -32,6 +32,7 @@ class Read:
     file: str | None = None
     timeout: float | None = None
     optional: bool = False
+    constant: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ READ_KEYS = {
     "default",
     "optional",
     "timeout",
+    "value",
 }
 WRITE_KEYS = {"set", "set_stdin", "set_env", "set_file", "set_map", "apply", "set_timeout"}
 UCI_KEYS = {"uci", "list", "map", "default", "apply"}
@@ -83,7 +84,7 @@ def param_spec(name: str, entry: Mapping[str, Any]) -> ParamSpec:
         )
     except (TypeError, ValueError) as exc:
         raise MappingError(f"{what}: {exc}") from None
-    kinds = [k for k in ("row", "source", "command", "file") if k in entry]
+    kinds = [k for k in ("row", "source", "command", "file", "value") if k in entry]
     if len(kinds) > 1:
         raise MappingError(f"{what}: give one of row, source, command, file (not {kinds})")
     read = None
@@ -96,6 +97,7 @@ def param_spec(name: str, entry: Mapping[str, Any]) -> ParamSpec:
             file=entry.get("file"),
             timeout=entry.get("timeout"),
             optional=bool(entry.get("optional", False)),
+            constant=str(entry["value"]) if "value" in entry else None,
         )
     write = None
     if "set" in entry or "set_file" in entry:

@@ -1,0 +1,53 @@
+"""The linux plugin on this machine: real values, valid types, agreeing with ip and /proc."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from backend_helpers import reactor
+
+from cwmpd.datamodel.factory import build_model
+from cwmpd.datamodel.plugin import source_tree_plugins
+from cwmpd.datamodel.schema import load_schema
+from cwmpd.datamodel.validate import check_value
+
+pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
+
+
+@pytest_twisted.ensureDeferred
+async def test_gpv_of_device_is_real_and_valid(tmp_path: Path) -> None:
+    """GPV Device.: every value validates; addresses match ``ip -j addr``; UpTime /proc/uptime."""
+    model, device = build_model(
+        [str(source_tree_plugins() / "linux")],
+        state_dir=tmp_path,
+        factory_values={},
+        clock=reactor,
+    )
+    values = {v.name: v for v in await model.get_parameter_values(["Device."])}
+    schema = load_schema("Device.")
+    for name, v in values.items():
+        meta = schema.param(_generic(name))
+        assert meta is not None, name
+        check_value(meta, v.value, v.type, allow_readonly_enums=True)
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    assert abs(int(values["Device.DeviceInfo.UpTime"].value) - uptime) <= 2
+    ip = json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True, check=True).stdout)
+    expected = {a["local"] for link in ip for a in link.get("addr_info", [])}
+    got = {v.value for n, v in values.items() if n.endswith(".IPAddress") and ".IPv" in n}
+    assert got == expected
+    names = {
+        v.value
+        for n, v in values.items()
+        if n.startswith("Device.IP.Interface.") and n.endswith(".Name")
+    }
+    assert names == {link["ifname"] for link in ip}
+    assert device.runner.spawned <= 6  # type: ignore[attr-defined]
+
+
+def _generic(name: str) -> str:
+    return ".".join("{i}" if p.isdigit() else p for p in name.split("."))
