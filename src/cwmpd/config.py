@@ -55,6 +55,16 @@ class DeviceConfig:
 
 
 @dataclass(frozen=True)
+class TransfersConfig:
+    """[transfers]: where downloads are spooled and how many may wait."""
+
+    spool_dir: str = ""  # empty = <state_dir>/spool
+    spool_quota: int = 0  # bytes; 0 = only the file system's free space limits downloads
+    queue_size: int = 16
+    allow_basic_over_http: bool = False
+
+
+@dataclass(frozen=True)
 class ControlConfig:
     """[control]: the local control socket that cwmpctl talks to."""
 
@@ -69,6 +79,7 @@ class Config:
     connection_request: ConnectionRequestConfig = field(default_factory=ConnectionRequestConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    transfers: TransfersConfig = field(default_factory=TransfersConfig)
     source: str = "<defaults>"
 
 
@@ -77,6 +88,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "connection_request": ConnectionRequestConfig,
     "device": DeviceConfig,
     "control": ControlConfig,
+    "transfers": TransfersConfig,
 }
 
 
@@ -137,6 +149,10 @@ def _check(cfg: Config) -> None:
     path = cfg.connection_request.path
     if path and (not path.startswith("/") or any(c in path for c in "?# ")):
         raise ConfigError(f"{src}: connection_request.path must start with / (no ?, #, spaces)")
+    if not 1 <= cfg.transfers.queue_size <= 1024:
+        raise ConfigError(f"{src}: transfers.queue_size must be 1..1024")
+    if cfg.transfers.spool_quota < 0:
+        raise ConfigError(f"{src}: transfers.spool_quota must be >= 0")
     if not cfg.device.plugins:
         raise ConfigError(f"{src}: device.plugins must name at least one plugin")
 

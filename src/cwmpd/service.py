@@ -29,6 +29,8 @@ from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.session.tls import TlsPolicy
+from cwmpd.transfers import FileHandler, ModelSnapshot, StoreFile, TransferManager, device_firmware
+from cwmpd.transfers.autonomous import AutonomousTransfers
 
 _log = Logger(namespace="cwmpd.service")
 
@@ -80,6 +82,8 @@ class CwmpAgent(MultiService):
         self.scheduler: SessionScheduler
         self.engine: SessionEngine
         self.dispatcher: Dispatcher
+        self.transfers: TransferManager
+        self.autonomous: AutonomousTransfers
         self.exited = False
         self.connreq: ConnectionRequests | None = None
         self.control: Any = None
@@ -124,9 +128,42 @@ class CwmpAgent(MultiService):
                 lambda: self.scheduler.request("6 CONNECTION REQUEST"),
             )
             self.connreq.start()
+        self._start_transfers()
         self._start_control()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
+
+    def _start_transfers(self) -> None:
+        """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
+        handlers: dict[str, FileHandler] = {
+            "2 Web Content": StoreFile(self.state_dir / "files" / "web"),
+        }
+        firmware = device_firmware(self.device, self.model)
+        if firmware is not None:
+            handlers["1 Firmware Upgrade Image"] = firmware
+        cfg = self.config.transfers
+        self.transfers = TransferManager(
+            self.reactor,
+            self.state_dir,
+            self.events,
+            request_session=lambda: self.scheduler.request(),
+            reboot=self._reboot,
+            boot_id=self.device.boot_id,
+            handlers=handlers,
+            uploads={"1 Vendor Configuration File": ModelSnapshot(self.model)},
+            tls=TlsPolicy(ca_file=self.config.acs.ca_file, client_cert=self.config.acs.client_cert),
+            spool_dir=Path(cfg.spool_dir) if cfg.spool_dir else None,
+            spool_quota=cfg.spool_quota or None,
+            capacity=cfg.queue_size,
+            allow_basic_over_http=cfg.allow_basic_over_http,
+        )
+        self.transfers.register(self.dispatcher)
+        self.engine.add_request_source(self.transfers.request_source)
+        self.autonomous = AutonomousTransfers(
+            self.state_dir / "autonomous.json", self.events, lambda: self.scheduler.request()
+        )
+        self.engine.add_request_source(self.autonomous)
+        self.transfers.start()  # before the scheduler: completions go into the first Inform
 
     def _start_control(self) -> None:
         """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""
@@ -159,6 +196,7 @@ class CwmpAgent(MultiService):
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; child services (listeners) stop too."""
         self.scheduler.stop()
+        self.transfers.stop()
         diagnostics = getattr(self.device, "diagnostics", None)
         if diagnostics is not None:
             diagnostics.stop()
@@ -249,6 +287,8 @@ class CwmpAgent(MultiService):
         elif after.reboot:
             _log.info("reboot requested by the ACS")
             self._reboot()
+        if not self.exited:
+            self.transfers.after_session()
 
     def _reboot(self) -> None:
         if self.device.reboot():
@@ -258,6 +298,7 @@ class CwmpAgent(MultiService):
             return
         # The device rebooted without the daemon restarting: a new boot all the same.
         self._detect_boot()
+        self.transfers.start()
         self.scheduler.request()
 
     def _schedule_inform(self, delay: int, command_key: str) -> None:
