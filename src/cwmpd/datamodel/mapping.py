@@ -67,11 +67,13 @@ MANAGEMENT_SERVER: dict[str, str | None] = {
     "DefaultActiveNotificationThrottle": "0",
     "CWMPRetryMinimumWaitInterval": "5",
     "CWMPRetryIntervalMultiplier": "2000",
+    "AliasBasedAddressing": "false",
     "InformParameter.{i}.Enable": "false",
     "InformParameter.{i}.ParameterName": "",
     "InformParameter.{i}.EventList": "",
 }
 TR181_ONLY = {
+    "AliasBasedAddressing",
     "EnableCWMP",
     "InformParameter.{i}.Enable",
     "InformParameter.{i}.ParameterName",

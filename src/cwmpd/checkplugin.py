@@ -1,0 +1,124 @@
+"""``cwmpd check-plugin PATH``: check a data-model plugin against the BBF metadata (for CI).
+
+Errors (exit 1): names the schema does not define, set mappings on read-only parameters
+(agent-stored read-only values are fine: the agent sets them, the ACS cannot),
+factory/default/constant values that are not valid for their type, forced-inform
+parameters of the root the plugin does not provide. Warnings: writable parameters
+mapped read-only (the ACS will get 9008 from GPN-writable=false, which is legal).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.datamodel import paths
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.plugin import PluginError, load_plugin
+from cwmpd.datamodel.schema import load_schema
+from cwmpd.datamodel.validate import check_value
+
+
+@dataclass
+class Report:
+    """What a check found."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_plugin(path: str, reactor: Any = None) -> Report:
+    """Load the plugin at ``path`` (in a throwaway state dir) and check its declarations."""
+    report = Report()
+    if reactor is None:
+        from twisted.internet import reactor as global_reactor
+
+        reactor = global_reactor
+    with tempfile.TemporaryDirectory() as state:
+        try:
+            plugin = load_plugin(path, state_dir=Path(state), clock=reactor)
+            decl = Declarations(plugin.root)
+            plugin.declare(decl)
+        except (PluginError, ValueError, OSError) as exc:
+            report.errors.append(f"cannot load: {exc}")
+            return report
+    check_declarations(decl, report, getattr(plugin, "mapped", None))
+    return report
+
+
+def check_declarations(decl: Declarations, report: Report, mapped: Any = None) -> None:
+    """Check ``decl`` (and a mapping plugin's constants and defaults) against the schema."""
+    schema = load_schema(decl.root)
+    names = {**dict.fromkeys(decl.store_params), **dict.fromkeys(decl.getters)}
+    names.update(dict.fromkeys(decl.bound))
+    for name in sorted(names):
+        meta = schema.param(name)
+        if meta is None:
+            report.errors.append(f"{name}: not defined by the {decl.root} data model")
+            continue
+        settable = name in decl.store_params or (name in decl.bound and name not in decl.read_only)
+        if name in decl.bound and name not in decl.read_only and not meta.writable:
+            report.errors.append(f"{name}: read-only in the data model but mapped with a set")
+        if meta.writable and not settable:
+            report.warnings.append(f"{name}: writable in the data model but mapped read-only")
+        default = decl.store_params.get(name)
+        if default is not None:
+            _check(report, meta, name, default, "default")
+    for table in decl.tables:
+        if schema.object(table) is None:
+            report.errors.append(f"{table}: no such table in the data model")
+    for name, value in decl.factory_values.items():
+        meta = schema.param(paths.generic(name))
+        if meta is None:
+            report.errors.append(f"{name}: factory value for an undefined parameter")
+        else:
+            _check(report, meta, name, value, "factory value")
+    for spec in getattr(mapped, "params", {}).values():
+        meta = schema.param(spec.name)
+        if meta is None or spec.read is None:
+            continue
+        if spec.read.constant is not None:
+            _check(report, meta, spec.name, spec.read.constant, "value")
+        if spec.read.extract.default is not None:
+            _check(report, meta, spec.name, spec.read.extract.default, "default")
+        for out in spec.read.extract.map.values():
+            _check(report, meta, spec.name, out, "map result")
+    for meta in schema.forced_inform():
+        if paths.INSTANCE not in meta.name and meta.name not in names:
+            report.errors.append(f"{meta.name}: forced-inform parameter not provided")
+
+
+def _check(report: Report, meta: Any, name: str, value: str, what: str) -> None:
+    try:
+        check_value(meta, value, None, allow_readonly_enums=True)
+    except CwmpFault as fault:
+        report.errors.append(f"{name}: {what} {value!r} is invalid: {fault.string}")
+
+
+def main(path: str, out: Any = None) -> int:
+    """Print the report; 0 when clean of errors, 1 otherwise."""
+    out = out or sys.stdout
+    report = check_plugin(path)
+    for line in report.errors:
+        print(f"error: {line}", file=out)
+    for line in report.warnings:
+        print(f"warning: {line}", file=out)
+    print(f"{path}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)", file=out)
+    return 1 if report.errors else 0
+
+
+def run(argv: Sequence[str]) -> int:
+    """``python -m cwmpd.checkplugin PATH``."""
+    if len(argv) != 1:
+        print("usage: cwmpd check-plugin PATH", file=sys.stderr)
+        return 2
+    return main(argv[0])
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(sys.argv[1:]))
