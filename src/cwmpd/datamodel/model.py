@@ -319,6 +319,14 @@ class DataModel:
         for backend in deferred:
             await transaction.guarded(backend.apply_after_session(), "apply after session")
 
+    def instances_changed(self) -> None:
+        """A backend's tables gained or lost instances outside an RPC: re-list them next read.
+
+        For rows a device creates on its own (diagnostics results such as RouteHops.{i}),
+        so the next GPV/GPN sees them even inside a session that has already read the tree.
+        """
+        self._index = None
+
     def add_factory_reset_hook(self, hook: Callable[[], None]) -> None:
         """Also call ``hook()`` on factory reset (the device plugin's own reset)."""
         self._reset_hooks.append(hook)
