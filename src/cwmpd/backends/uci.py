@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.base import BackendError, Transaction
+from cwmpd.backends.command import instance_of
 from cwmpd.backends.documents import DocumentCache
 from cwmpd.backends.instances import InstanceNumbers
 from cwmpd.backends.process import ProcessRunner
@@ -123,7 +124,7 @@ class UciBackend:
         spec = self.params[paths.generic(name)]
         if "{key}" not in spec.option:
             return spec.option
-        inst = name[: len(name) - len(name.split(".")[-1])]
+        inst = instance_of(name)
         table, number = paths.parent(inst), int(paths.last_segment(inst))
         sections = await self._sections(table)
         for key, n in self.numbers.assign(table, sections).items():

@@ -1,0 +1,51 @@
+"""Firmware through sysupgrade: ``verify`` runs ``sysupgrade -T``, ``apply`` starts it detached."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from cwmpd.backends.process import CommandFailed, ProcessRunner
+from cwmpd.cwmp.faults import CwmpFault
+
+
+class SysupgradeFirmware:
+    """The firmware handler the transfers code uses on OpenWrt."""
+
+    def __init__(self, runner: ProcessRunner, sysupgrade: str = "sysupgrade") -> None:
+        self.runner = runner
+        self.sysupgrade = sysupgrade
+
+    async def verify(self, path: Path) -> None:
+        """``sysupgrade -T path``; CwmpFault 9018 when the image is refused."""
+        try:
+            await self.runner.output([self.sysupgrade, "-T", str(path)], timeout=120)
+        except CommandFailed:
+            raise CwmpFault(9018, "sysupgrade refused the image") from None
+
+    def apply(self, path: Path, *, keep_settings: bool = True) -> None:
+        """Start sysupgrade in its own session (it reboots the device; we do not wait)."""
+        argv = ["setsid", self.sysupgrade, *([] if keep_settings else ["-n"]), str(path)]
+        reactor: Any = self.runner.reactor
+        reactor.spawnProcess(_Detached(), argv[0], argv, env=dict(os.environ))
+
+
+class _Detached:
+    """A process protocol ignoring everything."""
+
+    def makeConnection(self, transport: Any) -> None:
+        """Close stdin."""
+        transport.closeStdin()
+
+    def childDataReceived(self, fd: int, data: bytes) -> None:
+        """Ignore."""
+
+    def childConnectionLost(self, fd: int) -> None:
+        """Ignore."""
+
+    def processExited(self, reason: Any) -> None:
+        """Ignore."""
+
+    def processEnded(self, reason: Any) -> None:
+        """Ignore."""
