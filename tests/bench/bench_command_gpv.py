@@ -52,7 +52,8 @@ def main() -> None:
         plugin = base / "plugin"
         plugin.mkdir()
         (plugin / "plugin.py").write_text(
-            "from cwmpd.datamodel.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
+            "from cwmpd.datamodel.mapping import plugin_factory\n"
+            "create = plugin_factory(__file__)\n"
         )
         (plugin / "mapping.toml").write_text(mapping(script))
         result: dict[str, Any] = {}
@@ -82,7 +83,8 @@ def main() -> None:
     print(f"  cwmpd mapped backend: {result['wall']:.3f} s, {result['spawned']} process(es)")
     print(f"  one command per parameter: {direct:.3f} s, {n} processes")
     print(
-        f"  ratio direct/cwmpd: {direct / result['wall']:.1f}x wall, {n / result['spawned']:.0f}x processes"
+        f"  ratio direct/cwmpd: {direct / result['wall']:.1f}x wall,"
+        f" {n / result['spawned']:.0f}x processes"
     )
 
 
