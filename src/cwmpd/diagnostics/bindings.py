@@ -16,7 +16,8 @@ class Diagnostics:
     ``on_complete()`` is called when a test finishes (not when cancelled): wire it to
     ``scheduler.request("8 DIAGNOSTICS COMPLETE")``. ``on_rows_changed()`` is called when
     a results table (RouteHops, Result) gained or lost rows: wire it to the model's
-    instance-cache invalidation.
+    instance-cache invalidation. ``dns_port`` (53) is the port NSLookupDiagnostics
+    queries on its DNSServer; it may be changed while running (tests use a loopback server).
     """
 
     def __init__(
@@ -27,8 +28,9 @@ class Diagnostics:
         ping_interval: float = 1.0,
         dns_port: int = 53,
     ) -> None:
+        self.dns_port = dns_port
         kinds: list[Kind] = (
-            tr181_kinds(ping_interval=ping_interval, dns_port=dns_port)
+            tr181_kinds(ping_interval=ping_interval, dns_port=lambda: self.dns_port)
             if root == "Device."
             else tr098_kinds(ping_interval=ping_interval)
         )

@@ -30,6 +30,15 @@ def safe_host(text: str) -> bool:
     return is_ip(text) or bool(_LABELS.match(text))
 
 
+def never_resolves(name: str) -> bool:
+    """True for names under the special-use TLD "invalid" (RFC 6761 6.4).
+
+    Resolver libraries SHOULD answer them negatively at once; glibc does not, so the tests
+    check here and no query for such a name ever leaves the device.
+    """
+    return name.rstrip(".").lower().rsplit(".", 1)[-1] == "invalid"
+
+
 def family_flag(protocol_version: str) -> list[str]:
     """The ping/traceroute option for a TR-181 ProtocolVersion ("Any" -> none)."""
     return {"IPv4": ["-4"], "IPv6": ["-6"]}.get(protocol_version, [])

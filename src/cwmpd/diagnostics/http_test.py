@@ -28,7 +28,7 @@ from twisted.web.iweb import IResponse
 
 from cwmpd.cwmp.types import format_datetime
 from cwmpd.diagnostics.counting import Meter, MeteredEndpointFactory
-from cwmpd.diagnostics.hosts import safe_host
+from cwmpd.diagnostics.hosts import never_resolves, safe_host
 
 COMPLETE = "Complete"
 CANNOT_RESOLVE = "Error_CannotResolveHostName"
@@ -194,6 +194,8 @@ async def run_http_test(
     """A download (GET ``url``) or, with ``upload_length``, an upload (PUT that many bytes)."""
     if not check_url(url):
         return HttpTestResult(CANNOT_RESOLVE if url.startswith("http://") else INIT_FAILED)
+    if never_resolves(urlsplit(url).hostname or ""):
+        return HttpTestResult(CANNOT_RESOLVE)
     try:
         return await _measure(reactor, url, timeout, upload_length)
     except defer.CancelledError:

@@ -5,7 +5,7 @@ Plain tables of names; the runners do the work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cwmpd.diagnostics.hosts import is_ip
@@ -148,14 +148,15 @@ def _check_url(name: str) -> Any:
     return check
 
 
-def _nslookup(dns_port: int) -> Any:
+def _nslookup(dns_port: int | Callable[[], int]) -> Any:
     async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+        port = dns_port() if callable(dns_port) else dns_port
         r = await run_nslookup(
             reactor,
             NSLookupParams(
                 p["HostName"],
                 p["DNSServer"],
-                dns_port,
+                port,
                 int(p["Timeout"]) or 2000,
                 max(1, int(p["NumberOfRepetitions"])),
             ),
@@ -203,8 +204,13 @@ _RESULT_FIELDS = (
 _HTTP_PARAMS = {"Interface": "", "DSCP": "0", "EthernetPriority": "0"}
 
 
-def tr181_kinds(*, ping_interval: float = 1.0, dns_port: int = 53) -> list[Kind]:
-    """The TR-181 diagnostics objects (Device.IP.Diagnostics.*, Device.DNS.Diagnostics.*)."""
+def tr181_kinds(
+    *, ping_interval: float = 1.0, dns_port: int | Callable[[], int] = 53
+) -> list[Kind]:
+    """The TR-181 diagnostics objects (Device.IP.Diagnostics.*, Device.DNS.Diagnostics.*).
+
+    ``dns_port`` is the port NSLookup queries on DNSServer, or a callable read at each run.
+    """
     ip = "Device.IP.Diagnostics."
     detailed = dict.fromkeys((f"{n}Detailed" for n in ("Average", "Minimum", "Maximum")), "0")
     detailed = {k.replace("Detailed", "ResponseTimeDetailed"): v for k, v in detailed.items()}

@@ -12,7 +12,7 @@ from typing import Any
 from twisted.internet import defer
 from twisted.names import client, dns, error
 
-from cwmpd.diagnostics.hosts import is_ip, safe_host
+from cwmpd.diagnostics.hosts import is_ip, never_resolves, safe_host
 
 COMPLETE = "Complete"
 SERVER_NOT_RESOLVED = "Error_DNSServerNotResolved"
@@ -110,7 +110,20 @@ async def run_nslookup(reactor: Any, params: NSLookupParams) -> NSLookupResult:
         resolver = client.Resolver(servers=[(params.dns_server, params.port)], reactor=reactor)  # type: ignore[no-untyped-call]
     else:
         resolver = client.Resolver(resolv="/etc/resolv.conf", reactor=reactor)  # type: ignore[no-untyped-call]
-    server = params.dns_server or (resolver.dynServers or resolver.servers or [("", 0)])[0][0]
-    answers = [await _one(reactor, resolver, params, server) for _ in range(params.repetitions)]
+    try:
+        server = params.dns_server or (resolver.dynServers or resolver.servers or [("", 0)])[0][0]
+        if never_resolves(params.host_name):
+            none = NSLookupAnswer("Error_HostNameNotResolved", "None", "", (), server, 0)
+            return NSLookupResult(COMPLETE, 0, (none,) * params.repetitions)
+        answers = [await _one(reactor, resolver, params, server) for _ in range(params.repetitions)]
+    finally:
+        _forget(resolver)
     ok = sum(1 for a in answers if a.status == "Success")
     return NSLookupResult(COMPLETE, ok, tuple(answers))
+
+
+def _forget(resolver: client.Resolver) -> None:
+    """Stop the resolv.conf re-read timer a file-based Resolver re-arms every minute."""
+    call = getattr(resolver, "_parseCall", None)
+    if call is not None and call.active():
+        call.cancel()

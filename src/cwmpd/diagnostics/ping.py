@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cwmpd.diagnostics.hosts import family_flag, safe_host
+from cwmpd.diagnostics.hosts import family_flag, never_resolves, safe_host
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
 
 COMPLETE = "Complete"
@@ -115,7 +115,7 @@ def parse_ping(out: ToolOutput, repetitions: int) -> PingResult:
 
 async def run_ping(reactor: Any, params: PingParams) -> PingResult:
     """Run one IPPing test; never raises for a test failure (it is the result's state)."""
-    if not safe_host(params.host):
+    if not safe_host(params.host) or never_resolves(params.host):
         return PingResult(CANNOT_RESOLVE)
     try:
         tool = find_tool("ping")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cwmpd.diagnostics.hosts import family_flag, is_ip, safe_host
+from cwmpd.diagnostics.hosts import family_flag, is_ip, never_resolves, safe_host
 from cwmpd.diagnostics.ping import CANNOT_RESOLVE, COMPLETE, INTERNAL, OTHER
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
 
@@ -113,7 +113,7 @@ def parse_traceroute(out: ToolOutput) -> TraceRouteResult:
 
 async def run_traceroute(reactor: Any, params: TraceRouteParams) -> TraceRouteResult:
     """Run one TraceRoute test; a failed test is a result state, never an exception."""
-    if not safe_host(params.host):
+    if not safe_host(params.host) or never_resolves(params.host):
         return TraceRouteResult(CANNOT_RESOLVE)
     try:
         tool = find_tool("traceroute")
