@@ -1,0 +1,263 @@
+"""Helpers for whole-agent transfer tests: firmware images, a misbehaving file server,
+a supervisor that restarts a daemon subprocess like systemd, and polling waits.
+
+Hand-written test scaffolding: the file server misbehaves in ways no stock server does
+(cuts, trickles), and the supervisor mimics systemd's Restart=always on Twisted's
+spawnProcess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twisted.internet import protocol, task
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import TCP4ServerEndpoint, UNIXClientEndpoint, connectProtocol
+from twisted.protocols.basic import LineReceiver
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
+
+from agent_harness import reactor
+from cwmpd.cwmp import messages as m
+from cwmpd.testing.acs import ScriptedAcs
+
+HERE = Path(__file__).resolve().parent
+FW_TYPE = "1 Firmware Upgrade Image"
+
+
+def firmware(version: str = "2.0.0", size: int = 4096) -> bytes:
+    """A simulated-device image carrying ``version``, padded to ``size`` bytes."""
+    head = f"CWMPD-SIMULATED-FIRMWARE version={version}\n".encode()
+    return head + bytes(i % 251 for i in range(max(size - len(head), 0)))
+
+
+def download(key: str, url: str, size: int, **kw: Any) -> m.Download:
+    """A firmware Download RPC (``kw``: username, password, delay_seconds ...)."""
+    return m.Download(command_key=key, file_type=FW_TYPE, url=url, file_size=size, **kw)
+
+
+def transfer_completes(acs: ScriptedAcs, key: str | None = None) -> list[m.TransferComplete]:
+    """Every TransferComplete that reached the ACS (in any session), optionally for ``key``."""
+    out = [tc for s in acs.sessions for tc in s.transfer_completes]
+    return [tc for tc in out if key is None or tc.command_key == key]
+
+
+async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``check`` every 10 ms until it is true; AssertionError after ``timeout`` s."""
+    for _ in range(int(timeout / 0.01)):
+        if check():
+            return
+        await task.deferLater(reactor, 0.01, lambda: None)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def read_state(path: Path) -> Any:
+    """A JSON state file (written atomically by the agent), or None if absent."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def transfer_states(state_dir: Path) -> list[str]:
+    """The state of each persisted transfer record."""
+    data = read_state(state_dir / "transfers.json")
+    records = data.get("transfers", data) if isinstance(data, dict) else data
+    return [t["state"] for t in records or []]
+
+
+# -- file server ---------------------------------------------------------------------------
+
+
+@dataclass
+class Behaviour:
+    """How one path answers: full data, a cut after ``cut_after`` bytes, or a trickle.
+
+    ``trickle`` > 0: the first ``trickle`` GETs send the first 1 KiB and then hold the
+    connection open (a very slow server); later GETs get the whole file.
+    """
+
+    data: bytes
+    cut_after: int | None = None
+    trickle: int = 0
+
+
+@dataclass
+class FileServer(Resource):
+    """Serves Behaviours by path (404 for any other); logs (path, status) per GET."""
+
+    files: dict[str, Behaviour] = field(default_factory=dict)
+    log: list[tuple[str, int]] = field(default_factory=list)
+    held: list[Request] = field(default_factory=list)
+    isLeaf = True
+
+    def __post_init__(self) -> None:
+        Resource.__init__(self)  # type: ignore[no-untyped-call]
+
+    def render_GET(self, request: Request) -> Any:
+        """Answer one GET according to the path's Behaviour."""
+        path = request.path.decode()
+        b = self.files.get(path)
+        if b is None:
+            self.log.append((path, 404))
+            request.setResponseCode(404)
+            return b"not found"
+        self.log.append((path, 200))
+        if b.cut_after is None and b.trickle <= 0:
+            return b.data
+        request.setHeader(b"content-length", str(len(b.data)).encode())
+        if b.trickle > 0:
+            b.trickle -= 1
+            request.write(b.data[:1024])
+            self.held.append(request)
+            return NOT_DONE_YET
+        request.write(b.data[: b.cut_after])
+        transport: Any = request.channel.transport  # type: ignore[union-attr]
+        reactor.callLater(0.01, transport.abortConnection)
+        return NOT_DONE_YET
+
+
+@dataclass
+class Served:
+    """A listening FileServer."""
+
+    server: FileServer
+    port: Any
+    base: str
+
+    def url(self, path: str) -> str:
+        """Full URL of ``path``."""
+        return self.base + path
+
+
+async def serve_files(server: FileServer, tls: Any = None) -> Served:
+    """Listen on a free loopback port (TLS when ``tls`` server options are given)."""
+    factory: Any = Site(server)  # type: ignore[no-untyped-call]
+    if tls is not None:
+        factory = TLSMemoryBIOFactory(tls, False, factory)
+    endpoint = TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
+    port = await endpoint.listen(factory)  # type: ignore[no-untyped-call]
+    scheme = "https" if tls is not None else "http"
+    return Served(server, port, f"{scheme}://127.0.0.1:{port.getHost().port}")
+
+
+# -- the daemon under a supervisor -----------------------------------------------------------
+
+
+def daemon_config(tmp: Path, acs_url: str) -> Path:
+    """A config file for the simulated device, without periodic informs or listeners."""
+    path = tmp / "cwmpd.toml"
+    path.write_text(
+        f'[acs]\nurl = "{acs_url}"\nperiodic_inform_interval = 0\n'
+        "[connection_request]\nenable = false\n"
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
+        f'[control]\nsocket = "{tmp}/control.sock"\n'
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How one daemon run ended, and the state files as the next run will find them."""
+
+    pid: int
+    signal: int | None
+    code: int | None
+    transfers: list[str]
+    device: Any
+
+
+class Supervisor(protocol.ProcessProtocol):
+    """Runs ``python crashpoint.py --config FILE`` and restarts it whenever it exits.
+
+    ``crash_at`` names a transfer state: the first run that persists a record in that
+    state SIGKILLs itself right after the write (see crashpoint.py).
+    """
+
+    def __init__(self, config: Path, state_dir: Path, crash_at: str = "") -> None:
+        self.config = config
+        self.state_dir = state_dir
+        self.env = dict(os.environ)
+        if crash_at:
+            self.env["CWMPD_TEST_CRASH_AT"] = crash_at
+            self.env["CWMPD_TEST_CRASH_MARK"] = str(config.parent / "crashed")
+        self.exits: list[Exit] = []
+        self.starts = 0
+        self.stderr = b""
+        self.pid = 0
+        self._stopping = False
+        self._stopped: Deferred[None] | None = None
+
+    def start(self) -> None:
+        """Spawn the daemon."""
+        argv = [sys.executable, str(HERE / "crashpoint.py"), "--config", str(self.config)]
+        transport = reactor.spawnProcess(self, sys.executable, argv, env=self.env)
+        self.pid = transport.pid
+        self.starts += 1
+
+    def kill(self) -> int:
+        """SIGKILL the running daemon; its pid."""
+        pid = self.pid
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def errReceived(self, data: bytes) -> None:
+        """Keep the tail of the daemon's log for failure messages."""
+        self.stderr = (self.stderr + data)[-20000:]
+
+    def processEnded(self, reason: Failure) -> None:
+        """Record the exit and what the state files say, then restart (unless stopping)."""
+        value: Any = reason.value
+        self.exits.append(
+            Exit(
+                self.pid,
+                value.signal,
+                value.exitCode,
+                transfer_states(self.state_dir),
+                read_state(self.state_dir / "plugins" / "simulated" / "device.json"),
+            )
+        )
+        if not self._stopping:
+            self.start()
+        elif self._stopped is not None:
+            self._stopped.callback(None)
+
+    def stop(self) -> Deferred[None]:
+        """Kill the daemon for good; fires once it has exited."""
+        self._stopping = True
+        self._stopped = Deferred()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        return self._stopped
+
+
+class _Line(LineReceiver):
+    delimiter = b"\n"
+
+    def __init__(self) -> None:
+        self.answer: Deferred[bytes] = Deferred()
+
+    def lineReceived(self, line: bytes) -> None:
+        if not self.answer.called:
+            self.answer.callback(line)
+
+
+async def control_inform(socket_path: Path) -> dict[str, Any]:
+    """Ask the daemon for a session through its control socket (what ``cwmpctl inform`` does)."""
+    proto = _Line()
+    await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path)), proto)
+    proto.sendLine(b'{"command": "inform", "args": []}')
+    answer = await proto.answer
+    proto.transport.loseConnection()  # type: ignore[union-attr]
+    result: dict[str, Any] = json.loads(answer)
+    return result
