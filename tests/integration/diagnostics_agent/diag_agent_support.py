@@ -171,9 +171,22 @@ class _Zone(authority.FileAuthority):
             self.records[name.lower().encode()] = [dns.Record_A(address=addr, ttl=60)]
 
 
-def dns_server(zone: dict[str, str]) -> tuple[int, IListeningPort]:
-    """An authoritative DNS server for "test." on 127.0.0.1 (UDP); its port."""
-    factory = server.DNSServerFactory(authorities=[_Zone(zone)])  # type: ignore[no-untyped-call]
+class CountingDNSFactory(server.DNSServerFactory):
+    """A DNS server factory that records the names it was asked about."""
+
+    def __init__(self, zone: dict[str, str]) -> None:
+        super().__init__(authorities=[_Zone(zone)])  # type: ignore[no-untyped-call]
+        self.asked: list[str] = []
+
+    def handleQuery(self, message: dns.Message, protocol: Any, address: Any) -> Any:
+        """Record each question, then answer as usual."""
+        self.asked.extend(str(q.name) for q in message.queries)
+        return super().handleQuery(message, protocol, address)  # type: ignore[no-untyped-call]
+
+
+def dns_server(zone: dict[str, str]) -> tuple[int, CountingDNSFactory, IListeningPort]:
+    """An authoritative DNS server for "test." on 127.0.0.1 (UDP): port, factory, listener."""
+    factory = CountingDNSFactory(zone)
     proto = dns.DNSDatagramProtocol(factory)  # type: ignore[no-untyped-call]
     port: IListeningPort = reactor.listenUDP(0, proto, interface="127.0.0.1")
-    return int(port.getHost().port), port  # type: ignore[attr-defined]
+    return int(port.getHost().port), factory, port  # type: ignore[attr-defined]
