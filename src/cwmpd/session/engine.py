@@ -17,8 +17,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from cwmpd.cwmp import compat, soap
 from cwmpd.cwmp import messages as m
-from cwmpd.cwmp import soap
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.datamodel.model import DataModel
@@ -91,6 +91,7 @@ class SessionEngine:
         self._on_exchange = on_exchange
         self._ids = itertools.count(1)
         self.local_address: str | None = None
+        self.acs_ns = soap.NS_CWMP_10  # the namespace the ACS chose last time (S-15)
 
     def add_request_source(self, source: CpeRequestSource) -> None:
         """Register another source of CPE requests (e.g. the transfer queue)."""
@@ -138,7 +139,7 @@ class SessionEngine:
         )
         first = soap.Envelope(
             body=inform,
-            ns=soap.NS_CWMP_10,
+            ns=compat.inform_namespace(events, self.acs_ns),
             id=self._next_id(),
             supported_cwmp_versions=SUPPORTED_CWMP_VERSIONS,
         )
@@ -147,6 +148,7 @@ class SessionEngine:
             raise SessionFailed(f"ACS answered Inform with {_describe(answer.body)}")
         self._delivered_inform(events)
         ns = _VERSION_NS.get(answer.use_cwmp_version or "", answer.ns)
+        self.acs_ns = ns
         if not answer.hold_requests:
             await self._cpe_requests(client, ns)
         await self._acs_requests(client)
@@ -172,7 +174,7 @@ class SessionEngine:
     async def _cpe_requests(self, client: HttpClient, ns: str) -> None:
         for source in self._sources:
             for request in source.pending_requests():
-                env = soap.Envelope(body=request, ns=ns, id=self._next_id())
+                env = soap.Envelope(body=compat.adapt(request, ns), ns=ns, id=self._next_id())
                 answer = await self._request(client, env)
                 if isinstance(answer.body, m.Fault):
                     _log.warn(
@@ -203,7 +205,7 @@ class SessionEngine:
             # Never answer a response or a fault (S-21): carry on with an empty POST.
             _log.warn("unexpected {what} from the ACS ignored", what=_describe(body))
             return None
-        response = await self._dispatcher.answer(body)
+        response = compat.adapt(await self._dispatcher.answer(body), incoming.ns)
         return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
 
     async def _post(

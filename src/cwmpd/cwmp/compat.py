@@ -1,0 +1,70 @@
+"""What each CWMP namespace can carry, so that every emitted message validates (TR-069 A.6).
+
+cwmp-1-0 knows fault codes 9000-9013, TransferComplete codes 0/9001/9002/9010-9012 and the
+events 0..9 with M Reboot/ScheduleInform/Download/Upload; cwmp-1-1 adds 9014-9019 and
+"10 AUTONOMOUS TRANSFER COMPLETE"; cwmp-1-2 (CWMP 1.2-1.4) knows everything. A newer code is
+narrowed to the nearest older one that says the same thing less precisely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.structs import EventStruct
+from cwmpd.cwmp.xmlns import NS_CWMP_10, NS_CWMP_11, NS_CWMP_12
+
+_ORDER = (NS_CWMP_10, NS_CWMP_11, NS_CWMP_12)
+_LAST_FAULT = {NS_CWMP_10: 9013, NS_CWMP_11: 9019}
+_EVENTS_10 = frozenset(
+    {
+        "0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "3 SCHEDULED", "4 VALUE CHANGE", "5 KICKED",
+        "6 CONNECTION REQUEST", "7 TRANSFER COMPLETE", "8 DIAGNOSTICS COMPLETE",
+        "9 REQUEST DOWNLOAD", "M Reboot", "M ScheduleInform", "M Download", "M Upload",
+    }
+)  # fmt: skip
+_EVENTS_11 = _EVENTS_10 | {"10 AUTONOMOUS TRANSFER COMPLETE"}
+_TRANSFER_10 = frozenset({0, 9001, 9002, 9010, 9011, 9012})
+
+
+def _event_ns(code: str) -> str:
+    if code in _EVENTS_10 or code.startswith(("M X_", "X ")):
+        return NS_CWMP_10
+    return NS_CWMP_11 if code in _EVENTS_11 else NS_CWMP_12
+
+
+def inform_namespace(events: Sequence[EventStruct], preferred: str) -> str:
+    """``preferred``, or a newer namespace when an event only exists there."""
+    needed = max((_ORDER.index(_event_ns(e.code)) for e in events), default=0)
+    return _ORDER[max(needed, _ORDER.index(preferred) if preferred in _ORDER else 0)]
+
+
+def fault_code(code: int, ns: str) -> int:
+    """A fault code ``ns`` defines: newer transfer codes become 9010, others 9002."""
+    last = _LAST_FAULT.get(ns)
+    if last is None or code <= last or 9800 <= code <= 9899 or code < 9000:
+        return code
+    return 9010 if 9014 <= code <= 9020 else 9002
+
+
+def transfer_fault_code(code: int, ns: str) -> int:
+    """A TransferComplete FaultCode ``ns`` defines (cwmp-1-0 has six, no vendor range)."""
+    code = fault_code(code, ns)
+    if ns == NS_CWMP_10 and code not in _TRANSFER_10:
+        return 9010
+    return code
+
+
+def adapt(message: m.Message, ns: str) -> m.Message:
+    """``message`` with any fault code narrowed to what ``ns`` defines."""
+    if isinstance(message, m.Fault):
+        set_faults = tuple(
+            dataclasses.replace(f, code=fault_code(f.code, ns)) for f in message.set_faults
+        )
+        return dataclasses.replace(
+            message, code=fault_code(message.code, ns), set_faults=set_faults
+        )
+    if isinstance(message, m.TransferComplete | m.AutonomousTransferComplete):
+        return dataclasses.replace(message, fault_code=transfer_fault_code(message.fault_code, ns))
+    return message
