@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--state-dir", metavar="DIR", help="keep the device state here")
     demo.add_argument("--verbose", action="store_true", help="also show the agent's own log")
+    chk = sub.add_parser(
+        "check-plugin",
+        help="check a data-model plugin against the Broadband Forum data model (exit 1 on errors)",
+    )
+    chk.add_argument("path", metavar="PATH", help="plugin folder, or a plugin name")
     return p
 
 
@@ -80,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         code: int = run_demo(state_dir=args.state_dir, verbose=args.verbose)
         return code
+    if args.command == "check-plugin":
+        from cwmpd.checkplugin import main as check_main
+
+        checked: int = check_main(args.path)
+        return checked
     if not args.config:
         print("cwmpd: --config FILE is required (or try: cwmpd demo)", file=sys.stderr)
         return 2

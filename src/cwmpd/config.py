@@ -52,6 +52,7 @@ class DeviceConfig:
 
     plugins: tuple[str, ...] = ("linux",)
     state_dir: str = "/var/lib/cwmpd"
+    poll_interval: int = 60  # seconds between value-change polls; 0 disables polling
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"{src}: transfers.queue_size must be 1..1024")
     if cfg.transfers.spool_quota < 0:
         raise ConfigError(f"{src}: transfers.spool_quota must be >= 0")
+    if cfg.device.poll_interval < 0:
+        raise ConfigError(f"{src}: device.poll_interval must be >= 0")
     if not cfg.device.plugins:
         raise ConfigError(f"{src}: device.plugins must name at least one plugin")
 

@@ -23,6 +23,7 @@ from cwmpd.cwmp import types
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.plugin import DevicePlugin
+from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
@@ -87,6 +88,7 @@ class CwmpAgent(MultiService):
         self.exited = False
         self.connreq: ConnectionRequests | None = None
         self.control: Any = None
+        self.poller: ValuePoller | None = None
         self._preparing_inform = False
 
     # -- start-up ------------------------------------------------------------
@@ -118,6 +120,11 @@ class CwmpAgent(MultiService):
         self._configure_scheduler()
         self.model.subscribe(self._on_change)
         self.model.on_value_change(self._on_value_change)
+        if self.config.device.poll_interval > 0:
+            self.poller = ValuePoller(
+                self.model, self.reactor, interval=self.config.device.poll_interval
+            )
+            self.poller.start()
         self._wire_diagnostics()
         if self.config.connection_request.enable:
             self.connreq = ConnectionRequests(
@@ -197,6 +204,8 @@ class CwmpAgent(MultiService):
         """Stop scheduling; child services (listeners) stop too."""
         self.scheduler.stop()
         self.transfers.stop()
+        if self.poller is not None:
+            self.poller.stop()
         diagnostics = getattr(self.device, "diagnostics", None)
         if diagnostics is not None:
             diagnostics.stop()
