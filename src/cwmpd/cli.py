@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
         help="text: journald-ready '<N>' level prefixes (default); json: one object a line",
     )
     p.add_argument(
+        "--log-target",
+        choices=("stderr", "syslog"),
+        default="stderr",
+        help="stderr (default; journald reads the '<N>' prefixes) or syslog with real levels",
+    )
+    p.add_argument(
         "--log-level",
         choices=("debug", "info", "warn", "error"),
         default="info",
@@ -56,7 +62,7 @@ def run_agent(args: argparse.Namespace) -> int:
 
     from cwmpd.logs import start_logging
 
-    start_logging(args.log_format, args.log_level)
+    start_logging(args.log_format, args.log_level, target=args.log_target)
 
     def main(reactor: Any) -> Any:
         from twisted.internet.defer import Deferred

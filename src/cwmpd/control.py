@@ -1,4 +1,5 @@
-"""What cwmpctl can ask the running agent: status, get, set, inform, notify, dump-model, reload.
+"""What cwmpctl can ask the running agent: status, get, set, inform, notify, dump-model,
+transfers, reload.
 
 Hand-written: these are cwmpd's own operator commands over its data model and scheduler;
 the wire side (a LineReceiver on a UNIX socket) is in cwmpd.control_protocol.
@@ -141,6 +142,7 @@ class ControlCommands:
             "notify": self.notify,
             "dump-model": self.dump_model,
             "reload": self.reload,
+            "transfers": self.transfers,
         }
 
     @property
@@ -236,6 +238,26 @@ class ControlCommands:
         self._arity(args, "dump-model", 0, 0)
         model = self._agent.model
         return [_param(p) for p in await model.get_parameter_values([model.root])]
+
+    async def transfers(self, args: Sequence[str]) -> list[dict[str, Any]]:
+        """The transfer queue: what the ACS asked for and where each transfer stands."""
+        self._arity(args, "transfers", 0, 0)
+        manager = getattr(self._agent, "transfers", None)
+        if manager is None:
+            raise ControlError("this agent has no transfer queue")
+        return [
+            {
+                "command_key": t.command_key,
+                "kind": t.kind,
+                "file_type": t.file_type,
+                "state": t.state,
+                "queue_state": t.queue_state,
+                "fault_code": t.fault_code,
+                "start_time": t.start_time,
+                "complete_time": t.complete_time,
+            }
+            for t in manager.store
+        ]
 
     async def reload(self, args: Sequence[str]) -> dict[str, bool]:
         """Have the agent re-read its configuration (when it supports reloading)."""

@@ -110,6 +110,15 @@ def show(command: str, result: Any, out: TextIO) -> None:
         )
     elif command == "reload":
         out.write("configuration reloaded\n")
+    elif command == "transfers":
+        if not result:
+            out.write("no transfers\n")
+        for t in result:
+            out.write(
+                f"{t['command_key']!r:<24} {t['kind']:<18} {t['file_type']:<28} {t['state']}"
+                + (f" fault {t['fault_code']}" if t["fault_code"] else "")
+                + "\n"
+            )
     else:
         out.write(json.dumps(result, indent=2) + "\n")
 
@@ -144,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("dump-model", help="every parameter with its value")
     sub.add_parser("reload", help="re-read the configuration")
+    sub.add_parser("transfers", help="the transfer queue (Download, Upload, ScheduleDownload)")
     return p
 
 

@@ -1,4 +1,4 @@
-"""Log output: journald-ready ``<N>`` level prefixes on stderr, or one JSON object a line.
+"""Log output: journald-ready ``<N>`` level prefixes on stderr, one JSON object a line, or syslog.
 
 twisted.logger does the routing; only the two line formats are written here.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import syslog
 from typing import IO, Any
 
 from twisted.logger import (
@@ -74,10 +75,32 @@ class JsonObserver:
         self._stream.flush()
 
 
-def start_logging(fmt: str = "text", level: str = "info", stream: IO[str] | None = None) -> None:
-    """Send every log event at ``level`` or above to stderr in ``fmt`` ("text" or "json")."""
+@implementer(ILogObserver)
+class SyslogObserver:
+    """Each event to syslog(3) at its real priority (for procd/logd and classic syslog)."""
+
+    def __init__(self, ident: str = "cwmpd") -> None:
+        syslog.openlog(ident, syslog.LOG_PID, syslog.LOG_DAEMON)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        """Write one event (one syslog record per line of text)."""
+        priority = _PRIORITY.get(event.get("log_level", LogLevel.info), 6)
+        prefix = f"{event.get('log_namespace', '-')}: "
+        for line in _text(event).splitlines() or [""]:
+            syslog.syslog(priority, prefix + line)
+
+
+def start_logging(
+    fmt: str = "text", level: str = "info", stream: IO[str] | None = None, target: str = "stderr"
+) -> None:
+    """Send every log event at ``level`` or above to stderr in ``fmt`` ("text" or "json"),
+    or to syslog when ``target`` is "syslog"."""
     out = stream or sys.stderr
-    observer = JsonObserver(out) if fmt == "json" else JournaldObserver(out)
+    observer: ILogObserver
+    if target == "syslog":
+        observer = SyslogObserver()
+    else:
+        observer = JsonObserver(out) if fmt == "json" else JournaldObserver(out)
     predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
     globalLogBeginner.beginLoggingTo(
         [FilteringLogObserver(observer, [predicate])], redirectStandardIO=False

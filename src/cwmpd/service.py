@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.logger import Logger
 
 from cwmpd import state
-from cwmpd.config import Config
+from cwmpd.config import Config, load_config
 from cwmpd.connreq.feature import ConnectionRequests
 from cwmpd.cwmp import types
 from cwmpd.datamodel.factory import build_model, management_server_values
@@ -93,8 +93,26 @@ class CwmpAgent(MultiService):
 
     # -- start-up ------------------------------------------------------------
 
+    def reload(self) -> Deferred[None]:
+        """Re-read the config file and restart every part in-process; state is kept.
+
+        A bad file raises ConfigError and leaves the running agent as it was.
+        """
+        new = load_config(self.config.source)
+        _log.info("reloading {source}", source=self.config.source)
+        stopping = self.stopService()
+        done: Deferred[None] = stopping if stopping is not None else succeed(None)
+
+        def restart(_: object) -> None:
+            self.config = new
+            self.state_dir = Path(new.device.state_dir)
+            self.startService()
+
+        return done.addCallback(restart)
+
     def startService(self) -> None:
         """Load state, detect boot and bootstrap, start the scheduler (and listeners)."""
+        self.connreq, self.control, self.poller = None, None, None
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.model, self.device = build_model(
             self.config.device.plugins,

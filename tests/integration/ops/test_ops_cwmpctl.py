@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest_twisted
 from twisted.internet import reactor, utils
 
-from cwmpd.config import parse_config
-from cwmpd.control import ControlCommands
-from cwmpd.control_protocol import ControlService
+from cwmpd.config import load_config
 from cwmpd.cwmp.structs import SetParameterAttributesStruct
 from cwmpd.service import CwmpAgent, makeService
 
@@ -35,14 +33,15 @@ async def cwmpctl(sock: Path, *args: str) -> tuple[int, str, str]:
 @pytest_twisted.async_yield_fixture
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
     """A started agent (unreachable ACS, no Connection Request) serving a control socket."""
-    config = parse_config(
+    sock = tmp_path / "run" / "control.sock"
+    path = tmp_path / "cwmpd.toml"
+    path.write_text(
         '[acs]\nurl = "http://127.0.0.1:9/acs"\nperiodic_inform_interval = 0\n'
         "[connection_request]\nenable = false\n"
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[control]\nsocket = "{sock}"\n'
     )
-    agent = makeService(config, reactor, rng=random.Random(7))
-    sock = tmp_path / "run" / "control.sock"
-    ControlService(reactor, ControlCommands(agent), str(sock)).setServiceParent(agent)
+    agent = makeService(load_config(path), reactor, rng=random.Random(7))
     agent.startService()
     yield agent, sock
     await agent.stopService()
@@ -128,3 +127,37 @@ def test_no_daemon_is_exit_code_3(tmp_path: Path) -> None:
     stale.close()
     done = subprocess.run(run, capture_output=True, text=True, check=False)
     assert (done.returncode, "not running" in done.stderr) == (3, True)
+
+
+@pytest_twisted.ensureDeferred
+async def test_reload_rereads_the_config_and_keeps_state(running: Running) -> None:
+    """reload: a changed ACS URL in the file is used (with BOOTSTRAP); a broken file is refused."""
+    agent, sock = running
+    config = Path(agent.config.source)
+    config.write_text(config.read_text().replace("127.0.0.1:9/acs", "127.0.0.1:10/other"))
+    code, out, err = await cwmpctl(sock, "reload")
+    assert code == 0, err
+    assert agent.model.value("Device.ManagementServer.URL") == "http://127.0.0.1:10/other"
+    assert [e.code for e in agent.events.queued()][0] == "0 BOOTSTRAP"
+    config.write_text("[acs\n")
+    code, out, err = await cwmpctl(sock, "reload")
+    assert code == 1 and "not valid TOML" in err
+    assert agent.running and agent.config.acs.url == "http://127.0.0.1:10/other"
+
+
+@pytest_twisted.ensureDeferred
+async def test_transfers_lists_the_queue(running: Running) -> None:
+    """transfers: an empty queue, then a queued Download with its state."""
+    agent, sock = running
+    code, out, err = await cwmpctl(sock, "--json", "transfers")
+    assert code == 0, err
+    assert json.loads(out) == []
+    from cwmpd.cwmp import messages as m
+
+    await agent.dispatcher.answer(
+        m.Download("dl-1", "1 Firmware Upgrade Image", "http://127.0.0.1:9/fw", "", "", 0, "", 3600)
+    )
+    code, out, err = await cwmpctl(sock, "--json", "transfers")
+    assert code == 0, err
+    (item,) = json.loads(out)
+    assert item["command_key"] == "dl-1" and item["queue_state"] == 1
