@@ -138,9 +138,9 @@ async def test_reload_rereads_the_config_and_keeps_state(running: Running) -> No
     code, out, err = await cwmpctl(sock, "reload")
     assert code == 0, err
     assert agent.model.value("Device.ManagementServer.URL") == "http://127.0.0.1:10/other"
-    assert [e.code for e in agent.events.queued()][0] == "0 BOOTSTRAP"
+    assert next(e.code for e in agent.events.queued()) == "0 BOOTSTRAP"
     config.write_text("[acs\n")
-    code, out, err = await cwmpctl(sock, "reload")
+    code, _out, err = await cwmpctl(sock, "reload")
     assert code == 1 and "not valid TOML" in err
     assert agent.running and agent.config.acs.url == "http://127.0.0.1:10/other"
 
