@@ -136,6 +136,7 @@ async def test_reload_rereads_the_config_and_keeps_state(running: Running) -> No
     config = Path(agent.config.source)
     config.write_text(config.read_text().replace("127.0.0.1:9/acs", "127.0.0.1:10/other"))
     code, out, err = await cwmpctl(sock, "reload")
+    assert "reloaded" in out
     assert code == 0, err
     assert agent.model.value("Device.ManagementServer.URL") == "http://127.0.0.1:10/other"
     assert next(e.code for e in agent.events.queued()) == "0 BOOTSTRAP"
