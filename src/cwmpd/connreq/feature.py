@@ -5,6 +5,7 @@ NATDetected), kept in step with the data model.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,13 @@ class ConnectionRequests:
         """Publish the URL before the Inform when the ACS host is an IP (no packet sent)."""
         host = urlsplit(acs_url).hostname or ""
         try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return  # a host name: learnt from the session's connection (no blocking lookup here)
+        try:
             local = route_local_ip(host)
-        except (OSError, ValueError):
-            return  # a host name: the address is learnt from the session's connection
+        except OSError:
+            return  # no route now: the session will fail and be retried
         self.local_address_is(local)
 
     def local_address_is(self, local: str | None) -> None:

@@ -15,6 +15,7 @@ from agent_harness import AgentRunner, reactor
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
@@ -176,6 +177,61 @@ async def test_udp_connection_request(tmp_path: Path) -> None:
             reply = b""
         assert reply == b""
         sock.close()
+    finally:
+        runner.stop()
+        await acs.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_url_follows_the_local_address_with_active_notification(tmp_path: Path) -> None:
+    """With an ACS host name the URL is learnt from the connection, and every change of the
+    local address republishes it with an active notification (4 VALUE CHANGE session)."""
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor, host="localhost")
+    runner = AgentRunner(_config(tmp_path, url))
+    try:
+        agent = runner.start()
+        first, second = await acs.wait_for_sessions(2, timeout=10)
+        assert first.parameters[URL_KEY] == ""  # not known before the first connection
+        learnt = second.parameters[URL_KEY]
+        assert urlsplit(learnt).hostname == "127.0.0.1"
+        assert second.events == ["4 VALUE CHANGE"]
+        assert agent.connreq is not None
+        while agent.scheduler.running:  # let session 2 finish its own address update
+            await task.deferLater(reactor, 0.01, lambda: None)
+        agent.connreq.local_address_is("127.0.0.2")
+        sessions = await acs.wait_for_sessions(3, timeout=5)
+        assert sessions[2].parameters[URL_KEY] == learnt.replace("127.0.0.1", "127.0.0.2")
+        assert sessions[2].events == ["4 VALUE CHANGE"]
+    finally:
+        runner.stop()
+        await acs.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_http_connection_request_can_be_disabled(tmp_path: Path) -> None:
+    """HTTPConnectionRequestEnable=false closes the port and empties the URL (C-11)."""
+    acs, runner, _agent, first = await start(tmp_path)
+    try:
+        cr_url = first.parameters[URL_KEY]
+        acs.queue(
+            m.SetParameterValues(
+                parameters=(
+                    ParameterValueStruct(
+                        "Device.ManagementServer.HTTPConnectionRequestEnable", "false", "boolean"
+                    ),
+                ),
+                parameter_key="off",
+            )
+        )
+        acs.queue(m.GetParameterValues(names=(URL_KEY,)))
+        runner.agent.scheduler.request()  # type: ignore[union-attr]
+        _, second = await acs.wait_for_sessions(2, timeout=5)
+        gpv = second.responses[1]
+        assert isinstance(gpv, m.GetParameterValuesResponse)
+        assert gpv.parameters[0].value == ""
+        _, code = await curl("-o", "/dev/null", cr_url)
+        assert code == 7  # curl: failed to connect
     finally:
         runner.stop()
         await acs.stop()
