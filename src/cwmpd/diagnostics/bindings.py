@@ -8,6 +8,12 @@ from typing import Any
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.diagnostics.kinds import tr098_kinds, tr181_kinds
 from cwmpd.diagnostics.objects import DiagnosticObject, Kind
+from cwmpd.diagnostics.udpecho import UdpEchoConfig
+
+_UDP_ECHO = {
+    "Device.": "Device.IP.Diagnostics.UDPEchoConfig.",
+    "InternetGatewayDevice.": "InternetGatewayDevice.UDPEchoConfig.",
+}
 
 
 class Diagnostics:
@@ -18,6 +24,7 @@ class Diagnostics:
     a results table (RouteHops, Result) gained or lost rows: wire it to the model's
     instance-cache invalidation. ``dns_port`` (53) is the port NSLookupDiagnostics
     queries on its DNSServer; it may be changed while running (tests use a loopback server).
+    ``udp_echo`` is the UDPEchoConfig server (Device.IP.Diagnostics. or the TR-098 object).
     """
 
     def __init__(
@@ -39,6 +46,7 @@ class Diagnostics:
         self.objects = {
             k.prefix: DiagnosticObject(k, reactor, self._complete, self._rows) for k in kinds
         }
+        self.udp_echo = UdpEchoConfig(reactor, _UDP_ECHO[root])
 
     def _complete(self) -> None:
         self.on_complete()
@@ -54,8 +62,11 @@ class Diagnostics:
                 decl.bind(name, obj)
             if kind.table:
                 decl.table(f"{kind.prefix}{kind.table}{{i}}.", obj)
+        for name in self.udp_echo.names():
+            decl.bind(name, self.udp_echo)
 
     def stop(self) -> None:
-        """Stop every running test (daemon shutdown)."""
+        """Stop every running test and the UDP echo server (daemon shutdown)."""
         for obj in self.objects.values():
             obj.cancel()
+        self.udp_echo.stop()  # the socket closes on the next reactor turn
