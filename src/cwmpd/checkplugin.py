@@ -47,13 +47,21 @@ def check_plugin(path: str, reactor: Any = None) -> Report:
         except (PluginError, ValueError, OSError) as exc:
             report.errors.append(f"cannot load: {exc}")
             return report
-    check_declarations(decl, report, getattr(plugin, "mapped", None))
+    check_declarations(decl, report, getattr(plugin, "mapped", None), getattr(plugin, "uci", None))
     return report
 
 
-def check_declarations(decl: Declarations, report: Report, mapped: Any = None) -> None:
-    """Check ``decl`` (and a mapping plugin's constants and defaults) against the schema."""
+def check_declarations(
+    decl: Declarations, report: Report, mapped: Any = None, uci: Any = None
+) -> None:
+    """Check ``decl`` (and a mapping plugin's constants and defaults) against the schema.
+
+    "Mapped with a set" means a mapping entry with ``set``/``set_file`` or a writable UCI
+    option; Python-bound parameters are served read-only wherever the schema says so.
+    """
     schema = load_schema(decl.root)
+    set_mappings = {n for n, s in getattr(mapped, "params", {}).items() if s.write is not None}
+    set_mappings |= {n for n, s in getattr(uci, "params", {}).items() if s.writable}
     names = {**dict.fromkeys(decl.store_params), **dict.fromkeys(decl.getters)}
     names.update(dict.fromkeys(decl.bound))
     for name in sorted(names):
@@ -62,7 +70,7 @@ def check_declarations(decl: Declarations, report: Report, mapped: Any = None) -
             report.errors.append(f"{name}: not defined by the {decl.root} data model")
             continue
         settable = name in decl.store_params or (name in decl.bound and name not in decl.read_only)
-        if name in decl.bound and name not in decl.read_only and not meta.writable:
+        if name in set_mappings and not meta.writable:
             report.errors.append(f"{name}: read-only in the data model but mapped with a set")
         if meta.writable and not settable:
             report.warnings.append(f"{name}: writable in the data model but mapped read-only")
