@@ -142,7 +142,9 @@ class StunClient:
         if self._use_integrity:
             attrs.append((stunmsg.USERNAME, self.config.username.encode()))
             key = self.config.password.encode()
-        self._tid = os.urandom(16)
+        # A 128-bit RFC 3489 transaction id whose first word is RFC 5389's magic cookie: classic
+        # servers see 16 random-looking bytes, and RFC 5389 servers (coturn) answer it too.
+        self._tid = stunmsg.MAGIC_COOKIE.to_bytes(4, "big") + os.urandom(12)
         self._packet = stunmsg.encode(stunmsg.BINDING_REQUEST, self._tid, tuple(attrs), key)
         self._attempt = 0
         self._transmit()
