@@ -21,6 +21,7 @@ from typing import Any
 from twisted.internet import protocol, task
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ServerEndpoint, UNIXClientEndpoint, connectProtocol
+from twisted.internet.error import ConnectError
 from twisted.protocols.basic import LineReceiver
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
@@ -250,6 +251,16 @@ class _Line(LineReceiver):
     def lineReceived(self, line: bytes) -> None:
         if not self.answer.called:
             self.answer.callback(line)
+
+
+async def inform_when_ready(socket_path: Path, timeout: float = 10) -> dict[str, Any]:
+    """control_inform, retried while the (re)starting daemon's socket does not accept yet."""
+    for _ in range(int(timeout / 0.05)):
+        try:
+            return await control_inform(socket_path)
+        except (ConnectError, OSError):
+            await task.deferLater(reactor, 0.05, lambda: None)
+    raise AssertionError(f"control socket {socket_path} never accepted")
 
 
 async def control_inform(socket_path: Path) -> dict[str, Any]:

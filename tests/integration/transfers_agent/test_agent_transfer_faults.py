@@ -13,6 +13,7 @@ from agent_xfer import Behaviour, FileServer, Served, download, firmware, serve_
 from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.config import TransfersConfig
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.soap import NS_CWMP_10, NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import CertificateAuthority, make_ca, make_cert, server_tls_options
 
@@ -98,13 +99,19 @@ CASES: list[tuple[Case, int, int]] = [
 ]
 
 
+@pytest.mark.parametrize("ns", [NS_CWMP_12, NS_CWMP_10], ids=["cwmp-1-2", "cwmp-1-0"])
 @pytest.mark.parametrize(("case", "code", "quota"), CASES, ids=[c[0].__name__ for c in CASES])
 @pytest_twisted.ensureDeferred
 async def test_failed_download_reports_its_fault(
-    tmp_path: Path, case: Case, code: int, quota: int
+    tmp_path: Path, case: Case, code: int, quota: int, ns: str
 ) -> None:
-    """Status 1, then one TransferComplete with the cause's fault; no reboot, no spool left."""
-    acs = ScriptedAcs()
+    """Status 1, then one TransferComplete with the cause's fault; no reboot, no spool left.
+
+    An ACS speaking cwmp-1-0 gets the code narrowed to what that schema allows (9010, 9012).
+    """
+    if ns == NS_CWMP_10 and code not in (9010, 9012):
+        code = 9010
+    acs = ScriptedAcs(ns=ns)
     ca = make_ca(tmp_path)
     cert = make_cert(ca, ["127.0.0.1"], tmp_path, "acs")
     url = await acs.listen(reactor, tls=server_tls_options(cert.pem_path))
