@@ -7,9 +7,10 @@ needs exactly these steps in this order (select, then cut, then map), nothing mo
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +29,10 @@ class Extract:
 
     ``json``: dotted path ("stats64.rx.bytes", "addr_info.0.local") into parsed JSON;
     ``line``: 0-based line number; ``field``: 0-based whitespace (or ``sep``) field;
-    ``regex``: first match, group ``group``; ``map``: translate the result
-    ({"1": "true"}); ``default``: value when the path/line/match is absent
-    (None: absence is an error).
+    ``regex``: first match, group ``group``; ``convert``: a named conversion (see
+    ``CONVERSIONS``, e.g. "netmask": prefix length 24 -> 255.255.255.0); ``map``:
+    translate the result ({"1": "true"}); ``default``: value when the path/line/match is
+    absent (None: absence is an error).
     """
 
     json: str | None = None
@@ -42,8 +44,12 @@ class Extract:
     strip: bool = True
     map: Mapping[str, str] = dataclasses.field(default_factory=dict)
     default: str | None = None
+    convert: str | None = None
 
     def __post_init__(self) -> None:
+        if self.convert is not None and self.convert not in CONVERSIONS:
+            known = ", ".join(sorted(CONVERSIONS))
+            raise ValueError(f"unknown convert {self.convert!r} (known: {known})")
         if self.regex is not None:
             try:
                 re.compile(self.regex)
@@ -60,6 +66,8 @@ class Extract:
         text = text_of(value)
         if self.strip:
             text = text.strip()
+        if self.convert is not None:
+            text = CONVERSIONS[self.convert](text)
         return self.map.get(text, text)
 
     def _select(self, doc: Any) -> Any:
@@ -90,6 +98,31 @@ class Extract:
             if doc is None:
                 return _MISSING
         return doc
+
+
+def prefix_to_netmask(text: str) -> str:
+    """An IPv4 prefix length ("24") as a dotted netmask ("255.255.255.0")."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 32:
+        raise ExtractError(f"not an IPv4 prefix length: {text!r}")
+    return str(ipaddress.IPv4Network(f"0.0.0.0/{int(text)}").netmask)
+
+
+def netmask_to_prefix(text: str) -> str:
+    """A dotted IPv4 netmask ("255.255.255.0") as a prefix length ("24")."""
+    try:
+        net = ipaddress.IPv4Network(f"0.0.0.0/{text}")
+    except ValueError:
+        net = None
+    if net is None or str(net.netmask) != text:  # ipaddress also takes host masks
+        raise ExtractError(f"not an IPv4 netmask: {text!r}")
+    return str(net.prefixlen)
+
+
+#: Named conversions a mapping may apply to an extracted value (``convert = "netmask"``).
+CONVERSIONS: dict[str, Callable[[str], str]] = {
+    "netmask": prefix_to_netmask,
+    "prefixlen": netmask_to_prefix,
+}
 
 
 def parse_json(text: str) -> Any:

@@ -29,6 +29,7 @@ READ_KEYS = {
     "optional",
     "timeout",
     "value",
+    "convert",
 }
 WRITE_KEYS = {"set", "set_stdin", "set_env", "set_file", "set_map", "apply", "set_timeout"}
 UCI_KEYS = {"uci", "list", "map", "default", "apply"}
@@ -81,6 +82,7 @@ def param_spec(name: str, entry: Mapping[str, Any]) -> ParamSpec:
             strip=bool(entry.get("strip", True)),
             map=_str_map(entry.get("map", {}), what + ".map"),
             default=entry.get("default"),
+            convert=entry.get("convert"),
         )
     except (TypeError, ValueError) as exc:
         raise MappingError(f"{what}: {exc}") from None

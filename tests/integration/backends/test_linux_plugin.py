@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import shutil
 import subprocess
@@ -51,3 +52,28 @@ async def test_gpv_of_device_is_real_and_valid(tmp_path: Path) -> None:
 
 def _generic(name: str) -> str:
     return ".".join("{i}" if p.isdigit() else p for p in name.split("."))
+
+
+@pytest_twisted.ensureDeferred
+async def test_ipv4_subnet_masks_agree_with_ip_addr(tmp_path: Path) -> None:
+    """Each IPv4Address.SubnetMask is the dotted form of its prefix length in ``ip -j addr``."""
+    model, _ = build_model(
+        [str(source_tree_plugins() / "linux")],
+        state_dir=tmp_path,
+        factory_values={},
+        clock=reactor,
+    )
+    values = {v.name: v.value for v in await model.get_parameter_values(["Device.IP.Interface."])}
+    got = {
+        values[n[: -len("SubnetMask")] + "IPAddress"]: v
+        for n, v in values.items()
+        if ".IPv4Address." in n and n.endswith(".SubnetMask")
+    }
+    ip = json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True, check=True).stdout)
+    expected = {
+        a["local"]: str(ipaddress.IPv4Network(f"0.0.0.0/{a['prefixlen']}").netmask)
+        for link in ip
+        for a in link.get("addr_info", [])
+        if a.get("family") == "inet"
+    }
+    assert expected and got == expected
