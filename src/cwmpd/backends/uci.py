@@ -5,6 +5,11 @@ are staged with ``uci set``/``add_list`` in ``begin`` (``uci revert`` if staging
 made permanent with ``uci commit`` in ``commit``, and undone after a commit by setting the
 values read before staging back and committing again. The value is always one argv
 element ("pkg.sec.opt=value"), which uci splits at the first "=" itself: no shell.
+
+UCI has no nested sections, so a nested table is either a table of its own section type
+or ``per_parent``: exactly one instance (number 1) inside each parent instance, stored in
+the parent's section (``IP.Interface.{i}.IPv4Address.{i}`` in ``network.<iface>``).
+An option of ``"{key}"`` reads the instance's section name (read-only).
 """
 
 from __future__ import annotations
@@ -45,11 +50,15 @@ class UciParam:
 
 @dataclass(frozen=True)
 class UciTable:
-    """A table whose instances are the sections of one type ("wireless", "wifi-iface")."""
+    """A table whose instances are the sections of one type ("wireless", "wifi-iface").
+
+    ``per_parent``: instead, one instance per parent instance, in the parent's section.
+    """
 
     path: str
     package: str
     type: str
+    per_parent: bool = False
 
 
 @dataclass
@@ -105,10 +114,16 @@ class UciBackend:
         text = await self.docs.command([self.uci, "-X", "-q", "show", package])
         return parse_show(text)
 
-    async def _sections(self, table: str) -> list[str]:
+    def _table(self, table: str) -> UciTable:
         spec = self.tables.get(paths.generic(table) + "{i}.")
         if spec is None:
             raise BackendError(f"table {table} is not mapped to UCI")
+        return spec
+
+    async def _sections(self, table: str) -> list[str]:
+        spec = self._table(table)
+        if spec.per_parent:
+            return [await self.section_of(paths.parent(table))]
         cfg = await self.show(spec.package)
         return [
             s.split(".", 1)[1]
@@ -118,19 +133,29 @@ class UciBackend:
 
     async def list_instances(self, table: str) -> Sequence[int]:
         """Instances are sections of the table's type, numbered stably by section name."""
+        if self._table(table).per_parent:
+            await self.section_of(paths.parent(table))
+            return [1]
         return sorted(self.numbers.assign(table, await self._sections(table)).values())
+
+    async def section_of(self, instance: str) -> str:
+        """The UCI section name holding ``instance`` ("Device.IP.Interface.2.")."""
+        table, number = paths.parent(instance), int(paths.last_segment(instance))
+        if self._table(table).per_parent:
+            if number != 1:
+                raise BackendError(f"no UCI section for {instance}")
+            return await self.section_of(paths.parent(table))
+        sections = await self._sections(table)
+        for key, n in self.numbers.assign(table, sections).items():
+            if n == number:
+                return key
+        raise BackendError(f"no UCI section for {instance}")
 
     async def _option(self, name: str) -> str:
         spec = self.params[paths.generic(name)]
         if "{key}" not in spec.option:
             return spec.option
-        inst = instance_of(name)
-        table, number = paths.parent(inst), int(paths.last_segment(inst))
-        sections = await self._sections(table)
-        for key, n in self.numbers.assign(table, sections).items():
-            if n == number:
-                return spec.option.replace("{key}", key)
-        raise BackendError(f"no UCI section for {inst}")
+        return spec.option.replace("{key}", await self.section_of(instance_of(name)))
 
     async def get_many(self, names: Sequence[str]) -> Mapping[str, str]:
         """Values from ``uci show``; absent options read as the mapping's default."""
@@ -138,6 +163,9 @@ class UciBackend:
         for name in names:
             spec = self.params[paths.generic(name)]
             option = await self._option(name)
+            if spec.option == "{key}":
+                out[name] = option
+                continue
             cfg = await self.show(spec.package())
             raw = cfg.options.get(option)
             if raw is None:
@@ -170,7 +198,7 @@ class UciBackend:
         staged: list[tuple[UciParam, str, str | None, str]] = []
         for name, value in changes.items():
             spec = self.params[paths.generic(name)]
-            if not spec.writable:
+            if not spec.writable or spec.option == "{key}":
                 raise CwmpFault(9008, f"{name} is read-only on this device")
             option = await self._option(name)
             old = (await self.show(spec.package())).options.get(option)
@@ -191,6 +219,8 @@ class UciBackend:
         spec = self.tables.get(paths.generic(table) + "{i}.")
         if spec is None:
             raise CwmpFault(9005, f"{table} cannot be added to")
+        if spec.per_parent:
+            raise CwmpFault(9004, f"{table} holds exactly one instance on this device")
         key = (await self.run("add", spec.package, spec.type)).strip()
         await self.run("commit", spec.package)
         self.docs.clear()
@@ -200,7 +230,7 @@ class UciBackend:
         """``uci delete`` the instance's section and commit."""
         table = paths.parent(instance)
         spec = self.tables.get(paths.generic(table) + "{i}.")
-        if spec is None:
+        if spec is None or spec.per_parent:
             raise CwmpFault(9005, f"{instance} cannot be deleted")
         number = int(paths.last_segment(instance))
         keys = {n: k for k, n in self.numbers.assign(table, await self._sections(table)).items()}

@@ -125,8 +125,7 @@ class MappingPlugin:
         uci_tables: dict[str, UciTable] = {}
         for path, entry in dict(self.data.get("tables", {})).items():
             if "uci" in entry:
-                pkg, _, typ = str(entry["uci"]).partition(".")
-                uci_tables[path] = UciTable(path, pkg, typ)
+                uci_tables[path] = _uci_table(path, entry)
             else:
                 tables[path] = table_spec(path, entry)
         _check_sources(params, tables, sources)
@@ -227,8 +226,19 @@ def _uci_param(name: str, entry: Mapping[str, Any]) -> UciParam:
         is_list=bool(entry.get("list", False)),
         map={str(k): str(v) for k, v in dict(entry.get("map", {})).items()},
         default=entry.get("default"),
-        writable=not entry.get("read_only", False),
+        writable=not entry.get("read_only", False) and entry["uci"] != "{key}",
     )
+
+
+def _uci_table(path: str, entry: Mapping[str, Any]) -> UciTable:
+    unknown = set(entry) - {"uci", "per_parent"}
+    if unknown:
+        raise MappingError(f"tables.{path!r}: unknown key(s) {', '.join(sorted(unknown))}")
+    pkg, _, typ = str(entry["uci"]).partition(".")
+    per_parent = bool(entry.get("per_parent", False))
+    if per_parent and path.count(".{i}.") < 2:
+        raise MappingError(f"tables.{path!r}: per_parent needs a table inside a table")
+    return UciTable(path, pkg, typ, per_parent=per_parent)
 
 
 def _check_sources(
