@@ -25,6 +25,11 @@ DIAG_COMPLETE = "8 DIAGNOSTICS COMPLETE"
 _SCHEMA = load_schema("Device.")
 
 
+def within(d: defer.Deferred[Any], seconds: float = 10) -> defer.Deferred[Any]:
+    """``d``, failing with TimeoutError if it has not fired after ``seconds``."""
+    return d.addTimeout(seconds, reactor)
+
+
 def spv(prefix: str, values: Mapping[str, str], key: str = "diag") -> m.SetParameterValues:
     """A SetParameterValues of ``prefix`` + relative names, typed as the data model says."""
     params = []
@@ -91,7 +96,11 @@ class AgentRun:
 
 
 class SizedFile(resource.Resource):
-    """GET returns ``size`` bytes; PUT records the body size; ``stall`` never answers."""
+    """GET returns ``size`` bytes; PUT records the body size; ``stall`` never answers.
+
+    When stalling, ``arrived`` fires at the next GET (then a fresh one waits for the GET
+    after), and ``dropped`` fires when the client of the latest GET goes away.
+    """
 
     isLeaf = True
 
@@ -108,8 +117,11 @@ class SizedFile(resource.Resource):
         if not self.stall:
             return b"x" * self.size
         request.write(b"x")
-        request.notifyFinish().addErrback(lambda _: self.dropped.callback(None))
-        self.arrived.callback(None)
+        dropped: defer.Deferred[None] = defer.Deferred()
+        self.dropped = dropped
+        request.notifyFinish().addErrback(lambda _: dropped.callback(None))
+        arrived, self.arrived = self.arrived, defer.Deferred()
+        arrived.callback(None)
         return NOT_DONE_YET
 
     def render_PUT(self, request: Request) -> bytes:

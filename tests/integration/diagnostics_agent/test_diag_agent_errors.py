@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from diag_agent_support import DIAG_COMPLETE, AgentRun, SizedFile, http_server, spv, values_of
+from diag_agent_support import (
+    DIAG_COMPLETE,
+    AgentRun,
+    SizedFile,
+    http_server,
+    spv,
+    values_of,
+    within,
+)
 from twisted.internet import reactor as _reactor
 
 from cwmpd.cwmp import messages as m
@@ -109,7 +117,7 @@ async def _start_stalled(tmp_path: Path) -> tuple[AgentRun, SizedFile, Any]:
     run.acs.queue(spv(DL, {"DownloadURL": url + "slow", "DiagnosticsState": "Requested"}))
     await run.start()
     await run.sessions(1)
-    await stalled.arrived
+    await within(stalled.arrived)
     return run, stalled, port
 
 
@@ -127,7 +135,7 @@ async def test_cancel_or_parameter_change_stops_the_test_without_completion(
         run.acs.queue(m.GetParameterValues(names=(DL + "DiagnosticsState",)))
         run.new_session()
         second = (await run.sessions(2))[1]
-        await stalled.dropped
+        await within(stalled.dropped)
         run.new_session()
         third = (await run.sessions(3))[2]
     finally:
@@ -154,3 +162,22 @@ async def test_only_requested_and_canceled_may_be_written(tmp_path: Path, state:
     assert isinstance(fault, m.Fault), fault
     assert fault.code == 9003
     assert [(f.name, f.code) for f in fault.set_faults] == [(PING + "DiagnosticsState", 9007)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_requested_again_while_running_restarts_the_test(tmp_path: Path) -> None:
+    """Requested mid-run: Status 1, the running GET is dropped, a new GET follows the session."""
+    run, stalled, port = await _start_stalled(tmp_path)
+    dropped, again = stalled.dropped, stalled.arrived
+    try:
+        run.acs.queue(spv(DL, {"DiagnosticsState": "Requested"}, key="again"))
+        run.acs.queue(m.GetParameterValues(names=(DL + "DiagnosticsState",)))
+        run.new_session()
+        second = (await run.sessions(2))[1]
+        await within(dropped)
+        await within(again)
+    finally:
+        await run.stop()
+        await port.stopListening()
+    assert second.responses[0] == m.SetParameterValuesResponse(status=1)
+    assert values_of(second.responses[1]) == {DL + "DiagnosticsState": "Requested"}
