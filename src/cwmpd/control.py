@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import types
 from cwmpd.cwmp.faults import CwmpFault, fault_string
 from cwmpd.cwmp.structs import (
@@ -143,6 +145,7 @@ class ControlCommands:
             "dump-model": self.dump_model,
             "reload": self.reload,
             "transfers": self.transfers,
+            "transfer-complete": self.transfer_complete,
         }
 
     @property
@@ -258,6 +261,36 @@ class ControlCommands:
             }
             for t in manager.store
         ]
+
+    async def transfer_complete(self, args: Sequence[str]) -> dict[str, bool]:
+        """Report a transfer the device made by itself (AutonomousTransferComplete, P-36)."""
+        usage = "transfer-complete download|upload URL FILE_TYPE SIZE TARGET FAULT TEXT START END"
+        self._arity(args, usage, 9, 9)
+        direction, url, file_type, size, target, fault, text, start, end = args
+        autonomous = getattr(self._agent, "autonomous", None)
+        if autonomous is None:
+            raise ControlError("this agent cannot report autonomous transfers")
+        if direction not in ("download", "upload"):
+            raise ControlError("direction must be download or upload")
+        if urlsplit(url).scheme not in ("http", "https", "ftp", "file") or len(url) > 1024:
+            raise ControlError(f"not a transfer URL: {url!r}")
+        if not file_type or len(file_type) > 64 or len(target) > 256 or len(text) > 256:
+            raise ControlError("FILE_TYPE (64), TARGET (256) or TEXT (256) too long or empty")
+        try:
+            size_n, fault_n = int(size), int(fault)
+            times = [types.canonical("dateTime", t) if t else "" for t in (start, end)]
+        except ValueError as exc:
+            raise ControlError(f"bad number or time: {exc}") from exc
+        if size_n < 0 or not (fault_n == 0 or 9001 <= fault_n <= 9899):
+            raise ControlError("SIZE must be >= 0 and FAULT 0 or 9001..9899")
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        message = m.AutonomousTransferComplete(
+            announce_url="", transfer_url=url, is_download=direction == "download",
+            file_type=file_type, file_size=size_n, target_file_name=target,
+            fault_code=fault_n, fault_string=text if fault_n else "",
+            start_time=times[0] or types.UNKNOWN_TIME, complete_time=times[1] or now,
+        )  # fmt: skip
+        return {"reported": bool(autonomous.report(message))}
 
     async def reload(self, args: Sequence[str]) -> dict[str, bool]:
         """Have the agent re-read its configuration (when it supports reloading)."""

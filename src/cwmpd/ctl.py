@@ -110,6 +110,12 @@ def show(command: str, result: Any, out: TextIO) -> None:
         )
     elif command == "reload":
         out.write("configuration reloaded\n")
+    elif command == "transfer-complete":
+        out.write(
+            "reported to the ACS\n"
+            if result["reported"]
+            else "not reported: ManagementServer.AutonomousTransferCompletePolicy filters it\n"
+        )
     elif command == "transfers":
         if not result:
             out.write("no transfers\n")
@@ -154,6 +160,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("dump-model", help="every parameter with its value")
     sub.add_parser("reload", help="re-read the configuration")
     sub.add_parser("transfers", help="the transfer queue (Download, Upload, ScheduleDownload)")
+    tc = sub.add_parser(
+        "transfer-complete",
+        help="report a transfer the device did by itself (AutonomousTransferComplete)",
+    )
+    tc.add_argument("direction", choices=("download", "upload"))
+    tc.add_argument("url", help="where the file came from or went to")
+    tc.add_argument("file_type", metavar="FILE_TYPE", help='e.g. "1 Firmware Upgrade Image"')
+    tc.add_argument("--size", type=int, default=0, help="bytes transferred")
+    tc.add_argument("--target", default="", help="TargetFileName")
+    tc.add_argument("--fault", type=int, default=0, help="0 for success, else a 90xx code")
+    tc.add_argument("--fault-string", default="", help="what went wrong")
+    tc.add_argument("--start", default="", help="start time (dateTime); default unknown")
+    tc.add_argument("--complete", default="", help="completion time (dateTime); default now")
     return p
 
 
@@ -164,6 +183,9 @@ def _args(ns: argparse.Namespace) -> list[str]:
         return [ns.path, ns.value]
     if ns.command == "inform":
         return [ns.event] if ns.event else []
+    if ns.command == "transfer-complete":
+        return [ns.direction, ns.url, ns.file_type, str(ns.size), ns.target, str(ns.fault),
+                ns.fault_string, ns.start, ns.complete]  # fmt: skip
     return []
 
 

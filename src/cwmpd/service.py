@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from cwmpd import state
 from cwmpd.config import Config, load_config
 from cwmpd.connreq.feature import ConnectionRequests
+from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import types
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
@@ -31,7 +32,7 @@ from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.session.tls import TlsPolicy
 from cwmpd.transfers import FileHandler, ModelSnapshot, StoreFile, TransferManager, device_firmware
-from cwmpd.transfers.autonomous import AutonomousTransfers
+from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
 
 _log = Logger(namespace="cwmpd.service")
 
@@ -185,10 +186,22 @@ class CwmpAgent(MultiService):
         self.transfers.register(self.dispatcher)
         self.engine.add_request_source(self.transfers.request_source)
         self.autonomous = AutonomousTransfers(
-            self.state_dir / "autonomous.json", self.events, lambda: self.scheduler.request()
+            self.state_dir / "autonomous.json",
+            self.events,
+            lambda: self.scheduler.request(),
+            policy=self._autonomous_policy,
         )
         self.engine.add_request_source(self.autonomous)
         self.transfers.start()  # before the scheduler: completions go into the first Inform
+
+    def _autonomous_policy(self, message: m.AutonomousTransferComplete) -> bool:
+        def value(name: str) -> str:
+            try:
+                return self.model.value(self._ms(f"AutonomousTransferCompletePolicy.{name}"))
+            except KeyError:
+                return ""
+
+        return policy_allows(value, message)
 
     def _start_control(self) -> None:
         """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""

@@ -26,6 +26,25 @@ _EVENTS_10 = frozenset(
 )  # fmt: skip
 _EVENTS_11 = _EVENTS_10 | {"10 AUTONOMOUS TRANSFER COMPLETE"}
 _TRANSFER_10 = frozenset({0, 9001, 9002, 9010, 9011, 9012})
+#: RPCs a namespace does not define: name -> the first namespace that has it.
+ONLY_FROM = {
+    "GetAllQueuedTransfers": NS_CWMP_11,
+    "GetAllQueuedTransfersResponse": NS_CWMP_11,
+    "AutonomousTransferComplete": NS_CWMP_11,
+    "AutonomousTransferCompleteResponse": NS_CWMP_11,
+    "ScheduleDownload": NS_CWMP_12,
+    "ScheduleDownloadResponse": NS_CWMP_12,
+    "CancelTransfer": NS_CWMP_12,
+    "CancelTransferResponse": NS_CWMP_12,
+    "ChangeDUState": NS_CWMP_12,
+    "ChangeDUStateResponse": NS_CWMP_12,
+}
+
+
+def defined(name: str, ns: str) -> bool:
+    """Whether namespace ``ns`` declares the RPC ``name``."""
+    first = ONLY_FROM.get(name)
+    return first is None or _ORDER.index(ns) >= _ORDER.index(first)
 
 
 def _event_ns(code: str) -> str:

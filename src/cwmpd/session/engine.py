@@ -174,6 +174,13 @@ class SessionEngine:
     async def _cpe_requests(self, client: HttpClient, ns: str) -> None:
         for source in self._sources:
             for request in source.pending_requests():
+                if not compat.defined(request.name, ns):
+                    _log.warn(
+                        "{method} does not exist in {ns}: kept until the ACS speaks a newer CWMP",
+                        method=request.name,
+                        ns=ns,
+                    )
+                    continue
                 env = soap.Envelope(body=compat.adapt(request, ns), ns=ns, id=self._next_id())
                 answer = await self._request(client, env)
                 if isinstance(answer.body, m.Fault):

@@ -25,8 +25,15 @@ _log = Logger(namespace="cwmpd.transfers")
 class AutonomousTransfers:
     """Pending AutonomousTransferComplete messages, persisted in one JSON file."""
 
-    def __init__(self, path: Path, events: Any, request_session: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        events: Any,
+        request_session: Callable[[], None],
+        policy: Callable[[m.AutonomousTransferComplete], bool] | None = None,
+    ) -> None:
         self._path = Path(path)
+        self._policy = policy
         self._events = events
         self._request_session = request_session
         self._pending: list[m.AutonomousTransferComplete] = []
@@ -36,12 +43,19 @@ class AutonomousTransfers:
         except (ValueError, TypeError) as exc:
             _log.error("ignoring unreadable {path}: {error}", path=self._path, error=exc)
 
-    def report(self, message: m.AutonomousTransferComplete) -> None:
-        """Queue one report (the oldest is dropped past MAX_PENDING) and ask for a session."""
+    def report(self, message: m.AutonomousTransferComplete) -> bool:
+        """Queue one report (the oldest is dropped past MAX_PENDING) and ask for a session.
+
+        False when AutonomousTransferCompletePolicy filters it out (nothing is sent).
+        """
+        if self._policy is not None and not self._policy(message):
+            _log.info("autonomous transfer of {url} not reported: policy", url=message.transfer_url)
+            return False
         self._pending = [*self._pending, message][-MAX_PENDING:]
         self._save()
         self._events.add(EVENT)
         self._request_session()
+        return True
 
     def pending_requests(self) -> list[m.Message]:
         """Every report not yet acknowledged."""
@@ -58,3 +72,18 @@ class AutonomousTransfers:
 
     def _save(self) -> None:
         write_json(self._path, [dataclasses.asdict(p) for p in self._pending])
+
+
+def policy_allows(values: Callable[[str], str], message: m.AutonomousTransferComplete) -> bool:
+    """ManagementServer.AutonomousTransferCompletePolicy.* (read through ``values``) lets
+    ``message`` through: enabled, and the transfer direction, result and file type match."""
+    if values("Enable") not in ("true", "1"):
+        return False
+    direction = values("TransferTypeFilter") or "Both"
+    if direction != "Both" and direction != ("Download" if message.is_download else "Upload"):
+        return False
+    result = values("ResultTypeFilter") or "Both"
+    if result != "Both" and result != ("Success" if message.fault_code == 0 else "Failure"):
+        return False
+    types = [t.strip() for t in values("FileTypeFilter").split(",") if t.strip()]
+    return not types or message.file_type in types
