@@ -85,9 +85,11 @@ def make_engine(tmp_path: Path, http: FakeHttp, source: Source) -> SessionEngine
     )  # fmt: skip
 
 
-def acs(body: m.Message, *, hold: bool = False, ident: str = "a1") -> soap.Envelope:
-    """An envelope from the ACS."""
-    return soap.Envelope(body, id=ident, hold_requests=hold)
+def acs(
+    body: m.Message, *, hold: bool = False, ident: str = "a1", ns: str = soap.NS_CWMP_11
+) -> soap.Envelope:
+    """An envelope from the ACS (cwmp-1-1 by default: it has AutonomousTransferComplete)."""
+    return soap.Envelope(body, ns=ns, id=ident, hold_requests=hold)
 
 
 @pytest_twisted.ensureDeferred
@@ -176,3 +178,15 @@ async def test_acs_that_never_stops_is_cut_off(
     http = FakeHttp(answers)
     assert not await make_engine(tmp_path, http, Source()).run(0)
     assert len(http.posts) == 1 + 5
+
+
+@pytest_twisted.ensureDeferred
+async def test_cpe_request_unknown_to_the_namespace_waits(tmp_path: Path) -> None:
+    """A cwmp-1-0 ACS never gets an AutonomousTransferComplete (1-0 lacks it); it stays queued."""
+    http = FakeHttp(
+        [(200, acs(m.InformResponse(max_envelopes=1), ns=soap.NS_CWMP_10)), (204, None)]
+    )
+    source = Source()
+    assert await make_engine(tmp_path, http, source).run(0)
+    assert [type(x).__name__ for x in http.sent()] == ["Inform", "NoneType"]
+    assert source.delivered_count == 0
