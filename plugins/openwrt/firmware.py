@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from cwmpd.backends.process import CommandFailed, ProcessRunner
 from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.transfers.handlers import SELF_REBOOT
 
 
 class SysupgradeFirmware:
@@ -49,3 +51,31 @@ class _Detached:
 
     def processEnded(self, reason: Any) -> None:
         """Ignore."""
+
+
+class SysupgradeHandler:
+    """The transfers FileHandler for "1 Firmware Upgrade Image" on OpenWrt.
+
+    verify: ``sysupgrade -T``; apply: sysupgrade detached, which reboots the device itself
+    (SELF_REBOOT); success is judged after the boot by a changed SoftwareVersion.
+    """
+
+    def __init__(
+        self, firmware: SysupgradeFirmware, read_version: Callable[[], Awaitable[str]]
+    ) -> None:
+        self._firmware = firmware
+        self._read_version = read_version
+
+    async def verify(self, image: Path) -> str:
+        """9018 unless sysupgrade accepts the image; the version is not known beforehand."""
+        await self._firmware.verify(image)
+        return ""
+
+    async def apply(self, image: Path, target_file_name: str) -> str:
+        """Start sysupgrade; it flashes and reboots without the agent."""
+        self._firmware.apply(image)
+        return SELF_REBOOT
+
+    async def version(self) -> str:
+        """SoftwareVersion as the data model reports it."""
+        return await self._read_version()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,12 @@ class OpenWrtDevice(MappingPlugin):
 
     def __init__(self, ctx: PluginContext) -> None:
         super().__init__(_HERE, ctx)
-        self.firmware = _firmware_module().SysupgradeFirmware(self.runner)
+        self._firmware_module = _firmware_module()
+        self.firmware = self._firmware_module.SysupgradeFirmware(self.runner)
+
+    def firmware_handler(self, read_version: Callable[[], Awaitable[str]]) -> Any:
+        """The Download handler for firmware images (used by cwmpd.transfers)."""
+        return self._firmware_module.SysupgradeHandler(self.firmware, read_version)
 
 
 def create(ctx: PluginContext) -> OpenWrtDevice:

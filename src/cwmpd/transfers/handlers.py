@@ -24,8 +24,11 @@ SELF_REBOOT: Final = "self-reboot"  # a detached process reboots the device (e.g
 class FileHandler(Protocol):
     """Applies one Download FileType."""
 
-    def verify(self, image: Path) -> str:
-        """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad."""
+    def verify(self, image: Path) -> str | Awaitable[str]:
+        """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad.
+
+        May be a coroutine (e.g. ``sysupgrade -T`` runs as a subprocess).
+        """
         ...
 
     async def apply(self, image: Path, target_file_name: str) -> str:
@@ -71,16 +74,22 @@ class DeviceFirmware:
         return await self._read_version()
 
 
-def device_firmware(device: Any, model: Any) -> DeviceFirmware | None:
-    """A firmware handler for ``device`` if it can stage firmware, else None."""
-    if not (hasattr(device, "verify_firmware") and hasattr(device, "stage_firmware")):
-        return None
+def device_firmware(device: Any, model: Any) -> FileHandler | None:
+    """The firmware handler of ``device``: its own ``firmware_handler(read_version)`` when it
+    has one (e.g. OpenWrt's sysupgrade), else staging through verify/stage_firmware, else None.
+    """
     name = f"{model.root}DeviceInfo.SoftwareVersion"
 
     async def read_version() -> str:
         values = await model.get_parameter_values([name])
         return str(values[0].value) if values else ""
 
+    own = getattr(device, "firmware_handler", None)
+    if own is not None:
+        handler: FileHandler = own(read_version)
+        return handler
+    if not (hasattr(device, "verify_firmware") and hasattr(device, "stage_firmware")):
+        return None
     return DeviceFirmware(device, read_version)
 
 

@@ -7,6 +7,7 @@ whatever happens next (reboot, crash) the agent can judge the outcome afterwards
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import CancelledError
@@ -87,7 +88,8 @@ async def apply(mgr: TransferManager, t: Transfer) -> None:
         raise TransferError(9010, f"no handler for {t.file_type!r}")
     path = mgr.spool_path(t)
     try:
-        expected = handler.verify(path)
+        verdict = handler.verify(path)
+        expected = str(await verdict if inspect.isawaitable(verdict) else verdict)
         prior = await handler.version()
     except CwmpFault as fault:
         raise TransferError(fault.code if fault.code != 9003 else 9018, fault.string) from fault

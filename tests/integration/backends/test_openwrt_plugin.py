@@ -156,3 +156,38 @@ async def test_firmware_verify_uses_sysupgrade_test_mode(tmp_path: Path, uci_dir
     with pytest.raises(CwmpFault) as err:
         await firmware.verify(bad)
     assert err.value.code == 9018
+
+
+@pytest_twisted.ensureDeferred
+async def test_firmware_handler_for_downloads(
+    tmp_path: Path, uci_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transfers handler: 9018 for a refused image; apply starts sysupgrade in its own
+    session (setsid) and answers SELF_REBOOT; version() reads SoftwareVersion."""
+    from twisted.internet import task
+
+    from cwmpd.datamodel.plugin import load_plugin
+    from cwmpd.transfers.handlers import SELF_REBOOT
+
+    marker = tmp_path / "flashed"
+    monkeypatch.setenv("FAKE_SYSUPGRADE_MARKER", str(marker))
+    device = load_plugin(str(source_tree_plugins() / "openwrt"), state_dir=tmp_path, clock=reactor)
+
+    async def version() -> str:
+        return "23.05.3"
+
+    handler = device.firmware_handler(version)  # type: ignore[attr-defined]
+    good, bad = tmp_path / "good.bin", tmp_path / "bad.bin"
+    good.write_bytes(b"OPENWRT-IMAGE\n...")
+    bad.write_bytes(b"garbage")
+    assert await handler.verify(good) == ""
+    with pytest.raises(CwmpFault) as err:
+        await handler.verify(bad)
+    assert err.value.code == 9018
+    assert await handler.apply(good, "") == SELF_REBOOT
+    for _ in range(100):
+        if marker.exists() and marker.read_text():
+            break
+        await task.deferLater(reactor, 0.05, lambda: None)
+    assert marker.read_text().split() == [str(good), "True"]
+    assert await handler.version() == "23.05.3"
