@@ -19,7 +19,6 @@ from twisted.logger import Logger
 from cwmpd import state
 from cwmpd.config import Config, load_config
 from cwmpd.connreq.feature import ConnectionRequests
-from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import types
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
@@ -31,8 +30,9 @@ from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.session.tls import TlsPolicy
-from cwmpd.transfers import FileHandler, ModelSnapshot, StoreFile, TransferManager, device_firmware
-from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
+from cwmpd.transfers.autonomous import AutonomousTransfers
+from cwmpd.transfers.manager import TransferManager
+from cwmpd.transfers.setup import build_transfers
 
 _log = Logger(namespace="cwmpd.service")
 
@@ -161,47 +161,20 @@ class CwmpAgent(MultiService):
 
     def _start_transfers(self) -> None:
         """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
-        handlers: dict[str, FileHandler] = {
-            "2 Web Content": StoreFile(self.state_dir / "files" / "web"),
-        }
-        firmware = device_firmware(self.device, self.model)
-        if firmware is not None:
-            handlers["1 Firmware Upgrade Image"] = firmware
-        cfg = self.config.transfers
-        self.transfers = TransferManager(
+        self.transfers, self.autonomous = build_transfers(
             self.reactor,
-            self.state_dir,
-            self.events,
+            self.config,
+            state_dir=self.state_dir,
+            events=self.events,
+            device=self.device,
+            model=self.model,
             request_session=lambda: self.scheduler.request(),
             reboot=self._reboot,
-            boot_id=self.device.boot_id,
-            handlers=handlers,
-            uploads={"1 Vendor Configuration File": ModelSnapshot(self.model)},
-            tls=TlsPolicy(ca_file=self.config.acs.ca_file, client_cert=self.config.acs.client_cert),
-            spool_dir=Path(cfg.spool_dir) if cfg.spool_dir else None,
-            spool_quota=cfg.spool_quota or None,
-            capacity=cfg.queue_size,
-            allow_basic_over_http=cfg.allow_basic_over_http,
         )
         self.transfers.register(self.dispatcher)
         self.engine.add_request_source(self.transfers.request_source)
-        self.autonomous = AutonomousTransfers(
-            self.state_dir / "autonomous.json",
-            self.events,
-            lambda: self.scheduler.request(),
-            policy=self._autonomous_policy,
-        )
         self.engine.add_request_source(self.autonomous)
         self.transfers.start()  # before the scheduler: completions go into the first Inform
-
-    def _autonomous_policy(self, message: m.AutonomousTransferComplete) -> bool:
-        def value(name: str) -> str:
-            try:
-                return self.model.value(self._ms(f"AutonomousTransferCompletePolicy.{name}"))
-            except KeyError:
-                return ""
-
-        return policy_allows(value, message)
 
     def _start_control(self) -> None:
         """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""

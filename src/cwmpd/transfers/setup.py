@@ -1,0 +1,64 @@
+"""Builds the agent's transfer side from the config: handlers, queue, autonomous reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cwmpd.config import Config
+from cwmpd.cwmp import messages as m
+from cwmpd.session.tls import TlsPolicy
+from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
+from cwmpd.transfers.handlers import FileHandler, ModelSnapshot, StoreFile, device_firmware
+from cwmpd.transfers.manager import TransferManager
+
+
+def build_transfers(
+    reactor: Any,
+    config: Config,
+    *,
+    state_dir: Path,
+    events: Any,
+    device: Any,
+    model: Any,
+    request_session: Callable[[], None],
+    reboot: Callable[[], None],
+) -> tuple[TransferManager, AutonomousTransfers]:
+    """The transfer manager (Download, Upload, ScheduleDownload and the queued-transfer RPCs)
+    and the AutonomousTransferComplete reporter, filtered by the data model's policy."""
+    handlers: dict[str, FileHandler] = {"2 Web Content": StoreFile(state_dir / "files" / "web")}
+    firmware = device_firmware(device, model)
+    if firmware is not None:
+        handlers["1 Firmware Upgrade Image"] = firmware
+    cfg = config.transfers
+    manager = TransferManager(
+        reactor,
+        state_dir,
+        events,
+        request_session=request_session,
+        reboot=reboot,
+        boot_id=device.boot_id,
+        handlers=handlers,
+        uploads={"1 Vendor Configuration File": ModelSnapshot(model)},
+        tls=TlsPolicy(ca_file=config.acs.ca_file, client_cert=config.acs.client_cert),
+        spool_dir=Path(cfg.spool_dir) if cfg.spool_dir else None,
+        spool_quota=cfg.spool_quota or None,
+        capacity=cfg.queue_size,
+        allow_basic_over_http=cfg.allow_basic_over_http,
+    )
+    policy = f"{model.root}ManagementServer.AutonomousTransferCompletePolicy."
+
+    def allowed(message: m.AutonomousTransferComplete) -> bool:
+        def value(name: str) -> str:
+            try:
+                return str(model.value(policy + name))
+            except KeyError:
+                return ""
+
+        return policy_allows(value, message)
+
+    autonomous = AutonomousTransfers(
+        state_dir / "autonomous.json", events, request_session, policy=allowed
+    )
+    return manager, autonomous
