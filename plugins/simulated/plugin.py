@@ -12,6 +12,7 @@ from typing import Any
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.management import declare_management_server
 from cwmpd.datamodel.plugin import PluginContext
 from cwmpd.diagnostics.bindings import Diagnostics
 from cwmpd.state import read_json, write_json
@@ -20,48 +21,6 @@ ROOT = "Device."
 FIRMWARE_MAGIC = "CWMPD-SIMULATED-FIRMWARE version="
 INITIAL_VERSION = "1.0.0"
 MS = "Device.ManagementServer."
-
-#: Agent-stored ManagementServer parameters and their defaults (None: the schema's).
-MANAGEMENT_SERVER: dict[str, str | None] = {
-    "EnableCWMP": "true",
-    "URL": "",
-    "Username": "",
-    "Password": "",
-    "PeriodicInformEnable": "true",
-    "PeriodicInformInterval": "3600",
-    "PeriodicInformTime": "0001-01-01T00:00:00Z",
-    "ParameterKey": "",
-    "ConnectionRequestURL": "",
-    "ConnectionRequestUsername": "",
-    "ConnectionRequestPassword": "",
-    "UpgradesManaged": "false",
-    "DefaultActiveNotificationThrottle": "0",
-    "CWMPRetryMinimumWaitInterval": "5",
-    "CWMPRetryIntervalMultiplier": "2000",
-    "HTTPConnectionRequestEnable": "true",
-    "UDPConnectionRequestAddress": "",
-    "STUNEnable": "false",
-    "STUNServerAddress": "",
-    "STUNServerPort": "3478",
-    "STUNUsername": "",
-    "STUNPassword": "",
-    "STUNMaximumKeepAlivePeriod": "-1",
-    "STUNMinimumKeepAlivePeriod": "0",
-    "NATDetected": "false",
-    "AutonomousTransferCompletePolicy.Enable": "false",
-    "AutonomousTransferCompletePolicy.TransferTypeFilter": "Both",
-    "AutonomousTransferCompletePolicy.ResultTypeFilter": "Both",
-    "AutonomousTransferCompletePolicy.FileTypeFilter": "",
-    "SupportedConnReqMethods": "HTTP",
-    "AliasBasedAddressing": "false",
-    "InstanceMode": "InstanceNumber",
-    "AutoCreateInstances": "false",
-    "InstanceWildcardsSupported": "true",
-    "InformParameter.{i}.Enable": "false",
-    "InformParameter.{i}.Alias": "",
-    "InformParameter.{i}.ParameterName": "",
-    "InformParameter.{i}.EventList": "",
-}
 
 IP_INTERFACE: dict[str, str | None] = {
     "Enable": "false",
@@ -175,8 +134,7 @@ class SimulatedDevice:
             "Device.DeviceInfo.SoftwareVersion", lambda _: str(self._state["software_version"])
         )
         decl.getter("Device.DeviceInfo.UpTime", lambda _: str(self.uptime()))
-        for rel, default in MANAGEMENT_SERVER.items():
-            decl.store(MS + rel, default)
+        declare_management_server(decl, ROOT)
         for rel, default in IP_INTERFACE.items():
             decl.store("Device.IP.Interface.{i}." + rel, default)
         decl.factory(FACTORY)

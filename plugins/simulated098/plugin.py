@@ -19,6 +19,7 @@ from typing import Any
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel import paths
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.management import declare_management_server
 from cwmpd.datamodel.plugin import PluginContext
 from cwmpd.diagnostics.bindings import Diagnostics
 from cwmpd.state import read_json, write_json
@@ -32,42 +33,6 @@ MS = ROOT + "ManagementServer."
 WAN_IP = ROOT + "WANDevice.1.WANConnectionDevice.1.WANIPConnection.1."
 #: The default WAN connection, whose ExternalIPAddress every Inform carries (E-11).
 DEFAULT_CONNECTION = WAN_IP.rstrip(".")
-
-#: Agent-stored ManagementServer parameters and their defaults (None: the schema's).
-MANAGEMENT_SERVER: dict[str, str | None] = {
-    "EnableCWMP": "true",
-    "URL": "",
-    "Username": "",
-    "Password": "",
-    "PeriodicInformEnable": "true",
-    "PeriodicInformInterval": "3600",
-    "PeriodicInformTime": "0001-01-01T00:00:00Z",
-    "ParameterKey": "",
-    "ConnectionRequestURL": "",
-    "ConnectionRequestUsername": "",
-    "ConnectionRequestPassword": "",
-    "UpgradesManaged": "false",
-    "DefaultActiveNotificationThrottle": "0",
-    "CWMPRetryMinimumWaitInterval": "5",
-    "CWMPRetryIntervalMultiplier": "2000",
-    "UDPConnectionRequestAddress": "",
-    "STUNEnable": "false",
-    "STUNServerAddress": "",
-    "STUNServerPort": "3478",
-    "STUNUsername": "",
-    "STUNPassword": "",
-    "STUNMaximumKeepAlivePeriod": "-1",
-    "STUNMinimumKeepAlivePeriod": "0",
-    "NATDetected": "false",
-    "SupportedConnReqMethods": "HTTP",
-    "AliasBasedAddressing": "false",
-    "InstanceMode": "InstanceNumber",
-    "AutoCreateInstances": "false",
-    "InformParameter.{i}.Enable": "false",
-    "InformParameter.{i}.Alias": "",
-    "InformParameter.{i}.ParameterName": "",
-    "InformParameter.{i}.EventList": "",
-}
 
 #: A writable table the dump has no rows of: NAT port mappings of the WAN IP connection.
 PORT_MAPPING: dict[str, str | None] = {
@@ -180,8 +145,7 @@ class SimulatedGateway:
         )
         decl.getter(ROOT + "DeviceInfo.UpTime", lambda _: str(self.uptime()))
         decl.getter(ROOT + "Time.CurrentLocalTime", lambda _: self._now())
-        for rel, default in MANAGEMENT_SERVER.items():
-            decl.store(MS + rel, default)
+        declare_management_server(decl, ROOT)
         for rel, default in PORT_MAPPING.items():
             decl.store(f"{paths.generic(WAN_IP)}PortMapping.{{i}}.{rel}", default)
         decl.factory(factory)

@@ -22,6 +22,7 @@ from cwmpd.backends.python import PythonContext, load_backend
 from cwmpd.backends.specs import ParamSpec, SourceSpec, TableSpec
 from cwmpd.backends.uci import UciBackend, UciParam, UciTable
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.management import declare_management_server
 from cwmpd.datamodel.mapping_format import (
     UCI_KEYS,
     MappingError,
@@ -48,36 +49,6 @@ TOP_KEYS = {
     "params",
     "uci",
     "python",
-}
-
-#: The agent-stored ManagementServer parameters every plugin needs (None: schema default).
-MANAGEMENT_SERVER: dict[str, str | None] = {
-    "EnableCWMP": "true",
-    "URL": "",
-    "Username": "",
-    "Password": "",
-    "PeriodicInformEnable": "true",
-    "PeriodicInformInterval": "3600",
-    "PeriodicInformTime": "0001-01-01T00:00:00Z",
-    "ParameterKey": "",
-    "ConnectionRequestURL": "",
-    "ConnectionRequestUsername": "",
-    "ConnectionRequestPassword": "",
-    "UpgradesManaged": "false",
-    "DefaultActiveNotificationThrottle": "0",
-    "CWMPRetryMinimumWaitInterval": "5",
-    "CWMPRetryIntervalMultiplier": "2000",
-    "AliasBasedAddressing": "false",
-    "InformParameter.{i}.Enable": "false",
-    "InformParameter.{i}.ParameterName": "",
-    "InformParameter.{i}.EventList": "",
-}
-TR181_ONLY = {
-    "AliasBasedAddressing",
-    "EnableCWMP",
-    "InformParameter.{i}.Enable",
-    "InformParameter.{i}.ParameterName",
-    "InformParameter.{i}.EventList",
 }
 
 
@@ -197,9 +168,7 @@ class MappingPlugin:
         """Declare the store, mapped, UCI and Python parameters and their tables."""
         root = self.root
         if self.data.get("management_server", False):
-            for rel, default in MANAGEMENT_SERVER.items():
-                if root == "Device." or rel not in TR181_ONLY:
-                    decl.store(f"{root}ManagementServer.{rel}", default)
+            declare_management_server(decl, root)
         for name, default in dict(self.data.get("store", {})).items():
             decl.store(name, str(default))
         decl.factory({k: str(v) for k, v in dict(self.data.get("factory", {})).items()})

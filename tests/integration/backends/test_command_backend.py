@@ -23,8 +23,8 @@ from cwmpd.cwmp.structs import ParameterValueStruct as PV
 
 P1 = "Device.DeviceInfo.HostName"
 P2 = "Device.DeviceInfo.MemoryStatus.MemoryMonitor.FilePath"
-P3 = "Device.ManagementServer.STUNServerAddress"
-USER = "Device.ManagementServer.STUNUsername"
+P3 = "Device.Time.LocalTimeZone"
+USER = "Device.DeviceInfo.ProvisioningCode"
 UDP = "Device.ManagementServer.UDPLightweightNotificationHost"
 QURL = "Device.ManagementServer.DownloadAvailability.Query.URL"
 MON = "Device.DeviceInfo.MemoryStatus.MemoryMonitor.Enable"
@@ -50,7 +50,7 @@ def time_mapping(device: Path, extra: str = "") -> str:
 async def test_one_process_serves_many_parameters(tmp_path: Path) -> None:
     """A GPV of three values from one named source spawns one process."""
     device = tmp_path / "dev"
-    set_device(device, {"HostName": "a.host", "FilePath": "/b", "STUNServerAddress": "stun"})
+    set_device(device, {"HostName": "a.host", "FilePath": "/b", "LocalTimeZone": "stun"})
     model = load_model(make_plugin(tmp_path / "p", time_mapping(device)), tmp_path / "s")
     values = await model.get_parameter_values([P1, P2, P3])
     got = {v.name: v.value for v in values}

@@ -22,7 +22,7 @@ from cwmpd.cwmp.structs import ParameterValueStruct as PV
 NAMES = {
     "HostName": "Device.DeviceInfo.HostName",
     "FilePath": "Device.DeviceInfo.MemoryStatus.MemoryMonitor.FilePath",
-    "STUNServerAddress": "Device.ManagementServer.STUNServerAddress",
+    "LocalTimeZone": "Device.Time.LocalTimeZone",
 }
 INTERVAL = "Device.ManagementServer.PeriodicInformInterval"
 ETH = "Device.Ethernet.Interface."
@@ -52,7 +52,7 @@ def mapping(device: Path) -> str:
 
 def start(device: Path) -> dict[str, str]:
     """The device's initial values."""
-    values = {"HostName": "h0", "FilePath": "/f0", "STUNServerAddress": "s0"}
+    values = {"HostName": "h0", "FilePath": "/f0", "LocalTimeZone": "s0"}
     set_device(device, dict(values))
     return values
 

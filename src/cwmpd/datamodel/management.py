@@ -1,0 +1,62 @@
+"""The ManagementServer parameters the agent keeps itself, for any device plugin to declare.
+
+The agent reads and writes these (URL, credentials, intervals, Connection Request, STUN,
+InformParameter, the AutonomousTransferComplete policy), so every device has them, stored
+and persisted by the agent whatever else the plugin maps.
+"""
+
+from __future__ import annotations
+
+from cwmpd.datamodel.bindings import Declarations
+
+#: Relative name -> factory default (None: the data model's default).
+AGENT_KEPT: dict[str, str | None] = {
+    "EnableCWMP": "true",
+    "URL": "",
+    "Username": "",
+    "Password": "",
+    "PeriodicInformEnable": "true",
+    "PeriodicInformInterval": "3600",
+    "PeriodicInformTime": "0001-01-01T00:00:00Z",
+    "ParameterKey": "",
+    "ConnectionRequestURL": "",
+    "ConnectionRequestUsername": "",
+    "ConnectionRequestPassword": "",
+    "UpgradesManaged": "false",
+    "DefaultActiveNotificationThrottle": "0",
+    "CWMPRetryMinimumWaitInterval": "5",
+    "CWMPRetryIntervalMultiplier": "2000",
+    "HTTPConnectionRequestEnable": "true",
+    "UDPConnectionRequestAddress": "",
+    "STUNEnable": "false",
+    "STUNServerAddress": "",
+    "STUNServerPort": "3478",
+    "STUNUsername": "",
+    "STUNPassword": "",
+    "STUNMaximumKeepAlivePeriod": "-1",
+    "STUNMinimumKeepAlivePeriod": "0",
+    "NATDetected": "false",
+    "SupportedConnReqMethods": "HTTP",
+    "AliasBasedAddressing": "false",
+    "InstanceMode": "InstanceNumber",
+    "AutoCreateInstances": "false",
+    "InstanceWildcardsSupported": "true",
+    "InformParameter.{i}.Enable": "false",
+    "InformParameter.{i}.Alias": "",
+    "InformParameter.{i}.ParameterName": "",
+    "InformParameter.{i}.EventList": "",
+    "AutonomousTransferCompletePolicy.Enable": "false",
+    "AutonomousTransferCompletePolicy.TransferTypeFilter": "Both",
+    "AutonomousTransferCompletePolicy.ResultTypeFilter": "Both",
+    "AutonomousTransferCompletePolicy.FileTypeFilter": "",
+}
+
+#: Names TR-098 (InternetGatewayDevice:1.14) does not define.
+NOT_IN_TR098 = frozenset({"HTTPConnectionRequestEnable", "InstanceWildcardsSupported"})
+
+
+def declare_management_server(decl: Declarations, root: str) -> None:
+    """Declare every agent-kept ManagementServer parameter that ``root``'s model defines."""
+    for rel, default in AGENT_KEPT.items():
+        if root == "Device." or rel not in NOT_IN_TR098:
+            decl.store(f"{root}ManagementServer.{rel}", default)
