@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,21 @@ def spec() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the needs_tools marker."""
+    config.addinivalue_line(
+        "markers", "needs_tools(*names): the test runs these system programs (ping, curl ...)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a test whose system programs are missing, with one line naming them; fail in CI."""
+    for marker in item.iter_markers("needs_tools"):
+        missing = [name for name in marker.args if shutil.which(name) is None]
+        if missing:
+            msg = f"needs {', '.join(missing)} (Debian: iputils-ping traceroute curl coturn)"
+            if os.environ.get("CI"):
+                pytest.fail(msg)
+            pytest.skip(msg)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import pytest_twisted
 from twisted.internet import defer, task
 from twisted.internet.utils import getProcessOutputAndValue
@@ -50,6 +51,7 @@ async def start(tmp_path: Path) -> tuple[ScriptedAcs, AgentRunner, CwmpAgent, Ac
     return acs, runner, agent, first
 
 
+@pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_curl_digest_starts_a_session(tmp_path: Path) -> None:
     """The URL in the Inform works with curl --digest: 200, then 6 CONNECTION REQUEST."""
@@ -75,6 +77,7 @@ async def test_curl_digest_starts_a_session(tmp_path: Path) -> None:
         await acs.stop()
 
 
+@pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_flood_then_valid_request_within_a_second(tmp_path: Path) -> None:
     """1,000 bad requests get 503s; a valid request right after reaches the ACS within 1 s."""
@@ -105,6 +108,7 @@ async def test_flood_then_valid_request_within_a_second(tmp_path: Path) -> None:
         await acs.stop()
 
 
+@pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_request_during_a_session_gives_exactly_one_more(tmp_path: Path) -> None:
     """Two Connection Requests answered during a session bring exactly one session after it."""
@@ -208,6 +212,7 @@ async def test_url_follows_the_local_address_with_active_notification(tmp_path: 
         await acs.stop()
 
 
+@pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_http_connection_request_can_be_disabled(tmp_path: Path) -> None:
     """HTTPConnectionRequestEnable=false closes the port and empties the URL (C-11)."""

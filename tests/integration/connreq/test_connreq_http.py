@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import pytest_twisted
 import requests
 from connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
@@ -44,6 +45,7 @@ def authorization(
     return digest.format_params("Digest", params, frozenset({"algorithm", "qop", "nc"}))
 
 
+@pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_curl_digest_succeeds(live: Live) -> None:
     """`curl --digest` gets 200 with an empty body and on_request runs exactly once."""

@@ -80,6 +80,7 @@ class Device:
         await done
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_requested_runs_after_session_and_reports(tmp_path: Path) -> None:
     """Requested waits for the session end, then Complete with results and one completion."""
@@ -127,6 +128,7 @@ async def test_complete_cannot_be_written(tmp_path: Path) -> None:
     assert info.value.set_faults[0].code == 9007
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_traceroute_hops_visible_in_gpv(tmp_path: Path) -> None:
     """A finished traceroute to 127.0.0.1 shows exactly one RouteHops instance."""
@@ -259,6 +261,7 @@ async def test_nslookup_results_table(tmp_path: Path) -> None:
     assert got[NS + "Result.1.Status"] == "Success"
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_tr098_ping(tmp_path: Path) -> None:
     """The TR-098 IPPingDiagnostics object runs ping the same way."""

@@ -23,6 +23,7 @@ def _reactor() -> Any:
     return reactor
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_loopback_counts_every_reply() -> None:
     """Pinging 127.0.0.1 three times gives three successes and ordered response times."""
@@ -33,6 +34,7 @@ async def test_ping_loopback_counts_every_reply() -> None:
     assert r.maximum_ms >= 1
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_unknown_host_cannot_resolve() -> None:
     """A name under .invalid ends in Error_CannotResolveHostName."""
@@ -40,6 +42,7 @@ async def test_ping_unknown_host_cannot_resolve() -> None:
     assert r.state == "Error_CannotResolveHostName"
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_option_like_host_is_data() -> None:
     """A host like "-f;reboot" never reaches ping as an option nor a shell."""
@@ -49,6 +52,7 @@ async def test_option_like_host_is_data() -> None:
     assert t.state == "Error_CannotResolveHostName"
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_traceroute_loopback_is_one_hop() -> None:
     """traceroute to 127.0.0.1 reports exactly one hop, the target, with its RTTs."""

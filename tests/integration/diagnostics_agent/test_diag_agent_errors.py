@@ -44,6 +44,7 @@ async def _complete(
     return run, values_of(second.responses[0])
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_unknown_host_cannot_resolve(tmp_path: Path) -> None:
     """Host nosuch.invalid: Error_CannotResolveHostName, counts zero."""
@@ -98,6 +99,7 @@ class NoProcesses:
         return _reactor.callLater(delay, f, *a)  # type: ignore[attr-defined]
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest.mark.parametrize("host", ["nosuch.invalid", "NoSuch.Invalid.", "-f;reboot", "-f"])
 @pytest_twisted.ensureDeferred
 async def test_unresolvable_or_hostile_hosts_never_start_a_tool(host: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from diag_agent_support import DIAG_COMPLETE, AgentRun, spv, values_of
 
@@ -14,6 +15,7 @@ PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_loopback_results_read_in_the_completion_session(tmp_path: Path) -> None:
     """Ping 127.0.0.1 twice: SPV Status 1, then Complete with 2 successes and ordered times."""
@@ -48,6 +50,7 @@ async def test_ping_loopback_results_read_in_the_completion_session(tmp_path: Pa
     assert 0 < lo <= avg <= hi
 
 
+@pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_traceroute_loopback_is_one_hop_read_in_the_completion_session(
     tmp_path: Path,
