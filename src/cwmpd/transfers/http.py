@@ -19,6 +19,7 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
+from twisted.internet.threads import deferToThreadPool
 from twisted.web.client import (
     Agent,
     FileBodyProducer,
@@ -178,7 +179,10 @@ class FileServerClient:
                 size = await writer.finished
             finally:
                 watchdog.stop()
-            os.fsync(out.fileno())
+            # Durable before "fetched" is persisted; off the reactor thread (can take a while).
+            await deferToThreadPool(
+                self._reactor, self._reactor.getThreadPool(), os.fsync, out.fileno()
+            )
         if isinstance(length, int) and size != length:
             raise TransferError(9017, f"got {size} of {length} bytes")
         if expected and size != expected:
