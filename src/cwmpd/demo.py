@@ -7,6 +7,7 @@ so the Reboot at the end of the first session is a real daemon restart, as under
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -59,14 +60,22 @@ def script(acs: ScriptedAcs) -> None:
     acs.queue(m.Reboot(command_key="demo-reboot-1"))
 
 
+def _free_port(kind: socket.SocketKind) -> int:
+    """A port free now on 127.0.0.1, so that the agent keeps it across its restart."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def write_config(folder: Path, acs_url: str) -> Path:
     """The agent's config file for the demo."""
     path = folder / "cwmpd.toml"
+    tcp, udp = _free_port(socket.SOCK_STREAM), _free_port(socket.SOCK_DGRAM)
     path.write_text(
         "[acs]\n"
         f'url = "{acs_url}"\nusername = "{USERNAME}"\npassword = "{PASSWORD}"\n'
         "periodic_inform_interval = 0\n"
-        "[connection_request]\nport = 0\nudp_port = 0\n"
+        f'[connection_request]\naddress = "127.0.0.1"\nport = {tcp}\nudp_port = {udp}\n'
         'username = "demo-acs"\npassword = "demo-cr-secret"\n'
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n'
         f'[control]\nsocket = "{folder / "control.sock"}"\n',
