@@ -104,12 +104,20 @@ class _Child(protocol.ProcessProtocol):
         self.ended.callback(int(code or 0))
 
 
+def _say(text: str) -> None:
+    """Print, and carry on quietly when the reader went away (``cwmpd demo | head``)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+
+
 async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
     acs = ScriptedAcs(auth="digest", username=USERNAME, password=PASSWORD)
-    acs.on_exchange(live_printer(lambda text: print(text, flush=True)))
+    acs.on_exchange(live_printer(_say))
     url = await acs.listen(reactor)
     config = write_config(folder, url)
-    print(f"scripted ACS at {url} (digest auth); device state in {folder / 'state'}", flush=True)
+    _say(f"scripted ACS at {url} (digest auth); device state in {folder / 'state'}")
     script(acs)
     argv = [sys.executable, "-m", "cwmpd", "--config", str(config), "--log-level", "info"]
     done = acs.wait_for_sessions(2, timeout=TIMEOUT)
@@ -124,7 +132,7 @@ async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
         def ended(code: int) -> None:
             if stopping or done.called:
                 return
-            print(f"--- agent exited ({code}); the supervisor starts it again", flush=True)
+            _say(f"--- agent exited ({code}); the supervisor starts it again")
             spawn()
 
         child.ended.addCallback(ended)
@@ -147,12 +155,12 @@ async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
     second = sessions[1]
     ok = {"1 BOOT", "M Reboot"} <= set(second.events)
     key = second.command_keys.get("M Reboot")
-    print(
+    _say(
         f"\n{len(sessions)} sessions completed; second session events: {second.events}; "
         f"M Reboot CommandKey={key!r}; "
         f"SoftwareVersion={second.parameters.get('Device.DeviceInfo.SoftwareVersion')}"
     )
-    print("demo OK" if ok and key == "demo-reboot-1" else "demo FAILED")
+    _say("demo OK" if ok and key == "demo-reboot-1" else "demo FAILED")
     return 0 if ok and key == "demo-reboot-1" else 1
 
 
