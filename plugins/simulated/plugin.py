@@ -36,6 +36,24 @@ IP_INTERFACE: dict[str, str | None] = {
     "IPv4Address.{i}.AddressingType": "Static",
 }
 
+#: NAT port mappings: a writable table GenieACS and most ACSes provision.
+PORT_MAPPING: dict[str, str | None] = {
+    "Enable": "false",
+    "Status": "Disabled",
+    "Alias": "",
+    "Interface": "",
+    "AllInterfaces": "false",
+    "LeaseDuration": "0",
+    "RemainingLeaseTime": "0",
+    "RemoteHost": "",
+    "ExternalPort": "0",
+    "ExternalPortEndRange": "0",
+    "InternalPort": "0",
+    "Protocol": "TCP",
+    "InternalClient": "",
+    "Description": "",
+}
+
 FACTORY: dict[str, str] = {
     "Device.RootDataModelVersion": "2.19",
     "Device.DeviceInfo.Manufacturer": "cwmpd",
@@ -137,6 +155,8 @@ class SimulatedDevice:
         declare_management_server(decl, ROOT)
         for rel, default in IP_INTERFACE.items():
             decl.store("Device.IP.Interface.{i}." + rel, default)
+        for rel, default in PORT_MAPPING.items():
+            decl.store("Device.NAT.PortMapping.{i}." + rel, default)
         decl.factory(FACTORY)
         self.diagnostics.declare(decl)
 
