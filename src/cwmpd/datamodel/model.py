@@ -132,15 +132,27 @@ class DataModel:
         self, params: Sequence[ParameterValueStruct], parameter_key: str
     ) -> int:
         """SPV (P-7..P-13): validate all, then apply all or nothing; Status 0 or 1."""
+        return await self._set(params, parameter_key, "acs")
+
+    async def apply_local(self, params: Sequence[ParameterValueStruct]) -> int:
+        """A local (non-ACS) write of any parameters, validated and atomic like SPV, without
+        touching ParameterKey; notified parameters it changes are reported (e.g. a restored
+        vendor configuration file). Status 0 or 1."""
+        return await self._set(params, None, "local")
+
+    async def _set(
+        self, params: Sequence[ParameterValueStruct], parameter_key: str | None, source: str
+    ) -> int:
         index = await self._live()
         groups = self._validate(index, params)
-        groups.setdefault(self._store, {})[self._pk] = parameter_key
-        store_changes = groups.pop(self._store)
+        if parameter_key is not None:
+            groups.setdefault(self._store, {})[self._pk] = parameter_key
+        store_changes = groups.pop(self._store, {})
         ordered = [*groups.items(), (self._store, store_changes)]
         later = await transaction.run(ordered)
         self._deferred.extend(b for b in later if b not in self._deferred)
         changed = {k: v for _, g in ordered for k, v in g.items()}
-        self._committed(changed, "acs")
+        self._committed(changed, source)
         return 1 if later else 0
 
     def _validate(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.structs import ParameterValueStruct
 
 #: apply() outcomes.
 DONE: Final = "done"  # applied now: TransferComplete follows at once
@@ -135,6 +136,56 @@ class ModelSnapshot:
         with open(dest, "w", encoding="utf-8") as out:
             json.dump({v.name: v.value for v in values}, out, indent=0, sort_keys=True)
         return "application/json"
+
+
+class ConfigRestore:
+    """FileHandler for "3 Vendor Configuration File": a JSON object of parameter values, as
+    ModelSnapshot uploads it, written back through the data model in one atomic local write.
+
+    Parameters that are unknown now, read-only, or hidden and empty in the file (a snapshot
+    never holds secrets) are left alone; a file that is not such an object is 9018.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def _read(self, image: Path) -> dict[str, str]:
+        try:
+            data = json.loads(Path(image).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise CwmpFault(9018, f"not a configuration file: {exc}") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise CwmpFault(9018, "not a configuration file: expected names and string values")
+        return data
+
+    def verify(self, image: Path) -> str:
+        """9018 unless the file is a JSON object of names and string values."""
+        self._read(image)
+        return ""
+
+    async def apply(self, image: Path, target_file_name: str) -> str:
+        """Write the writable values back; 9002 when the device refuses part of them."""
+        data = self._read(image)
+        names = await self._model.get_parameter_names(self._model.root, False)
+        writable = {p.name for p in names if p.writable and not p.name.endswith(".")}
+        current = {v.name: v for v in await self._model.get_parameter_values([self._model.root])}
+        params = [
+            ParameterValueStruct(name, value, current[name].type)
+            for name, value in sorted(data.items())
+            if name in writable and name in current and (value or current[name].value)
+        ]
+        try:
+            await self._model.apply_local(params)
+        except CwmpFault as fault:
+            detail = "; ".join(f"{f.name}: {f.code}" for f in fault.set_faults)
+            raise CwmpFault(9002, f"configuration refused: {detail or fault.string}") from None
+        return DONE
+
+    async def version(self) -> str:
+        """Not applicable."""
+        return ""
 
 
 class FileUpload:

@@ -10,7 +10,13 @@ from cwmpd.config import Config
 from cwmpd.cwmp import messages as m
 from cwmpd.session.tls import TlsPolicy
 from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
-from cwmpd.transfers.handlers import FileHandler, ModelSnapshot, StoreFile, device_firmware
+from cwmpd.transfers.handlers import (
+    ConfigRestore,
+    FileHandler,
+    ModelSnapshot,
+    StoreFile,
+    device_firmware,
+)
 from cwmpd.transfers.manager import TransferManager
 
 
@@ -27,10 +33,16 @@ def build_transfers(
 ) -> tuple[TransferManager, AutonomousTransfers]:
     """The transfer manager (Download, Upload, ScheduleDownload and the queued-transfer RPCs)
     and the AutonomousTransferComplete reporter, filtered by the data model's policy."""
-    handlers: dict[str, FileHandler] = {"2 Web Content": StoreFile(state_dir / "files" / "web")}
+    handlers: dict[str, FileHandler] = {
+        "2 Web Content": StoreFile(state_dir / "files" / "web"),
+        "3 Vendor Configuration File": ConfigRestore(model),
+    }
     firmware = device_firmware(device, model)
     if firmware is not None:
         handlers["1 Firmware Upgrade Image"] = firmware
+    own = getattr(device, "file_handlers", None)  # a plugin may add or replace file types
+    if own is not None:
+        handlers.update(own(model))
     cfg = config.transfers
     manager = TransferManager(
         reactor,
