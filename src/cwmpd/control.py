@@ -56,6 +56,10 @@ class ControlledModel(Protocol):
         """Sync read of an agent-stored value."""
         ...
 
+    async def apply_local(self, params: Sequence[ParameterValueStruct]) -> int:
+        """A validated, atomic non-ACS write of any parameters."""
+        ...
+
     def set_local(self, values: Mapping[str, str]) -> None:
         """Agent-internal (non-ACS) write of store parameters."""
         ...
@@ -208,16 +212,11 @@ class ControlCommands:
         if not info.writable:
             raise ControlError(f"{name} is read-only")
         (current,) = await model.get_parameter_values([name])
-        type_name = current.type.removeprefix("xsd:")
-        try:
-            value = types.canonical(type_name, text)
-        except ValueError as exc:
-            raise ControlError(f"{name}: invalid {type_name} value {text!r}: {exc}") from exc
-        try:
-            model.set_local({name: value})
-        except KeyError as exc:
-            raise ControlError(f"{name}: local writes reach agent-stored parameters only") from exc
-        return {"name": name, "value": value, "type": current.type}
+        # Validated and atomic like an SPV, through whichever backend holds the parameter;
+        # a non-ACS change, so a notified parameter is reported (and ParameterKey kept).
+        await model.apply_local([ParameterValueStruct(name, text, current.type)])
+        (after,) = await model.get_parameter_values([name])
+        return {"name": name, "value": after.value, "type": after.type}
 
     async def inform(self, args: Sequence[str]) -> dict[str, str | None]:
         """Ask for a session now, optionally with an event code such as "2 PERIODIC"."""

@@ -9,7 +9,8 @@ import pytest
 import pytest_twisted
 
 from cwmpd.control import ControlCommands, ControlError
-from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp import types
+from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
 from cwmpd.cwmp.structs import (
     EventStruct,
     ParameterAttributeStruct,
@@ -65,6 +66,17 @@ class FakeModel:
     def value(self, name: str) -> str:
         """The stored value."""
         return self.values[name][0]
+
+    async def apply_local(self, params: Sequence[ParameterValueStruct]) -> int:
+        """Like the model: a bad value is a 9003 fault with 9007 per parameter; else a write."""
+        changes = {}
+        for p in params:
+            try:
+                changes[p.name] = types.canonical(p.type.removeprefix("xsd:"), p.value)
+            except ValueError:
+                raise CwmpFault(9003, set_faults=(SetParameterValuesFault(p.name, 9007),)) from None
+        self.set_local(changes)
+        return 0
 
     def set_local(self, values: Mapping[str, str]) -> None:
         """Record and apply a local write."""
@@ -157,7 +169,7 @@ async def test_set_rejects_bad_type_and_read_only() -> None:
     agent.model.access[INTERVAL] = agent.model.access[URL] = ("Subscriber",)
     agent.model.read_only.add(URL)
     commands = ControlCommands(agent)
-    with pytest.raises(ControlError, match="invalid unsignedInt"):
+    with pytest.raises(ControlError, match=f"{INTERVAL}: 9007"):
         await commands.run("set", [INTERVAL, "-1"])
     with pytest.raises(ControlError, match="read-only"):
         await commands.run("set", [URL, "http://evil/"])
