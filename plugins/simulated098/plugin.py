@@ -16,8 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel import paths
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.management import declare_management_server
 from cwmpd.datamodel.plugin import PluginContext

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel import paths
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.plugin import PluginError, load_plugin
 from cwmpd.datamodel.schema import load_schema

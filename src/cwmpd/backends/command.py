@@ -33,8 +33,8 @@ from cwmpd.backends.specs import (
     file_path,
     substitute,
 )
+from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel import paths
 
 _log = Logger()
 

@@ -25,8 +25,8 @@ from cwmpd.backends.command import instance_of
 from cwmpd.backends.documents import DocumentCache
 from cwmpd.backends.instances import InstanceNumbers
 from cwmpd.backends.process import ProcessRunner
+from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel import paths
 
 _LINE = re.compile(r"^([^.=\s]+)\.([^.=\s]+)(?:\.([^=\s]+))?=(.*)$")
 _ITEM = re.compile(r"'((?:[^']|'\\'')*)'")

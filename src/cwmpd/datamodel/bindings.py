@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from cwmpd.backends.base import Backend
-from cwmpd.datamodel import paths
+from cwmpd.cwmp import paths
 
 #: A dynamic getter: called with the concrete name, returns the value as a string.
 Getter = Callable[[str], str]

@@ -9,7 +9,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
-from cwmpd.datamodel import paths
+from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.counters import CounterBackend

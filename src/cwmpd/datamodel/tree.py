@@ -11,8 +11,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from cwmpd.backends.base import Backend
+from cwmpd.cwmp import paths
 from cwmpd.cwmp.types import null_value
-from cwmpd.datamodel import paths
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.schema import ParamMeta, Schema
 
