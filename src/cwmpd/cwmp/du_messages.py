@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final, Self
 from lxml import etree
 
 from cwmpd.cwmp.rpc import Message
-from cwmpd.cwmp.soapenc import STRING, TOKEN, Arg, invalid, put_args, read_args
+from cwmpd.cwmp.soapenc import KEY, STRING, TOKEN, Arg, invalid, put_args, read_args
 from cwmpd.cwmp.xmlns import CWMP_PREFIX, XSI_TYPE, local_name
 
 #: Upper bound on Operations in one ChangeDUState.
@@ -87,7 +87,7 @@ class ChangeDUState(Message):
                 continue
             tag = local_name(tag)
             if tag == "CommandKey" and key is None:
-                key = STRING.get(child, tag)
+                key = KEY.get(child, tag)
             elif tag == "Operations" and key is None and len(ops) < MAX_OPERATIONS:
                 kind = (child.get(XSI_TYPE) or "").rpartition(":")[2].strip()
                 args = _KINDS.get(kind.removesuffix("OpStruct"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cwmpd.cwmp.rpc import Message
-from cwmpd.cwmp.soapenc import BOOL, INT, STRING, TOKEN, UINT, Arg
+from cwmpd.cwmp.soapenc import BOOL, INT, KEY, TOKEN, UINT, Arg
 from cwmpd.cwmp.struct_codecs import (
     NAMES,
     PARAMETER_ATTRIBUTES,
@@ -47,7 +47,7 @@ class SetParameterValues(Message):
     name: ClassVar[str] = "SetParameterValues"
     ARGS: ClassVar[tuple[Arg, ...]] = (
         Arg("ParameterList", "parameters", PARAMETER_VALUES),
-        Arg("ParameterKey", "parameter_key", STRING),
+        Arg("ParameterKey", "parameter_key", KEY),
     )
     parameters: tuple[ParameterValueStruct, ...]
     parameter_key: str = ""
@@ -127,7 +127,7 @@ class AddObject(Message):
     name: ClassVar[str] = "AddObject"
     ARGS: ClassVar[tuple[Arg, ...]] = (
         Arg("ObjectName", "object_name", TOKEN),
-        Arg("ParameterKey", "parameter_key", STRING),
+        Arg("ParameterKey", "parameter_key", KEY),
     )
     object_name: str
     parameter_key: str = ""
@@ -153,7 +153,7 @@ class DeleteObject(Message):
     name: ClassVar[str] = "DeleteObject"
     ARGS: ClassVar[tuple[Arg, ...]] = (
         Arg("ObjectName", "object_name", TOKEN),
-        Arg("ParameterKey", "parameter_key", STRING),
+        Arg("ParameterKey", "parameter_key", KEY),
     )
     object_name: str
     parameter_key: str = ""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cwmpd.cwmp.rpc import Message
-from cwmpd.cwmp.soapenc import STRING, TOKEN, UINT, Arg, string_array
+from cwmpd.cwmp.soapenc import KEY, TOKEN, UINT, Arg, string_array
 from cwmpd.cwmp.struct_codecs import DEVICE_ID, EVENTS, PARAMETER_VALUES
 from cwmpd.cwmp.structs import DeviceId, EventStruct, ParameterValueStruct
 
@@ -62,7 +62,7 @@ class Reboot(Message):
     """ACS -> CPE: reboot after the session; CommandKey comes back with "M Reboot"."""
 
     name: ClassVar[str] = "Reboot"
-    ARGS: ClassVar[tuple[Arg, ...]] = (Arg("CommandKey", "command_key", STRING),)
+    ARGS: ClassVar[tuple[Arg, ...]] = (Arg("CommandKey", "command_key", KEY),)
     command_key: str = ""
 
 
@@ -94,7 +94,7 @@ class ScheduleInform(Message):
     name: ClassVar[str] = "ScheduleInform"
     ARGS: ClassVar[tuple[Arg, ...]] = (
         Arg("DelaySeconds", "delay_seconds", UINT),
-        Arg("CommandKey", "command_key", STRING),
+        Arg("CommandKey", "command_key", KEY),
     )
     delay_seconds: int
     command_key: str = ""

@@ -80,9 +80,13 @@ class Codec(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A string argument; ``strip`` trims blanks on input (names, times, keys)."""
+    """A string argument; ``strip`` trims blanks on input (names, times, keys).
+
+    ``max_length`` is the XSD maxLength in characters (string(32) keys); longer input is 9003.
+    """
 
     strip: bool = False
+    max_length: int | None = None
 
     def put(self, parent: etree._Element, tag: str, value: Any) -> None:
         """Append ``value`` as element text."""
@@ -91,7 +95,10 @@ class Text:
     def get(self, elem: etree._Element, what: str) -> str:
         """Read the text, trimmed when ``strip``."""
         text = scalar_text(elem, what)
-        return text.strip() if self.strip else text
+        text = text.strip() if self.strip else text
+        if self.max_length is not None and len(text) > self.max_length:
+            raise invalid(f"{what} longer than {self.max_length} characters")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,8 @@ class Bool:
 
 STRING: Final = Text()
 TOKEN: Final = Text(strip=True)
+#: CommandKey and ParameterKey: string(32) in every cwmp XSD.
+KEY: Final = Text(max_length=32)
 INT: Final = Int(INT32)
 UINT: Final = Int(UINT32)
 BOOL: Final = Bool()

@@ -13,6 +13,7 @@ from lxml import etree
 from cwmpd.cwmp.soapenc import (
     BOOL,
     INT,
+    KEY,
     STRING,
     TOKEN,
     Arg,
@@ -83,7 +84,7 @@ PARAMETER_VALUES: Final = cwmp_array("ParameterValueStruct", ParameterValueCodec
 NAMES: Final = string_array()
 
 EVENT: Final = Struct(
-    (Arg("EventCode", "code", TOKEN), Arg("CommandKey", "command_key", STRING)), EventStruct
+    (Arg("EventCode", "code", TOKEN), Arg("CommandKey", "command_key", KEY)), EventStruct
 )
 EVENTS: Final = cwmp_array("EventStruct", EVENT)
 

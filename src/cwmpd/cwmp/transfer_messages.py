@@ -13,6 +13,7 @@ from cwmpd.cwmp.rpc import Message
 from cwmpd.cwmp.soapenc import (
     BOOL,
     INT,
+    KEY,
     STRING,
     TOKEN,
     UINT,
@@ -74,14 +75,14 @@ _TIME_WINDOWS: Final = cwmp_array(
 )
 _QUEUED: Final = cwmp_array(
     "QueuedTransferStruct",
-    Struct((Arg("CommandKey", "command_key", STRING), Arg("State", "state", INT)), QueuedTransfer),
+    Struct((Arg("CommandKey", "command_key", KEY), Arg("State", "state", INT)), QueuedTransfer),
     cap=16,
 )
 _ALL_QUEUED: Final = cwmp_array(
     "AllQueuedTransferStruct",
     Struct(
         (
-            Arg("CommandKey", "command_key", STRING),
+            Arg("CommandKey", "command_key", KEY),
             Arg("State", "state", INT),
             Arg("IsDownload", "is_download", BOOL),
             Arg("FileType", "file_type", TOKEN),
@@ -92,7 +93,7 @@ _ALL_QUEUED: Final = cwmp_array(
     ),
     cap=16,
 )
-_KEY: Final = Arg("CommandKey", "command_key", STRING)
+_KEY: Final = Arg("CommandKey", "command_key", KEY)
 _FILE_TYPE: Final = Arg("FileType", "file_type", TOKEN)
 _URL: Final = Arg("URL", "url", TOKEN)
 _USER: Final = Arg("Username", "username", STRING)
