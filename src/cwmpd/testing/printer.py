@@ -23,12 +23,16 @@ from cwmpd.testing.acs_record import AcsSession, Exchange
 CPE_TO_ACS = "CPE -> ACS"
 ACS_TO_CPE = "ACS -> CPE"
 _INDENT = " " * 12
+#: Parameter names (lower case) whose values are secrets: printed as *** when set.
+_SECRET_WORDS = ("password", "passphrase", "presharedkey", "secret")
 
 
 def _item(value: Any) -> str:
     """One element of a list argument, on its own line."""
     if isinstance(value, ParameterValueStruct):
-        return f"{value.name}={value.value}"
+        last = value.name.rpartition(".")[2].lower()
+        secret = value.value and any(word in last for word in _SECRET_WORDS)
+        return f"{value.name}={'***' if secret else value.value}"
     if isinstance(value, ParameterInfoStruct):
         return f"{value.name}  {'writable' if value.writable else 'read-only'}"
     if isinstance(value, ParameterAttributeStruct):

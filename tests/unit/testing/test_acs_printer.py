@@ -81,3 +81,23 @@ def test_session_and_live_printer() -> None:
     out: list[str] = []
     live_printer(out.append)(session, exchange)
     assert out[0] == "=== session 1" and out[1].startswith("CPE -> ACS  Inform")
+
+
+def test_password_parameter_values_are_masked() -> None:
+    """SetParameterValues of a Password/Passphrase/PreSharedKey parameter prints *** instead."""
+    ms = "Device.ManagementServer."
+    spv = m.SetParameterValues(
+        parameters=(
+            ParameterValueStruct(ms + "ConnectionRequestPassword", "hunter2"),
+            ParameterValueStruct("Device.WiFi.AccessPoint.1.Security.KeyPassphrase", "wpa-pass"),
+            ParameterValueStruct("Device.WiFi.AccessPoint.1.Security.PreSharedKey", "abcdef12"),
+            ParameterValueStruct(ms + "ConnectionRequestUsername", "cr-user"),
+            ParameterValueStruct(ms + "Password", ""),
+        ),
+        parameter_key="k1",
+    )
+    text = format_message("ACS -> CPE", spv)
+    assert "hunter2" not in text and "wpa-pass" not in text and "abcdef12" not in text
+    assert f"{ms}ConnectionRequestPassword=***" in text
+    assert f"{ms}ConnectionRequestUsername=cr-user" in text
+    assert text.rstrip().endswith(f"{ms}Password=")
