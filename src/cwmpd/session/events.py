@@ -37,6 +37,8 @@ class EventQueue:
         self._seq = 0
         self._raised_at: dict[str, int] = {}
         self._handed_out = 0
+        # ScheduleInform calls not yet due: (due clock time, CommandKey), kept across restarts.
+        self._scheduled: list[tuple[float, str]] = []
         self._saved: dict[str, Any] = {}
         self._load()
         self._saved = self._state()
@@ -65,7 +67,24 @@ class EventQueue:
         self._handed_out = self._seq
         return self.queued()
 
+    def scheduled(self) -> list[tuple[float, str]]:
+        """Pending ScheduleInform calls as (due clock time, CommandKey), oldest first."""
+        return list(self._scheduled)
+
     # -- changes ---------------------------------------------------------------
+
+    def schedule(self, due: float, command_key: str) -> bool:
+        """Remember an accepted ScheduleInform until it is due (E-16); True if saved."""
+        if len(command_key) > ec.MAX_COMMAND_KEY_LEN:
+            raise ValueError(f"CommandKey longer than {ec.MAX_COMMAND_KEY_LEN}: {command_key!r}")
+        self._scheduled.append((due, command_key))
+        return self._commit()
+
+    def unschedule(self, due: float, command_key: str) -> bool:
+        """Forget one pending ScheduleInform (it fired); True if the queue changed."""
+        if (due, command_key) in self._scheduled:
+            self._scheduled.remove((due, command_key))
+        return self._commit()
 
     def add(self, code: str, command_key: str = "") -> bool:
         """Queue ``code``; True if the queue changed.
@@ -82,6 +101,8 @@ class EventQueue:
             raise ValueError(f"{code!r} carries no CommandKey (E-2)")
         if code == ec.BOOTSTRAP:
             self._discard(lambda e: ec.policy(e.code).discard_on_bootstrap)
+            if ec.policy(ec.M_SCHEDULE_INFORM).discard_on_bootstrap:
+                self._scheduled.clear()
         if pol.delivered_by != ec.INFORM and not pol.multiple:
             self._outstanding[code] = self._outstanding.get(code, 0) + 1
         self._seq += 1
@@ -146,6 +167,7 @@ class EventQueue:
         self._events.clear()
         self._outstanding.clear()
         self._raised_at.clear()
+        self._scheduled.clear()
         return self._commit()
 
     # -- internals -------------------------------------------------------------
@@ -183,11 +205,14 @@ class EventQueue:
                     break
 
     def _state(self) -> dict[str, Any]:
-        return {
+        state: dict[str, Any] = {
             "version": _FORMAT,
             "events": [[e.code, e.command_key] for e in self._events],
             "outstanding": {c: n for c, n in sorted(self._outstanding.items()) if n > 0},
         }
+        if self._scheduled:
+            state["scheduled"] = [[due, key] for due, key in self._scheduled]
+        return state
 
     def _commit(self) -> bool:
         state = self._state()
@@ -216,6 +241,11 @@ class EventQueue:
         for code, count in dict(data.get("outstanding", {})).items():
             if isinstance(count, int) and count > 0 and _policy_or_none(code) is not None:
                 self._outstanding[code] = count
+        for item in data.get("scheduled", []):
+            if _valid_schedule(item):
+                self._scheduled.append((float(item[0]), item[1]))
+            else:
+                self.log.error("ignoring bad scheduled inform {item!r}", item=item)
 
 
 def _policy_or_none(code: str) -> ec.EventPolicy | None:
@@ -231,5 +261,15 @@ def _valid_entry(item: object) -> bool:
         and len(item) == 2
         and all(isinstance(x, str) for x in item)
         and _policy_or_none(item[0]) is not None
+        and len(item[1]) <= ec.MAX_COMMAND_KEY_LEN
+    )
+
+
+def _valid_schedule(item: object) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], int | float)
+        and isinstance(item[1], str)
         and len(item[1]) <= ec.MAX_COMMAND_KEY_LEN
     )

@@ -93,6 +93,8 @@ class SessionScheduler:
         """Arm periodic informs and start a session at once if events are queued (S-2)."""
         self._active = True
         self._arm_periodic()
+        for due, command_key in self._events.scheduled():  # accepted before a restart
+            self._arm_scheduled(due, command_key)
         if self._events.has_pending:
             self._want(self._clock.seconds())
 
@@ -170,18 +172,26 @@ class SessionScheduler:
         if not self._active:
             self.log.warn("scheduler stopped: ScheduleInform {key!r} dropped", key=command_key)
             return
+        due = self._clock.seconds() + delay
+        self._events.schedule(due, command_key)
+        self._arm_scheduled(due, command_key)
+
+    # -- internals -------------------------------------------------------------
+
+    def _arm_scheduled(self, due: float, command_key: str) -> None:
+        """Fire a persisted ScheduleInform at clock time ``due`` (at once if already past)."""
         holder: list[IDelayedCall] = []
 
         def fire() -> None:
             self._scheduled.remove(holder[0])
+            self._events.unschedule(due, command_key)
             self._events.add(ec.SCHEDULED)
             self._events.add(ec.M_SCHEDULE_INFORM, command_key)
             self.request()
 
+        delay = max(0.0, due - self._clock.seconds())
         holder.append(self._clock.callLater(delay, fire))
         self._scheduled.append(holder[0])
-
-    # -- internals -------------------------------------------------------------
 
     def _due(self, notification_only: bool) -> float:
         now = self._clock.seconds()
