@@ -47,20 +47,25 @@ class SessionFailed(Exception):
 class HttpClient(Protocol):
     """What the engine needs of the ACS HTTP client (cwmpd.session.http.AcsHttpClient)."""
 
-    def post(self, body: bytes | None) -> Deferred[HttpResponse]: ...
+    def post(self, body: bytes | None) -> Deferred[HttpResponse]:
+        """POST ``body`` (None: an empty POST) and give the ACS answer."""
 
-    def close(self) -> Deferred[None]: ...
+    def close(self) -> Deferred[None]:
+        """Close the session's connections."""
 
     @property
-    def local_address(self) -> str | None: ...
+    def local_address(self) -> str | None:
+        """The local IP of the last connection to the ACS, if any."""
 
 
 class CpeRequestSource(Protocol):
     """Something with requests for the ACS (TransferComplete, ...), sent after InformResponse."""
 
-    def pending_requests(self) -> list[m.Message]: ...
+    def pending_requests(self) -> list[m.Message]:
+        """The requests to send now, in order."""
 
-    def delivered(self, request: m.Message, response: m.Message) -> None: ...
+    def delivered(self, request: m.Message, response: m.Message) -> None:
+        """The ACS answered ``request`` with ``response``."""
 
 
 Exchange = Callable[[str, m.Message | None], None]

@@ -37,11 +37,14 @@ _M_EVENTS = ("M Download", "M Upload", "M ScheduleDownload")
 class Events(Protocol):
     """What the manager needs of cwmpd.session.events.EventQueue."""
 
-    def add(self, code: str, command_key: str = "") -> bool: ...
+    def add(self, code: str, command_key: str = "") -> bool:
+        """Queue event ``code`` for the next Inform."""
 
-    def response_delivered(self, method: str, command_key: str = "") -> bool: ...
+    def response_delivered(self, method: str, command_key: str = "") -> bool:
+        """The ACS acknowledged ``method``: drop the events it delivers."""
 
-    def queued(self) -> list[EventStruct]: ...
+    def queued(self) -> list[EventStruct]:
+        """The events waiting for delivery."""
 
 
 def iso(seconds: float) -> str:
