@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from twisted.logger import Logger
+
 from cwmpd.backends.base import Backend
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
 from cwmpd.cwmp.structs import (
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 Subscriber = Callable[[Mapping[str, str], str], None]
 _DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
+_log = Logger()
 
 
 class DataModel:
@@ -270,7 +273,10 @@ class DataModel:
                 if (g := paths.generic(n)) in tree
             )
         for callback in list(self._subscribers):
-            callback(values, source)
+            try:
+                callback(values, source)
+            except Exception:  # the commit stands; one listener's bug must not undo or fault it
+                _log.failure("subscriber {callback!r} failed after a commit", callback=callback)
 
     # -- notification and Inform -------------------------------------------------
 

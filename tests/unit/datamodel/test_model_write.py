@@ -246,3 +246,20 @@ def test_set_local_refuses_non_store_names(model: DataModel) -> None:
     """set_local only writes agent-stored parameters."""
     with pytest.raises(KeyError):
         model.set_local({"Device.DeviceInfo.UpTime": "1"})
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_failing_subscriber_does_not_undo_or_fault_the_commit(model: DataModel) -> None:
+    """A subscriber that raises is logged; the SPV still succeeds and later subscribers run."""
+    seen: list[str] = []
+
+    def broken(values: object, source: str) -> None:
+        raise RuntimeError("subscriber bug")
+
+    model.subscribe(broken)
+    model.subscribe(lambda v, s: seen.append(s))
+    status = await model.set_parameter_values([PV(MS + "URL", "http://y/", "string")], "k2")
+    model.set_local({MS + "ConnectionRequestURL": "http://1.2.3.4:7547/q"})
+    assert status == 0
+    assert seen == ["acs", "local"]
+    assert (await values(model, MS + "URL"))[MS + "URL"] == "http://y/"
