@@ -65,6 +65,7 @@ class ControlProtocol(LineReceiver):
             return
         line = self._queue.pop(0)
         self._busy = Deferred.fromCoroutine(self._answer(line))
+        self._busy.addErrback(lambda f: _log.failure("control request failed", f))
         self._busy.addBoth(lambda _: self._next())
 
     async def _answer(self, line: bytes) -> None:
@@ -91,7 +92,12 @@ class ControlProtocol(LineReceiver):
             self._send(_reply(False, error=f"internal error: {exc!r}"))
             return
         _log.info("control: {command} {args}", command=command, args=args[:1])
-        self._send(_reply(True, result=result))
+        try:
+            reply = _reply(True, result=result)
+        except (TypeError, ValueError) as exc:  # a result JSON cannot carry: still answer
+            _log.failure("control command {command}: unencodable result", command=command)
+            reply = _reply(False, error=f"internal error: {exc}")
+        self._send(reply)
 
 
 class ControlFactory(Factory):

@@ -217,6 +217,10 @@ class SessionEngine:
             # Never answer a response or a fault (S-21): carry on with an empty POST.
             _log.warn("unexpected {what} from the ACS ignored", what=_describe(body))
             return None
+        if not compat.defined(body.name, incoming.ns):
+            # Its response would not exist in that namespace either (A.6): not supported there.
+            unsupported = CwmpFault(9000, f"{body.name} is not part of {incoming.ns}")
+            return soap.Envelope(m.Fault.from_exception(unsupported), incoming.ns, incoming.id)
         response = compat.adapt(await self._dispatcher.answer(body), incoming.ns)
         return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
 

@@ -82,6 +82,17 @@ def _url_key(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.lower()
 
 
+def _safe(url: str) -> str:
+    """A URL for messages: userinfo (credentials) and query removed."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 def _where(url: str) -> str:
     """host:port of a URL, without any userinfo (for messages)."""
     parts = urlsplit(url)
@@ -213,10 +224,12 @@ class AcsHttpClient:
             raise UnexpectedStatus(response.code, f"redirect {response.code} without Location")
         new = urljoin(url, location[0].decode("latin-1").strip())
         if urlsplit(new).scheme not in ("http", "https") or not urlsplit(new).hostname:
-            raise UnexpectedStatus(response.code, f"redirect to unusable URL {new!r}")
+            raise UnexpectedStatus(response.code, f"redirect to an unusable URL ({_safe(new)})")
         if _url_key(new) != _url_key(url):
             self._auth.reset()
-        _log.info("ACS redirected ({code}) to {url} for this session", code=response.code, url=new)
+        _log.info(
+            "ACS redirected ({code}) to {url} for this session", code=response.code, url=_safe(new)
+        )
         self._url = new
 
     def _tls_policy(self) -> IPolicyForHTTPS:
@@ -256,7 +269,7 @@ class AcsHttpClient:
     async def _exchange(self, url: str, body: bytes | None) -> tuple[IResponse, bytes]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or not url.isascii():
-            raise ConnectFailed(f"unusable ACS URL {url!r}: need http(s)://host[:port]/path")
+            raise ConnectFailed(f"unusable ACS URL ({_safe(url)}): need http(s)://host[:port]/path")
         if parts.scheme == "https":
             try:
                 self._tls_policy()

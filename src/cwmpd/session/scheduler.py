@@ -215,6 +215,14 @@ class SessionScheduler:
         self._running = True
         d: Deferred[bool] = maybeDeferred(self._run_session, self._retry_count)
         d.addCallbacks(self._finished, self._crashed)
+        d.addErrback(self._bug)
+
+    def _bug(self, failure: Failure) -> None:
+        """A bug in the bookkeeping itself must not leave the agent silent: retry later."""
+        self.log.failure("scheduler error after a session; retrying in a while", failure)
+        self._running = False
+        if self._active:
+            self._want(self._clock.seconds() + self._min_wait)
 
     def _crashed(self, failure: Failure) -> None:
         self.log.failure("session crashed; counting it as failed", failure)

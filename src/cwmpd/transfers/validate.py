@@ -42,13 +42,15 @@ def _limit(value: str, limit: int, what: str) -> None:
 
 
 def check_url(url: str, what: str = "URL") -> None:
-    """http(s) URL with a host and no userinfo; 9013 for other schemes, else 9003."""
+    """http(s) URL with a host and no userinfo; 9013 for another scheme, 9003 for the rest."""
     _limit(url, MAX_URL, what)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise CwmpFault(9003, f"{what} is not a valid URL") from None
+    if not parts.scheme:
+        raise CwmpFault(9003, f"{what} is not an absolute URL")
     if parts.scheme.lower() not in ("http", "https"):
         raise CwmpFault(9013, f"unsupported transfer protocol {parts.scheme or '(none)'!r}")
     if "@" in parts.netloc:

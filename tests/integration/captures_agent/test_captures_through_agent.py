@@ -20,7 +20,7 @@ from cwmpd.testing.acs import ScriptedAcs
 EXPECTED_FAULTS = {
     ("Device.", "clj-AddObject.xml"): 9005,
     ("Device.", "clj-DeleteObject.xml"): 9005,
-    ("Device.", "clj-Download.xml"): 9013,  # URL "url": no http(s) scheme
+    ("Device.", "clj-Download.xml"): 9003,  # URL "url": not an absolute URL
     ("Device.", "clj-GetParameterAttributes.xml"): 9005,
     ("Device.", "clj-GetParameterNames.xml"): 9005,
     ("Device.", "clj-GetParameterValues.xml"): 9005,

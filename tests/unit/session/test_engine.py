@@ -190,3 +190,16 @@ async def test_cpe_request_unknown_to_the_namespace_waits(tmp_path: Path) -> Non
     assert await make_engine(tmp_path, http, source).run(0)
     assert [type(x).__name__ for x in http.sent()] == ["Inform", "NoneType"]
     assert source.delivered_count == 0
+
+
+@pytest_twisted.ensureDeferred
+async def test_rpc_missing_from_the_namespace_is_not_supported_there(tmp_path: Path) -> None:
+    """GetAllQueuedTransfers in cwmp-1-0 (which lacks it) gets 9000, in that namespace."""
+    request = soap.Envelope(m.GetAllQueuedTransfers(), ns=soap.NS_CWMP_10, id="q-1")
+    http = FakeHttp(
+        [(200, acs(m.InformResponse(max_envelopes=1), hold=True)), (200, request), (204, None)]
+    )
+    assert await make_engine(tmp_path, http, Source()).run(0)
+    answer = soap.parse(http.posts[2] or b"")
+    assert (answer.ns, answer.id) == (soap.NS_CWMP_10, "q-1")
+    assert isinstance(answer.body, m.Fault) and answer.body.code == 9000

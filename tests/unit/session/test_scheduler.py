@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -473,3 +474,35 @@ def test_configure_rejects_out_of_range(rig: Rig) -> None:
         rig.sched.configure(False, 0, None, 5, 999, 0)
     with pytest.raises(ValueError):
         rig.sched.configure(False, 0, None, 5, 2000, -1)
+
+
+def test_a_bookkeeping_error_after_a_session_still_leads_to_a_retry() -> None:
+    """If recording a session's end raises, the scheduler logs it and tries again later."""
+    from twisted.internet.defer import succeed
+
+    clock = Clock()
+    runs: list[int] = []
+
+    def run(retry: int) -> Deferred[bool]:
+        runs.append(retry)
+        return succeed(True)
+
+    events = EventQueue(Path(tempfile.mkdtemp()) / "events.json")
+    events.add("1 BOOT")
+    scheduler = SessionScheduler(clock, random.Random(1), run, events)
+    broken = [True]
+    original = scheduler._finished
+
+    def finished(ok: bool) -> None:
+        if broken:
+            broken.clear()
+            raise RuntimeError("boom")
+        original(ok)
+
+    scheduler._finished = finished  # type: ignore[method-assign]
+    scheduler.start()
+    clock.advance(0)
+    assert runs == [0] and not scheduler.running
+    clock.advance(5)
+    assert runs == [0, 0]
+    scheduler.stop()
