@@ -88,6 +88,11 @@ def check_declarations(
             _check(report, meta, name, value, "factory value")
     for spec in getattr(mapped, "params", {}).values():
         meta = schema.param(spec.name)
+        if meta is not None and spec.write is not None and _option_injectable(meta, spec.write):
+            report.errors.append(
+                f"{spec.name}: set passes a free-text {{value}} with no '--' before it; "
+                'an ACS value starting with "-" would be read as an option'
+            )
         if meta is None or spec.read is None:
             continue
         if spec.read.constant is not None:
@@ -99,6 +104,18 @@ def check_declarations(
     for meta in schema.forced_inform():
         if paths.INSTANCE not in meta.name and meta.name not in names:
             report.errors.append(f"{meta.name}: forced-inform parameter not provided")
+
+
+#: Types whose valid values cannot start with "-", so they cannot be read as an option.
+_NO_DASH = frozenset({"unsignedInt", "unsignedLong", "boolean"})
+
+
+def _option_injectable(meta: Any, write: Any) -> bool:
+    """Whether a set command puts an ACS-chosen value where a program parses options."""
+    argv = list(write.command or ())
+    if "{value}" not in argv or write.map or meta.type in _NO_DASH:
+        return False
+    return "--" not in argv[: argv.index("{value}")]
 
 
 def _check(report: Report, meta: Any, name: str, value: str, what: str) -> None:

@@ -40,3 +40,22 @@ def test_unloadable_plugin_is_one_error(tmp_path: Path) -> None:
     report = check_plugin(str(tmp_path))
     assert len(report.errors) == 1
     assert "bogus" in report.errors[0]
+
+
+def test_free_text_value_without_end_of_options_is_an_error(tmp_path: Path) -> None:
+    """A set argv where an ACS value could be read as an option ("-x...") is refused;
+    the same argv with "--" first, or a numeric/boolean/mapped value, is fine."""
+    (tmp_path / "plugin.py").write_text(PLUGIN_PY)
+    (tmp_path / "mapping.toml").write_text(
+        'root = "Device."\n'
+        '[params."Device.DeviceInfo.ProvisioningCode"]\nvalue = ""\nset = ["prov", "{value}"]\n'
+        '[params."Device.Time.LocalTimeZone"]\nvalue = ""\nset = ["tz", "--", "{value}"]\n'
+        '[params."Device.ManagementServer.PeriodicInformInterval"]\nvalue = "60"\n'
+        'set = ["interval", "{value}"]\n'
+    )
+    errors = check_plugin(str(tmp_path)).errors
+    injectable = [e for e in errors if "would be read as an option" in e]
+    assert injectable == [
+        "Device.DeviceInfo.ProvisioningCode: set passes a free-text {value} with no '--' "
+        'before it; an ACS value starting with "-" would be read as an option'
+    ]
