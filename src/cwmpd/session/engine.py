@@ -227,6 +227,7 @@ class SessionEngine:
     async def _post(
         self, client: HttpClient, env: soap.Envelope | None
     ) -> soap.Envelope | soap.BadEnvelope | None:
+        _log.debug("CPE -> ACS {what}", what=_summary(env))
         if self._on_exchange is not None:
             self._on_exchange("CPE -> ACS", None if env is None else env.body)
         try:
@@ -236,6 +237,7 @@ class SessionEngine:
                 CwmpFault(9004, "Message too large"), soap.NS_CWMP_10, None, None
             )
         if response.code == 204 or not response.body.strip():
+            _log.debug("ACS -> CPE (empty: {code})", code=response.code)
             if self._on_exchange is not None:
                 self._on_exchange("ACS -> CPE", None)
             return None
@@ -243,9 +245,18 @@ class SessionEngine:
             parsed = soap.parse(response.body, max_size=self._max_body)
         except soap.BadEnvelope as bad:
             return bad
+        _log.debug("ACS -> CPE {what}", what=_summary(parsed))
         if self._on_exchange is not None:
             self._on_exchange("ACS -> CPE", parsed.body)
         return parsed
+
+
+def _summary(env: soap.Envelope | None) -> str:
+    """One line for the debug log: the RPC, its cwmp:ID, and for faults the code (no values,
+    so no secret ever reaches the log)."""
+    if env is None:
+        return "(empty)"
+    return f"{_describe(env.body)} id={env.id} ns={env.ns.rsplit(':', 1)[-1]}"
 
 
 def _describe(body: m.Message) -> str:

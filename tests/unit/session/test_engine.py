@@ -13,6 +13,7 @@ from twisted.web.http_headers import Headers
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
+from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.schema import load_schema
@@ -203,3 +204,30 @@ async def test_rpc_missing_from_the_namespace_is_not_supported_there(tmp_path: P
     answer = soap.parse(http.posts[2] or b"")
     assert (answer.ns, answer.id) == (soap.NS_CWMP_10, "q-1")
     assert isinstance(answer.body, m.Fault) and answer.body.code == 9000
+
+
+@pytest_twisted.ensureDeferred
+async def test_debug_log_names_each_exchange_without_values(tmp_path: Path) -> None:
+    """--log-level debug shows every exchange (RPC, ID, namespace) and never a value."""
+    from twisted.logger import formatEvent, globalLogPublisher
+
+    lines: list[str] = []
+
+    def observe(event: dict[str, object]) -> None:
+        if event.get("log_namespace") == "cwmpd.session":
+            lines.append(formatEvent(event))
+
+    secret = ParameterValueStruct(MS + "ParameterKey", "s3cret-value", "string")
+    request = soap.Envelope(m.SetParameterValues((secret,), "k"), id="r-9")
+    http = FakeHttp(
+        [(200, acs(m.InformResponse(max_envelopes=1), hold=True)), (200, request), (204, None)]
+    )
+    globalLogPublisher.addObserver(observe)
+    try:
+        assert await make_engine(tmp_path, http, Source()).run(0)
+    finally:
+        globalLogPublisher.removeObserver(observe)
+    assert any(line.startswith("CPE -> ACS Inform id=") for line in lines)
+    assert "ACS -> CPE SetParameterValues id=r-9 ns=cwmp-1-0" in lines
+    assert any(line.startswith("CPE -> ACS fault 9003") for line in lines)
+    assert not any("s3cret" in line for line in lines)
