@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from cwmpd.cwmp.structs import EventStruct as E
@@ -506,3 +507,40 @@ def test_a_bookkeeping_error_after_a_session_still_leads_to_a_retry() -> None:
     clock.advance(5)
     assert runs == [0, 0]
     scheduler.stop()
+
+
+def test_schedule_inform_survives_a_restart() -> None:
+    """An accepted ScheduleInform is persisted: a new scheduler on the same queue fires it
+    at the original time (E-16, E-17), and only once."""
+    path = Path(tempfile.mkdtemp()) / "events.json"
+    clock = Clock()
+    runs: list[list[str]] = []
+
+    def run_on(queue: EventQueue) -> Callable[[int], Deferred[bool]]:
+        def run(retry: int) -> Deferred[bool]:
+            runs.append([e.code for e in queue.pending()])
+            queue.inform_delivered(queue.pending())
+            return succeed(True)
+
+        return run
+
+    first_queue = EventQueue(path)
+    first = SessionScheduler(clock, random.Random(1), run_on(first_queue), first_queue)
+    first.start()
+    first.schedule_inform(100, "si-1")
+    clock.advance(40)
+    first.stop()  # the daemon dies 40 s in
+    assert runs == []
+
+    queue = EventQueue(path)
+    assert queue.scheduled() == [(100.0, "si-1")]
+    second = SessionScheduler(clock, random.Random(1), run_on(queue), queue)
+    second.start()
+    clock.advance(59)
+    assert runs == []
+    clock.advance(1)
+    assert runs == [["3 SCHEDULED", "M ScheduleInform"]]
+    assert EventQueue(path).scheduled() == []
+    clock.advance(1000)
+    assert len(runs) == 1
+    second.stop()
