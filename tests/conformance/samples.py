@@ -8,6 +8,7 @@ GetAllQueuedTransfers and AutonomousTransferComplete from cwmp-1-1 on.
 
 from __future__ import annotations
 
+from cwmpd.cwmp import compat
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import SetParameterValuesFault
 from cwmpd.cwmp.soap import NS_CWMP_10, NS_CWMP_11, NS_CWMP_12
@@ -25,25 +26,8 @@ T0 = "2024-05-01T10:00:00+02:00"
 T1 = "2024-05-01T10:00:07Z"
 UUID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 
-#: Messages a namespace does not define: name -> first namespace that has it.
-ONLY_FROM = {
-    "GetAllQueuedTransfers": NS_CWMP_11,
-    "GetAllQueuedTransfersResponse": NS_CWMP_11,
-    "AutonomousTransferComplete": NS_CWMP_11,
-    "AutonomousTransferCompleteResponse": NS_CWMP_11,
-    "ScheduleDownload": NS_CWMP_12,
-    "ScheduleDownloadResponse": NS_CWMP_12,
-    "CancelTransfer": NS_CWMP_12,
-    "CancelTransferResponse": NS_CWMP_12,
-    "ChangeDUState": NS_CWMP_12,
-    "ChangeDUStateResponse": NS_CWMP_12,
-}
-
-
-def defined_in(name: str, ns: str) -> bool:
-    """Whether namespace ``ns`` declares the RPC ``name``."""
-    first = ONLY_FROM.get(name)
-    return first is None or NAMESPACES.index(ns) >= NAMESPACES.index(first)
+#: Whether a namespace declares an RPC: the agent's own table (cwmpd.cwmp.compat).
+defined_in = compat.defined
 
 
 def _values(n: int) -> tuple[ParameterValueStruct, ...]:
