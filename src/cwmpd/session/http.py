@@ -234,7 +234,7 @@ class AcsHttpClient:
 
     def _tls_policy(self) -> IPolicyForHTTPS:
         if self._policy is None:
-            self._policy = tls_policy_for(self._tls)
+            self._policy = tls_policy_for(self._tls, self._reactor.seconds)
             self._endpoints.tls = self._policy
         return self._policy
 

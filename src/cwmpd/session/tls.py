@@ -1,5 +1,9 @@
 """TLS policy for talking to the ACS and to transfer servers.
 
+Without a trustworthy clock (a router before NTP, still in 1970) certificate dates are not
+checked, everything else is (TR-069 section 3.3, H-15): otherwise a device without a
+real-time clock could never reach its ACS to be told the time.
+
 Twisted's ``BrowserLikePolicyForHTTPS`` only takes one trust root and no client
 certificate, and ``Certificate.loadPEM`` reads only the first certificate of a
 bundle; this module adds PEM bundles, a client certificate and a TLS 1.2 floor.
@@ -8,16 +12,21 @@ bundle; this module adds PEM bundles, a client certificate and a TLS 1.2 floor.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from OpenSSL import SSL, crypto
 from twisted.internet import ssl
+from twisted.internet._sslverify import IOpenSSLTrustRoot  # public via ssl.trustRoot* only
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.logger import Logger
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
+_log = Logger(namespace="cwmpd.tls")
 _PEM_CERT = re.compile(
     rb"-----BEGIN CERTIFICATE-----\r?\n.+?\r?\n-----END CERTIFICATE-----", re.DOTALL
 )
@@ -79,6 +88,27 @@ def _client_identity(policy: TlsPolicy) -> tuple[ssl.PrivateCertificate | None, 
     return private, chain
 
 
+#: Before this instant (2025-01-01T00:00:00Z) the system clock is not trusted (H-15).
+MIN_TRUSTED_TIME = 1735689600.0
+_X509_V_FLAG_NO_CHECK_TIME = 0x200000  # OpenSSL >= 1.1.0; pyOpenSSL has no name for it
+
+
+@implementer(IOpenSSLTrustRoot)
+class ClockTolerantTrust:
+    """A trust root that skips certificate validity dates while the clock is untrustworthy."""
+
+    def __init__(self, inner: Any, clock: Callable[[], float]) -> None:
+        self._inner = inner
+        self._clock = clock
+
+    def _addCACertsToContext(self, context: SSL.Context) -> None:
+        """Add the inner roots; without a trustworthy clock, ignore notBefore/notAfter."""
+        self._inner._addCACertsToContext(context)
+        if self._clock() < MIN_TRUSTED_TIME:
+            _log.warn("system clock not set: TLS certificate dates are not checked (H-15)")
+            context.get_cert_store().set_flags(_X509_V_FLAG_NO_CHECK_TIME)
+
+
 @implementer(IPolicyForHTTPS)
 class VerifyingPolicyForHTTPS:
     """Like ``BrowserLikePolicyForHTTPS``: trust root, hostname check (DNS or IP
@@ -90,8 +120,9 @@ class VerifyingPolicyForHTTPS:
         trust_root: Any,
         client_certificate: ssl.PrivateCertificate | None = None,
         extra_chain: list[Any] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._trust_root = trust_root
+        self._trust_root = ClockTolerantTrust(trust_root, clock)
         self._client_certificate = client_certificate
         self._extra_chain = extra_chain or []
 
@@ -110,7 +141,7 @@ class VerifyingPolicyForHTTPS:
         return creator
 
 
-def tls_policy_for(policy: TlsPolicy) -> IPolicyForHTTPS:
+def tls_policy_for(policy: TlsPolicy, clock: Callable[[], float] = time.time) -> IPolicyForHTTPS:
     """Load the files named by ``policy`` now; raises TlsConfigError with the reason."""
     client, chain = _client_identity(policy)
-    return VerifyingPolicyForHTTPS(_trust_root(policy), client, chain)
+    return VerifyingPolicyForHTTPS(_trust_root(policy), client, chain, clock)

@@ -116,9 +116,11 @@ def make_cert(
     *,
     client: bool = False,
     common_name: str | None = None,
+    expired: bool = False,
 ) -> IssuedCert:
     """Issue a leaf for ``hosts`` (DNS names and IP literals go in subjectAltName);
-    ``client=True`` makes a TLS client certificate. Writes ``<name>.pem`` (cert+key),
+    ``client=True`` makes a TLS client certificate; ``expired=True`` one whose validity
+    ended yesterday. Writes ``<name>.pem`` (cert+key),
     ``<name>.crt`` and ``<name>.key`` into ``directory`` (default: the CA's)."""
     key = ec.generate_private_key(ec.SECP256R1())
     usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
@@ -128,8 +130,8 @@ def make_cert(
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(_now() - datetime.timedelta(minutes=5))
-        .not_valid_after(_now() + datetime.timedelta(days=1))
+        .not_valid_before(_now() - datetime.timedelta(days=10 if expired else 0, minutes=5))
+        .not_valid_after(_now() + datetime.timedelta(days=-1 if expired else 1))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(

@@ -97,7 +97,7 @@ class FileServerClient:
     def _agent(self) -> Agent:
         if self._policy is None:
             try:
-                self._policy = tls_policy_for(self._tls)
+                self._policy = tls_policy_for(self._tls, self._reactor.seconds)
             except TlsConfigError as exc:
                 raise TransferError(9010, str(exc)) from exc
         return Agent(  # type: ignore[no-untyped-call]

@@ -131,3 +131,39 @@ async def test_digest_challenge_over_https(serve: Serve, client: Client, pki: Pk
     assert [s.status for s in server.seen] == [401, 200, 200]
     assert auths[0].startswith("Basic ")
     assert all(a.startswith("Digest ") for a in auths[1:])
+
+
+@pytest.mark.parametrize(("now", "accepted"), [(None, False), (0.0, True)])
+@pytest_twisted.ensureDeferred
+async def test_certificate_dates_skipped_only_without_a_trustworthy_clock(
+    serve: Serve, pki: Pki, now: float | None, accepted: bool
+) -> None:
+    """An expired server certificate is refused while the clock is right; with the clock
+    in 1970 (a router before NTP) dates are not checked, the CA and name still are (H-15)."""
+    import time
+
+    from twisted.internet import reactor
+    from twisted.web.client import Agent, readBody
+
+    from cwmpd.session.tls import tls_policy_for
+    from cwmpd.testing.pki import make_cert
+
+    expired = make_cert(pki.ca, ["127.0.0.1"], pki.dir, "expired", expired=True)
+    url = serve(Recorder(), server_tls_options(expired.pem_path)).url
+    clock = time.time if now is None else (lambda: now)
+    agent = Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock))
+    request = agent.request(b"POST", url.encode())
+    if accepted:
+        response = await request
+        assert await readBody(response) == b"ok"
+    else:
+        with pytest.raises(Exception) as info:
+            await request
+        assert "certificate verify failed" in repr(info.value) or "expired" in repr(info.value)
+    if now is not None:  # the CA is still checked with the clock off
+        other = make_cert(pki.other_ca, ["127.0.0.1"], pki.dir, "other-expired", expired=True)
+        url2 = serve(Recorder(), server_tls_options(other.pem_path)).url
+        with pytest.raises(Exception, match="certificate verify failed"):
+            await Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock)).request(
+                b"POST", url2.encode()
+            )
