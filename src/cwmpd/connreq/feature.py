@@ -90,6 +90,11 @@ class ConnectionRequests:
         if self._value("HTTPConnectionRequestEnable", "true") in ("true", "1"):
             port = self.http.listen()
             _log.info("Connection Request listener on port {port}", port=port)
+            if not self._credentials().usable:
+                _log.warn(
+                    "no ConnectionRequestUsername/Password: every Connection Request is refused "
+                    "until the ACS sets them (or set connection_request.username/password)"
+                )
         else:
             self._publish_url("")
         if self._config.udp_enable:
