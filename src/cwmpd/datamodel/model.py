@@ -283,13 +283,17 @@ class DataModel:
     async def inform_parameters(self, event_codes: Sequence[str]) -> list[ParameterValueStruct]:
         """Inform ParameterList (E-10): forced, InformParameter matches, notified changes.
 
-        The changed names reported here stay pending until ``inform_delivered``.
+        The changed names reported here stay pending until ``inform_delivered``; with
+        "0 BOOTSTRAP" they are not reported (the ACS reads everything anew) but cleared all
+        the same on delivery.
         """
         index = await self._live()
         wanted = dict.fromkeys(index.forced)
         for pattern in await self._inform_patterns(index, event_codes):
             wanted.update(dict.fromkeys(inform.expand(pattern, index)))
-        wanted.update(dict.fromkeys(n for n in self._changes.take() if n in index.params))
+        changed = self._changes.take()
+        if "0 BOOTSTRAP" not in event_codes:  # a bootstrap reports no value changes (E-4)
+            wanted.update(dict.fromkeys(n for n in changed if n in index.params))
         return await self._read(index, list(wanted))
 
     async def _inform_patterns(self, index: Index, event_codes: Sequence[str]) -> list[str]:

@@ -131,8 +131,9 @@ class SessionEngine:
         return datetime.fromtimestamp(self._clock.seconds()).astimezone().isoformat("T", "seconds")
 
     async def _session(self, client: HttpClient, retry_count: int) -> None:
-        if self._model.pending_value_changes():
-            self._events.add("4 VALUE CHANGE")  # E-7: the changed values ride with the event
+        bootstrap = any(e.code == "0 BOOTSTRAP" for e in self._events.queued())
+        if self._model.pending_value_changes() and not bootstrap:
+            self._events.add("4 VALUE CHANGE")  # E-7; a bootstrap reports no changes (E-4)
         events = self._events.pending()
         inform = m.Inform(
             device_id=await self._model.device_id(),

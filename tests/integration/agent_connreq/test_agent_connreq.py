@@ -240,3 +240,18 @@ async def test_http_connection_request_can_be_disabled(tmp_path: Path) -> None:
     finally:
         runner.stop()
         await acs.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_bootstrap_inform_carries_no_value_change(tmp_path: Path) -> None:
+    """The URL published before the first Inform does not add 4 VALUE CHANGE to a bootstrap
+    (E-4: the ACS reads everything anew); it is in the Inform as a forced parameter."""
+    acs, runner, _agent, first = await start(tmp_path)
+    try:
+        assert first.events == ["0 BOOTSTRAP", "1 BOOT"]
+        assert first.parameters[URL_KEY].startswith("http://127.0.0.1:")
+        await task.deferLater(reactor, 0.3, lambda: None)
+        assert len(acs.sessions) == 1  # and no extra session for the change
+    finally:
+        runner.stop()
+        await acs.stop()
