@@ -69,3 +69,24 @@ def test_bad_numbers_fall_back_to_defaults(tmp_path: Path) -> None:
     config = parse_config(text, "generated")
     assert (config.acs.periodic_inform_interval, config.connection_request.port) == (3600, 7547)
     assert config.device.plugins == ("openwrt",)
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs sh")
+def test_udp_polling_transfers_and_control_keys_reach_the_config(tmp_path: Path) -> None:
+    """The UCI options beyond the basics (UDP, polling, spool, control socket) are passed on."""
+    text = generate(
+        tmp_path,
+        acs_url="http://acs/",
+        connection_request_udp_enable="0",
+        connection_request_udp_port="7600",
+        device_poll_interval="0",
+        transfers_spool_dir="/tmp/spool",
+        transfers_queue_size="4",
+        main_control_socket="/var/run/cwmpd/ctl.sock",
+    )
+    config = parse_config(text, "generated")
+    assert config.connection_request.udp_enable is False
+    assert config.connection_request.udp_port == 7600
+    assert config.device.poll_interval == 0
+    assert (config.transfers.spool_dir, config.transfers.queue_size) == ("/tmp/spool", 4)
+    assert config.control.socket == "/var/run/cwmpd/ctl.sock"
