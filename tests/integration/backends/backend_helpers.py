@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from twisted.internet import reactor as _reactor
 
 from cwmpd.datamodel.factory import build_model
 from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.plugin import source_tree_plugins
 
 reactor: Any = _reactor
 HERE = Path(__file__).resolve().parent
@@ -63,3 +65,18 @@ def set_device(device: Path, values: dict[str, Any]) -> None:
     """Replace the device's values."""
     device.mkdir(parents=True, exist_ok=True)
     (device / "values.json").write_text(json.dumps(values))
+
+
+def fake_uci_store(tmp_path: Path, monkeypatch: Any, committed: dict[str, Any]) -> Path:
+    """A fake UCI store holding ``committed``, with fakebin (uci, sysupgrade) first on PATH."""
+    store = tmp_path / "uci"
+    store.mkdir()
+    (store / "committed.json").write_text(json.dumps(committed))
+    monkeypatch.setenv("FAKE_UCI_DIR", str(store))
+    monkeypatch.setenv("PATH", f"{HERE / 'fakebin'}{os.pathsep}{os.environ['PATH']}")
+    return store
+
+
+def openwrt_model(tmp_path: Path) -> DataModel:
+    """The shipped openwrt plugin's model, state in ``tmp_path/state``."""
+    return load_model(source_tree_plugins() / "openwrt", tmp_path / "state")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import HERE, reactor
+from backend_helpers import fake_uci_store, openwrt_model
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
-from cwmpd.datamodel.factory import build_model
 from cwmpd.datamodel.model import DataModel
-from cwmpd.datamodel.plugin import source_tree_plugins
 
 UCI = {
     "network": {
@@ -41,23 +38,12 @@ IF = "Device.IP.Interface."
 @pytest.fixture
 def uci_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fake UCI store holding a network config, with fakebin first on PATH."""
-    store = tmp_path / "uci"
-    store.mkdir()
-    (store / "committed.json").write_text(json.dumps(UCI))
-    monkeypatch.setenv("FAKE_UCI_DIR", str(store))
-    monkeypatch.setenv("PATH", f"{HERE / 'fakebin'}{os.pathsep}{os.environ['PATH']}")
-    return store
+    return fake_uci_store(tmp_path, monkeypatch, UCI)
 
 
 def model_in(tmp_path: Path) -> DataModel:
     """The openwrt plugin's model."""
-    model, _ = build_model(
-        [str(source_tree_plugins() / "openwrt")],
-        state_dir=tmp_path / "state",
-        factory_values={},
-        clock=reactor,
-    )
-    return model
+    return openwrt_model(tmp_path)
 
 
 def snapshot(store: Path) -> tuple[object, object]:
