@@ -80,6 +80,12 @@ EXPECTED_FAULTS = {
     ("Device.", "genieacs-1.2.16-e2e/spv-boolean-invalid-maybe.xml"): 9003,
 }
 
+#: The per-parameter faults inside an expected SPV fault 9003.
+EXPECTED_SET_FAULTS = {
+    ("Device.", "genieacs-1.2.16-e2e/spv-boolean-invalid-maybe.xml"): [9007],
+    ("Device.", "clj.tr069/SetParameterValues.xml"): [9005, 9005],
+}
+
 
 def request_names(msg: m.Message) -> list[str]:
     """The parameter and object names an ACS request speaks of."""
@@ -151,6 +157,12 @@ async def test_every_captured_request_is_answered(tmp_path: Path, spec: Path, pl
         await acs.stop()
     answers = session.responses
     assert len(answers) == len(requests)
+    acs_answers = [e for e in session.exchanges if not e.by_cpe and e.sent is not None]
+    echoed = [
+        (rel, e.envelope.id if e.envelope else None)
+        for (rel, *_), e in zip(requests, acs_answers, strict=True)
+    ]
+    assert echoed == [(rel, soap.parse(body).id) for rel, body, *_ in requests]
     wrong = []
     for (rel, _body, name, sent), answer in zip(requests, answers, strict=True):
         assert isinstance(answer, m.Message), rel
@@ -161,6 +173,8 @@ async def test_every_captured_request_is_answered(tmp_path: Path, spec: Path, pl
             ok = answer.name == name + "Response"
         if not ok or (isinstance(answer, m.Fault) and answer.code == 9002):
             wrong.append((rel, expected, answer))
+        if isinstance(answer, m.Fault) and (root, rel) in EXPECTED_SET_FAULTS:
+            assert [f.code for f in answer.set_faults] == EXPECTED_SET_FAULTS[(root, rel)]
     assert wrong == []
     for body in session.raw_requests:
         if body.strip():

@@ -67,7 +67,7 @@ def vendor_plugin(folder: Path) -> Path:
 
 @pytest_twisted.ensureDeferred
 async def test_vendor_names_in_every_rpc(tmp_path: Path, spec: Path) -> None:
-    """GPN, GPV xsi:type, SPV type checks, SPA/GPA, AddObject + counter, forced Inform."""
+    """GPN, GPV xsi:type, SPV type checks, SPA/GPA, Add/DeleteObject + counter, Inform."""
     plugin = vendor_plugin(tmp_path / "vendorx")
     acs = ScriptedAcs(ns=None)
     for msg in (
@@ -87,6 +87,8 @@ async def test_vendor_names_in_every_rpc(tmp_path: Path, spec: Path) -> None:
         ),
         m.AddObject(FAN, "k7"),
         m.AddObject(FAN, "k8"),
+        m.GetParameterValues(("Device.X_00C0DE_FanNumberOfEntries", FAN)),
+        m.DeleteObject(FAN + "1.", "k9"),
         m.GetParameterValues(("Device.X_00C0DE_FanNumberOfEntries", FAN)),
         m.GetParameterNames(FAN, False),
         m.GetParameterValues(("Device.DeviceInfo.X_00C0DE_Nope",)),
@@ -108,9 +110,26 @@ async def test_vendor_names_in_every_rpc(tmp_path: Path, spec: Path) -> None:
         await acs.stop()
     forced = {p.name: (p.value, p.type) for p in session.inform.parameters}
     assert forced[TEMP] == ("21", "int")
-    (gpn, gpv, bad, ro, ok, deny, spa, gpa, add, rng, spv, add2, full, gpv2, gpn2, nope) = (
-        session.responses
-    )
+    (
+        gpn,
+        gpv,
+        bad,
+        ro,
+        ok,
+        deny,
+        spa,
+        gpa,
+        add,
+        rng,
+        spv,
+        add2,
+        full,
+        gpv2,
+        dele,
+        gpv3,
+        gpn2,
+        nope,
+    ) = session.responses
     assert isinstance(gpn, m.GetParameterNamesResponse), gpn
     writable = {p.name: p.writable for p in gpn.parameters}
     assert (writable[COLOUR], writable[TEMP]) == (True, False)
@@ -138,6 +157,12 @@ async def test_vendor_names_in_every_rpc(tmp_path: Path, spec: Path) -> None:
     assert values[FAN + "1.Speed"] == ("1200", "unsignedInt")
     assert values[FAN + "1.Enable"] == ("true", "boolean")
     assert values[FAN + "2.Speed"] == ("0", "unsignedInt")
+    assert isinstance(dele, m.DeleteObjectResponse), dele
+    assert isinstance(gpv3, m.GetParameterValuesResponse), gpv3
+    values = {p.name: p.value for p in gpv3.parameters}
+    assert values == {"Device.X_00C0DE_FanNumberOfEntries": "1", FAN + "2.Speed": "0"} | {
+        FAN + "2.Enable": "false"
+    }
     assert isinstance(gpn2, m.GetParameterNamesResponse), gpn2
     assert (FAN, True) in {(p.name, p.writable) for p in gpn2.parameters}
     assert isinstance(nope, m.Fault) and nope.code == 9005, nope
