@@ -17,13 +17,11 @@ import re
 from dataclasses import dataclass, field
 
 from cwmpd.cwmp import paths
+from cwmpd.cwmp import types as cwmp_types
 from cwmpd.datamodel.schema import ObjectMeta, ParamMeta, Schema, generic_path
 
-#: TR-106 base types a vendor parameter may have.
-TYPES = frozenset(
-    {"string", "int", "unsignedInt", "long", "unsignedLong", "boolean", "dateTime", "base64"}
-    | {"hexBinary"}
-)
+#: TR-106 base types a vendor parameter may have: those cwmpd's codec knows.
+TYPES = cwmp_types.TYPES
 #: TR-106 activeNotify: may the ACS turn active notification on, is it on by default?
 ACTIVE_NOTIFY = frozenset({"normal", "canDeny", "forceDefaultEnabled", "forceEnabled"})
 _VENDOR_SEGMENT = re.compile(r"X_([^_]*)_(.*)\Z", re.DOTALL)
