@@ -119,6 +119,17 @@ def test_vendor_naming_rules(tmp_path: Path) -> None:
 
 
 def test_bad_vendor_definition_is_one_load_error(tmp_path: Path) -> None:
-    """An unknown type or key in [vendor] is a precise 'cannot load' line."""
-    errors = _vendor_plugin(tmp_path, '[vendor."Device.DeviceInfo.X_00C0DE_A"]\ntype = "float"\n')
-    assert len(errors) == 1 and "X_00C0DE_A: type must be one of" in errors[0], errors
+    """An unknown type, access, notify mode, key or a bad range is a precise 'cannot load'."""
+    cases = {
+        'type = "float"': "type must be one of",
+        'access = "rw"': "access must be 'read-only' or 'read-write'",
+        'active_notify = "always"': "active_notify must be one of",
+        "range = [1]": "range must be [min, max] integers",
+        "colour = 1": "unknown key(s) colour",
+    }
+    for n, (line, problem) in enumerate(cases.items()):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        errors = _vendor_plugin(folder, f'[vendor."Device.DeviceInfo.X_00C0DE_A"]\n{line}\n')
+        assert len(errors) == 1 and "X_00C0DE_A" in errors[0], errors
+        assert problem in errors[0] and errors[0].startswith("cannot load: "), errors
