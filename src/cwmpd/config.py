@@ -27,6 +27,7 @@ class AcsConfig:
     periodic_inform_interval: int = 3600
     ca_file: str = ""
     client_cert: str = ""
+    tls_allow_cn_match: bool = False  # legacy: a certificate without SAN matched on its CN
     allow_basic_over_http: bool = False
     timeout: float = 30.0
     max_body: int = 4 * 1024 * 1024

@@ -259,7 +259,7 @@ class CwmpAgent(MultiService):
             self.model.value(self._ms("URL")),
             self.model.value(self._ms("Username")),
             self.model.value(self._ms("Password")),
-            TlsPolicy(ca_file=self.config.acs.ca_file, client_cert=self.config.acs.client_cert),
+            TlsPolicy.from_config(self.config.acs),
             allow_basic_over_http=self.config.acs.allow_basic_over_http,
             timeout=self.config.acs.timeout,
             max_body=self.config.acs.max_body,
