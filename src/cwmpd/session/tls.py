@@ -165,13 +165,25 @@ class VerifyingConnectionCreator:
         connection.set_app_data(tlsProtocol)
         if self._sni is not None:
             connection.set_tlsext_host_name(self._sni)
-        connection.set_verify(
-            SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, self._callback(tlsProtocol)
-        )
+        verify, handshake_done = self._callbacks(tlsProtocol)
+        connection.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, verify)
+        connection.set_info_callback(handshake_done)
         return connection
 
-    def _callback(self, tls_protocol: Any) -> Callable[[SSL.Connection, Any, int, int, int], bool]:
+    def _callbacks(
+        self, tls_protocol: Any
+    ) -> tuple[
+        Callable[[SSL.Connection, Any, int, int, int], bool],
+        Callable[[SSL.Connection, int, int], None],
+    ]:
+        """The verify callback, and an info callback that refuses a handshake that ended
+        without the leaf having been checked (fail closed)."""
         protocol: list[Any] = [tls_protocol]  # dropped after the first verdict (no cycle)
+        checked: list[bool] = []
+
+        def handshake_done(conn: SSL.Connection, where: int, ret: int) -> None:
+            if where & SSL.SSL_CB_HANDSHAKE_DONE and not checked:
+                refuse("the server certificate was not verified")
 
         def refuse(reason: str) -> bool:
             if protocol:
@@ -194,19 +206,20 @@ class VerifyingConnectionCreator:
                         "commonName (acs.tls_allow_cn_match)",
                         host=self._host,
                     )
+                checked.append(True)
                 protocol.clear()
                 return True
             except Exception as exc:  # fail closed, whatever went wrong
                 return refuse(f"cannot verify the certificate: {type(exc).__name__}: {exc}")
 
-        return verify
+        return verify, handshake_done
 
 
 @implementer(IPolicyForHTTPS)
 class VerifyingPolicyForHTTPS:
-    """Like ``BrowserLikePolicyForHTTPS``: trust root, hostname check (DNS or IP
-    identities via service_identity), SNI for DNS names, TLS >= 1.2, plus an
-    optional client certificate."""
+    """Like ``BrowserLikePolicyForHTTPS``: trust root, host name and server EKU checked
+    by cwmpd.session.tls_verify, SNI for DNS names, TLS >= 1.2, plus an optional
+    client certificate. Every TLS client of the agent gets its connections here."""
 
     def __init__(
         self,
