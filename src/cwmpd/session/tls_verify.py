@@ -21,7 +21,14 @@ import ipaddress
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from service_identity import CertificateError
-from service_identity.hazmat import DNS_ID, DNSPattern
+
+try:
+    from service_identity.hazmat import DNS_ID, DNSPattern
+except ImportError:  # service-identity before 23.1 (Debian 12 ships 18.1): same classes
+    from service_identity._common import DNS_ID, DNSPattern
+
+#: ``DNSPattern.from_bytes`` (23.1 and later) or the plain constructor (18.1), both from bytes.
+_dns_pattern = getattr(DNSPattern, "from_bytes", DNSPattern)
 
 #: OpenSSL X509_V_ERR_* codes worth a precise message (x509_vfy.h); others get their number.
 _CHAIN_ERRORS = {
@@ -71,7 +78,7 @@ def _dns_matches(patterns: list[str], host: str) -> bool:
         return False
     for text in patterns:
         try:
-            pattern = DNSPattern.from_bytes(text.encode("ascii"))
+            pattern = _dns_pattern(text.encode("ascii"))
         except (CertificateError, UnicodeEncodeError):
             continue  # a malformed entry (an IP literal, a bad wildcard) matches nothing
         if wanted.verify(pattern):
