@@ -25,7 +25,7 @@ from service_identity import CertificateError
 try:
     from service_identity.hazmat import DNS_ID, DNSPattern
 except ImportError:  # service-identity before 23.1 (Debian 12 ships 18.1): same classes
-    from service_identity._common import DNS_ID, DNSPattern
+    from service_identity._common import DNS_ID, DNSPattern  # type: ignore[no-redef]
 
 #: ``DNSPattern.from_bytes`` (23.1 and later) or the plain constructor (18.1), both from bytes.
 _dns_pattern = getattr(DNSPattern, "from_bytes", DNSPattern)
