@@ -191,17 +191,28 @@ class Guessing:
     right_code: int | None = None  # what the right password's guess got
 
 
+async def challenge(port: int, path: str, source: str, patience: float = 2.0) -> str | None:
+    """A fresh nonce, asked for from ``source``; a 503 (busy) is retried for ``patience`` s."""
+    end = reactor.seconds() + patience
+    while True:
+        code, head = await request(port, get(path), source)
+        if code == 401:
+            return nonce_of(head)
+        if code != 503 or reactor.seconds() > end:
+            return None
+        await sleep(0.05)
+
+
 async def guess(
     port: int, path: str, passwords: list[str], source: str, nonce_source: str | None = None
 ) -> Guessing:
-    """Try ``passwords`` in turn: each guess fetches a challenge (from ``nonce_source``,
-    default ``source``) then answers it from ``source``. Without a fresh nonce the last one
-    is reused (a real attacker keeps trying)."""
+    """Try ``passwords`` in turn from ``source``, each on a fresh challenge fetched from
+    ``nonce_source`` (default ``source``); without one, the last nonce is reused (a real
+    attacker keeps trying)."""
     seen = Guessing()
     nonce = "0" * 32
     for password in passwords:
-        code, head = await request(port, get(path), nonce_source or source)
-        nonce = (nonce_of(head) if code == 401 else None) or nonce
+        nonce = await challenge(port, path, nonce_source or source, 0.5) or nonce
         code, _ = await request(port, get(path, authorization(path, nonce, password)), source)
         seen.codes.append(code)
         seen.checked += code == 401

@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from cwmpd.connreq.lockout import LockoutConfig
 from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
 from cwmpd.connreq.udpreplay import STATE_FILE as UDP_STATE_FILE
@@ -68,6 +69,14 @@ class ConnectionRequests:
                 port=config.port,
                 username=self._value("ConnectionRequestUsername"),
                 password=self._value("ConnectionRequestPassword"),
+                max_connections=config.max_connections,
+                header_timeout=config.header_timeout,
+                lockout=LockoutConfig(
+                    max_failures=config.max_auth_failures,
+                    lockout=config.lockout_time,
+                    max_lockout=config.max_lockout_time,
+                    max_total_failures=config.max_total_auth_failures,
+                ),
             ),
             self._requested,
         )
