@@ -70,7 +70,7 @@ async def test_a_locked_source_gets_no_nonce_either(tmp_path: Path) -> None:
         await world.stop()
 
 
-@pytest.mark.parametrize("sources", [25])
+@pytest.mark.parametrize("sources", [7])  # 7 x 3 = 21 failures, 20 allowed
 @pytest_twisted.ensureDeferred
 async def test_many_sources_trip_the_overall_budget_but_not_the_known_acs(
     tmp_path: Path, sources: int
