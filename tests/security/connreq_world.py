@@ -204,15 +204,16 @@ async def challenge(port: int, path: str, source: str, patience: float = 2.0) ->
 
 
 async def guess(
-    port: int, path: str, passwords: list[str], source: str, nonce_source: str | None = None
+    port: int, path: str, passwords: list[str], source: str, nonce_sources: tuple[str, ...] = ()
 ) -> Guessing:
-    """Try ``passwords`` in turn from ``source``, each on a fresh challenge fetched from
-    ``nonce_source`` (default ``source``); without one, the last nonce is reused (a real
-    attacker keeps trying)."""
+    """Try ``passwords`` in turn from ``source``, each on a fresh challenge fetched from the
+    next of ``nonce_sources`` (default ``source``); without one, the last nonce is reused (a
+    real attacker keeps trying)."""
     seen = Guessing()
     nonce = "0" * 32
-    for password in passwords:
-        nonce = await challenge(port, path, nonce_source or source, 0.5) or nonce
+    for i, password in enumerate(passwords):
+        fetch_from = nonce_sources[i % len(nonce_sources)] if nonce_sources else source
+        nonce = await challenge(port, path, fetch_from, 0.5) or nonce
         code, _ = await request(port, get(path, authorization(path, nonce, password)), source)
         seen.codes.append(code)
         seen.checked += code == 401

@@ -9,11 +9,23 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from connreq_world import CR_PASS, World, authorization, challenge, get, guess, request, start
+from connreq_world import (
+    CR_PASS,
+    World,
+    authorization,
+    challenge,
+    get,
+    guess,
+    request,
+    sleep,
+    start,
+)
+from twisted.internet import defer
 
 from agent_harness import reactor  # noqa: F401 - the reactor the tests run on
 
 ATTACKER = "127.0.0.2"
+NONCE_SOURCES = tuple(f"127.0.3.{i}" for i in range(1, 41))  # the attacker's other addresses
 
 
 def passwords(n: int, right_at: int) -> list[str]:
@@ -42,7 +54,7 @@ async def test_one_source_guessing_is_locked_out_and_the_acs_still_gets_through(
     try:
         started = time.monotonic()
         seen = await guess(
-            world.http_port, world.path, passwords(160, 150), ATTACKER, nonce_source="127.0.0.3"
+            world.http_port, world.path, passwords(160, 150), ATTACKER, NONCE_SOURCES
         )
         took = time.monotonic() - started
         print(f"160 guesses in {took:.1f} s: {seen.checked} checked (401), {seen.busy} got 503,"
@@ -89,5 +101,45 @@ async def test_many_sources_trip_the_overall_budget_but_not_the_known_acs(
         assert await acs_request(world) == 200
         sessions = await world.acs.wait_for_informs(3, timeout=5)
         assert sessions[2].events == ["6 CONNECTION REQUEST"]
+    finally:
+        await world.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_challenge_flood_from_one_source_does_not_starve_the_acs(tmp_path: Path) -> None:
+    """One address asks for challenges as fast as it can (no guesses, so no lockout); the
+    ACS's single attempt from its own address, like GenieACS's (no retry on 503), succeeds."""
+    world = await start(tmp_path)
+    flooding = True
+    answered: list[int] = []
+
+    async def flood() -> None:
+        while flooding:
+            code, _ = await request(world.http_port, get(world.path), ATTACKER)
+            answered.append(code)
+
+    try:
+        floods = [defer.ensureDeferred(flood()) for _ in range(4)]
+        await sleep(1.0)
+        results = []
+        for _ in range(3):
+            nonce = await challenge(world.http_port, world.path, "127.0.0.1", patience=0)
+            results.append(
+                503
+                if nonce is None
+                else (
+                    await request(
+                        world.http_port, get(world.path, authorization(world.path, nonce, CR_PASS))
+                    )
+                )[0]
+            )
+            await sleep(0.3)
+        flooding = False
+        await defer.gatherResults(floods)
+        print(
+            f"{len(answered)} flood challenges ({answered.count(503)} got 503); ACS got {results}"
+        )
+        assert results == [200, 200, 200]
+        assert world.agent.running
     finally:
         await world.stop()

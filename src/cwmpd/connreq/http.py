@@ -137,7 +137,7 @@ class ConnectionRequestResource(Resource):
             request.setResponseCode(200)
             self._clock.callLater(0, self._on_request)
             return b""
-        if not self._limiter.allow(Budget.CHALLENGE):
+        if not self._limiter.allow_challenge(source):
             return self._busy(request)
         self._calm()
         return self._challenge(request, stale=verdict.outcome is Outcome.STALE)
