@@ -22,8 +22,6 @@ from connreq_world import (
 )
 from twisted.internet import defer
 
-from agent_harness import reactor  # noqa: F401 - the reactor the tests run on
-
 ATTACKER = "127.0.0.2"
 NONCE_SOURCES = tuple(f"127.0.3.{i}" for i in range(1, 41))  # the attacker's other addresses
 
@@ -35,9 +33,10 @@ def passwords(n: int, right_at: int) -> list[str]:
     return out
 
 
-async def acs_request(world: World, source: str = "127.0.0.1") -> int:
-    """The ACS's Connection Request (challenge, then MD5 digest) from ``source``; its status."""
-    nonce = await challenge(world.http_port, world.path, source)
+async def acs_request(world: World, source: str = "127.0.0.1", patience: float = 2.0) -> int:
+    """The ACS's Connection Request (challenge, then MD5 digest) from ``source``; its status.
+    A 503 to the challenge is retried for ``patience`` s (GenieACS: 0, no retry)."""
+    nonce = await challenge(world.http_port, world.path, source, patience)
     if nonce is None:
         return 503
     code, _ = await request(
@@ -123,16 +122,7 @@ async def test_a_challenge_flood_from_one_source_does_not_starve_the_acs(tmp_pat
         await sleep(1.0)
         results = []
         for _ in range(3):
-            nonce = await challenge(world.http_port, world.path, "127.0.0.1", patience=0)
-            results.append(
-                503
-                if nonce is None
-                else (
-                    await request(
-                        world.http_port, get(world.path, authorization(world.path, nonce, CR_PASS))
-                    )
-                )[0]
-            )
+            results.append(await acs_request(world, patience=0))
             await sleep(0.3)
         flooding = False
         await defer.gatherResults(floods)

@@ -66,7 +66,6 @@ class _Trickle(protocol.Protocol):
 @pytest_twisted.ensureDeferred
 async def test_headers_sent_at_one_byte_a_second_are_cut_off(tmp_path: Path) -> None:
     world = await start(tmp_path)
-    client: protocol.Protocol | None = None
     try:
         lost: defer.Deferred[float] = defer.Deferred()
         factory = protocol.ClientFactory.forProtocol(lambda: _Trickle(lost))
@@ -78,7 +77,6 @@ async def test_headers_sent_at_one_byte_a_second_are_cut_off(tmp_path: Path) -> 
     except defer.TimeoutError:
         pytest.fail("slow client still connected after 10 s")
     finally:
-        del client
         await world.stop()
 
 
