@@ -77,6 +77,8 @@ async def test_a_locked_source_gets_no_nonce_either(tmp_path: Path) -> None:
         seen = await guess(world.http_port, world.path, passwords(8, 7), ATTACKER)
         assert seen.checked <= 5 and seen.right_code == 503
         assert await challenge(world.http_port, world.path, ATTACKER, 0.2) is None
+        assert await acs_request(world) == 200
+        await world.acs.wait_for_informs(2, timeout=5)
     finally:
         await world.stop()
 
@@ -130,6 +132,7 @@ async def test_a_challenge_flood_from_one_source_does_not_starve_the_acs(tmp_pat
             f"{len(answered)} flood challenges ({answered.count(503)} got 503); ACS got {results}"
         )
         assert results == [200, 200, 200]
-        assert world.agent.running
+        (*_, last) = await world.acs.wait_for_informs(2, timeout=5)
+        assert last.events == ["6 CONNECTION REQUEST"]
     finally:
         await world.stop()
