@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from cwmpd.connreq.lockout import STATE_FILE as TRUSTED_STATE_FILE
 from cwmpd.connreq.lockout import LockoutConfig
 from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
@@ -77,6 +78,7 @@ class ConnectionRequests:
                     max_lockout=config.max_lockout_time,
                     max_total_failures=config.max_total_auth_failures,
                 ),
+                trusted_state=Path(state_dir) / TRUSTED_STATE_FILE,
             ),
             self._requested,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from twisted.application.service import Service
@@ -46,6 +47,7 @@ class ListenerConfig:
     max_connections: int = 32
     header_timeout: float = 5.0  # seconds to send a request after connecting or an answer
     lockout: LockoutConfig = field(default_factory=LockoutConfig)
+    trusted_state: Path | None = None  # where the sources that authenticated are kept
 
 
 class _Sink(io.BytesIO):
@@ -210,7 +212,7 @@ class ConnectionRequestServer(Service):
             self.limiter,
             Credentials(config.username, config.password),
             on_request,
-            AuthLockout(clock, config.lockout),
+            AuthLockout(clock, config.lockout, trusted=config.trusted_state),
         )
         self.site = _Site(self.resource, timeout=config.idle_timeout)  # type: ignore[no-untyped-call]
         self.site.displayTracebacks = False

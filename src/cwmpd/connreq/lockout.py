@@ -8,6 +8,8 @@
   has not authenticated before (same doubling). Sources that did authenticate (the ACS)
   still get through: the trade-off is that an ACS arriving from a new address waits until
   the overall lockout ends.
+* The sources that authenticated are kept in the state directory (``trusted``), so that
+  after a restart an attacker holding the overall lockout still cannot shut the ACS out.
 * Strikes and levels are forgotten after ``max_lockout`` seconds without a failure; a
   success clears its source's; new credentials clear everything.
 
@@ -20,10 +22,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 from twisted.logger import Logger
 
 from cwmpd.connreq.clock import Clock
+from cwmpd.state import read_json, write_json
+
+STATE_FILE = "connreq-trusted.json"
 
 _log = Logger()
 
@@ -55,6 +61,7 @@ class AuthLockout:
         config: LockoutConfig | None = None,
         max_sources: int = 4096,
         max_trusted: int = 16,
+        trusted: Path | None = None,
     ) -> None:
         self._clock = clock
         self.config = config or LockoutConfig()
@@ -62,7 +69,8 @@ class AuthLockout:
         self._max_trusted = max_trusted
         self._sources: OrderedDict[str, _Strikes] = OrderedDict()
         self._all = _Strikes()
-        self._trusted: OrderedDict[str, None] = OrderedDict()
+        self._state = trusted
+        self._trusted: OrderedDict[str, None] = OrderedDict.fromkeys(self._load())
 
     def locked(self, source: str) -> str:
         """'' if ``source`` may try now, else why not (for the log)."""
@@ -98,10 +106,33 @@ class AuthLockout:
     def succeeded(self, source: str) -> None:
         """A correct digest from ``source``: its strikes go, and it is trusted from now on."""
         self._sources.pop(source, None)
+        known = source in self._trusted
         self._trusted.pop(source, None)
-        self._trusted[source] = None
+        self._trusted[source] = None  # most recent last
         while len(self._trusted) > self._max_trusted:
             self._trusted.popitem(last=False)
+        if not known:
+            self._save()
+
+    def _load(self) -> list[str]:
+        if self._state is None:
+            return []
+        try:
+            saved = read_json(self._state, default=[])
+        except ValueError as exc:
+            _log.warn("Connection Request trusted sources unreadable, starting empty: {e}", e=exc)
+            return []
+        if not isinstance(saved, list):
+            return []
+        return [s for s in saved if isinstance(s, str)][-self._max_trusted :]
+
+    def _save(self) -> None:
+        if self._state is None:
+            return
+        try:
+            write_json(self._state, list(self._trusted))
+        except OSError as exc:
+            _log.error("cannot save the Connection Request trusted sources: {e}", e=exc)
 
     def reset(self) -> None:
         """New credentials: guesses at the old password no longer count."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.web.test.requesthelper import DummyRequest
@@ -156,3 +158,16 @@ def test_no_credentials_configured_counts_no_failures() -> None:
     for _ in range(10):
         res.render(_request(_answer(guard, ""), "198.51.100.9"))
     assert lock.locked("198.51.100.9") == ""
+
+
+def test_trusted_sources_survive_a_restart(tmp_path: Path) -> None:
+    """After a restart the ACS's address is still spared by the overall lockout."""
+    state = tmp_path / "connreq-trusted.json"
+    clock = Clock()
+    AuthLockout(clock, CFG, trusted=state).succeeded("acs")
+    lock = AuthLockout(clock, CFG, trusted=state)
+    for i in range(5):
+        fail(lock, f"bot{i}", 4)
+    assert lock.locked("acs") == "" and lock.locked("newcomer") != ""
+    state.write_text("{broken")
+    assert AuthLockout(clock, CFG, trusted=state).locked("acs") == ""
