@@ -47,6 +47,14 @@ class ConnectionRequestConfig:
     password: str = ""
     udp_enable: bool = True
     udp_port: int = 7547
+    udp_clock_window: int = 300  # seconds a UDP request's ts may differ from our clock; 0 = off
+    burst_window: float = 0.5  # seconds a Connection Request's session waits for its copies
+    max_connections: int = 32  # concurrent HTTP Connection Request connections
+    header_timeout: float = 5.0  # seconds to send a request's headers
+    max_auth_failures: int = 5  # failed digests from one source before it is locked out
+    lockout_time: int = 60  # first lockout, seconds; doubles with each further lockout
+    max_lockout_time: int = 3600  # the longest lockout
+    max_total_auth_failures: int = 20  # failed digests from all sources before a lockout of all
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,18 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"{src}: connection_request.port must be 0..65535")
     if not 0 <= cfg.connection_request.udp_port <= 65535:
         raise ConfigError(f"{src}: connection_request.udp_port must be 0..65535")
+    cr = cfg.connection_request
+    for key in ("udp_clock_window", "burst_window", "lockout_time"):
+        if getattr(cr, key) < 0:
+            raise ConfigError(f"{src}: connection_request.{key} must be >= 0")
+    for key in ("max_connections", "max_auth_failures", "max_total_auth_failures"):
+        if getattr(cr, key) < 1:
+            raise ConfigError(f"{src}: connection_request.{key} must be >= 1")
+    if cr.header_timeout <= 0 or cr.max_lockout_time < cr.lockout_time:
+        raise ConfigError(
+            f"{src}: connection_request.header_timeout must be > 0 and max_lockout_time "
+            ">= lockout_time"
+        )
     path = cfg.connection_request.path
     if path and (not path.startswith("/") or any(c in path for c in "?# ")):
         raise ConfigError(f"{src}: connection_request.path must start with / (no ?, #, spaces)")

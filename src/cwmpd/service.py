@@ -20,6 +20,7 @@ from cwmpd import state
 from cwmpd.config import Config, load_config
 from cwmpd.connreq.feature import ConnectionRequests
 from cwmpd.cwmp import types
+from cwmpd.cwmp.messages import Inform
 from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
@@ -139,7 +140,7 @@ class CwmpAgent(MultiService):
             http_factory=self._http_client,
             clock=self.reactor,
             max_body=self.config.acs.max_body,
-            on_exchange=self.on_exchange,
+            on_exchange=self._exchanged,
         )
         self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
         self._configure_scheduler()
@@ -271,10 +272,17 @@ class CwmpAgent(MultiService):
             max_body=self.config.acs.max_body,
         )
 
+    def _exchanged(self, direction: str, message: Any) -> None:
+        if isinstance(message, Inform):
+            self.scheduler.inform_sent()  # a Connection Request from now on needs a new session
+        if self.on_exchange is not None:
+            self.on_exchange(direction, message)
+
     def _run_session(self, retry_count: int) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._session(retry_count))
 
     async def _session(self, retry_count: int) -> bool:
+        self.scheduler.inform_pending(e.code for e in self.events.queued())
         if self.connreq is not None:
             # Values published now ride in this session's Inform: no extra session for them.
             self._preparing_inform = True

@@ -17,8 +17,12 @@ from twisted.logger import Logger
 from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from cwmpd.connreq.lockout import STATE_FILE as TRUSTED_STATE_FILE
+from cwmpd.connreq.lockout import LockoutConfig
 from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
+from cwmpd.connreq.udpreplay import STATE_FILE as UDP_STATE_FILE
+from cwmpd.connreq.udpreplay import UdpReplayGuard
 from cwmpd.connreq.urls import (
     connection_request_url,
     ensure_path,
@@ -54,6 +58,8 @@ class ConnectionRequests:
         self._config = config
         self._model = model
         self._on_request = on_request
+        self._state_dir = Path(state_dir)
+        self._burst: Any = None
         self._ms = f"{model.root}ManagementServer."
         self.path = ensure_path(state_dir, config.path)
         self.http = ConnectionRequestServer(
@@ -64,8 +70,17 @@ class ConnectionRequests:
                 port=config.port,
                 username=self._value("ConnectionRequestUsername"),
                 password=self._value("ConnectionRequestPassword"),
+                max_connections=config.max_connections,
+                header_timeout=config.header_timeout,
+                lockout=LockoutConfig(
+                    max_failures=config.max_auth_failures,
+                    lockout=config.lockout_time,
+                    max_lockout=config.max_lockout_time,
+                    max_total_failures=config.max_total_auth_failures,
+                ),
+                trusted_state=Path(state_dir) / TRUSTED_STATE_FILE,
             ),
-            on_request,
+            self._requested,
         )
         self.udp: UdpConnectionRequestProtocol | None = None
         self._udp_port: Any = None
@@ -98,8 +113,13 @@ class ConnectionRequests:
         else:
             self._publish_url("")
         if self._config.udp_enable:
+            replay = UdpReplayGuard(
+                self._reactor.seconds,
+                self._config.udp_clock_window,
+                self._state_dir / UDP_STATE_FILE,
+            )
             self.udp = UdpConnectionRequestProtocol(
-                self._credentials(), self.http.limiter, self._on_request
+                self._credentials(), self.http.limiter, self._requested, replay=replay
             )
             self._udp_port = self._reactor.listenUDP(
                 self._config.udp_port, self.udp, interface=self._config.address
@@ -107,8 +127,24 @@ class ConnectionRequests:
             self._configure_stun()
         self._model.subscribe(self._changed)
 
+    def _requested(self) -> None:
+        """A valid Connection Request. ACSs send several at once (GenieACS: three UDP copies
+        and an HTTP one): the session is asked for ``burst_window`` seconds after the first,
+        so that the others join it (C-8) instead of bringing a second session."""
+        if self._burst is not None and self._burst.active():
+            _log.debug("Connection Request joins the session already asked for")
+            return
+        self._burst = self._reactor.callLater(self._config.burst_window, self._burst_over)
+
+    def _burst_over(self) -> None:
+        self._burst = None
+        self._on_request()
+
     def stop(self) -> Deferred[None]:
         """Close everything."""
+        if self._burst is not None and self._burst.active():
+            self._burst.cancel()
+        self._burst = None
         if self.stun is not None:
             self.stun.stop()
         if self._udp_port is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from twisted.application.service import Service
@@ -20,9 +21,13 @@ from twisted.web.server import Request, Site
 
 from cwmpd.connreq.clock import Clock
 from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
+from cwmpd.connreq.lockout import AuthLockout, LockoutConfig
 from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import Budget, RateLimitConfig, RateLimiter
+from cwmpd.connreq.slots import SlotsFactory, descriptor_cap, source_key
 from cwmpd.connreq.urls import check_path
+
+_log = Logger()
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class ListenerConfig:
     max_nonces: int = 256
     idle_timeout: float = 30.0
     rate: RateLimitConfig = field(default_factory=RateLimitConfig)
+    max_connections: int = 32
+    header_timeout: float = 5.0  # seconds to send a request after connecting or an answer
+    lockout: LockoutConfig = field(default_factory=LockoutConfig)
+    trusted_state: Path | None = None  # where the sources that authenticated are kept
 
 
 class _Sink(io.BytesIO):
@@ -73,18 +82,36 @@ class ConnectionRequestResource(Resource):
         limiter: RateLimiter,
         credentials: Credentials,
         on_request: Callable[[], None],
+        lockout: AuthLockout | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._clock = clock
         self._path = check_path(path).encode("ascii")
         self._guard = guard
         self._limiter = limiter
-        self.credentials = credentials
+        self.lockout = lockout if lockout is not None else AuthLockout(clock)
+        self._credentials = credentials
         self._on_request = on_request
         self._busy_count = 0
 
+    @property
+    def credentials(self) -> Credentials:
+        """ConnectionRequestUsername/Password in use."""
+        return self._credentials
+
+    @credentials.setter
+    def credentials(self, creds: Credentials) -> None:
+        if creds != self._credentials:
+            self.lockout.reset()  # guesses at the old password no longer count
+        self._credentials = creds
+
     def render(self, request: Request) -> bytes:
-        """Classify, charge the matching budget, answer; never raises."""
+        """Lockouts first (no digest is looked at while locked), then classify, charge the
+        matching budget, answer; never raises."""
+        source = source_key(_source(request))
+        locked = self.lockout.locked(source)
+        if locked:
+            return self._busy(request, locked)
         if request.method != b"GET":
             request.responseHeaders.setRawHeaders(b"allow", [b"GET"])
             return self._refuse(request, 405, "method not GET")
@@ -100,8 +127,11 @@ class ConnectionRequestResource(Resource):
             return self._refuse(request, 400, "non-ASCII request target or header")
         verdict = self._guard.verify("GET", target, auth, self.credentials)
         if verdict.outcome is Outcome.REFUSED:
+            if self.credentials.usable:  # with none set there is nothing to guess
+                self.lockout.failed(source)
             return self._refuse(request, 401, verdict.reason)
         if verdict.outcome is Outcome.OK:
+            self.lockout.succeeded(source)
             if not self._limiter.allow(Budget.ACCEPTED):
                 return self._busy(request)
             self._calm()
@@ -109,7 +139,7 @@ class ConnectionRequestResource(Resource):
             request.setResponseCode(200)
             self._clock.callLater(0, self._on_request)
             return b""
-        if not self._limiter.allow(Budget.CHALLENGE):
+        if not self._limiter.allow_challenge(source):
             return self._busy(request)
         self._calm()
         return self._challenge(request, stale=verdict.outcome is Outcome.STALE)
@@ -135,10 +165,11 @@ class ConnectionRequestResource(Resource):
         request.setResponseCode(code)
         return b""
 
-    def _busy(self, request: Request) -> bytes:
+    def _busy(self, request: Request, why: str = "rate limit reached") -> bytes:
         if self._busy_count == 0:
             self.log.warn(
-                "Connection Request rate limit reached (last from {source}): answering 503",
+                "Connection Request {why} (last from {source}): answering 503",
+                why=why,
                 source=_source(request),
             )
         self._busy_count += 1
@@ -147,7 +178,7 @@ class ConnectionRequestResource(Resource):
 
     def _calm(self) -> None:
         if self._busy_count:
-            self.log.warn("Connection Request rate limit: {n} requests got 503", n=self._busy_count)
+            self.log.warn("Connection Request: {n} requests got 503", n=self._busy_count)
             self._busy_count = 0
 
 
@@ -181,10 +212,12 @@ class ConnectionRequestServer(Service):
             self.limiter,
             Credentials(config.username, config.password),
             on_request,
+            AuthLockout(clock, config.lockout, trusted=config.trusted_state),
         )
         self.site = _Site(self.resource, timeout=config.idle_timeout)  # type: ignore[no-untyped-call]
         self.site.displayTracebacks = False
         self.site.noisy = False
+        self.slots = SlotsFactory(self.site, clock, config.max_connections, config.header_timeout)
         self._listening: Any = None
 
     def set_credentials(self, username: str, password: str) -> None:
@@ -201,14 +234,16 @@ class ConnectionRequestServer(Service):
     def listen(self) -> int:
         """Bind and listen; returns the bound port. Address "" means IPv6+IPv4 if possible."""
         if self._listening is None:
-            address = self.config.address
+            self.slots.limit, why = descriptor_cap(self.config.max_connections)
+            _log.info("Connection Request listener: {why}", why=why)
+            address, listen = self.config.address, self._reactor.listenTCP
             if address:
-                self._listening = self._reactor.listenTCP(self.config.port, self.site, 50, address)
+                self._listening = listen(self.config.port, self.slots, 50, address)
             else:
                 try:
-                    self._listening = self._reactor.listenTCP(self.config.port, self.site, 50, "::")
+                    self._listening = listen(self.config.port, self.slots, 50, "::")
                 except CannotListenError:
-                    self._listening = self._reactor.listenTCP(self.config.port, self.site, 50, "")
+                    self._listening = listen(self.config.port, self.slots, 50, "")
         return self.port
 
     def stop(self) -> Deferred[None]:

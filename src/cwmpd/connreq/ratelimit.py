@@ -14,10 +14,13 @@ Three budgets, so that a flood of one kind cannot starve the others:
 * ``accepted`` -- authenticated requests, i.e. sessions asked for.
 
 When a bucket is empty the request is answered 503 (no Retry-After); UDP requests are dropped.
+Challenges are also counted per source (``SourceBuckets``), before the shared bucket, so that
+one address asking for challenges as fast as it can cannot take every one the ACS needs.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
@@ -51,6 +54,7 @@ class RateLimitConfig:
     refused: BucketConfig = BucketConfig(burst=20, rate=5)
     challenge: BucketConfig = BucketConfig(burst=10, rate=20)
     accepted: BucketConfig = BucketConfig(burst=10, rate=1)
+    challenge_per_source: BucketConfig = BucketConfig(burst=5, rate=2)
 
 
 class TokenBucket:
@@ -84,7 +88,30 @@ class RateLimiter:
             Budget.CHALLENGE: TokenBucket(clock, config.challenge),
             Budget.ACCEPTED: TokenBucket(clock, config.accepted),
         }
+        self._challenges = SourceBuckets(clock, config.challenge_per_source)
 
     def allow(self, budget: Budget) -> bool:
         """Charge one request to ``budget``; False means answer 503 (or drop)."""
         return self._buckets[budget].take()
+
+    def allow_challenge(self, source: str) -> bool:
+        """Charge a challenge to ``source``'s own bucket, then to the shared one."""
+        return self._challenges.take(source) and self.allow(Budget.CHALLENGE)
+
+
+class SourceBuckets:
+    """One token bucket per source, the least recently used forgotten beyond ``max_sources``."""
+
+    def __init__(self, clock: Clock, config: BucketConfig, max_sources: int = 1024) -> None:
+        self._clock = clock
+        self._config = config
+        self._max = max_sources
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def take(self, source: str) -> bool:
+        """Take one of ``source``'s tokens; False when it has none left."""
+        bucket = self._buckets.pop(source, None) or TokenBucket(self._clock, self._config)
+        self._buckets[source] = bucket
+        while len(self._buckets) > self._max:
+            self._buckets.popitem(last=False)
+        return bucket.take()

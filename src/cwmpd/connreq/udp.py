@@ -6,11 +6,9 @@ Twisted or the stdlib accepts over UDP; the socket also carries STUN (demultiple
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +17,9 @@ from twisted.logger import Logger
 
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.ratelimit import Budget, RateLimiter
+from cwmpd.connreq.udpreplay import COPY, UdpReplayGuard, UdpRequest, signature
+
+__all__ = ["UdpConnectionRequestProtocol", "UdpRequest", "parse_udp_request", "signature"]
 
 MAX_DATAGRAM = 1500
 _DIGITS = re.compile(r"[0-9]{1,20}")
@@ -26,17 +27,6 @@ _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _FIELDS = ("ts", "id", "un", "cn", "sig")
 
 Address = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class UdpRequest:
-    """The query fields of a UDP Connection Request."""
-
-    ts: int
-    id: int
-    un: str
-    cn: str
-    sig: str
 
 
 def parse_udp_request(data: bytes) -> UdpRequest | None:
@@ -60,37 +50,7 @@ def parse_udp_request(data: bytes) -> UdpRequest | None:
     ts, id_, un, cn, sig = (query[k][0] for k in _FIELDS)
     if not (_DIGITS.fullmatch(ts) and _DIGITS.fullmatch(id_) and _HEX40.fullmatch(sig)):
         return None
-    return UdpRequest(int(ts), int(id_), un, cn, sig)
-
-
-def signature(password: str, ts: int, id_: int, un: str, cn: str) -> str:
-    """Hex HMAC-SHA1 keyed with ConnectionRequestPassword over ts|id|un|cn (C-13)."""
-    text = f"{ts}{id_}{un}{cn}".encode()
-    return hmac.new(password.encode(), text, hashlib.sha1).hexdigest()
-
-
-class UdpReplayGuard:
-    """Checks signatures and the ts/id replay rules (C-14); remembers the last valid pair."""
-
-    def __init__(self) -> None:
-        self.last_ts = -1
-        self.last_id: int | None = None
-
-    def check(self, req: UdpRequest, creds: Credentials) -> str:
-        """'' when valid (and remembered as the last valid one), else why it is dropped."""
-        if not creds.usable:
-            return "no Connection Request credentials configured"
-        user_ok = hmac.compare_digest(req.un.encode(), creds.username.encode())
-        expected = signature(creds.password, req.ts, req.id, req.un, req.cn)
-        sig_ok = hmac.compare_digest(req.sig.lower().encode(), expected.encode())
-        if not (user_ok and sig_ok):
-            return "wrong username or signature"
-        if req.ts <= self.last_ts:
-            return "timestamp not newer than the last valid one"
-        if req.id == self.last_id:
-            return "repeated message id"
-        self.last_ts, self.last_id = req.ts, req.id
-        return ""
+    return UdpRequest(ts, id_, un, cn, sig)
 
 
 class UdpConnectionRequestProtocol(DatagramProtocol):
@@ -104,12 +64,14 @@ class UdpConnectionRequestProtocol(DatagramProtocol):
         limiter: RateLimiter,
         on_request: Callable[[], None],
         stun: Callable[[bytes, Address], None] | None = None,
+        *,
+        replay: UdpReplayGuard | None = None,
     ) -> None:
         self.credentials = credentials
         self._limiter = limiter
         self._on_request = on_request
         self.stun = stun
-        self.replay = UdpReplayGuard()
+        self.replay = replay if replay is not None else UdpReplayGuard(time.time)
 
     def send(self, data: bytes, addr: Address) -> None:
         """Send a datagram from this socket (used by the STUN client)."""
@@ -124,6 +86,11 @@ class UdpConnectionRequestProtocol(DatagramProtocol):
             return
         req = parse_udp_request(datagram)
         reason = "malformed message" if req is None else self.replay.check(req, self.credentials)
+        if reason == COPY:
+            self.log.debug(
+                "UDP Connection Request from {source}: {reason}", source=addr[0], reason=reason
+            )
+            return
         if reason:
             if self._limiter.allow(Budget.REFUSED):
                 self.log.warn(

@@ -7,7 +7,7 @@ rules are not something Twisted (task.LoopingCall, backoff policies) expresses.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -47,6 +47,7 @@ class SessionScheduler:
         self._retry_count = 0
         self._again_urgent = False  # asked for during the running session
         self._again_notify = False
+        self._in_inform: frozenset[str] = frozenset()  # the running session's, until it is sent
         self._last_session: float | None = None
         self._last_success: float | None = None
         self._start_call: IDelayedCall | None = None
@@ -145,12 +146,17 @@ class SessionScheduler:
     ) -> None:
         """Queue ``code`` (if any) and have a session start promptly (S-2).
 
-        Requests before the session starts share it; requests during a session yield
-        exactly one more session after it (S-5). A new event cuts a retry back-off short
-        (R-1) without resetting the count. With ``active_notification`` the session
-        waits until DefaultActiveNotificationThrottle seconds after the last successful
-        session, unless something else wants one sooner (E-15).
+        Requests before the session starts share it, and so does a request for an event the
+        running session's Inform carries while that Inform is not yet sent (C-8); other
+        requests during a session yield exactly one more session after it (S-5). A new
+        event cuts a retry back-off short (R-1) without resetting the count. With
+        ``active_notification`` the session waits until DefaultActiveNotificationThrottle
+        seconds after the last successful session, unless something else wants one sooner
+        (E-15).
         """
+        if self._running and code in self._in_inform and not ec.policy(code).multiple:
+            self.log.debug("{code} joins the session whose Inform carries it", code=code)
+            return  # C-8, S-5: the Inform not yet sent already reports it
         if code is not None:
             self._events.add(code, command_key)
         if not self._active:
@@ -162,6 +168,16 @@ class SessionScheduler:
                 self._again_urgent = True
             return
         self._want(self._due(active_notification))
+
+    def inform_pending(self, codes: Iterable[str]) -> None:
+        """The running session builds its Inform with ``codes``: until ``inform_sent()``,
+        a request for one of them joins that session instead of asking for another."""
+        if self._running:
+            self._in_inform = frozenset(codes)
+
+    def inform_sent(self) -> None:
+        """The running session's Inform is on its way: later requests need another session."""
+        self._in_inform = frozenset()
 
     def schedule_inform(self, delay: float, command_key: str = "") -> None:
         """ScheduleInform (E-16): after ``delay`` s, "3 SCHEDULED" + "M ScheduleInform" key."""
@@ -231,6 +247,7 @@ class SessionScheduler:
     def _finished(self, ok: bool) -> None:
         now = self._clock.seconds()
         self._running = False
+        self._in_inform = frozenset()
         self._last_session = now
         urgent, notify = self._again_urgent, self._again_notify
         self._again_urgent = self._again_notify = False

@@ -62,11 +62,13 @@ class _Pipeline(protocol.Protocol):
             self.done.callback(codes)
 
 
-def send_raw(port: int, payloads: list[bytes]) -> defer.Deferred[list[int]]:
-    """Send ``payloads`` pipelined on one connection; fires with the status codes."""
+def send_raw(
+    port: int, payloads: list[bytes], source: str = "127.0.0.1"
+) -> defer.Deferred[list[int]]:
+    """Send ``payloads`` pipelined on one connection from ``source``; fires with the codes."""
     done: defer.Deferred[list[int]] = defer.Deferred()
     factory = protocol.ClientFactory.forProtocol(lambda: _Pipeline(payloads, done))
-    reactor.connectTCP("127.0.0.1", port, factory)
+    reactor.connectTCP("127.0.0.1", port, factory, bindAddress=(source, 0))
     return done
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -78,25 +79,26 @@ async def test_valid_then_invalid_messages(udp: Udp) -> None:
     sender = Sender()
     sport = reactor.listenUDP(0, sender, interface="127.0.0.1")
     dest = ("127.0.0.1", udp.port)
+    t = int(time.time()) - 100
     try:
         waiter = udp.next_call()
-        sender.transport.write(message(1000, 1), dest)
+        sender.transport.write(message(t, 1), dest)
         await waiter
         assert udp.calls == [1]
-        good_sig = signature(PASSWORD, 2000, 2, USER, "c1")
+        good_sig = signature(PASSWORD, t + 10, 2, USER, "c1")
         tampered = ("0" if good_sig[0] != "0" else "1") + good_sig[1:]
         for bad in (
-            message(2000, 2, sig=tampered),  # tampered signature
-            message(999, 3),  # ts older than the last valid one
-            message(1000, 4),  # ts equal to the last valid one
-            message(3000, 1),  # id equal to the last valid one
-            message(3000, 5, un="intruder"),  # wrong username
+            message(t + 10, 2, sig=tampered),  # tampered signature
+            message(t - 1, 3),  # ts older than the last valid one
+            message(t, 4),  # ts equal to the last valid one
+            message(t + 20, 1),  # id equal to the last valid one
+            message(t + 20, 5, un="intruder"),  # wrong username
             b"GET / HTTP/1.1\r\n\r\n",
             b"\xff" * 40,
         ):
             sender.transport.write(bad, dest)
         waiter = udp.next_call()
-        sender.transport.write(message(4000, 6), dest)  # loopback UDP keeps order
+        sender.transport.write(message(t + 30, 6), dest)  # loopback UDP keeps order
         await waiter
         assert udp.calls == [1, 1]
         assert sender.replies == []
