@@ -14,6 +14,7 @@ running, completes a normal session.
 from __future__ import annotations
 
 import secrets
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -320,3 +321,21 @@ def test_xinclude_anywhere_is_refused_by_the_codec(names: bytes) -> None:
         parse(envelope(gpv(names), XI))
     assert raised.value.fault.code == 9003
     assert "XInclude" in raised.value.fault.string
+
+
+def test_an_array_over_its_cap_is_refused_before_python_walks_it() -> None:
+    """A million tiny items in one array: refused without a Python object per item.
+
+    libxml2's own tree (about 120 bytes a node) is the floor; what tracemalloc sees is
+    what the codec adds on top, which must not grow with the item count.
+    """
+    data = envelope(gpv(b"<string>Device.</string>" + b"<x/>" * 1_000_000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadEnvelope) as raised:
+            parse(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert raised.value.fault.code == 9003
+    assert peak < 4 * 1024 * 1024, f"{peak / 2**20:.1f} MiB of Python objects"
