@@ -188,8 +188,9 @@ def _tree_op(root: etree._Element, op: str, a: int, b: int, c: int) -> etree._El
         target = _pick(elems, b)
         if elem not in target.iterancestors() and target is not elem:
             target.insert(c % (len(target) + 1), elem)
-    elif op == "text":
-        elem.text = _pick(TEXTS, b) * (1 + c % 2)
+    elif op == "text":  # on a leaf: that is where scalars are read
+        leaves = [e for e in elems if not len(e)]
+        _pick(leaves, a).text = _pick(TEXTS, b) * (1 + c % 2)
     elif op == "tail" and parent is not None:
         elem.tail = _pick(TEXTS, b)
     elif op == "attr":
