@@ -11,7 +11,9 @@ input                                                 fault  soap_code        ns
 body larger than max_size (checked before parsing)    9004   -                1-0 / None
 empty, not XML, not UTF-8 (whatever the declared      9003   -                1-0 / None
 encoding), NUL byte, any DOCTYPE or ENTITY (billion
-laughs, XXE; even inside a comment or CDATA)
+laughs, XXE; even inside a comment or CDATA),
+any element in an XInclude namespace (never
+processed; refused wherever it stands)
 root element is not an Envelope                       9003   -                1-0 / None
 root is an Envelope outside the SOAP 1.1 namespace    9003   VersionMismatch  1-0 / None
 no Body, or a Body without exactly one element        9003   -                recovered*
@@ -101,6 +103,8 @@ _KNOWN_HEADERS: Final = frozenset(
         "UseCWMPVersion",
     }
 )
+#: XInclude elements, 2001 and the 2003 draft namespace (lxml expands them only on request).
+_XINCLUDE: Final = ("{http://www.w3.org/2001/XInclude}*", "{http://www.w3.org/2003/XInclude}*")
 _NOT_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -235,6 +239,8 @@ def _parse_xml(data: bytes, max_size: int) -> etree._Element:
     docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise _bad(9003, "Invalid arguments: DOCTYPE refused")
+    if next(root.iter(*_XINCLUDE), None) is not None:  # else an xi:include reads as ""
+        raise _bad(9003, "Invalid arguments: XInclude refused")
     if root.tag != _ENVELOPE:
         if isinstance(root.tag, str) and local_name(root.tag) == "Envelope":
             raise _bad(9003, "Invalid arguments: not a SOAP 1.1 envelope", "VersionMismatch")

@@ -210,10 +210,10 @@ def array_items(
         digits = match.group(1).lstrip("0")
         if len(digits) > 9 or (digits and int(digits) > cap):
             raise invalid(f"{what} declares {declared[:60]!r}, more than {cap} items")
-    items = elements(elem)
-    if len(items) > cap:
-        raise invalid(f"{what} has {len(items)} items, more than {cap}")
-    return items
+    count = len(elem)  # counted in C: no Python object per item before the cap is checked
+    if count > cap:  # children are elements only: the parser drops comments and PIs
+        raise invalid(f"{what} has {count} items, more than {cap}")
+    return elements(elem)
 
 
 @dataclass(frozen=True, slots=True)

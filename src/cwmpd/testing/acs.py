@@ -21,7 +21,7 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_10
 from cwmpd.testing import acs_auth
-from cwmpd.testing.acs_cwmp import CwmpSessions, Post, Queued, Reply
+from cwmpd.testing.acs_cwmp import XML_CONTENT_TYPE, CwmpSessions, Post, Queued, Reply
 from cwmpd.testing.acs_record import AcsSession, Exchange, RequestRecord
 from cwmpd.testing.acs_resource import AcsEndpoint, AcsRoot, FileResource, twisted_digest
 
@@ -87,9 +87,16 @@ class ScriptedAcs:
         """Send ``message`` (an ACS RPC) in the current session, or the next one."""
         self._cwmp.queue.append(Queued(message, hold_requests))
 
-    def queue_raw(self, body: bytes) -> None:
-        """Send ``body`` as it is (text/xml, status 200) in place of the next ACS request."""
-        self._cwmp.queue.append(Queued(body))
+    def queue_raw(
+        self, body: bytes, *, content_type: str = XML_CONTENT_TYPE, raw_http: bool = False
+    ) -> None:
+        """Send ``body`` as it is (status 200) in place of the next ACS request.
+
+        ``content_type`` is the Content-Type header ("" for none). With ``raw_http``,
+        ``body`` is the whole HTTP response (status line, headers, framing such as broken
+        chunks), written to the connection as it is; the ACS then closes the connection.
+        """
+        self._cwmp.queue.append(Queued(body, content_type=content_type, raw_http=raw_http))
 
     def queue_fault_to_inform(self, code: int) -> None:
         """Answer the next Inform with this fault (8005 keeps the session for a retry)."""
@@ -268,11 +275,18 @@ class ScriptedAcs:
         if reply is None:
             request.channel.transport.abortConnection()  # type: ignore[union-attr]
             return NOT_DONE_YET
+        if reply.raw_http:
+            transport: Any = request.channel.transport
+            transport.write(reply.body)
+            transport.loseConnection()
+            return NOT_DONE_YET
         request.setResponseCode(reply.status)
         for name, value in reply.headers:
             request.responseHeaders.setRawHeaders(name.encode(), [value.encode()])
-        if reply.body:
-            request.responseHeaders.setRawHeaders(b"content-type", [b'text/xml; charset="utf-8"'])
+        if reply.body and reply.content_type:
+            request.responseHeaders.setRawHeaders(b"content-type", [reply.content_type.encode()])
+        elif reply.body:
+            request.defaultContentType = None  # Twisted would add text/html
         return reply.body
 
     def _decide(self, request: Request, post: Post) -> Reply | None:

@@ -16,6 +16,7 @@ from cwmpd.cwmp.soap import BadEnvelope, Envelope, parse, serialize
 from cwmpd.testing.acs_record import AcsSession, Exchange
 
 COOKIE_NAME = "cwmpd_acs_session"
+XML_CONTENT_TYPE = 'text/xml; charset="utf-8"'
 ACS_METHODS = ("Inform", "GetRPCMethods", "TransferComplete", "AutonomousTransferComplete")
 
 
@@ -36,6 +37,8 @@ class Reply:
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = XML_CONTENT_TYPE  # "" sends none
+    raw_http: bool = False  # ``body`` is the whole HTTP response, then the connection closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class Queued:
 
     body: m.Message | bytes
     hold_requests: bool = False
+    content_type: str = XML_CONTENT_TYPE
+    raw_http: bool = False
 
 
 class Listener(Protocol):
@@ -200,7 +205,7 @@ class CwmpSessions:
         ident = f"acs-{self._ids}"
         self._outstanding = (item.body, ident)
         if isinstance(item.body, bytes):
-            return Reply(200, item.body)
+            return Reply(200, item.body, content_type=item.content_type, raw_http=item.raw_http)
         ns = self.ns or session.inform_envelope.ns
         env = Envelope(item.body, ns=ns, id=ident, hold_requests=item.hold_requests)
         return Reply(200, serialize(env))
