@@ -43,16 +43,22 @@ async def run_transfer(mgr: TransferManager, t: Transfer) -> None:
             await _fetch(mgr, t)
             t = mgr.store.put(t.but(state=r.FETCHED))
             await apply(mgr, t)
-    except TransferError as exc:
-        current = mgr.store.get(t.id) or t
-        _log.warn("transfer {key!r} failed: {error}", key=t.command_key, error=str(exc))
-        mgr.complete(current, exc.code, exc.reason)
-    except CancelledError:
+    except Exception as exc:
+        if not isinstance(exc, CancelledError) and not mgr.interrupted(t.id):
+            if not isinstance(exc, TransferError):
+                raise
+            current = mgr.store.get(t.id) or t
+            _log.warn("transfer {key!r} failed: {error}", key=t.command_key, error=str(exc))
+            mgr.complete(current, exc.code, exc.reason)
+            return
+        # Cancelled (stop, CancelTransfer, a window's end): the cut's own error is no outcome.
         if deadline is not None and not deadline.active() and t.kind == r.SCHEDULE_DOWNLOAD:
             current = mgr.store.get(t.id) or t
             mgr.complete(current, 9020, "not completed within the time windows")
             return
-        raise
+        if isinstance(exc, CancelledError):
+            raise
+        raise CancelledError() from exc
     finally:
         if deadline is not None and deadline.active():
             deadline.cancel()
