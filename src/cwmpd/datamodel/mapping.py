@@ -49,6 +49,7 @@ TOP_KEYS = {
     "params",
     "uci",
     "python",
+    "firmware",  # read by the plugin's own firmware handler (plugins/linux)
 }
 
 
