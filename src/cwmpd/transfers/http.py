@@ -38,6 +38,7 @@ from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.spool import SpoolWriter, abort_transport
 
 _USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
+Progress = Callable[[int, int], None]  # (bytes so far, total or 0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _AUTH_TRIES = 3
 
@@ -150,15 +151,20 @@ class FileServerClient:
                 continue
             return response, url
 
-    async def get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
-        """GET ``url`` into ``dest``; the byte count. The file is removed on failure."""
+    async def get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Progress | None = None
+    ) -> int:
+        """GET ``url`` into ``dest``; the byte count. The file is removed on failure.
+        ``progress(bytes so far, total or 0)`` is called after each chunk."""
         try:
-            return await self._get(url, dest, expected=expected, space=space)
+            return await self._get(url, dest, expected=expected, space=space, progress=progress)
         except BaseException:
             _unlink(dest)
             raise
 
-    async def _get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
+    async def _get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Progress | None
+    ) -> int:
         response, url = await self._request(b"GET", url, lambda: None)
         if not 200 <= response.code < 300:
             await _discard(response)
@@ -171,8 +177,10 @@ class FileServerClient:
             if length > space:
                 await _discard(response)
                 raise TransferError(9010, f"not enough space for {length} bytes")
+        total = length if isinstance(length, int) else expected
+        on_chunk = None if progress is None else (lambda done: progress(done, total))
         with open(dest, "wb", buffering=0) as out:
-            writer = SpoolWriter(out, expected=expected, space=space)
+            writer = SpoolWriter(out, expected=expected, space=space, progress=on_chunk)
             watchdog = _Watchdog(self._reactor, writer, self._limits)
             response.deliverBody(writer)  # type: ignore[no-untyped-call]
             try:

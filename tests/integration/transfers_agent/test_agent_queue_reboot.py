@@ -66,10 +66,11 @@ async def test_download_queued_behind_firmware_runs_after_the_reboot(tmp_path: P
             10,
             "the queue to empty",
         )
-        done = len(acs.completed_sessions)
+        await wait_for(lambda: all(s.ended for s in acs.sessions), 10, "sessions to end")
+        done = len(acs.sessions)
         answer = await inform_when_ready(tmp_path / "control.sock")
         assert answer["ok"], answer
-        await acs.wait_for_sessions(done + 1, timeout=10)
+        await wait_for(lambda: len(acs.completed_sessions) > done, 10, "one more session")
     except BaseException:
         print(daemon.stderr.decode(errors="replace")[-6000:])
         raise

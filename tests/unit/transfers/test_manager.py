@@ -32,7 +32,9 @@ class FakeClient:
     def __init__(self, files: dict[str, Any]) -> None:
         self.files = files
 
-    async def get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
+    async def get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Any = None
+    ) -> int:
         what = self.files[url]
         if isinstance(what, Deferred):
             what = await what
