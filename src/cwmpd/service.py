@@ -269,6 +269,7 @@ class CwmpAgent(MultiService):
         return Deferred.fromCoroutine(self._session(retry_count))
 
     async def _session(self, retry_count: int) -> bool:
+        self.transfers.before_session()  # TransferCompletes only with their Inform events
         if self.connreq is not None:
             # Values published now ride in this session's Inform: no extra session for them.
             self._preparing_inform = True

@@ -98,6 +98,7 @@ class TransferManager:
         self._cancelled: set[int] = set()
         self._timer: IDelayedCall | None = None
         self._sent: dict[int, tuple[int, m.Message]] = {}
+        self._sendable: set[int] | None = None  # see before_session()
 
     def register(self, dispatcher: Any) -> None:
         """Register Download, ScheduleDownload, (Upload,) the queue RPCs and CancelTransfer."""
@@ -151,9 +152,17 @@ class TransferManager:
         """A session is open: no transfer starts until after_session()."""
         self._in_session = True
 
+    def before_session(self) -> None:
+        """A session is about to build its Inform. It may carry the TransferCompletes of the
+        transfers complete now (their events are in that Inform); one completing later (an
+        asynchronous judgement after a boot) waits for the next session."""
+        self._in_session = True
+        self._sendable = {t.id for t in self.store if t.state == r.COMPLETE}
+
     def after_session(self) -> None:
         """The session ended: start what is due (P-28: never within the session)."""
         self._in_session = False
+        self._sendable = None
         self.kick()
 
     # -- the run loop ------------------------------------------------------------------
@@ -324,6 +333,8 @@ class TransferManager:
         for t in self.store:
             if t.state != r.COMPLETE:
                 continue
+            if self._sendable is not None and t.id not in self._sendable:
+                continue  # its events missed this session's Inform
             tc = m.TransferComplete(
                 command_key=t.command_key,
                 fault_code=t.fault_code,

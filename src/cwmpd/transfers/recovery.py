@@ -13,7 +13,7 @@ are acknowledged so they do not linger.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -98,5 +98,9 @@ def _judge_after_boot(mgr: TransferManager, t: Transfer) -> None:
         else:
             mgr.complete(t, 9010, f"the device still runs {version or 'an unknown version'}")
 
-    d = Deferred.fromCoroutine(judge())
-    d.addErrback(lambda f: mgr.complete(t, 9002, "cannot read the version after the boot"))
+    def failed(failure: Any) -> None:
+        reason = f"cannot judge the firmware after the boot: {failure.getErrorMessage()}"
+        _log.warn("transfer {key!r}: {reason}", key=t.command_key, reason=reason)
+        mgr.complete(t, 9002, reason)
+
+    Deferred.fromCoroutine(judge()).addErrback(failed)

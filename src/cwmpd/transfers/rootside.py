@@ -22,12 +22,13 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from twisted.internet import task
+from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
 from cwmpd.cwmp.faults import CwmpFault
@@ -37,6 +38,7 @@ from cwmpd.transfers.handlers import SELF_REBOOT
 _log = Logger(namespace="cwmpd.transfers")
 EX_DATAERR = 65  # the applier refused the image (TransferComplete 9018)
 _MAX_MESSAGE = 200
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -162,16 +164,25 @@ class RootSideFirmware:
         digest, size = _digest(image)
         return f"transfer={image.name}\nsha256={digest}\nsize={size}\n".encode()
 
+    async def _off_reactor(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run ``fn`` (hashing, copying an image) in the reactor's thread pool if it has one."""
+        pool = getattr(self._clock, "getThreadPool", None)
+        if pool is None:
+            return fn(*args)
+        result: _T = await deferToThreadPool(self._clock, pool(), fn, *args)
+        return result
+
     async def apply(self, image: Path, target_file_name: str) -> str:
         """Stage the image, ask the root side and wait for its answer: SELF_REBOOT when it
         applied the image (it reboots), its fault when it did not, 9010 when it is silent."""
-        request = self.request_for(image)
+        request = await self._off_reactor(self.request_for, image)
         want = hashlib.sha256(request).hexdigest()
         answer = Result.read(self.paths.result)
         if answer is None or answer.request != want:
-            if _read_bytes(self.paths.sent) != request:  # not asked yet (else: agent restart)
+            asked = request in (_read_bytes(self.paths.request), _read_bytes(self.paths.sent))
+            if not asked:  # (asked: the agent restarted while the root side had it)
                 self.paths.result.unlink(missing_ok=True)
-                _stage(image, self.paths.image)
+                await self._off_reactor(_stage, image, self.paths.image)
                 atomic_write(self.paths.request, request, 0o644)
                 atomic_write(self.paths.sent, request, 0o644)
                 _log.info("firmware image staged; asked the root side to apply it")
@@ -198,12 +209,16 @@ class RootSideFirmware:
 
     async def outcome(self, image: Path) -> tuple[int, str]:
         """After a boot: (0, "") when the root side applied the image this transfer staged,
-        else the fault code and reason."""
-        sent = _read_bytes(self.paths.sent)
-        if sent is None or f"transfer={image.name}\n".encode() not in sent:
+        else the fault code and reason. The request is rebuilt from the spooled image (still
+        there until TransferComplete), else taken from the kept copy."""
+        if image.exists():
+            request: bytes | None = await self._off_reactor(self.request_for, image)
+        else:
+            request = _read_bytes(self.paths.sent)
+        if request is None or f"transfer={image.name}\n".encode() not in request:
             return 9010, "no firmware request of this transfer on record"
         answer = Result.read(self.paths.result)
-        if answer is None or answer.request != hashlib.sha256(sent).hexdigest():
+        if answer is None or answer.request != hashlib.sha256(request).hexdigest():
             return 9010, "the firmware service left no result for this image"
         self.paths.image.unlink(missing_ok=True)
         fault = answer.fault()

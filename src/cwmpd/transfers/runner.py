@@ -44,6 +44,7 @@ async def run_transfer(mgr: TransferManager, t: Transfer) -> None:
             await _upload(mgr, t, log)
             log.ended("complete")
         elif t.state == r.FETCHED and mgr.spool_path(t).exists():
+            log.bytes = mgr.spool_path(t).stat().st_size  # fetched by an earlier run
             log.ended(_RESULTS[await apply(mgr, t)])
         else:
             t = mgr.store.put(
