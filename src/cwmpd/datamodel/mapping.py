@@ -39,6 +39,7 @@ TOP_KEYS = {
     "boot_id_file",
     "reboot",
     "factory_reset",
+    "firmware",  # read by the plugin's own firmware handler (plugins/linux)
     "management_server",
     "ttl",
     "timeout",
@@ -49,7 +50,6 @@ TOP_KEYS = {
     "params",
     "uci",
     "python",
-    "firmware",  # read by the plugin's own firmware handler (plugins/linux)
 }
 
 
