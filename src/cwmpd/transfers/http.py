@@ -17,13 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 from OpenSSL import SSL
 from service_identity import VerificationError
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
 from twisted.internet.threads import deferToThreadPool
 from twisted.web.client import (
     Agent,
     FileBodyProducer,
     HTTPConnectionPool,
+    RequestTransmissionFailed,
     ResponseFailed,
     ResponseNeverReceived,
 )
@@ -109,13 +110,19 @@ class FileServerClient:
         )
 
     async def _request(
-        self, method: bytes, url: str, body: Callable[[], IBodyProducer | None]
+        self,
+        method: bytes,
+        url: str,
+        body: Callable[[], IBodyProducer | None],
+        content_type: str = "",
     ) -> tuple[IResponse, str]:
         """Send, answering 401 challenges and following redirects; the final response."""
         redirects = auth_tries = 0
         while True:
             scheme, target = _target(url)
             headers = Headers({b"user-agent": [_USER_AGENT]})
+            if content_type:
+                headers.addRawHeader(b"content-type", content_type.encode("latin-1"))
             value = self._auth.authorization(method.decode(), target, scheme)
             if value is not None:
                 headers.addRawHeader(b"authorization", value.encode())
@@ -123,7 +130,13 @@ class FileServerClient:
                 response: IResponse = await self._agent().request(
                     method, url.encode(), headers, body()
                 )
-            except (ResponseNeverReceived, ResponseFailed, ConnectError, DNSLookupError) as exc:
+            except (
+                ResponseNeverReceived,
+                ResponseFailed,
+                RequestTransmissionFailed,  # a PUT whose connection failed under its body
+                ConnectError,
+                DNSLookupError,
+            ) as exc:
                 raise _cause(exc) from exc
             if response.code == 401:
                 await _discard(response)
@@ -200,12 +213,15 @@ class FileServerClient:
     async def put(self, url: str, source: Path, content_type: str) -> int:
         """PUT the file ``source`` to ``url``; the HTTP status (2xx) or TransferError 9011/...."""
 
+        # The producer reads the file in slices scheduled on our reactor (not the global one).
+        cooperator = task.Cooperator(scheduler=lambda work: self._reactor.callLater(0, work))
+
         def body() -> IBodyProducer:
             handle = open(source, "rb")  # noqa: SIM115 - FileBodyProducer closes it
-            producer: IBodyProducer = FileBodyProducer(handle, self._reactor)  # type: ignore[no-untyped-call]
+            producer: IBodyProducer = FileBodyProducer(handle, cooperator)  # type: ignore[no-untyped-call]
             return producer
 
-        response, _ = await self._request(b"PUT", url, body)
+        response, _ = await self._request(b"PUT", url, body, content_type)
         await _discard(response)
         if not 200 <= response.code < 300:
             raise TransferError(9011, f"the file server answered HTTP {response.code}")
