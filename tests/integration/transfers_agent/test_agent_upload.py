@@ -41,9 +41,7 @@ async def test_vendor_configuration_upload(tmp_path: Path, server: str) -> None:
     """A listening server gets one PUT of the JSON snapshot and TransferComplete 0; a refused
     connection is 9015 (cannot contact the file server) with nothing sent."""
     recorder = Recorder()
-    port: Any = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
-        Site(recorder)
-    )
+    port: Any = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(recorder))
     put_url = f"http://127.0.0.1:{port.getHost().port}/up/config.json"
     if server == "refusing":
         await port.stopListening()
