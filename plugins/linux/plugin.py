@@ -1,5 +1,35 @@
-"""The generic Linux host: values from /proc, /sys, /etc and ``ip -j`` (see mapping.toml)."""
+"""The generic Linux host: values from /proc, /sys, /etc and ``ip -j`` (see mapping.toml),
+and firmware applied by the root-side ``cwmpd-firmware`` service (mapping.toml ``[firmware]``).
+"""
 
-from cwmpd.datamodel.mapping import plugin_factory
+from __future__ import annotations
 
-create = plugin_factory(__file__)
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from cwmpd.datamodel.mapping import MappingPlugin
+from cwmpd.datamodel.mapping_format import MappingError
+from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.transfers.rootside import FirmwarePaths, RootSideFirmware
+
+_HERE = Path(__file__).resolve().parent
+
+
+class LinuxDevice(MappingPlugin):
+    """The mapping plugin plus a firmware handler that asks the root side to apply images."""
+
+    def __init__(self, ctx: PluginContext) -> None:
+        super().__init__(_HERE, ctx)
+        try:
+            self.firmware_paths = FirmwarePaths.from_table(dict(self.data.get("firmware", {})))
+        except ValueError as exc:
+            raise MappingError(f"{_HERE / 'mapping.toml'}: {exc}") from None
+
+    def firmware_handler(self, read_version: Callable[[], Awaitable[str]]) -> RootSideFirmware:
+        """The "1 Firmware Upgrade Image" handler (used by cwmpd.transfers)."""
+        return RootSideFirmware(self.reactor, self.firmware_paths)
+
+
+def create(ctx: PluginContext) -> LinuxDevice:
+    """The plugin entry point."""
+    return LinuxDevice(ctx)

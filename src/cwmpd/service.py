@@ -283,6 +283,7 @@ class CwmpAgent(MultiService):
 
     async def _session(self, retry_count: int) -> bool:
         self.scheduler.inform_pending(e.code for e in self.events.queued())
+        self.transfers.before_session()  # TransferCompletes only with their Inform events
         if self.connreq is not None:
             # Values published now ride in this session's Inform: no extra session for them.
             self._preparing_inform = True

@@ -90,12 +90,6 @@ class _Recorder(Resource):
         return b""
 
 
-@pytest.mark.xfail(
-    reason="cwmpd.transfers.http.FileServerClient.put passes the reactor as FileBodyProducer's"
-    " cooperator (every upload fails 9002 before it connects), and _request does not map"
-    " RequestTransmissionFailed (a refused PUT is 9002, not 9015): left to the transfers owner",
-    strict=False,
-)
 @pytest.mark.parametrize("upload_host", ["good", "no_san"])
 @pytest_twisted.ensureDeferred
 async def test_upload_to_bad_certificate_is_refused(tmp_path: Path, upload_host: str) -> None:

@@ -40,6 +40,7 @@ TOP_KEYS = {
     "boot_id_file",
     "reboot",
     "factory_reset",
+    "firmware",  # read by the plugin's own firmware handler (plugins/linux)
     "management_server",
     "ttl",
     "timeout",

@@ -3,7 +3,8 @@ handlers and an exactly-once TransferComplete.
 
 Wiring (service.py): build a TransferManager, ``register(dispatcher)``,
 ``engine.add_request_source(manager.request_source)``, ``start()`` before the scheduler
-starts, ``after_session()`` once each session has ended, ``stop()`` on shutdown.
+starts, ``before_session()`` as each session begins (before its Inform),
+``after_session()`` once it has ended, ``stop()`` on shutdown.
 """
 
 from cwmpd.transfers.errors import TransferError

@@ -23,7 +23,12 @@ SELF_REBOOT: Final = "self-reboot"  # a detached process reboots the device (e.g
 
 
 class FileHandler(Protocol):
-    """Applies one Download FileType."""
+    """Applies one Download FileType.
+
+    A handler whose applier reports its own outcome (cwmpd.transfers.rootside) also has
+    ``async outcome(image) -> (fault code, reason)``: after the reboot it, not the version
+    now running, decides the TransferComplete.
+    """
 
     def verify(self, image: Path) -> str | Awaitable[str]:
         """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad.

@@ -17,13 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 from OpenSSL import SSL
 from service_identity import VerificationError
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
 from twisted.internet.threads import deferToThreadPool
 from twisted.web.client import (
     Agent,
     FileBodyProducer,
     HTTPConnectionPool,
+    RequestTransmissionFailed,
     ResponseFailed,
     ResponseNeverReceived,
 )
@@ -38,6 +39,7 @@ from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.spool import SpoolWriter, abort_transport
 
 _USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
+Progress = Callable[[int, int], None]  # (bytes so far, total or 0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _AUTH_TRIES = 3
 
@@ -110,13 +112,19 @@ class FileServerClient:
         )
 
     async def _request(
-        self, method: bytes, url: str, body: Callable[[], IBodyProducer | None]
+        self,
+        method: bytes,
+        url: str,
+        body: Callable[[], IBodyProducer | None],
+        content_type: str = "",
     ) -> tuple[IResponse, str]:
         """Send, answering 401 challenges and following redirects; the final response."""
         redirects = auth_tries = 0
         while True:
             scheme, target = _target(url)
             headers = Headers({b"user-agent": [_USER_AGENT]})
+            if content_type:
+                headers.addRawHeader(b"content-type", content_type.encode("latin-1"))
             value = self._auth.authorization(method.decode(), target, scheme)
             if value is not None:
                 headers.addRawHeader(b"authorization", value.encode())
@@ -124,7 +132,13 @@ class FileServerClient:
                 response: IResponse = await self._agent().request(
                     method, url.encode(), headers, body()
                 )
-            except (ResponseNeverReceived, ResponseFailed, ConnectError, DNSLookupError) as exc:
+            except (
+                ResponseNeverReceived,
+                ResponseFailed,
+                RequestTransmissionFailed,  # a PUT whose connection failed under its body
+                ConnectError,
+                DNSLookupError,
+            ) as exc:
                 raise _cause(exc) from exc
             if response.code == 401:
                 await _discard(response)
@@ -152,15 +166,20 @@ class FileServerClient:
                 continue
             return response, url
 
-    async def get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
-        """GET ``url`` into ``dest``; the byte count. The file is removed on failure."""
+    async def get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Progress | None = None
+    ) -> int:
+        """GET ``url`` into ``dest``; the byte count. The file is removed on failure.
+        ``progress(bytes so far, total or 0)`` is called after each chunk."""
         try:
-            return await self._get(url, dest, expected=expected, space=space)
+            return await self._get(url, dest, expected=expected, space=space, progress=progress)
         except BaseException:
             _unlink(dest)
             raise
 
-    async def _get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
+    async def _get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Progress | None
+    ) -> int:
         response, url = await self._request(b"GET", url, lambda: None)
         if not 200 <= response.code < 300:
             await _discard(response)
@@ -173,8 +192,10 @@ class FileServerClient:
             if length > space:
                 await _discard(response)
                 raise TransferError(9010, f"not enough space for {length} bytes")
+        total = length if isinstance(length, int) else expected
+        on_chunk = None if progress is None else (lambda done: progress(done, total))
         with open(dest, "wb", buffering=0) as out:
-            writer = SpoolWriter(out, expected=expected, space=space)
+            writer = SpoolWriter(out, expected=expected, space=space, progress=on_chunk)
             watchdog = _Watchdog(self._reactor, writer, self._limits)
             response.deliverBody(writer)  # type: ignore[no-untyped-call]
             try:
@@ -194,12 +215,15 @@ class FileServerClient:
     async def put(self, url: str, source: Path, content_type: str) -> int:
         """PUT the file ``source`` to ``url``; the HTTP status (2xx) or TransferError 9011/...."""
 
+        # The producer reads the file in slices scheduled on our reactor (not the global one).
+        cooperator = task.Cooperator(scheduler=lambda work: self._reactor.callLater(0, work))
+
         def body() -> IBodyProducer:
             handle = open(source, "rb")  # noqa: SIM115 - FileBodyProducer closes it
-            producer: IBodyProducer = FileBodyProducer(handle, self._reactor)  # type: ignore[no-untyped-call]
+            producer: IBodyProducer = FileBodyProducer(handle, cooperator)  # type: ignore[no-untyped-call]
             return producer
 
-        response, _ = await self._request(b"PUT", url, body)
+        response, _ = await self._request(b"PUT", url, body, content_type)
         await _discard(response)
         if not 200 <= response.code < 300:
             raise TransferError(9011, f"the file server answered HTTP {response.code}")

@@ -94,9 +94,11 @@ class TransferManager:
         self._stopped = True
         self._running: Deferred[None] | None = None
         self._running_id: int | None = None
+        self._interrupted: int | None = None  # the run stop()/cancel asked to end
         self._cancelled: set[int] = set()
         self._timer: IDelayedCall | None = None
         self._sent: dict[int, tuple[int, m.Message]] = {}
+        self._sendable: set[int] | None = None  # see before_session()
 
     def register(self, dispatcher: Any) -> None:
         """Register Download, ScheduleDownload, (Upload,) the queue RPCs and CancelTransfer."""
@@ -144,16 +146,23 @@ class TransferManager:
         self._stopped = True
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
-        if self._running is not None:
-            self._running.cancel()
+        self._interrupt()
 
     def session_started(self) -> None:
         """A session is open: no transfer starts until after_session()."""
         self._in_session = True
 
+    def before_session(self) -> None:
+        """A session is about to build its Inform. It may carry the TransferCompletes of the
+        transfers complete now (their events are in that Inform); one completing later (an
+        asynchronous judgement after a boot) waits for the next session."""
+        self._in_session = True
+        self._sendable = {t.id for t in self.store if t.state == r.COMPLETE}
+
     def after_session(self) -> None:
         """The session ended: start what is due (P-28: never within the session)."""
         self._in_session = False
+        self._sendable = None
         self.kick()
 
     # -- the run loop ------------------------------------------------------------------
@@ -165,6 +174,8 @@ class TransferManager:
         self._timer = None
         if self._stopped or self._in_session or self._running is not None:
             return
+        if self.awaiting_boot():
+            return  # the rest of the queue runs after the reboot (or the apply timeout)
         now = self.now()
         waiting: list[Transfer] = []
         for t in self.store:
@@ -198,6 +209,7 @@ class TransferManager:
         def done(result: object) -> None:
             self._running = None
             self._running_id = None
+            self._interrupted = None
             self.kick()
 
         d.addErrback(self._failed_run, t.id)
@@ -210,6 +222,11 @@ class TransferManager:
             if transfer_id in self._cancelled:
                 self._cancelled.discard(transfer_id)
                 self.store.remove(transfer_id)
+            elif self._stopped:
+                _log.info(
+                    "transfer {id} interrupted by the shutdown: resumed at the next start",
+                    id=transfer_id,
+                )
             return
         _log.failure("transfer {id} failed internally", failure, id=transfer_id)
         t = self.store.get(transfer_id)
@@ -253,8 +270,22 @@ class TransferManager:
 
     def cancel_running(self) -> None:
         """Cancel the running transfer (its record stays unless CancelTransfer asked)."""
+        self._interrupt()
+
+    def _interrupt(self) -> None:
         if self._running is not None:
+            self._interrupted = self._running_id
             self._running.cancel()
+
+    def interrupted(self, transfer_id: int) -> bool:
+        """True once stop() or a cancel asked the run of ``transfer_id`` to end: whatever
+        error the cut then causes (a refused connect, a lost body) is that cancellation."""
+        return self._interrupted == transfer_id
+
+    def awaiting_boot(self) -> bool:
+        """A firmware apply waits for the device to reboot on this boot: nothing else starts."""
+        boot = self.boot_id()
+        return any(t.state == r.AWAITING_BOOT and t.boot_id == boot for t in self.store)
 
     def reboot(self) -> None:
         """Ask the agent to reboot the device (soon, outside the caller's stack)."""
@@ -302,6 +333,8 @@ class TransferManager:
         for t in self.store:
             if t.state != r.COMPLETE:
                 continue
+            if self._sendable is not None and t.id not in self._sendable:
+                continue  # its events missed this session's Inform
             tc = m.TransferComplete(
                 command_key=t.command_key,
                 fault_code=t.fault_code,
@@ -334,7 +367,7 @@ class TransferManager:
         for t in victims:
             if t.id == self._running_id and self._running is not None:
                 self._cancelled.add(t.id)
-                self._running.cancel()
+                self._interrupt()
             else:
                 self.store.remove(t.id)
             _unlink(self.spool_path(t))

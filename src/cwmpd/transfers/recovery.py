@@ -3,8 +3,9 @@
 queued: runs as usual. fetching/uploading: the partial file is dropped and the transfer
 restarted, up to ``max_attempts`` starts (then 9010/9011). fetched: applied from the
 spool. applying/awaiting-boot: after a new boot the outcome is judged by the version
-now running; on the same boot an agent-driven reboot is asked for again, and a
-self-rebooting apply gets its timeout. complete: its events are queued again if a crash
+now running (or by the handler's ``outcome(image)`` when its applier reports one); on
+the same boot an agent-driven reboot is asked for again, and a self-rebooting apply gets
+its timeout. complete: its events are queued again if a crash
 came between persisting the outcome and queueing them. "M Download/Upload/
 ScheduleDownload" events without a transfer (a crash right after TransferCompleteResponse)
 are acknowledged so they do not linger.
@@ -12,7 +13,7 @@ are acknowledged so they do not linger.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -77,8 +78,15 @@ def _recover_one(mgr: TransferManager, t: Transfer) -> None:
 def _judge_after_boot(mgr: TransferManager, t: Transfer) -> None:
     """The device booted since the apply: success iff the expected version runs now."""
     handler = mgr.handlers.get(t.file_type)
+    outcome = getattr(handler, "outcome", None)  # a handler whose applier reports (rootside)
 
     async def judge() -> None:
+        if outcome is not None:
+            code, reason = await outcome(mgr.spool_path(t))
+            if code:
+                _log.warn("firmware apply failed: {code} {reason}", code=code, reason=reason)
+            mgr.complete(t, code, reason)
+            return
         version = await handler.version() if handler is not None else ""
         if t.expected_version:
             ok = version == t.expected_version
@@ -90,5 +98,9 @@ def _judge_after_boot(mgr: TransferManager, t: Transfer) -> None:
         else:
             mgr.complete(t, 9010, f"the device still runs {version or 'an unknown version'}")
 
-    d = Deferred.fromCoroutine(judge())
-    d.addErrback(lambda f: mgr.complete(t, 9002, "cannot read the version after the boot"))
+    def failed(failure: Any) -> None:
+        reason = f"cannot judge the firmware after the boot: {failure.getErrorMessage()}"
+        _log.warn("transfer {key!r}: {reason}", key=t.command_key, reason=reason)
+        mgr.complete(t, 9002, reason)
+
+    Deferred.fromCoroutine(judge()).addErrback(failed)

@@ -14,16 +14,23 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
+from cwmpd.backends.base import BackendError
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.transfers import record as r
 from cwmpd.transfers.errors import TransferError
-from cwmpd.transfers.handlers import DONE, REBOOT
+from cwmpd.transfers.handlers import DONE, REBOOT, SELF_REBOOT
+from cwmpd.transfers.progress import TransferLog
 from cwmpd.transfers.record import Transfer
 
 if TYPE_CHECKING:
     from cwmpd.transfers.manager import TransferManager
 
 _log = Logger(namespace="cwmpd.transfers")
+_RESULTS = {
+    DONE: "complete",
+    REBOOT: "applied, rebooting",
+    SELF_REBOOT: "applied, the device reboots by itself",
+}
 
 
 async def run_transfer(mgr: TransferManager, t: Transfer) -> None:
@@ -31,28 +38,39 @@ async def run_transfer(mgr: TransferManager, t: Transfer) -> None:
     from cwmpd.transfers.manager import iso
 
     deadline = _window_deadline(mgr, t)
+    log = TransferLog(mgr.reactor, t.kind, t.command_key, t.url)
     try:
         if t.kind == r.UPLOAD:
-            await _upload(mgr, t)
+            await _upload(mgr, t, log)
+            log.ended("complete")
         elif t.state == r.FETCHED and mgr.spool_path(t).exists():
-            await apply(mgr, t)
+            log.bytes = mgr.spool_path(t).stat().st_size  # fetched by an earlier run
+            log.ended(_RESULTS[await apply(mgr, t)])
         else:
             t = mgr.store.put(
                 t.but(state=r.FETCHING, attempts=t.attempts + 1, start_time=iso(mgr.now()))
             )
-            await _fetch(mgr, t)
+            log.started(t.file_size)
+            log.bytes = await _fetch(mgr, t, log)
             t = mgr.store.put(t.but(state=r.FETCHED))
-            await apply(mgr, t)
-    except TransferError as exc:
-        current = mgr.store.get(t.id) or t
-        _log.warn("transfer {key!r} failed: {error}", key=t.command_key, error=str(exc))
-        mgr.complete(current, exc.code, exc.reason)
-    except CancelledError:
+            log.ended(_RESULTS[await apply(mgr, t)])
+    except Exception as exc:
+        if not isinstance(exc, CancelledError) and not mgr.interrupted(t.id):
+            if not isinstance(exc, TransferError):
+                raise
+            current = mgr.store.get(t.id) or t
+            log.ended("", exc.code, exc.reason)
+            mgr.complete(current, exc.code, exc.reason)
+            return
+        # Cancelled (stop, CancelTransfer, a window's end): the cut's own error is no outcome.
         if deadline is not None and not deadline.active() and t.kind == r.SCHEDULE_DOWNLOAD:
             current = mgr.store.get(t.id) or t
+            log.ended("", 9020, "not completed within the time windows")
             mgr.complete(current, 9020, "not completed within the time windows")
             return
-        raise
+        if isinstance(exc, CancelledError):
+            raise
+        raise CancelledError() from exc
     finally:
         if deadline is not None and deadline.active():
             deadline.cancel()
@@ -68,19 +86,25 @@ def _window_deadline(mgr: TransferManager, t: Transfer) -> IDelayedCall | None:
     return call
 
 
-async def _fetch(mgr: TransferManager, t: Transfer) -> None:
+async def _fetch(mgr: TransferManager, t: Transfer, log: TransferLog) -> int:
     space = mgr.free_space()
     if t.file_size and t.file_size > space:
         raise TransferError(9010, f"not enough space for {t.file_size} bytes")
     client = mgr.client(t)
     try:
-        await client.get(t.url, mgr.spool_path(t), expected=t.file_size, space=space)
+        return await client.get(
+            t.url, mgr.spool_path(t), expected=t.file_size, space=space, progress=log.progress
+        )
     finally:
         await client.close()
 
 
-async def apply(mgr: TransferManager, t: Transfer) -> None:
-    """Verify, persist the record, then apply; complete now or after the reboot."""
+async def apply(mgr: TransferManager, t: Transfer) -> str:
+    """Verify, persist the record, then apply; complete now or after the reboot.
+
+    The handler's outcome (DONE, REBOOT, SELF_REBOOT). A device refusing the file, by a
+    fault, a backend error or a failed write, is a TransferError: one warning, no traceback.
+    """
     from cwmpd.transfers.manager import iso
 
     handler = mgr.handlers.get(t.file_type)
@@ -93,6 +117,8 @@ async def apply(mgr: TransferManager, t: Transfer) -> None:
         prior = await handler.version()
     except CwmpFault as fault:
         raise TransferError(fault.code if fault.code != 9003 else 9018, fault.string) from fault
+    except (BackendError, OSError) as exc:
+        raise _refused(exc) from exc
     t = mgr.store.put(
         t.but(
             state=r.APPLYING,
@@ -106,24 +132,35 @@ async def apply(mgr: TransferManager, t: Transfer) -> None:
         outcome = await handler.apply(path, t.target_file_name)
     except CwmpFault as fault:
         raise TransferError(fault.code, fault.string) from fault
+    except (BackendError, OSError) as exc:
+        raise _refused(exc) from exc
     if outcome == DONE:
         mgr.complete(t)
-        return
+        return outcome
     mgr.store.put(t.but(state=r.AWAITING_BOOT, self_reboot=outcome != REBOOT))
     if outcome == REBOOT:
         _log.info("firmware {version} staged; rebooting", version=expected or "?")
         mgr.reboot()
     else:
         mgr.arm_apply_timeout(t.id)
+    return outcome
 
 
-async def _upload(mgr: TransferManager, t: Transfer) -> None:
+def _refused(exc: BaseException) -> TransferError:
+    """9002 for a device (backend) refusing, 9010 for a file that cannot be written."""
+    if isinstance(exc, OSError):
+        return TransferError(9010, f"cannot apply the file: {exc.strerror or exc}")
+    return TransferError(9002, f"the device refused the file: {exc}")
+
+
+async def _upload(mgr: TransferManager, t: Transfer, log: TransferLog) -> None:
     from cwmpd.transfers.manager import iso
 
     source = mgr.uploads.get(t.file_type)
     if source is None:
         raise TransferError(9011, f"nothing to upload for {t.file_type!r}")
     t = mgr.store.put(t.but(state=r.UPLOADING, attempts=t.attempts + 1, start_time=iso(mgr.now())))
+    log.started()
     path = mgr.spool_path(t)
     mgr.spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
@@ -131,6 +168,7 @@ async def _upload(mgr: TransferManager, t: Transfer) -> None:
             content_type = await source.produce(t.file_type, path)
         except CwmpFault as fault:
             raise TransferError(9011, fault.string) from fault
+        log.bytes = path.stat().st_size
         client = mgr.client(t)
         try:
             await client.put(t.url, path, content_type)

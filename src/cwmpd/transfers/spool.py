@@ -8,6 +8,7 @@ a cut connection as an incomplete transfer (9017).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import BinaryIO
 
 from twisted.internet import defer
@@ -34,11 +35,20 @@ class SpoolWriter(Protocol):
 
     ``expected`` (0 = unknown) is the FileSize the ACS announced: more bytes than that
     is a size mismatch (9017). ``space`` is what may be written at most (9010 past it).
-    ``touched`` is called on every chunk (the idle timer's heartbeat).
+    ``touched`` is called on every chunk (the idle timer's heartbeat); ``progress`` gets
+    the byte count after each chunk written.
     """
 
-    def __init__(self, out: BinaryIO, *, expected: int, space: int) -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        *,
+        expected: int,
+        space: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self._out = out
+        self._progress = progress
         self._expected = expected
         self._space = space
         self.size = 0
@@ -71,6 +81,9 @@ class SpoolWriter(Protocol):
             self._out.write(data)
         except OSError as exc:
             self.fail(TransferError(9010, f"cannot write the file: {os.strerror(exc.errno or 0)}"))
+            return
+        if self._progress is not None:
+            self._progress(self.size)
 
     def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
         """Complete body, or a connection cut under it (9017)."""

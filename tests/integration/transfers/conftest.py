@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import pytest_twisted
 from twisted.internet import defer
+from twisted.logger import globalLogPublisher
 from xfer_servers import FileServer, Listening, listen
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
@@ -48,3 +49,17 @@ def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
     pytest_twisted.blockon(
         defer.gatherResults([defer.maybeDeferred(p.stopListening) for p in ports])
     )
+
+
+@pytest.fixture
+def events() -> Iterator[list[dict[str, Any]]]:
+    """Every cwmpd.transfers log event while the test runs."""
+    seen: list[dict[str, Any]] = []
+
+    def observe(event: dict[str, Any]) -> None:
+        if event.get("log_namespace") == "cwmpd.transfers":
+            seen.append(event)
+
+    globalLogPublisher.addObserver(observe)
+    yield seen
+    globalLogPublisher.removeObserver(observe)

@@ -85,12 +85,14 @@ class Behaviour:
     """How one path answers: full data, a cut after ``cut_after`` bytes, or a trickle.
 
     ``trickle`` > 0: the first ``trickle`` GETs send the first 1 KiB and then hold the
-    connection open (a very slow server); later GETs get the whole file.
+    connection open (a very slow server); later GETs get the whole file. ``hang`` > 0: the
+    first ``hang`` GETs get no answer at all.
     """
 
     data: bytes
     cut_after: int | None = None
     trickle: int = 0
+    hang: int = 0
 
 
 @dataclass
@@ -114,6 +116,10 @@ class FileServer(Resource):
             request.setResponseCode(404)
             return b"not found"
         self.log.append((path, 200))
+        if b.hang > 0:
+            b.hang -= 1
+            self.held.append(request)
+            return NOT_DONE_YET
         if b.cut_after is None and b.trickle <= 0:
             return b.data
         request.setHeader(b"content-length", str(len(b.data)).encode())

@@ -166,7 +166,8 @@ async def test_killed_mid_fetch(tmp_path: Path) -> None:
     async def kill(rig: Rig) -> None:
         await wait_for(lambda: rig.files.server.held, 10, "the first GET")
         await wait_for(lambda: transfer_states(rig.state) == ["fetching"], 5, "state fetching")
-        assert list((rig.state / "spool").glob("transfer-*"))  # a partial file exists
+        partial = rig.state / "spool"
+        await wait_for(lambda: list(partial.glob("transfer-*")), 5, "a partial spool file")
         rig.daemon.kill()
 
     rig = await run(tmp_path, kill, trickle=1)

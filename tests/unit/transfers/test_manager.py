@@ -32,7 +32,9 @@ class FakeClient:
     def __init__(self, files: dict[str, Any]) -> None:
         self.files = files
 
-    async def get(self, url: str, dest: Path, *, expected: int, space: int) -> int:
+    async def get(
+        self, url: str, dest: Path, *, expected: int, space: int, progress: Any = None
+    ) -> int:
         what = self.files[url]
         if isinstance(what, Deferred):
             what = await what
@@ -227,6 +229,31 @@ def test_firmware_reboot_then_transfer_complete_exactly_once(rig: Rig) -> None:
     assert rig.codes() == []
     rig.build()
     assert rig.session() == []
+
+
+def test_a_judgement_finishing_after_the_inform_waits_for_the_next_session(rig: Rig) -> None:
+    """After the boot the version is read asynchronously (a command on a real device); the
+    first session's Inform went out without "7 TRANSFER COMPLETE", so that session sends no
+    TransferComplete; the next one carries both the events and the TransferComplete."""
+    rig.download()
+    rig.mgr.after_session()
+    rig.clock.advance(0)
+    rig.boot, rig.firmware.running = "boot-2", rig.firmware.staged
+    slow: Deferred[str] = Deferred()
+
+    async def read_version() -> str:
+        return await slow
+
+    rig.firmware.version = read_version  # type: ignore[method-assign]
+    rig.build()
+    rig.mgr.before_session()  # the session builds its Inform now ...
+    inform_events = rig.codes()
+    slow.callback("2.0.0")  # ... and the judgement completes while it is open
+    assert "7 TRANSFER COMPLETE" not in inform_events
+    assert rig.session() == []
+    rig.mgr.before_session()
+    assert set(rig.codes()) == {"7 TRANSFER COMPLETE", "M Download"}
+    assert [tc.fault_code for tc in rig.session()] == [0]  # type: ignore[attr-defined]
 
 
 def test_same_boot_after_crash_before_reboot_asks_for_the_reboot_again(rig: Rig) -> None:
