@@ -106,9 +106,14 @@ class SyslogObserver:
             syslog.syslog(priority, prefix + line)
 
 
+#: Twisted's Factory messages, logged under the namespace of our own factory subclasses.
+_TWISTED_FORMATS = frozenset(("Starting factory {factory!r}", "Stopping factory {factory!r}"))
+
+
 @implementer(ILogObserver)
 class DemoteForeignInfo:
-    """Passes events on, info events from outside cwmpd's namespaces as debug."""
+    """Passes events on; info events from outside cwmpd (or Twisted's factory start/stop
+    messages about our factories) as debug."""
 
     def __init__(self, observer: ILogObserver) -> None:
         self._observer = observer
@@ -116,7 +121,9 @@ class DemoteForeignInfo:
     def __call__(self, event: dict[str, Any]) -> None:
         """Forward one event."""
         namespace = str(event.get("log_namespace") or "")
-        if event.get("log_level") == LogLevel.info and not namespace.startswith("cwmpd"):
+        if event.get("log_level") == LogLevel.info and (
+            not namespace.startswith("cwmpd") or event.get("log_format") in _TWISTED_FORMATS
+        ):
             event = {**event, "log_level": LogLevel.debug}
         self._observer(event)
 

@@ -54,6 +54,9 @@ class _Site(Site):
     def log(self, request: Any) -> None:
         """Access logging is off; refused attempts are logged by the resource."""
 
+    def _updateLogDateTime(self) -> None:
+        """No access log, so no once-a-second timer keeping its date fresh (idle CPU)."""
+
     def getContentFile(self, length: int | None) -> io.BytesIO:
         """Discard request bodies whatever their size."""
         return _Sink()
@@ -182,7 +185,7 @@ class ConnectionRequestServer(Service):
             Credentials(config.username, config.password),
             on_request,
         )
-        self.site = _Site(self.resource, timeout=config.idle_timeout)  # type: ignore[no-untyped-call]
+        self.site = _Site(self.resource, timeout=config.idle_timeout, reactor=reactor)  # type: ignore[no-untyped-call]
         self.site.displayTracebacks = False
         self.site.noisy = False
         self._listening: Any = None

@@ -35,7 +35,7 @@ def _config(folder: Path, url: str) -> Path:
     path = folder / "cwmpd.toml"
     path.write_text(
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
-        "[connection_request]\nenable = false\n"
+        "[connection_request]\nport = 0\nudp_port = 0\n"  # listening: its factory is quiet too
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder / "state"}"\n'
         f'[control]\nsocket = "{folder}/control.sock"\n'
     )
