@@ -89,6 +89,8 @@ def run_agent(args: argparse.Namespace) -> int:
         return 1
 
     def main(reactor: Any) -> Any:
+        _log.info("cwmpd {version} running ({source})", version=__version__, source=config.source)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: _log.info("stopping"))
         reactor.addSystemEventTrigger("before", "shutdown", agent.stopService)
         signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(_reload, agent))
         return done

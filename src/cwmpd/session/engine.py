@@ -132,14 +132,14 @@ class SessionEngine:
         if failure:
             self.last_failure = failure
             _log.warn(
-                "session failed after {took:.1f} s ({answered} answered): {reason}",
+                "session failed after {took:.2f} s ({answered} answered): {reason}",
                 took=took,
                 answered=answered,
                 reason=failure,
             )
             return False
         _log.info(
-            "session ended: ok, {answered} answered in {took:.1f} s", answered=answered, took=took
+            "session ended: ok, {answered} answered in {took:.2f} s", answered=answered, took=took
         )
         return True
 
