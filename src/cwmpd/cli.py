@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from twisted.logger import Logger
+
 from cwmpd import __version__
 from cwmpd.config import ConfigError, load_config
+
+_log = Logger(namespace="cwmpd")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,35 +57,56 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_agent(args: argparse.Namespace) -> int:
-    """Run the agent until it stops; non-zero with one line for config errors."""
+    """Run the agent until it stops; one fatal line (in --log-format) when it cannot start:
+    exit 2 for a config problem, 1 when another agent holds the state_dir or start-up failed."""
+    from cwmpd.logs import fatal, start_logging
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"cwmpd: {exc}", file=sys.stderr)
+        fatal(str(exc), args.log_format)
         return 2
-    from twisted.internet import task
-
-    from cwmpd.logs import start_logging
-
     start_logging(args.log_format, args.log_level, target=args.log_target)
+    from twisted.internet import reactor as global_reactor
+    from twisted.internet import task
+    from twisted.internet.defer import Deferred
+
+    from cwmpd.service import StateDirInUse, makeService
+
+    reactor: Any = global_reactor
+    done: Deferred[None] = Deferred()
+    agent = makeService(config, reactor, on_exit=lambda: done.callback(None))
+    try:
+        agent.startService()  # before the reactor runs: a refusal needs no reactor to unwind
+    except StateDirInUse as exc:
+        fatal(str(exc), args.log_format)
+        return 1
+    except ConfigError as exc:
+        fatal(str(exc), args.log_format)
+        return 2
+    except Exception as exc:
+        fatal(f"cannot start: {exc}", args.log_format)
+        return 1
 
     def main(reactor: Any) -> Any:
-        from twisted.internet.defer import Deferred
-
-        from cwmpd.service import makeService
-
-        done: Deferred[None] = Deferred()
-        agent = makeService(config, reactor, on_exit=lambda: done.callback(None))
-        try:
-            agent.startService()
-        except Exception as exc:
-            print(f"cwmpd: cannot start: {exc}", file=sys.stderr)
-            raise SystemExit(1) from exc
+        _log.info("cwmpd {version} running ({source})", version=__version__, source=config.source)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: _log.info("stopping"))
         reactor.addSystemEventTrigger("before", "shutdown", agent.stopService)
+        signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(_reload, agent))
         return done
 
     task.react(main, [])
     return 0
+
+
+def _reload(agent: Any) -> None:
+    """SIGHUP: like ``cwmpctl reload``; a bad file is one error line, the agent runs on."""
+    try:
+        done = agent.reload()
+    except ConfigError as exc:
+        _log.error("reload refused: {error}", error=str(exc))
+        return
+    done.addErrback(lambda f: _log.error("reload failed: {error}", error=f.getErrorMessage()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from cwmpd.config import ConfigError
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import types
 from cwmpd.cwmp.faults import CwmpFault, fault_string
@@ -21,9 +22,11 @@ from cwmpd.cwmp.structs import (
     ParameterInfoStruct,
     ParameterValueStruct,
 )
-from cwmpd.session.eventcodes import POLICIES
+from cwmpd.session.eventcodes import PERIODIC, POLICIES, VALUE_CHANGE
 
 SUBSCRIBER = "Subscriber"
+#: The events ``cwmpctl inform`` may add: ones whose meaning holds whoever asks (README).
+LOCAL_EVENTS = (PERIODIC,)
 
 
 class ControlError(Exception):
@@ -219,12 +222,23 @@ class ControlCommands:
         return {"name": name, "value": after.value, "type": after.type}
 
     async def inform(self, args: Sequence[str]) -> dict[str, str | None]:
-        """Ask for a session now, optionally with an event code such as "2 PERIODIC"."""
+        """Ask for a session now; it carries "2 PERIODIC" (the only event a local user may add).
+
+        Every other event code claims something the agent did not see happen (a boot, a
+        bootstrap, a finished transfer, a Connection Request from the ACS...) and would make
+        the ACS act on it, so it is refused; value changes go through ``notify PATH``.
+        """
         self._arity(args, "inform [EVENT]", 0, 1)
-        code = args[0] if args else None
-        if code is not None and (code not in POLICIES or code.startswith("M ")):
-            known = ", ".join(repr(c) for c in sorted(POLICIES) if not c.startswith("M "))
-            raise ControlError(f"unknown event {code!r} (known: {known})")
+        code = args[0] if args else PERIODIC
+        if code not in LOCAL_EVENTS:
+            hint = "; use 'cwmpctl notify PATH' for a value change" if code == VALUE_CHANGE else ""
+            allowed = ", ".join(repr(c) for c in LOCAL_EVENTS)
+            known = code in POLICIES or code.startswith(("M ", "X "))
+            what = "event" if known else "unknown event"
+            raise ControlError(
+                f"{what} {code!r} cannot be sent from here: only {allowed} may be asked for "
+                f"locally, the agent adds the others itself{hint}"
+            )
         self._agent.scheduler.request(code)
         return {"requested": code}
 
@@ -297,7 +311,10 @@ class ControlCommands:
         reload: Callable[[], object] | None = getattr(self._agent, "reload", None)
         if reload is None:
             raise ControlError("this agent does not support reload; restart it instead")
-        result = reload()
-        if isinstance(result, Awaitable):
-            await result
+        try:
+            result = reload()
+            if isinstance(result, Awaitable):
+                await result
+        except ConfigError as exc:  # the agent runs on as it was: say why in one line
+            raise ControlError(str(exc)) from exc
         return {"reloaded": True}

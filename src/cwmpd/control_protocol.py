@@ -103,6 +103,8 @@ class ControlProtocol(LineReceiver):
 class ControlFactory(Factory):
     """Makes a ControlProtocol per connection, sharing one ControlCommands."""
 
+    noisy = False  # no "Starting factory" line per cwmpctl call
+
     def __init__(self, commands: ControlCommands) -> None:
         self.commands = commands
 

@@ -57,6 +57,8 @@ def request(path: str, command: str, args: Sequence[str], timeout: float = 30.0)
         reply = _read_line(sock, path)
     except TimeoutError as exc:
         raise CtlError(f"no answer from cwmpd within {timeout:g}s", EXIT_FAILED) from exc
+    except OSError as exc:  # e.g. the agent went away mid-answer
+        raise CtlError(f"lost {path}: {exc.strerror or exc}", EXIT_FAILED) from exc
     finally:
         sock.close()
     try:
@@ -193,6 +195,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the ``cwmpctl`` console script; returns the exit code."""
     out = out or sys.stdout
     ns = _parser().parse_args(argv)
+    if not ns.timeout > 0 or ns.timeout == float("inf"):  # also NaN: socket would refuse it
+        print("cwmpctl: --timeout must be a number of seconds > 0", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = request(ns.socket, ns.command, _args(ns), ns.timeout)
     except CtlError as exc:

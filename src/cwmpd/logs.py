@@ -1,18 +1,27 @@
 """Log output: journald-ready ``<N>`` level prefixes on stderr, one JSON object a line, or syslog.
 
-twisted.logger does the routing; only the two line formats are written here.
+twisted.logger does the routing; only the line formats are written here. Text lines carry
+their own time unless stderr is journald's (``JOURNAL_STREAM`` set), which stamps them
+itself. Info events from outside cwmpd (Twisted's "Starting factory ..." and the like)
+are demoted to debug: at info the log says what the agent does, not how Twisted does it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 import syslog
+import time
+from collections.abc import Mapping
+from datetime import datetime
 from typing import IO, Any
 
 from twisted.logger import (
     FilteringLogObserver,
     ILogObserver,
+    Logger,
     LogLevel,
     LogLevelFilterPredicate,
     formatEvent,
@@ -39,17 +48,24 @@ def _text(event: dict[str, Any]) -> str:
     return text
 
 
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="milliseconds")
+
+
 @implementer(ILogObserver)
 class JournaldObserver:
-    """Lines like ``<6>cwmpd.session: session ended``, as journald and humans read them."""
+    """Lines like ``<6>cwmpd.session: session ended``, as journald and humans read them;
+    with ``timestamps``, ``<6>2026-12-01T10:00:00.000+00:00 cwmpd.session: ...``."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], *, timestamps: bool = False) -> None:
         self._stream = stream
+        self._timestamps = timestamps
 
     def __call__(self, event: dict[str, Any]) -> None:
         """Write one event."""
         level = event.get("log_level", LogLevel.info)
-        prefix = f"<{_PRIORITY.get(level, 6)}>{event.get('log_namespace', '-')}: "
+        when = f"{_stamp(event.get('log_time') or time.time())} " if self._timestamps else ""
+        prefix = f"<{_PRIORITY.get(level, 6)}>{when}{event.get('log_namespace', '-')}: "
         for line in _text(event).splitlines() or [""]:
             self._stream.write(prefix + line + "\n")
         self._stream.flush()
@@ -90,18 +106,92 @@ class SyslogObserver:
             syslog.syslog(priority, prefix + line)
 
 
+#: Twisted's Factory messages, logged under the namespace of our own factory subclasses.
+_TWISTED_FORMATS = frozenset(("Starting factory {factory!r}", "Stopping factory {factory!r}"))
+
+
+@implementer(ILogObserver)
+class DemoteForeignInfo:
+    """Passes events on; info events from outside cwmpd (or Twisted's factory start/stop
+    messages about our factories) as debug."""
+
+    def __init__(self, observer: ILogObserver) -> None:
+        self._observer = observer
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        """Forward one event."""
+        namespace = str(event.get("log_namespace") or "")
+        if event.get("log_level") == LogLevel.info and (
+            not namespace.startswith("cwmpd") or event.get("log_format") in _TWISTED_FORMATS
+        ):
+            event = {**event, "log_level": LogLevel.debug}
+        self._observer(event)
+
+
+def syslog_reachable(path: str = "/dev/log") -> bool:
+    """True when a syslog daemon listens on ``path`` (syslog(3) drops everything otherwise)."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        probe = socket.socket(socket.AF_UNIX, kind)
+        try:
+            probe.connect(path)
+            return True
+        except OSError:
+            continue
+        finally:
+            probe.close()
+    return False
+
+
+def _stderr_observer(fmt: str, out: IO[str], environ: Mapping[str, str]) -> ILogObserver:
+    if fmt == "json":
+        return JsonObserver(out)
+    return JournaldObserver(out, timestamps="JOURNAL_STREAM" not in environ)
+
+
 def start_logging(
-    fmt: str = "text", level: str = "info", stream: IO[str] | None = None, target: str = "stderr"
+    fmt: str = "text",
+    level: str = "info",
+    stream: IO[str] | None = None,
+    target: str = "stderr",
+    *,
+    syslog_socket: str = "/dev/log",
+    environ: Mapping[str, str] | None = None,
 ) -> None:
     """Send every log event at ``level`` or above to stderr in ``fmt`` ("text" or "json"),
-    or to syslog when ``target`` is "syslog"."""
+    or to syslog when ``target`` is "syslog" (stderr, with one warning, if syslog is absent)."""
     out = stream or sys.stderr
+    env = os.environ if environ is None else environ
     observer: ILogObserver
-    if target == "syslog":
+    fallback = target == "syslog" and not syslog_reachable(syslog_socket)
+    if target == "syslog" and not fallback:
         observer = SyslogObserver()
     else:
-        observer = JsonObserver(out) if fmt == "json" else JournaldObserver(out)
+        observer = _stderr_observer(fmt, out, env)
     predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
     globalLogBeginner.beginLoggingTo(
-        [FilteringLogObserver(observer, [predicate])], redirectStandardIO=False
+        [DemoteForeignInfo(FilteringLogObserver(observer, [predicate]))],
+        redirectStandardIO=False,
     )
+    if fallback:
+        Logger(namespace="cwmpd.logs").warn(
+            "no syslog daemon on {path}: logging to stderr instead", path=syslog_socket
+        )
+
+
+def fatal(
+    message: str,
+    fmt: str = "text",
+    stream: IO[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """One critical line for an error that stops the daemon, in the chosen format, even
+    before (or without) start_logging."""
+    env = os.environ if environ is None else environ
+    event = {
+        "log_level": LogLevel.critical,
+        "log_namespace": "cwmpd",
+        "log_format": "{message}",
+        "message": message,
+        "log_time": time.time(),
+    }
+    _stderr_observer(fmt, stream or sys.stderr, env)(event)

@@ -17,7 +17,7 @@ from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.logger import Logger
 
 from cwmpd import state
-from cwmpd.config import Config, load_config
+from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.feature import ConnectionRequests
 from cwmpd.cwmp import types
 from cwmpd.cwmp.messages import Inform
@@ -31,7 +31,7 @@ from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.scheduler import SessionScheduler
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.session.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.setup import build_transfers
@@ -46,6 +46,22 @@ _SCHEDULER_KEYS = (
     "CWMPRetryIntervalMultiplier",
     "DefaultActiveNotificationThrottle",
 )
+
+
+class StateDirInUse(ConfigError):
+    """Another agent holds the lock of this device.state_dir."""
+
+
+def check_tls_files(config: Config) -> None:
+    """Load acs.ca_file and acs.client_cert now: a bad one is a ConfigError naming its key."""
+    for key in ("ca_file", "client_cert"):
+        path = getattr(config.acs, key)
+        if not path:
+            continue
+        try:
+            tls_policy_for(TlsPolicy(**{key: path}))
+        except TlsConfigError as exc:
+            raise ConfigError(f"{config.source}: acs.{key}: {exc}") from exc
 
 
 def factory_values(config: Config, root: str) -> dict[str, str]:
@@ -93,30 +109,57 @@ class CwmpAgent(MultiService):
         self.control: Any = None
         self.poller: ValuePoller | None = None
         self._preparing_inform = False
+        self._lock: state.StateLock | None = None
 
     # -- start-up ------------------------------------------------------------
 
     def reload(self) -> Deferred[None]:
         """Re-read the config file and restart every part in-process; state is kept.
 
-        A bad file raises ConfigError and leaves the running agent as it was.
+        A bad file raises ConfigError and leaves the running agent as it was; a new
+        state_dir that cannot be used fails the Deferred and restarts on the old config.
         """
         new = load_config(self.config.source)
+        check_tls_files(new)
         _log.info("reloading {source}", source=self.config.source)
         stopping = self.stopService()
         done: Deferred[None] = stopping if stopping is not None else succeed(None)
+        old = self.config
 
         def restart(_: object) -> None:
-            self.config = new
-            self.state_dir = Path(new.device.state_dir)
-            self.startService()
+            self.config, self.state_dir = new, Path(new.device.state_dir)
+            try:
+                self.startService()
+            except ConfigError:
+                self._release_lock()
+                self.config, self.state_dir = old, Path(old.device.state_dir)
+                self.startService()
+                raise
 
         return done.addCallback(restart)
+
+    def _open_state_dir(self) -> None:
+        """Make the state folder and lock it; ConfigError naming device.state_dir otherwise."""
+        where = f"{self.config.source}: device.state_dir {str(self.state_dir)!r}"
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if self._lock is None:
+                self._lock = state.StateLock(self.state_dir)
+        except state.StateDirLocked as exc:
+            raise StateDirInUse(f"{where}: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{where}: {exc.strerror or exc}") from None
+
+    def _release_lock(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def startService(self) -> None:
         """Load state, detect boot and bootstrap, start the scheduler (and listeners)."""
         self.connreq, self.control, self.poller = None, None, None
-        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_tls_files(self.config)
+        self._open_state_dir()
         self.model, self.device = build_model(
             self.config.device.plugins,
             state_dir=self.state_dir,
@@ -231,6 +274,7 @@ class CwmpAgent(MultiService):
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
         if result is not None:
             stopped.append(result)
+        self._release_lock()
         return DeferredList(stopped).addCallback(lambda _: None) if stopped else None
 
     def _ms(self, name: str) -> str:

@@ -1,8 +1,12 @@
-"""Crash-safe persistent state: every write is temp file, fsync, rename, fsync of the folder."""
+"""Crash-safe persistent state: every write is temp file, fsync, rename, fsync of the folder.
+
+Also the state folder's lock: one agent per state_dir.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -52,3 +56,42 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(data)
     except ValueError as exc:
         raise ValueError(f"corrupt state file {path}: {exc}") from exc
+
+
+class StateDirLocked(Exception):
+    """Another process holds the state folder's lock (another agent uses this state_dir)."""
+
+    def __init__(self, lock: Path) -> None:
+        super().__init__(f"in use by another cwmpd (lock {lock})")
+        self.lock = lock
+
+
+class StateLock:
+    """An exclusive ``flock`` on ``<state_dir>/cwmpd.lock``, held until released or exit.
+
+    Two agents on one state folder would overwrite each other's event queue and transfers;
+    the kernel drops the lock when the process dies, so a crash never leaves it stale.
+    """
+
+    NAME = "cwmpd.lock"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / self.NAME
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StateDirLocked(self.path) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())  # for the operator; the flock is what counts
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Drop the lock (the file stays)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)

@@ -210,11 +210,18 @@ class _Filter:
 
     def __init__(self, prefixes: Iterable[str] | None) -> None:
         self.prefixes = None if prefixes is None else tuple({generic_path(p) for p in prefixes})
+        # Every object path above a prefix, so object_mode is a set lookup, not a scan of
+        # all prefixes per object (that scan was a visible part of start-up).
+        self._ancestors = {
+            p[: i + 1] for p in self.prefixes or () for i, c in enumerate(p) if c == "."
+        }
 
     def object_mode(self, name: str) -> int:
         """2: the object and all its parameters, 1: ancestor (check each), 0: skip."""
         if self.prefixes is None or name.startswith(self.prefixes):
             return 2
+        if name.endswith("."):
+            return 1 if name in self._ancestors else 0
         return 1 if any(p.startswith(name) for p in self.prefixes) else 0
 
     def param(self, name: str) -> bool:

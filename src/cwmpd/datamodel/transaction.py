@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from twisted.logger import Logger
 
-from cwmpd.backends.base import Backend, Transaction
+from cwmpd.backends.base import Backend, BackendError, Transaction
 from cwmpd.cwmp.faults import CwmpFault
 
 _log = Logger()
@@ -23,6 +23,9 @@ async def guarded(awaitable: Awaitable[T], what: str) -> T:
         return await awaitable
     except CwmpFault:
         raise
+    except BackendError as exc:  # the device said no: an operational fact, not a bug
+        _log.warn("backend failed: {what}: {error}", what=what, error=str(exc))
+        raise CwmpFault(9002) from None
     except Exception:
         _log.failure("backend failed: {what}", what=what)
         raise CwmpFault(9002) from None
@@ -53,5 +56,7 @@ async def _abort_all(begun: Sequence[Transaction]) -> None:
     for tx in reversed(begun):
         try:
             await tx.abort()
+        except BackendError as exc:
+            _log.warn("backend failed to undo a change: {error}", error=str(exc))
         except Exception:
             _log.failure("backend failed to undo a change")

@@ -6,14 +6,16 @@ Plain tables of names; the runners do the work.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cwmpd.diagnostics.hosts import is_ip
-from cwmpd.diagnostics.http_test import HttpTestResult, check_url, run_http_test
-from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup
 from cwmpd.diagnostics.objects import Kind, Outcome
-from cwmpd.diagnostics.ping import PingParams, run_ping
-from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
+
+if TYPE_CHECKING:
+    from cwmpd.diagnostics.http_test import HttpTestResult
+
+# The runners (ping, traceroute, nslookup, the HTTP test and its web client) are imported
+# when a test runs: most devices never run one, and the agent starts without them.
 
 #: Runner states a TR-098 object does not know, and what it reports instead.
 _TR098_STATES = {
@@ -45,6 +47,8 @@ def _need_host(params: Mapping[str, str]) -> str | None:
 
 def _ping(tr098: bool, interval: float) -> Any:
     async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+        from cwmpd.diagnostics.ping import PingParams, run_ping  # lazy: see the top
+
         r = await run_ping(
             reactor,
             PingParams(
@@ -78,6 +82,8 @@ def _ping(tr098: bool, interval: float) -> Any:
 
 def _trace(tr098: bool) -> Any:
     async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+        from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute  # lazy
+
         r = await run_traceroute(
             reactor,
             TraceRouteParams(
@@ -133,6 +139,8 @@ def _http(upload: bool, tr098: bool) -> Any:
 
     async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
         length = int(p["TestFileLength"]) if upload else None
+        from cwmpd.diagnostics.http_test import run_http_test  # lazy: see the top
+
         r = await run_http_test(reactor, p[url_name], upload_length=length)
         table = _TR098_STATES["upload" if upload else "download"]
         state = table.get(r.state, r.state) if tr098 else r.state
@@ -143,6 +151,8 @@ def _http(upload: bool, tr098: bool) -> Any:
 
 def _check_url(name: str) -> Any:
     def check(p: Mapping[str, str]) -> str | None:
+        from cwmpd.diagnostics.http_test import check_url  # lazy: only when one is asked for
+
         return None if check_url(p.get(name, "")) else f"{name} must be an http:// URL"
 
     return check
@@ -151,6 +161,8 @@ def _check_url(name: str) -> Any:
 def _nslookup(dns_port: int | Callable[[], int]) -> Any:
     async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
         port = dns_port() if callable(dns_port) else dns_port
+        from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup  # lazy
+
         r = await run_nslookup(
             reactor,
             NSLookupParams(

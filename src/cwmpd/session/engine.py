@@ -97,30 +97,51 @@ class SessionEngine:
         self._ids = itertools.count(1)
         self.local_address: str | None = None
         self.acs_ns = soap.NS_CWMP_10  # the namespace the ACS chose last time (S-15)
+        self.answered = 0  # ACS requests answered in the current (or last) session
+        self.last_failure = ""  # why the last failed session failed
 
     def add_request_source(self, source: CpeRequestSource) -> None:
         """Register another source of CPE requests (e.g. the transfer queue)."""
         self._sources.append(source)
 
     async def run(self, retry_count: int) -> bool:
-        """One session; True when it ended successfully. Never raises."""
+        """One session; True when it ended successfully. Never raises.
+
+        Logs one info line when it starts (its events) and one when it ends: RPCs
+        answered, duration, outcome (a warning with the reason when it failed).
+        """
         self._dispatcher.new_session()
         client = self._http_factory()
-        ok = False
+        started = self._clock.seconds()
+        self.answered = 0
+        failure = ""
         try:
             await self._session(client, retry_count)
-            ok = True
         except (AcsHttpError, SessionFailed) as exc:
-            _log.warn("session failed: {reason}", reason=str(exc) or type(exc).__name__)
+            failure = str(exc) or type(exc).__name__
         except Exception:
             _log.failure("session failed with an internal error")
+            failure = "internal error"
         finally:
             self.local_address = client.local_address or self.local_address
             try:
                 await client.close()
             except Exception:
                 _log.failure("closing the ACS connection")
-        return ok
+        took, answered = self._clock.seconds() - started, _requests(self.answered)
+        if failure:
+            self.last_failure = failure
+            _log.warn(
+                "session failed after {took:.2f} s ({answered} answered): {reason}",
+                took=took,
+                answered=answered,
+                reason=failure,
+            )
+            return False
+        _log.info(
+            "session ended: ok, {answered} answered in {took:.2f} s", answered=answered, took=took
+        )
+        return True
 
     # -- the session ---------------------------------------------------------
 
@@ -135,6 +156,11 @@ class SessionEngine:
         if self._model.pending_value_changes() and not bootstrap:
             self._events.add("4 VALUE CHANGE")  # E-7; a bootstrap reports no changes (E-4)
         events = self._events.pending()
+        _log.info(
+            "session started: {events}{retry}",
+            events=", ".join(e.code for e in events) or "no events",
+            retry=f" (retry {retry_count})" if retry_count else "",
+        )
         inform = m.Inform(
             device_id=await self._model.device_id(),
             events=tuple(events),
@@ -207,6 +233,8 @@ class SessionEngine:
             if incoming is None:
                 return
             reply = await self._answer(incoming)
+            if reply is not None:
+                self.answered += 1
         raise SessionFailed(f"ACS sent more than {MAX_ACS_MESSAGES} messages in one session")
 
     async def _answer(self, incoming: soap.Envelope | soap.BadEnvelope) -> soap.Envelope | None:
@@ -250,6 +278,10 @@ class SessionEngine:
         if self._on_exchange is not None:
             self._on_exchange("ACS -> CPE", parsed.body)
         return parsed
+
+
+def _requests(count: int) -> str:
+    return f"{count} ACS request{'' if count == 1 else 's'}"
 
 
 def _summary(env: soap.Envelope | None) -> str:

@@ -20,6 +20,8 @@ from cwmpd.session.backoff import retry_delay, retry_window
 from cwmpd.session.events import EventQueue
 from cwmpd.session.periodic import PeriodicConfig, anchor_seconds, next_periodic
 
+_log = Logger(namespace="cwmpd.session")  # at module level: a class attribute renames it
+
 
 class SessionScheduler:
     """Decides when the next session starts; ``run_session(retry_count)`` runs one.
@@ -27,8 +29,6 @@ class SessionScheduler:
     ``run_session`` fires True when the session succeeded and False (or fails) when
     it did not (S-27); the engine takes its events from ``events`` itself.
     """
-
-    log = Logger()
 
     def __init__(
         self,
@@ -186,7 +186,7 @@ class SessionScheduler:
         if len(command_key) > ec.MAX_COMMAND_KEY_LEN:
             raise ValueError(f"CommandKey longer than {ec.MAX_COMMAND_KEY_LEN}")
         if not self._active:
-            self.log.warn("scheduler stopped: ScheduleInform {key!r} dropped", key=command_key)
+            _log.warn("scheduler stopped: ScheduleInform {key!r} dropped", key=command_key)
             return
         due = self._clock.seconds() + delay
         self._events.schedule(due, command_key)
@@ -235,13 +235,13 @@ class SessionScheduler:
 
     def _bug(self, failure: Failure) -> None:
         """A bug in the bookkeeping itself must not leave the agent silent: retry later."""
-        self.log.failure("scheduler error after a session; retrying in a while", failure)
+        _log.failure("scheduler error after a session; retrying in a while", failure)
         self._running = False
         if self._active:
             self._want(self._clock.seconds() + self._min_wait)
 
     def _crashed(self, failure: Failure) -> None:
-        self.log.failure("session crashed; counting it as failed", failure)
+        _log.failure("session crashed; counting it as failed", failure)
         self._finished(False)
 
     def _finished(self, ok: bool) -> None:
@@ -259,8 +259,13 @@ class SessionScheduler:
         if not self._active:
             return
         if not ok:
-            self._want(
-                now + retry_delay(self._retry_count, self._min_wait, self._multiplier, self._rng)
+            delay = retry_delay(self._retry_count, self._min_wait, self._multiplier, self._rng)
+            self._want(now + delay)
+            _log.info(
+                "retry {count} in {delay:.0f} s at {when}",
+                count=self._retry_count,
+                delay=delay,
+                when=datetime.fromtimestamp(now + delay).astimezone().isoformat("T", "seconds"),
             )
         if urgent:
             self._want(now)

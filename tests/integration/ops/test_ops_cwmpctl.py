@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from twisted.internet import reactor, utils
 
@@ -108,6 +109,8 @@ async def test_inform_and_notify(running: Running) -> None:
     assert "2 PERIODIC" in [e.code for e in agent.events.queued()]
     code, _, err = await cwmpctl(sock, "inform", "9 NOT AN EVENT")
     assert code == 1 and "unknown event" in err
+    code, out, err = await cwmpctl(sock, "inform")
+    assert (code, out) == (0, "session requested with 2 PERIODIC\n"), err
     code, out, err = await cwmpctl(sock, "notify", CODE)
     assert (code, out) == (0, f"{CODE} = \n"), err
     assert seen == ["local"]
@@ -143,6 +146,8 @@ async def test_reload_rereads_the_config_and_keeps_state(running: Running) -> No
     config.write_text("[acs\n")
     code, _out, err = await cwmpctl(sock, "reload")
     assert code == 1 and "not valid TOML" in err
+    assert err.startswith(f"cwmpctl: {config}: not valid TOML") and err.count("\n") == 1, err
+    assert "internal error" not in err and "ConfigError" not in err
     assert agent.running and agent.config.acs.url == "http://127.0.0.1:10/other"
 
 
@@ -162,3 +167,26 @@ async def test_transfers_lists_the_queue(running: Running) -> None:
     assert code == 0, err
     (item,) = json.loads(out)
     assert item["command_key"] == "dl-1" and item["queue_state"] == 1
+
+
+@pytest.mark.parametrize("code", ["7 TRANSFER COMPLETE", "0 BOOTSTRAP", "1 BOOT"])
+@pytest_twisted.ensureDeferred
+async def test_inform_refuses_events_it_cannot_back(running: Running, code: str) -> None:
+    """inform "7 TRANSFER COMPLETE" / BOOTSTRAP / BOOT: one line, exit 1, nothing queued."""
+    agent, sock = running
+    before = [e.code for e in agent.events.queued()]
+    rc, out, err = await cwmpctl(sock, "inform", code)
+    assert (rc, out) == (1, ""), err
+    assert err.startswith("cwmpctl: ") and err.count("\n") == 1 and code in err, err
+    assert [e.code for e in agent.events.queued()] == before
+    assert not (set(before) - {"0 BOOTSTRAP", "1 BOOT"})
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan"])
+def test_bad_timeout_is_one_line(tmp_path: Path, timeout: str) -> None:
+    """--timeout 0 (or negative, or NaN) is a usage error in one line, never a traceback."""
+    run = [sys.executable, "-m", "cwmpd.ctl", "--socket", str(tmp_path / "s"),
+           "--timeout", timeout, "status"]  # fmt: skip
+    done = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "cwmpctl: --timeout must be a number of seconds > 0\n"

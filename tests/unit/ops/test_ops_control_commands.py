@@ -178,14 +178,31 @@ async def test_set_rejects_bad_type_and_read_only() -> None:
 
 @pytest_twisted.ensureDeferred
 async def test_inform_requests_a_session_and_checks_the_event() -> None:
-    """inform with a known code or none asks the scheduler; an unknown code is refused."""
+    """inform with none or "2 PERIODIC" asks for a periodic session; an unknown code is refused."""
     agent = FakeAgent()
     commands = ControlCommands(agent)
     await commands.run("inform", [])
-    await commands.run("inform", ["6 CONNECTION REQUEST"])
+    await commands.run("inform", ["2 PERIODIC"])
     with pytest.raises(ControlError, match="unknown event"):
-        await commands.run("inform", ["M Reboot"])
-    assert agent.scheduler.requests == [None, "6 CONNECTION REQUEST"]
+        await commands.run("inform", ["9 NOT AN EVENT"])
+    assert agent.scheduler.requests == ["2 PERIODIC", "2 PERIODIC"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["0 BOOTSTRAP", "1 BOOT", "3 SCHEDULED", "4 VALUE CHANGE", "6 CONNECTION REQUEST",
+     "7 TRANSFER COMPLETE", "8 DIAGNOSTICS COMPLETE", "10 AUTONOMOUS TRANSFER COMPLETE",
+     "14 HEARTBEAT", "M Reboot", "M Download", "X 00D09E BOGUS"],
+)  # fmt: skip
+@pytest_twisted.ensureDeferred
+async def test_inform_refuses_events_the_agent_cannot_back(code: str) -> None:
+    """A local user may not claim a boot, a transfer, a Connection Request...: one-line refusal."""
+    agent = FakeAgent()
+    with pytest.raises(ControlError) as refused:
+        await ControlCommands(agent).run("inform", [code])
+    assert "\n" not in str(refused.value) and code in str(refused.value)
+    assert "only '2 PERIODIC'" in str(refused.value)
+    assert agent.scheduler.requests == []
 
 
 @pytest_twisted.ensureDeferred
