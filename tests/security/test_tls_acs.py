@@ -61,7 +61,7 @@ async def test_acs_with_bad_certificate_is_refused(tmp_path: Path, case: BadCert
     log, retries = await _run(tmp_path, case.host, case.issue(pki).pem_path, pki)
     lines = log.lines()
     assert not log.lines(LogLevel.critical), log.lines(LogLevel.critical)
-    failed = [line for line in lines if line.startswith("session failed:")]
+    failed = [line for line in lines if line.startswith("session failed")]
     assert len(failed) == retries, lines  # one line per refused attempt
     assert all(line == failed[0] for line in failed)
     assert "TLS" in failed[0] and case.reason in failed[0], failed[0]
@@ -96,7 +96,7 @@ async def test_cn_fallback_is_off_by_default_and_warns_when_on(tmp_path: Path) -
             lambda: any("session failed" in line for line in log.lines()), 10, "a failed session"
         )
         assert len(acs.sessions) == 1
-        failed = [line for line in log.lines() if line.startswith("session failed:")]
+        failed = [line for line in log.lines() if line.startswith("session failed")]
         assert "does not match" in failed[0], failed
     finally:
         globalLogPublisher.removeObserver(log)

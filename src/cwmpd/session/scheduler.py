@@ -155,7 +155,7 @@ class SessionScheduler:
         (E-15).
         """
         if self._running and code in self._in_inform and not ec.policy(code).multiple:
-            self.log.debug("{code} joins the session whose Inform carries it", code=code)
+            _log.debug("{code} joins the session whose Inform carries it", code=code)
             return  # C-8, S-5: the Inform not yet sent already reports it
         if code is not None:
             self._events.add(code, command_key)
