@@ -67,6 +67,8 @@ class GenericTree:
     params: dict[str, ParamInfo] = field(default_factory=dict)
     tables: dict[str, TableInfo] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    counters: dict[str, str] = field(default_factory=dict)
+    """Generic counter parameter -> the generic table it counts (from the schema)."""
 
     @classmethod
     def build(
@@ -79,8 +81,11 @@ class GenericTree:
     ) -> GenericTree:
         """Join a plugin's declarations with the schema; unknown names are an error.
 
-        Every ``XNumberOfEntries`` parameter of a declared table is added, served by
-        ``counter``, so plugins never have to keep those counts themselves.
+        Every table's counter parameter (the data model's ``numEntriesParameter``: mostly
+        ``XNumberOfEntries``, but e.g. TR-098's ``WANConnectionNumberOfEntries`` counts
+        ``WANConnectionDevice.{i}.``) is added, served by ``counter``, so plugins never have
+        to keep those counts themselves; a plugin that stores one in the agent's store gets
+        the live count instead (a stored count goes stale at the first AddObject).
         """
         tree = cls(decl.root)
         routes: dict[str, Backend] = dict.fromkeys(decl.store_params, store)
@@ -89,8 +94,14 @@ class GenericTree:
         for name in sorted(routes):
             tree._add(name, routes[name], decl, schema, store)
         for table in list(tree.tables):
-            count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
-            if count not in tree.params and schema.param(count) is not None:
+            ometa = schema.object(table)
+            count = None if ometa is None else ometa.num_entries
+            if count is None or schema.param(count) is None:
+                continue
+            tree.counters[count] = table
+            known = tree.params.get(count)
+            if known is None or known.backend is store:
+                tree.params.pop(count, None)
                 tree._add(count, counter, decl, schema, store)
         return tree
 
@@ -113,10 +124,10 @@ class GenericTree:
             raise DefinitionError(f"{name} is not defined by the schema")
         default = decl.store_params.get(name)
         if default is None:
-            default = meta.default if meta.default is not None else null_value(meta.type)
+            default = meta.default if meta.default is not None else null_value(meta.wire_type)
         self.params[name] = ParamInfo(
             generic=name,
-            type=meta.type,
+            type=meta.wire_type,
             writable=meta.writable
             and (name in decl.store_params or name in decl.bound)
             and name not in decl.read_only,
