@@ -1,0 +1,309 @@
+"""The whole data model through the real agent: every parameter of TR-181 and TR-098, on the wire.
+
+The device is ``tests/support/wholemodel`` (every parameter of the root, agent-stored, a valid
+value each; tables with one or two instances). One CWMP session per root against the
+scripted ACS on loopback carries: GPN of the root (NextLevel false), GPN of every object
+with NextLevel true and false, GPV and GPA of the whole tree, SPV of every writable
+parameter (in batches) to its other value, GPV of the whole tree again, then SPV back to
+the first values written the non-canonical way a sloppy ACS writes them (``1``, ``+007``,
+lowercase hex, ``+00:00``, blanks in lists; every xsi:type xsd:string), and a last GPV.
+Checked:
+
+* every message the agent sent validates against the CWMP XSDs (xsi:type included);
+* the names are exactly the model's, with the data model's Writable, and each NextLevel
+  answer agrees with the full listing;
+* every value read is the value stored, typed as the data model says (lists as xsd:string);
+* every table counter (``numEntriesParameter``) equals its instance count;
+* every writable parameter round-trips: the value set is the value read back, in its
+  canonical form.
+
+ManagementServer parameters the agent acts on (URL, STUN, periodic Inform ...) are read and
+listed but not set: changing them would end the session or reach beyond loopback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet.defer import ensureDeferred
+
+from agent_harness import AgentRunner, reactor
+from conformance.xsd import validate_envelope
+from cwmpd.config import parse_config
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from cwmpd.cwmp.types import null_value
+from cwmpd.datamodel.schema import ParamMeta
+from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.acs_record import AcsSession
+from support.wholemodel.device import Plan, plan
+
+SUPPORT = Path(__file__).resolve().parent.parent / "support" / "wholemodel"
+ROOTS = {"Device.": ("tr181", "top"), "InternetGatewayDevice.": ("tr098", "all")}
+SPV_BATCH = 1000
+
+
+@dataclass
+class Run:
+    """One whole-model session and what was asked in it."""
+
+    plan: Plan
+    session: AcsSession
+    objects: list[str]
+    spv: list[dict[str, str]]
+    spv_back: list[dict[str, str]]  # name -> canonical value, sent in its sloppy form
+
+    def answers(self, kind: type[Any]) -> list[Any]:
+        """The agent's answers of one message class, in order."""
+        return [r for r in self.session.responses if isinstance(r, kind)]
+
+
+def _settable(p: Plan) -> dict[str, str]:
+    """Concrete writable parameter -> the value the ACS sets it to."""
+    return {
+        name: p.values[name].other
+        for name, meta in p.params.items()
+        if meta.writable
+        and name not in p.counters
+        and not name.startswith(p.agent_kept)
+        and meta.name not in p.no_value
+    }
+
+
+def sloppy(meta: ParamMeta, value: str) -> str:
+    """``value`` as a sloppy but correct ACS may write it (same value, not canonical)."""
+    if meta.is_list:
+        if meta.nested and meta.inner_items is None:
+            return value.replace("],[", "], [")
+        return value.replace(",", " , ")
+    t = meta.type
+    if t == "boolean":
+        return "1" if value == "true" else "0"
+    if t in ("int", "unsignedInt", "long", "unsignedLong"):
+        return "-00" + value[1:] if value.startswith("-") else "+00" + value
+    if t == "hexBinary":
+        return value.lower()
+    if t == "base64" and len(value) > 4:
+        return value[:4] + "\n" + value[4:]
+    if t == "dateTime" and value.endswith("Z"):
+        return value[:-1] + "+00:00"
+    return value
+
+
+def _batches(values: dict[str, str]) -> list[dict[str, str]]:
+    names = sorted(values)
+    return [
+        {n: values[n] for n in names[i : i + SPV_BATCH]} for i in range(0, len(names), SPV_BATCH)
+    ]
+
+
+async def _session(root: str, state: Path) -> Run:
+    folder, copies = ROOTS[root]
+    p = plan(root, copies)
+    objects = sorted(p.objects)
+    sets = _settable(p)
+    batches = _batches(sets)
+    initial = {n: p.values[n].initial for n in sets}
+    back_batches = _batches({n: v for n, v in initial.items() if sloppy(p.params[n], v) != v})
+    acs = ScriptedAcs()
+    acs.queue(m.GetParameterNames(path="", next_level=False))
+    acs.queue(m.GetParameterValues(names=(root,)))
+    acs.queue(m.GetParameterAttributes(names=(root,)))
+    for obj in objects:
+        acs.queue(m.GetParameterNames(path=obj, next_level=True))
+        acs.queue(m.GetParameterNames(path=obj, next_level=False))
+    for i, batch in enumerate(batches):
+        wire = "unsignedInt" if i % 2 else "string"  # lists: the item type or xsd:string
+        params = tuple(
+            PV(n, v, wire if p.params[n].is_list and p.params[n].type == "unsignedInt" else "")
+            for n, v in batch.items()
+        )
+        acs.queue(m.SetParameterValues(parameters=_typed(p, params), parameter_key=f"k{i}"))
+    acs.queue(m.GetParameterValues(names=(root,)))
+    for i, batch in enumerate(back_batches):
+        params = tuple(PV(n, sloppy(p.params[n], v), "string") for n, v in batch.items())
+        acs.queue(m.SetParameterValues(parameters=params, parameter_key=f"back{i}"))
+    acs.queue(m.GetParameterValues(names=(root,)))
+    url = await acs.listen(reactor)
+    runner = AgentRunner(
+        parse_config(
+            f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
+            "[connection_request]\nenable = false\n"
+            f'[device]\nplugins = ["{SUPPORT / folder}"]\nstate_dir = "{state}"\n'
+            '[control]\nsocket = ""\n'
+        )
+    )
+    try:
+        runner.start()
+        (session,) = await acs.wait_for_sessions(1, timeout=120)
+    finally:
+        runner.stop()
+        await acs.stop()
+    return Run(p, session, objects, batches, back_batches)
+
+
+def _wire(meta: ParamMeta) -> str:
+    """The xsi:type TR-069 wants: the data model type, xsd:string for a TR-106 list."""
+    return "string" if meta.is_list else meta.type
+
+
+def _typed(p: Plan, params: tuple[PV, ...]) -> tuple[PV, ...]:
+    """xsi:type as a careful ACS sends it (lists: as given), every other one its own type."""
+    return tuple(PV(x.name, x.value, x.type or _wire(p.params[x.name])) for x in params)
+
+
+@pytest.fixture(scope="module", params=list(ROOTS))
+def run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, spec: Path
+) -> Run:
+    """The whole-model session of one root (run once per root for all the checks)."""
+    root = request.param
+    state = tmp_path_factory.mktemp(ROOTS[root][0])
+    result: Run = pytest_twisted.blockon(ensureDeferred(_session(root, state)))
+    settable = sum(len(b) for b in result.spv)
+    print(
+        f"\nwhole model {root}: {len(result.plan.params)} parameters "
+        f"({len(result.plan.counters)} counters), {len(result.objects)} objects, "
+        f"{settable} set by SPV ({sum(len(b) for b in result.spv_back)} set back, sloppily), "
+        f"{len(result.session.raw_requests)} messages"
+    )
+    return result
+
+
+def _none(found: Iterable[str], what: str, limit: int = 25) -> None:
+    """Fail with the count and the first ``limit`` findings, if there are any."""
+    out = list(found)
+    assert not out, f"{len(out)} {what}:\n" + "\n".join(out[:limit])
+
+
+def test_every_message_validates_against_the_xsds(run: Run, spec: Path) -> None:
+    """Inform, GPN/GPV/GPA/SPV responses: no schema error (value vs xsi:type included)."""
+
+    def errors() -> Iterator[str]:
+        for body in run.session.raw_requests:
+            if body.strip():
+                for e in validate_envelope(spec, body):
+                    yield e[:300]
+
+    assert run.session.completed
+    _none(errors(), "schema errors")
+
+
+def test_the_names_are_the_models(run: Run) -> None:
+    """GPN of the root lists exactly the planned objects and parameters, with Writable."""
+    gpn = run.answers(m.GetParameterNamesResponse)[0]
+    got = {i.name: i.writable for i in gpn.parameters}
+    p = run.plan
+    want = {n: meta.writable for n, meta in p.params.items()}
+    want.update({n: bool(o and o.writable and o.is_table) for n, o in p.objects.items()})
+    _none((f"missing {n}" for n in sorted(set(want) - set(got))), "names missing")
+    _none((f"extra {n}" for n in sorted(set(got) - set(want))), "names not in the model")
+    _none((f"{n}: {got[n]}" for n in sorted(want) if n in got and want[n] != got[n]), "Writable")
+
+
+def test_next_level_answers_agree_with_the_full_listing(run: Run) -> None:
+    """GPN(obj, true) = the direct children, GPN(obj, false) = obj and all below, per object."""
+    answers = run.answers(m.GetParameterNamesResponse)
+    full = [i.name for i in answers[0].parameters]
+
+    def children(obj: str) -> set[str]:
+        out = set()
+        for n in full:
+            if n.startswith(obj) and n != obj:
+                rest = n[len(obj) :].rstrip(".")
+                if "." not in rest:
+                    out.add(n)
+        return out
+
+    def problems() -> Iterator[str]:
+        pairs = zip(run.objects, zip(answers[1::2], answers[2::2], strict=True), strict=True)
+        for obj, (next_true, next_false) in pairs:
+            if {i.name for i in next_true.parameters} != children(obj):
+                yield f"{obj} NextLevel=true"
+            below = [n for n in full if n.startswith(obj)]
+            if [i.name for i in next_false.parameters] != below:
+                yield f"{obj} NextLevel=false"
+
+    assert len(answers) == 1 + 2 * len(run.objects)
+    _none(problems(), "GPN answers that disagree with the full listing")
+
+
+def _expected_initial(run: Run, name: str) -> str | None:
+    """The value the device starts with (None: not checked, the agent keeps it)."""
+    p = run.plan
+    meta = p.params[name]
+    if name in p.counters:
+        return str(len(p.instances[p.counters[name]]))
+    if meta.hidden:
+        return null_value(_wire(meta))
+    if name.startswith(p.agent_kept) and "{i}" not in meta.name:
+        return None
+    return p.values[name].initial
+
+
+def test_gpv_reads_every_value_with_its_wire_type(run: Run) -> None:
+    """GPV of the root: every parameter once, its stored value, xsi:type = data model type
+    (xsd:string for lists); counters equal the instance counts."""
+    first = run.answers(m.GetParameterValuesResponse)[0]
+    got = {v.name: v for v in first.parameters}
+    assert len(got) == len(first.parameters) == len(run.plan.params)
+
+    def problems() -> Iterator[str]:
+        for name, meta in run.plan.params.items():
+            value = got[name]
+            want_type = _wire(meta)
+            if value.type != want_type:
+                yield f"{name}: xsi:type {value.type}, want {want_type}"
+            want = _expected_initial(run, name)
+            if want is not None and value.value != want:
+                yield f"{name}: {value.value[:60]!r}, want {want[:60]!r}"
+
+    _none(problems(), "values or types not as stored")
+
+
+def test_every_table_counter_equals_its_instance_count(run: Run) -> None:
+    """Each counter the data model names reads as the number of instances of its table."""
+    values = {v.name: v.value for v in run.answers(m.GetParameterValuesResponse)[0].parameters}
+    p = run.plan
+    expected = {n: str(len(p.instances[t])) for n, t in p.counters.items()}
+    _none(
+        (f"{n}: {values.get(n)}, want {v}" for n, v in expected.items() if values.get(n) != v),
+        "counters wrong or missing",
+    )
+
+
+def test_gpa_covers_every_parameter(run: Run) -> None:
+    """GPA of the root: one entry per parameter, Notification off (nothing was set yet)."""
+    (gpa,) = run.answers(m.GetParameterAttributesResponse)
+    names = [a.name for a in gpa.parameters]
+    assert sorted(names) == sorted(run.plan.params)
+    forced = {a.name for a in gpa.parameters if a.notification not in (0, 1, 2)}
+    assert forced == set()
+
+
+def test_every_writable_parameter_round_trips(run: Run) -> None:
+    """Each SPV batch is accepted, and the next GPV reads back exactly the values set
+    (hidden ones: the null value), both rounds: canonical text, then sloppy text."""
+    spv = run.answers(m.SetParameterValuesResponse)
+    faults = [r for r in run.session.responses if isinstance(r, m.Fault)]
+    details = [f"{f.name}: {f.code} {f.string}" for x in faults for f in x.set_faults]
+    _none(details or [f"{x.code} {x.string}" for x in faults], "SPV faults")
+    assert len(spv) == len(run.spv) + len(run.spv_back)
+    gpvs = run.answers(m.GetParameterValuesResponse)
+
+    def problems(batches: list[dict[str, str]], gpv: Any, how: str) -> Iterator[str]:
+        after = {v.name: v.value for v in gpv.parameters}
+        for batch in batches:
+            for name, value in batch.items():
+                meta = run.plan.params[name]
+                want = null_value(_wire(meta)) if meta.hidden else value
+                if after[name] != want:
+                    yield f"{how} {name}: want {want[:60]!r}, read {after[name][:60]!r}"
+
+    _none(problems(run.spv, gpvs[1], "set"), "values not read back")
+    _none(problems(run.spv_back, gpvs[2], "set back"), "sloppy values not read back canonical")
