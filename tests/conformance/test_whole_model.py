@@ -6,8 +6,8 @@ scripted ACS on loopback carries: GPN of the root (NextLevel false), GPN of ever
 with NextLevel true and false, GPV and GPA of the whole tree, SPV of every writable
 parameter (in batches) to its other value, GPV of the whole tree again, then SPV back to
 the first values written the non-canonical way a sloppy ACS writes them (``1``, ``+007``,
-lowercase hex, ``+00:00``, blanks in lists; every xsi:type xsd:string), and a last GPV.
-Checked:
+lowercase hex, ``+00:00``, blanks in lists; every xsi:type xsd:string), a GPV, then
+AddObject on every writable table and a last GPV and GPN of the root. Checked:
 
 * every message the agent sent validates against the CWMP XSDs (xsi:type included);
 * the names are exactly the model's, with the data model's Writable, and each NextLevel
@@ -15,7 +15,9 @@ Checked:
 * every value read is the value stored, typed as the data model says (lists as xsd:string);
 * every table counter (``numEntriesParameter``) equals its instance count;
 * every writable parameter round-trips: the value set is the value read back, in its
-  canonical form.
+  canonical form;
+* a new instance reads its data-model defaults, valid for their types (or the TR-106 null
+  value), AddObject on a full table is 9004, and the counters follow.
 
 ManagementServer parameters the agent acts on (URL, STUN, periodic Inform ...) are read and
 listed but not set: changing them would end the session or reach beyond loopback.
@@ -36,9 +38,12 @@ from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.paths import generic
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.types import null_value
 from cwmpd.datamodel.schema import ParamMeta
+from cwmpd.datamodel.validate import check_value
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.wholemodel.device import Plan, plan
@@ -57,6 +62,7 @@ class Run:
     objects: list[str]
     spv: list[dict[str, str]]
     spv_back: list[dict[str, str]]  # name -> canonical value, sent in its sloppy form
+    added: list[str]  # the tables AddObject was sent for
 
     def answers(self, kind: type[Any]) -> list[Any]:
         """The agent's answers of one message class, in order."""
@@ -129,6 +135,15 @@ async def _session(root: str, state: Path) -> Run:
         params = tuple(PV(n, sloppy(p.params[n], v), "string") for n, v in batch.items())
         acs.queue(m.SetParameterValues(parameters=params, parameter_key=f"back{i}"))
     acs.queue(m.GetParameterValues(names=(root,)))
+    added = [
+        t
+        for t in sorted(p.instances)
+        if (o := p.objects[t]) is not None and o.writable and not t.startswith(p.agent_kept)
+    ]
+    for i, table in enumerate(added):
+        acs.queue(m.AddObject(object_name=table, parameter_key=f"add{i}"))
+    acs.queue(m.GetParameterValues(names=(root,)))
+    acs.queue(m.GetParameterNames(path=root, next_level=False))
     url = await acs.listen(reactor)
     runner = AgentRunner(
         parse_config(
@@ -144,7 +159,7 @@ async def _session(root: str, state: Path) -> Run:
     finally:
         runner.stop()
         await acs.stop()
-    return Run(p, session, objects, batches, back_batches)
+    return Run(p, session, objects, batches, back_batches, added)
 
 
 def _wire(meta: ParamMeta) -> str:
@@ -208,7 +223,7 @@ def test_the_names_are_the_models(run: Run) -> None:
 
 def test_next_level_answers_agree_with_the_full_listing(run: Run) -> None:
     """GPN(obj, true) = the direct children, GPN(obj, false) = obj and all below, per object."""
-    answers = run.answers(m.GetParameterNamesResponse)
+    answers = run.answers(m.GetParameterNamesResponse)[:-1]  # the last one: after AddObject
     full = [i.name for i in answers[0].parameters]
 
     def children(obj: str) -> set[str]:
@@ -290,7 +305,11 @@ def test_every_writable_parameter_round_trips(run: Run) -> None:
     """Each SPV batch is accepted, and the next GPV reads back exactly the values set
     (hidden ones: the null value), both rounds: canonical text, then sloppy text."""
     spv = run.answers(m.SetParameterValuesResponse)
-    faults = [r for r in run.session.responses if isinstance(r, m.Fault)]
+    faults = [
+        x.received
+        for x in run.session.acs_exchanges
+        if isinstance(x.sent, m.SetParameterValues) and isinstance(x.received, m.Fault)
+    ]
     details = [f"{f.name}: {f.code} {f.string}" for x in faults for f in x.set_faults]
     _none(details or [f"{x.code} {x.string}" for x in faults], "SPV faults")
     assert len(spv) == len(run.spv) + len(run.spv_back)
@@ -307,3 +326,59 @@ def test_every_writable_parameter_round_trips(run: Run) -> None:
 
     _none(problems(run.spv, gpvs[1], "set"), "values not read back")
     _none(problems(run.spv_back, gpvs[2], "set back"), "sloppy values not read back canonical")
+
+
+def test_added_instances_read_valid_defaults_and_are_counted(run: Run) -> None:
+    """AddObject on every writable table: a new instance (9004 where maxEntries is reached),
+    whose parameters read valid values of their types; every counter then still equals the
+    instance count the final GPN shows."""
+    p = run.plan
+    adds = [x for x in run.session.acs_exchanges if isinstance(x.sent, m.AddObject)]
+    assert [x.sent.object_name for x in adds] == run.added  # type: ignore[union-attr]
+
+    def outcomes() -> Iterator[str]:
+        for x in adds:
+            table = x.sent.object_name  # type: ignore[union-attr]
+            obj = p.objects[table]
+            full = obj is not None and obj.max_entries is not None
+            full = full and len(p.instances[table]) >= obj.max_entries  # type: ignore[union-attr,operator]
+            got = x.received
+            if full and not (isinstance(got, m.Fault) and got.code == 9004):
+                yield f"{table}: full, want 9004, got {got}"
+            elif not full and not isinstance(got, m.AddObjectResponse):
+                yield f"{table}: {got}"
+
+    _none(outcomes(), "AddObject answers not as the table's maxEntries says")
+    final = run.answers(m.GetParameterValuesResponse)[-1]
+    names = [i.name for i in run.answers(m.GetParameterNamesResponse)[-1].parameters]
+
+    def defaults() -> Iterator[str]:
+        for v in final.parameters:
+            if v.name in p.params:
+                continue
+            meta = p.schema.param(generic(v.name))
+            if meta is None:
+                yield f"{v.name}: not in the model"
+                continue
+            if v.type != _wire(meta):
+                yield f"{v.name}: xsi:type {v.type}, want {_wire(meta)}"
+            if v.value == null_value(_wire(meta)):
+                continue
+            try:
+                check_value(meta, v.value, None, allow_readonly_enums=True)
+            except CwmpFault as e:
+                yield f"{v.name} = {v.value!r}: {e.string}"
+
+    _none(defaults(), "new-instance values that are not valid for their parameter")
+    values = {v.name: v.value for v in final.parameters}
+
+    def counts() -> Iterator[str]:
+        for counter, table in p.counters.items():
+            if counter not in values:
+                yield f"{counter}: missing"
+                continue
+            n = sum(1 for x in names if x.startswith(table) and x[len(table) : -1].isdigit())
+            if values[counter] != str(n):
+                yield f"{counter}: {values[counter]}, {n} instances"
+
+    _none(counts(), "counters that do not match the instances after AddObject")

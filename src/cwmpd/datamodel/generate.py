@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from cwmpd.cwmp.types import TYPES
+from cwmpd.cwmp.types import TYPES, canonical
 from cwmpd.datamodel.schema import FORMAT_VERSION, US, data_file, parent_of
 
 SOURCES = ("tr-181-2-19-1-cwmp-full.xml", "tr-098-1-8-0-full.xml")
@@ -258,10 +258,34 @@ def _param_line(
     default_type = default = ""
     for d in _live(syntax):
         if _local(d) == "default" and d.get("type") in ("factory", "object"):
-            default_type, default = d.get("type", ""), d.get("value", "")
+            value = _default(info, d.get("value", ""))
+            if value is not None:
+                default_type, default = d.get("type", ""), value
             break
     fields = (name, str(writer.syntax(info)), flags, "" if notify == "normal" else notify)
     return "\t".join(("P", *map(_clean, fields), default_type, _clean(default)))
+
+
+def _default(info: TypeInfo, text: str) -> str | None:
+    """The default as a value on the wire, or None when the XML's is not one of its type.
+
+    The XML writes list defaults in TR-106 bracket notation ("[0,1,2]", "[]"); the wire
+    value of a flat list has no brackets. A few defaults do not parse as their type (TR-098
+    gives dateTime parameters the default ""): those are dropped, so the parameter reads
+    as its type's null value rather than as something an XSD validator rejects.
+    """
+    if info.is_list:
+        if text.startswith("[") and text.endswith("]") and (text == "[]" or not info.nested):
+            text = text[1:-1]
+        items = [i.strip() for i in text.split(",")] if text.strip() and not info.nested else []
+    else:
+        items = [text]
+    try:
+        for item in items:
+            canonical(info.type, item)
+    except ValueError:
+        return None
+    return text
 
 
 def _counters(model: etree._Element) -> set[str]:

@@ -153,7 +153,11 @@ class WholeModelDevice:
         """The model resets the stored values itself."""
 
     def declare(self, decl: Declarations) -> None:
-        """Every parameter but the counters, stored; ManagementServer as the agent keeps it."""
+        """Every parameter but the counters, stored; ManagementServer as the agent keeps it.
+
+        Non-table ManagementServer parameters keep the agent's defaults and the config's
+        values; every other concrete parameter starts with its planned initial value.
+        """
         declare_management_server(decl, self.root)
         p = self.plan
         factory: dict[str, str] = {}
@@ -161,7 +165,7 @@ class WholeModelDevice:
             if name in p.counters:
                 continue
             if meta.name not in decl.store_params:
-                decl.store(meta.name, p.values[name].initial)
+                decl.store(meta.name)  # new instances: the data model's default or null
             if not name.startswith(p.agent_kept) or "{i}" in meta.name:
                 factory[name] = p.values[name].initial
         decl.factory(factory)
