@@ -25,6 +25,7 @@ listed but not set: changing them would end the session or reach beyond loopback
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.cwmp.paths import generic
+from cwmpd.cwmp.paths import generic, parent
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.types import null_value
 from cwmpd.datamodel.schema import ParamMeta
@@ -89,9 +90,12 @@ def sloppy(meta: ParamMeta, value: str) -> str:
         return value.replace(",", " , ")
     t = meta.type
     if t == "boolean":
-        return "1" if value == "true" else "0"
+        return " 1 " if value == "true" else "0"
     if t in ("int", "unsignedInt", "long", "unsignedLong"):
-        return "-00" + value[1:] if value.startswith("-") else "+00" + value
+        return "-00" + value[1:] if value.startswith("-") else " +00" + value
+    if t == "decimal":
+        digits = value.lstrip("-")
+        return ("-0" if value.startswith("-") else "+0") + digits + ("0" if "." in digits else ".0")
     if t == "hexBinary":
         return value.lower()
     if t == "base64" and len(value) > 4:
@@ -135,10 +139,13 @@ async def _session(root: str, state: Path) -> Run:
         params = tuple(PV(n, sloppy(p.params[n], v), "string") for n, v in batch.items())
         acs.queue(m.SetParameterValues(parameters=params, parameter_key=f"back{i}"))
     acs.queue(m.GetParameterValues(names=(root,)))
-    added = [
+    added = [  # one concrete table per generic one: the one under the first instances
         t
         for t in sorted(p.instances)
-        if (o := p.objects[t]) is not None and o.writable and not t.startswith(p.agent_kept)
+        if (o := p.objects[t]) is not None
+        and o.writable
+        and not t.startswith(p.agent_kept)
+        and all(seg == "1" for seg in t.split(".") if seg.isdigit())
     ]
     for i, table in enumerate(added):
         acs.queue(m.AddObject(object_name=table, parameter_key=f"add{i}"))
@@ -224,24 +231,20 @@ def test_the_names_are_the_models(run: Run) -> None:
 def test_next_level_answers_agree_with_the_full_listing(run: Run) -> None:
     """GPN(obj, true) = the direct children, GPN(obj, false) = obj and all below, per object."""
     answers = run.answers(m.GetParameterNamesResponse)[:-1]  # the last one: after AddObject
-    full = [i.name for i in answers[0].parameters]
+    full = sorted(i.name for i in answers[0].parameters)
+    children: dict[str, set[str]] = {}
+    for n in full:
+        children.setdefault(parent(n), set()).add(n)
 
-    def children(obj: str) -> set[str]:
-        out = set()
-        for n in full:
-            if n.startswith(obj) and n != obj:
-                rest = n[len(obj) :].rstrip(".")
-                if "." not in rest:
-                    out.add(n)
-        return out
+    def below(obj: str) -> list[str]:
+        return full[bisect_left(full, obj) : bisect_left(full, obj + "\U0010ffff")]
 
     def problems() -> Iterator[str]:
         pairs = zip(run.objects, zip(answers[1::2], answers[2::2], strict=True), strict=True)
         for obj, (next_true, next_false) in pairs:
-            if {i.name for i in next_true.parameters} != children(obj):
+            if {i.name for i in next_true.parameters} != children.get(obj, set()):
                 yield f"{obj} NextLevel=true"
-            below = [n for n in full if n.startswith(obj)]
-            if [i.name for i in next_false.parameters] != below:
+            if sorted(i.name for i in next_false.parameters) != below(obj):
                 yield f"{obj} NextLevel=false"
 
     assert len(answers) == 1 + 2 * len(run.objects)

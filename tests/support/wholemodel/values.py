@@ -3,11 +3,11 @@
 For each parameter two values are made: ``initial`` (what the whole-model device starts
 with) and ``other`` (what the ACS sets it to), both valid for the parameter's type and facets
 and, where the facets allow, different. They sit at the edges: integers at the ends of their
-ranges (or of the type), strings at their minimum and maximum sizes (capped, so a 64 KiB
-string does not swell every GPV), binary values at their size limits, lists with their
-minimum and a few items, nested lists bracketed. Patterns are honoured by building a
-matching string from the pattern itself (Python's own regex parser walks the pattern;
-XSD patterns the data models use are in the common subset).
+ranges (or of the type), strings at their minimum and maximum sizes (capped at 4096, so
+a 64 KiB string does not swell every GPV; 256 when unbounded), binary values at their
+size limits, lists with their minimum and a few items, nested lists bracketed. Patterns
+are honoured by building a matching string from the pattern itself (Python's own regex
+parser walks the pattern; the XSD patterns the data models use are in the common subset).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any
 from cwmpd.cwmp.types import INT_RANGES
 from cwmpd.datamodel.schema import ParamMeta
 
-#: Longest string made for a parameter without a smaller maxLength.
+#: Longest string made for a parameter without a maxLength, and with one.
 STRING_CAP = 256
+SIZED_CAP = 4096
 #: Characters XML must escape, and one outside ASCII: every "other" string carries them.
 TRICKY = "<&>'\"é"
 
@@ -100,7 +101,7 @@ def _string(meta: ParamMeta, which: int, lo: int | None, hi: int | None) -> str:
     if which == 0:
         size, base = max(lo or 0, min(8, hi if hi is not None else 8)), "initial-"
     else:
-        size = max(lo or 0, min(hi if hi is not None else STRING_CAP, STRING_CAP))
+        size = max(lo or 0, STRING_CAP if hi is None else min(hi, SIZED_CAP))
         base = "set-" + TRICKY
     return (base + "x" * size)[:size]
 
