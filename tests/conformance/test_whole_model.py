@@ -42,6 +42,7 @@ from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.paths import generic, parent
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.cwmp.types import null_value
 from cwmpd.datamodel.schema import ParamMeta
 from cwmpd.datamodel.validate import check_value
@@ -123,6 +124,8 @@ async def _session(root: str, state: Path) -> Run:
     acs = ScriptedAcs()
     acs.queue(m.GetParameterNames(path="", next_level=False))
     acs.queue(m.GetParameterValues(names=(root,)))
+    acs.queue(m.GetParameterAttributes(names=(root,)))
+    acs.queue(m.SetParameterAttributes(parameters=(SPA(root, True, 2, True, ("Subscriber",)),)))
     acs.queue(m.GetParameterAttributes(names=(root,)))
     for obj in objects:
         acs.queue(m.GetParameterNames(path=obj, next_level=True))
@@ -295,13 +298,31 @@ def test_every_table_counter_equals_its_instance_count(run: Run) -> None:
     )
 
 
-def test_gpa_covers_every_parameter(run: Run) -> None:
-    """GPA of the root: one entry per parameter, Notification off (nothing was set yet)."""
-    (gpa,) = run.answers(m.GetParameterAttributesResponse)
-    names = [a.name for a in gpa.parameters]
-    assert sorted(names) == sorted(run.plan.params)
-    forced = {a.name for a in gpa.parameters if a.notification not in (0, 1, 2)}
-    assert forced == set()
+def test_gpa_and_spa_cover_every_parameter(run: Run) -> None:
+    """GPA of the root: one entry per parameter, Notification 2 where the data model forces
+    it on, else 0, no AccessList. After SPA(root, active, Subscriber): 2 everywhere but on
+    canDeny parameters (left at 0: a partial path skips what a parameter refuses)."""
+    before, after = run.answers(m.GetParameterAttributesResponse)
+    assert run.answers(m.SetParameterAttributesResponse)
+    p = run.plan
+
+    def problems() -> Iterator[str]:
+        for gpa, when in ((before, "before"), (after, "after")):
+            got = {a.name: a for a in gpa.parameters}
+            if len(got) != len(gpa.parameters) or set(got) != set(p.params):
+                yield f"{when}: {len(gpa.parameters)} entries for {len(p.params)} parameters"
+                continue
+            for name, meta in p.params.items():
+                forced = meta.active_notify in ("forceEnabled", "forceDefaultEnabled")
+                if when == "before":
+                    want = (2 if forced else 0, ())
+                else:
+                    want = (0 if meta.active_notify == "canDeny" else 2, ("Subscriber",))
+                if (got[name].notification, got[name].access_list) != want:
+                    a = got[name]
+                    yield f"{when} {name} ({meta.active_notify}): {a.notification} {a.access_list}"
+
+    _none(problems(), "attributes not as the data model says")
 
 
 def test_every_writable_parameter_round_trips(run: Run) -> None:
@@ -385,3 +406,51 @@ def test_added_instances_read_valid_defaults_and_are_counted(run: Run) -> None:
                 yield f"{counter}: {values[counter]}, {n} instances"
 
     _none(counts(), "counters that do not match the instances after AddObject")
+
+
+def test_inform_carries_model_parameters_typed_as_the_model_says(run: Run) -> None:
+    """The bootstrap Inform's ParameterList: forced-inform parameters of the model, with
+    their data-model types and the device's values."""
+    params = run.session.inform.parameters
+    assert params
+    p = run.plan
+
+    def problems() -> Iterator[str]:
+        forced = {n for n, meta in p.params.items() if meta.forced_inform}
+        got = {v.name for v in params}
+        yield from (f"forced-inform {n} missing" for n in sorted(forced - got))
+        for v in params:
+            meta = p.params.get(v.name)
+            if meta is None:
+                yield f"{v.name}: not a parameter of the model"
+                continue
+            if v.type != _wire(meta):
+                yield f"{v.name}: xsi:type {v.type}, want {_wire(meta)}"
+            want = _expected_initial(run, v.name)
+            if want is not None and v.value != want:
+                yield f"{v.name}: {v.value!r}, want {want!r}"
+
+    _none(problems(), "Inform parameters not as the model says")
+
+
+def test_the_device_covers_every_parameter_of_the_model(
+    run: Run, record_property: pytest.RecordProperty
+) -> None:
+    """Every live parameter of the BBF model is exercised (7210 of TR-181 2.19.1's 7343
+    are live, 133 are status="deleted"; TR-098 1.8: 1800 of 1801); the counts are recorded
+    (junit properties) and printed by the fixture."""
+    p = run.plan
+    covered = {generic(n) for n in p.params}
+    model = {meta.name for meta in p.schema.params()}
+    assert covered == model
+    assert len(model) == {"Device.": 7210, "InternetGatewayDevice.": 1800}[p.root]
+    assert (
+        len({generic(n) for n in p.counters})
+        == {"Device.": 437, "InternetGatewayDevice.": 87}[p.root]
+    )
+    record_property("parameters", len(p.params))
+    record_property("generic_parameters", len(model))
+    record_property("counters", len(p.counters))
+    record_property("objects", len(run.objects))
+    record_property("set_by_spv", sum(len(b) for b in run.spv))
+    record_property("no_valid_value", sorted(p.no_value))
