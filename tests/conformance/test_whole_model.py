@@ -7,7 +7,8 @@ with NextLevel true and false, GPV and GPA of the whole tree, SPV of every writa
 parameter (in batches) to its other value, GPV of the whole tree again, then SPV back to
 the first values written the non-canonical way a sloppy ACS writes them (``1``, ``+007``,
 lowercase hex, ``+00:00``, blanks in lists; every xsi:type xsd:string), a GPV, then
-AddObject on every writable table and a last GPV and GPN of the root. Checked:
+AddObject on every writable table, GPV and GPN of the root, DeleteObject of each new
+instance and a last GPV. Checked:
 
 * every message the agent sent validates against the CWMP XSDs (xsi:type included);
 * the names are exactly the model's, with the data model's Writable, and each NextLevel
@@ -17,7 +18,8 @@ AddObject on every writable table and a last GPV and GPN of the root. Checked:
 * every writable parameter round-trips: the value set is the value read back, in its
   canonical form;
 * a new instance reads its data-model defaults, valid for their types (or the TR-106 null
-  value), AddObject on a full table is 9004, and the counters follow.
+  value), AddObject on a full table is 9004, and the counters follow; deleting the new
+  instances gives back exactly the model read before AddObject.
 
 ManagementServer parameters the agent acts on (URL, STUN, periodic Inform ...) are read and
 listed but not set: changing them would end the session or reach beyond loopback.
@@ -47,7 +49,7 @@ from cwmpd.cwmp.types import null_value
 from cwmpd.datamodel.schema import ParamMeta
 from cwmpd.datamodel.validate import check_value
 from cwmpd.testing.acs import ScriptedAcs
-from cwmpd.testing.acs_record import AcsSession
+from cwmpd.testing.acs_record import AcsSession, Exchange
 from support.wholemodel.device import Plan, plan
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support" / "wholemodel"
@@ -154,6 +156,22 @@ async def _session(root: str, state: Path) -> Run:
         acs.queue(m.AddObject(object_name=table, parameter_key=f"add{i}"))
     acs.queue(m.GetParameterValues(names=(root,)))
     acs.queue(m.GetParameterNames(path=root, next_level=False))
+    new: list[str] = []
+    deleting: list[bool] = []
+
+    def delete_the_new_ones(_: AcsSession, x: Exchange) -> None:
+        """Once the GPN after AddObject is answered: DeleteObject each new instance, GPV."""
+        if isinstance(x.sent, m.AddObject) and isinstance(x.received, m.AddObjectResponse):
+            new.append(f"{x.sent.object_name}{x.received.instance_number}.")
+        elif isinstance(x.sent, m.GetParameterNames) and x.sent.path == root and new:
+            if deleting:  # only after the first GPN of the root that follows AddObject
+                return
+            deleting.append(True)
+            for i, instance in enumerate(new):
+                acs.queue(m.DeleteObject(object_name=instance, parameter_key=f"del{i}"))
+            acs.queue(m.GetParameterValues(names=(root,)))
+
+    acs.on_exchange(delete_the_new_ones)
     url = await acs.listen(reactor)
     runner = AgentRunner(
         parse_config(
@@ -373,7 +391,7 @@ def test_added_instances_read_valid_defaults_and_are_counted(run: Run) -> None:
                 yield f"{table}: {got}"
 
     _none(outcomes(), "AddObject answers not as the table's maxEntries says")
-    final = run.answers(m.GetParameterValuesResponse)[-1]
+    final = run.answers(m.GetParameterValuesResponse)[3]
     names = [i.name for i in run.answers(m.GetParameterNamesResponse)[-1].parameters]
 
     def defaults() -> Iterator[str]:
@@ -454,3 +472,33 @@ def test_the_device_covers_every_parameter_of_the_model(
     record_property("objects", len(run.objects))
     record_property("set_by_spv", sum(len(b) for b in run.spv))
     record_property("no_valid_value", sorted(p.no_value))
+
+
+def test_deleting_the_new_instances_gives_back_the_model(run: Run) -> None:
+    """DeleteObject of every instance AddObject made: status 0 each, and the whole GPV is
+    again the one read before AddObject (values, types, counters)."""
+    made = [x for x in run.session.acs_exchanges if isinstance(x.received, m.AddObjectResponse)]
+    deletes = [x for x in run.session.acs_exchanges if isinstance(x.sent, m.DeleteObject)]
+    assert made and len(deletes) == len(made)
+    _none(
+        (
+            f"{x.sent.object_name}: {x.received}"
+            for x in deletes  # type: ignore[union-attr]
+            if not isinstance(x.received, m.DeleteObjectResponse) or x.received.status != 0
+        ),
+        "DeleteObject answers other than status 0",
+    )
+    gpvs = run.answers(m.GetParameterValuesResponse)
+    assert len(gpvs) == 5
+    key = run.plan.agent_kept + "ParameterKey"
+    before = {v.name: (v.value, v.type) for v in gpvs[2].parameters if v.name != key}
+    after = {v.name: (v.value, v.type) for v in gpvs[4].parameters if v.name != key}
+    assert [v.value for v in gpvs[4].parameters if v.name == key] == [f"del{len(deletes) - 1}"]
+    _none(
+        (
+            f"{n}: {before.get(n)} -> {after.get(n)}"
+            for n in sorted(set(before) | set(after))
+            if before.get(n) != after.get(n)
+        ),
+        "differences from the model before AddObject",
+    )
