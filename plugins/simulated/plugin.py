@@ -65,6 +65,12 @@ FACTORY: dict[str, str] = {
 }
 
 
+#: Vendor extensions, the example of TR-106 ``X_<OUI>_`` names (00CAFE is this device's OUI):
+#: a settable front LED colour and a read-only board temperature in degrees Celsius.
+LED_COLOUR = "Device.DeviceInfo.X_00CAFE_LEDColour"
+BOARD_TEMPERATURE = "Device.DeviceInfo.X_00CAFE_BoardTemperature"
+
+
 class SimulatedDevice(SimulatedHardware):
     """A virtual TR-181 device whose boots, uptime and firmware live in its state folder."""
 
@@ -80,7 +86,7 @@ class SimulatedDevice(SimulatedHardware):
         self.diagnostics = Diagnostics(ctx.clock, ROOT)
 
     def declare(self, decl: Declarations) -> None:
-        """TR-181 DeviceInfo, ManagementServer, RootDataModelVersion and IP.Interface."""
+        """TR-181 DeviceInfo (two vendor parameters), ManagementServer, IP.Interface, NAT."""
         for name in ("Manufacturer", "ManufacturerOUI", "ProductClass", "HardwareVersion"):
             decl.store(f"Device.DeviceInfo.{name}")
         decl.store("Device.DeviceInfo.ProvisioningCode", "")
@@ -93,6 +99,10 @@ class SimulatedDevice(SimulatedHardware):
             decl.store("Device.IP.Interface.{i}." + rel, default)
         for rel, default in PORT_MAPPING.items():
             decl.store("Device.NAT.PortMapping.{i}." + rel, default)
+        decl.vendor.param(LED_COLOUR, writable=True, enums=("Off", "Green", "Amber"))
+        decl.store(LED_COLOUR, "Green")
+        decl.vendor.param(BOARD_TEMPERATURE, "int", ranges=((-40, 125),))
+        decl.getter(BOARD_TEMPERATURE, lambda _: "41")
         decl.factory(FACTORY)
         self.diagnostics.declare(decl)
 

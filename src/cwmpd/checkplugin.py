@@ -3,7 +3,8 @@
 Errors (exit 1): names the schema does not define, set mappings on read-only parameters
 (agent-stored read-only values are fine: the agent sets them, the ACS cannot),
 factory/default/constant values that are not valid for their type, forced-inform
-parameters of the root the plugin does not provide. Warnings: writable parameters
+parameters of the root the plugin does not provide, vendor names that break the TR-106
+rules (cwmpd.datamodel.vendor) or have no value source. Warnings: writable parameters
 mapped read-only (the ACS will get 9008 from GPN-writable=false, which is legal).
 """
 
@@ -22,6 +23,7 @@ from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.plugin import PluginError, load_plugin
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
+from cwmpd.datamodel.vendor import naming_problem, with_vendor
 
 
 @dataclass
@@ -59,7 +61,17 @@ def check_declarations(
     "Mapped with a set" means a mapping entry with ``set``/``set_file`` or a writable UCI
     option; Python-bound parameters are served read-only wherever the schema says so.
     """
-    schema = load_schema(decl.root)
+    standard = load_schema(decl.root)
+    bad_names = []
+    for vname in [*decl.vendor.objects, *decl.vendor.params]:
+        problem = naming_problem(vname, standard)
+        if problem:
+            bad_names.append(vname)
+            report.errors.append(f"{vname}: {problem}")
+    for vname in bad_names:
+        decl.vendor.objects.pop(vname, None)
+        decl.vendor.params.pop(vname, None)
+    schema = with_vendor(standard, decl.vendor)
     set_mappings = {n for n, s in getattr(mapped, "params", {}).items() if s.write is not None}
     set_mappings |= {n for n, s in getattr(uci, "params", {}).items() if s.writable}
     names = {**dict.fromkeys(decl.store_params), **dict.fromkeys(decl.getters)}
@@ -67,7 +79,9 @@ def check_declarations(
     for name in sorted(names):
         meta = schema.param(name)
         if meta is None:
-            report.errors.append(f"{name}: not defined by the {decl.root} data model")
+            problem = naming_problem(name, standard)
+            hint = problem or "a vendor name needs its [vendor] definition (type, access)"
+            report.errors.append(f"{name}: not defined by the {decl.root} data model; {hint}")
             continue
         settable = name in decl.store_params or (name in decl.bound and name not in decl.read_only)
         if name in set_mappings and not meta.writable:
@@ -101,6 +115,9 @@ def check_declarations(
             _check(report, meta, spec.name, spec.read.extract.default, "default")
         for out in spec.read.extract.map.values():
             _check(report, meta, spec.name, out, "map result")
+    for vname in decl.vendor.params:
+        if vname not in names:
+            report.errors.append(f"{vname}: vendor parameter with no value source")
     for meta in schema.forced_inform():
         if paths.INSTANCE not in meta.name and meta.name not in names:
             report.errors.append(f"{meta.name}: forced-inform parameter not provided")

@@ -27,9 +27,12 @@ class AcsConfig:
     periodic_inform_interval: int = 3600
     ca_file: str = ""
     client_cert: str = ""
+    tls_allow_cn_match: bool = False  # legacy: a certificate without SAN matched on its CN
     allow_basic_over_http: bool = False
     timeout: float = 30.0
     max_body: int = 4 * 1024 * 1024
+    max_response: int = 4 * 1024 * 1024  # largest GPV/GPN/GPA response built (bytes)
+    max_response_values: int = 16384  # most values in one response / names in one request
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,10 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"{src}: acs.timeout must be >= 1 second")
     if cfg.acs.max_body < 32768:
         raise ConfigError(f"{src}: acs.max_body must be >= 32768 bytes (TR-069 minimum)")
+    if cfg.acs.max_response < 32768:
+        raise ConfigError(f"{src}: acs.max_response must be >= 32768 bytes")
+    if cfg.acs.max_response_values < 1:
+        raise ConfigError(f"{src}: acs.max_response_values must be >= 1")
     for key in ("ca_file", "client_cert"):
         path = getattr(cfg.acs, key)
         if path and not Path(path).is_file():

@@ -20,6 +20,7 @@ from cwmpd import state
 from cwmpd.config import Config, load_config
 from cwmpd.connreq.feature import ConnectionRequests
 from cwmpd.cwmp import types
+from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.plugin import DevicePlugin
@@ -124,7 +125,12 @@ class CwmpAgent(MultiService):
         self.events = EventQueue(self.state_dir / "events.json")
         self._detect_boot()
         self.dispatcher = Dispatcher(
-            self.model, add_event=self.events.add, schedule_inform=self._schedule_inform
+            self.model,
+            add_event=self.events.add,
+            schedule_inform=self._schedule_inform,
+            limits=ResponseLimits(
+                self.config.acs.max_response, self.config.acs.max_response_values
+            ),
         )
         self.engine = SessionEngine(
             model=self.model,
@@ -259,7 +265,7 @@ class CwmpAgent(MultiService):
             self.model.value(self._ms("URL")),
             self.model.value(self._ms("Username")),
             self.model.value(self._ms("Password")),
-            TlsPolicy(ca_file=self.config.acs.ca_file, client_cert=self.config.acs.client_cert),
+            TlsPolicy.from_config(self.config.acs),
             allow_basic_over_http=self.config.acs.allow_basic_over_http,
             timeout=self.config.acs.timeout,
             max_body=self.config.acs.max_body,

@@ -39,6 +39,15 @@ OFF_SPEC_VALUES = {
     "perl-cwmp/SpeedTouch-780/Inform.xml": "dateTime value 0000-00-00T00:00:00",
     "perl-cwmp/dump/BANT-W/6.2.17.5/Inform.http": "dateTime value 0000-00-00T00:00:00",
     "perl-cwmp/dump/BANT-R/7.4.1.7/GetParameterAttributesResponse.http": "AccessList 'subscriber'",
+    "genieacs-1.2.16-e2e/spv-boolean-invalid-maybe.xml": "xsd:boolean value 'maybe'",
+}
+
+#: genieacs-1.2.16-e2e names its files by shape: "<rpc abbreviation>-<what is special>.xml".
+E2E_RPCS = {
+    "spa": "SetParameterAttributes",
+    "spv": "SetParameterValues",
+    "gpn": "GetParameterNames",
+    "deleteobject": "DeleteObject",
 }
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
@@ -53,9 +62,11 @@ def body_of(path: Path) -> bytes:
 
 
 def expected_rpc(path: Path) -> str:
-    """The RPC a capture holds, from its name (tr098-X.xml, X.xml, ParameterValue.http, inform/)."""
+    """The RPC a capture holds, from its name (tr098-X.xml, X.xml, spa-*.xml, inform/...)."""
     if path.parent.name == "inform":
         return "Inform"
+    if path.parent.name == "genieacs-1.2.16-e2e":
+        return E2E_RPCS[path.stem.split("-", 1)[0]]
     stem = path.stem.split("-", 1)[1] if path.stem.startswith(("tr098-", "tr181-")) else path.stem
     return {"ParameterValue": "GetParameterValuesResponse"}.get(stem, stem)
 

@@ -176,6 +176,9 @@ async def _session(root: str, state: Path) -> Run:
     runner = AgentRunner(
         parse_config(
             f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
+            # GPN of the root after AddObject lists ~17.7k TR-181 names, over the default
+            # budget of 16384 (which would answer 9004, as it should).
+            "max_response_values = 65536\n"
             "[connection_request]\nenable = false\n"
             f'[device]\nplugins = ["{SUPPORT / folder}"]\nstate_dir = "{state}"\n'
             '[control]\nsocket = ""\n'

@@ -20,7 +20,9 @@ from cwmpd.cwmp.soapenc import (
     Array,
     Struct,
     cwmp_array,
+    elements,
     invalid,
+    put_args,
     read_args,
     string_array,
 )
@@ -115,19 +117,53 @@ PARAMETER_ATTRIBUTES: Final = cwmp_array(
     ),
 )
 
-SET_PARAMETER_ATTRIBUTES: Final = cwmp_array(
-    "SetParameterAttributesStruct",
-    Struct(
-        (
-            Arg("Name", "name", TOKEN),
-            Arg("NotificationChange", "notification_change", BOOL),
-            Arg("Notification", "notification", INT),
-            Arg("AccessListChange", "access_list_change", BOOL),
-            Arg("AccessList", "access_list", string_array()),
-        ),
-        SetParameterAttributesStruct,
-    ),
-)
+
+class SetAttributesCodec:
+    """SetParameterAttributesStruct; a value whose ``*Change`` flag is false is not read.
+
+    GenieACS 1.2.16 writes ``<Notification></Notification>`` for an unchanged notification:
+    A.3.2.4 says the value is ignored then, so it may be empty, garbage or absent. With
+    the flag true the value is required and checked as usual (9003).
+    """
+
+    __slots__ = ()
+    _ARGS: Final = (
+        Arg("Name", "name", TOKEN),
+        Arg("NotificationChange", "notification_change", BOOL),
+        Arg("Notification", "notification", INT),
+        Arg("AccessListChange", "access_list_change", BOOL),
+        Arg("AccessList", "access_list", string_array()),
+    )
+    _GUARDS: Final = {"notification": "notification_change", "access_list": "access_list_change"}
+
+    def put(self, parent: etree._Element, tag: str, value: Any) -> None:
+        """Append one struct (every member, as the XSD requires)."""
+        put_args(_SubElement(parent, tag), value, self._ARGS)
+
+    def get(self, elem: etree._Element, what: str) -> SetParameterAttributesStruct:
+        """Read the flags, then only the values they ask to change."""
+        by_name = {arg.xml: arg for arg in self._ARGS}
+        raw: dict[str, tuple[Arg, etree._Element]] = {}
+        for child in elements(elem):
+            name = local_name(child.tag)
+            arg = by_name.get(name)
+            if arg is None:
+                raise invalid(f"unexpected {name} in {what}")
+            if arg.attr in raw:
+                raise invalid(f"duplicate {name} in {what}")
+            raw[arg.attr] = (arg, child)
+        found: dict[str, Any] = {"notification": 0, "access_list": ()}
+        for arg in self._ARGS:
+            guard = self._GUARDS.get(arg.attr)
+            if guard is not None and not found[guard]:
+                continue
+            if arg.attr not in raw:
+                raise invalid(f"missing {arg.xml} in {what}")
+            found[arg.attr] = arg.codec.get(raw[arg.attr][1], arg.xml)
+        return SetParameterAttributesStruct(**found)
+
+
+SET_PARAMETER_ATTRIBUTES: Final = cwmp_array("SetParameterAttributesStruct", SetAttributesCodec())
 
 
 class _ArgPair:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from cwmpd.backends.base import Backend
 from cwmpd.cwmp import paths
+from cwmpd.datamodel.vendor import VendorDefs
 
 #: A dynamic getter: called with the concrete name, returns the value as a string.
 Getter = Callable[[str], str]
@@ -21,6 +22,7 @@ class Declarations:
     other backend. Tables of store parameters are store tables unless ``table`` says
     otherwise. ``factory`` values are concrete names (instances included) with the values
     a fresh or factory-reset device has; they also create the factory instances.
+    ``vendor`` defines ``X_<VENDOR>_`` parameters and objects (cwmpd.datamodel.vendor).
     """
 
     root: str
@@ -30,6 +32,7 @@ class Declarations:
     tables: dict[str, Backend | None] = field(default_factory=dict)
     factory_values: dict[str, str] = field(default_factory=dict)
     read_only: set[str] = field(default_factory=set)
+    vendor: VendorDefs = field(default_factory=VendorDefs)
 
     def store(self, name: str, default: str | None = None) -> None:
         """Keep generic parameter ``name`` in the store; ``default`` for new instances."""

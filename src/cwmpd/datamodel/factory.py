@@ -17,6 +17,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.plugin import DevicePlugin, PluginError, load_plugin
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
+from cwmpd.datamodel.vendor import with_vendor
 
 STORE_FILE = "datamodel.json"
 ATTRIBUTES_FILE = "attributes.json"
@@ -47,7 +48,7 @@ def build_model(
         if plugin.root != device.root:
             raise PluginError(f"plugins disagree on the root: {device.root} vs {plugin.root}")
         plugin.declare(decl)
-    schema = load_schema(device.root, prefixes=schema_prefixes(decl))
+    schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     values = factory_values(device.root) if callable(factory_values) else factory_values
     model = model_from_declarations(decl, schema, Path(state_dir), values)
     model.add_factory_reset_hook(device.factory_reset)

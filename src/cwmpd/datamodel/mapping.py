@@ -30,6 +30,7 @@ from cwmpd.datamodel.mapping_format import (
     param_spec,
     source_spec,
     table_spec,
+    vendor_entry,
 )
 from cwmpd.datamodel.plugin import PluginContext
 from cwmpd.state import read_json, write_json
@@ -49,6 +50,7 @@ TOP_KEYS = {
     "params",
     "uci",
     "python",
+    "vendor",
 }
 
 
@@ -167,6 +169,8 @@ class MappingPlugin:
     def declare(self, decl: Declarations) -> None:
         """Declare the store, mapped, UCI and Python parameters and their tables."""
         root = self.root
+        for name, entry in dict(self.data.get("vendor", {})).items():
+            vendor_entry(decl.vendor, name, entry)
         if self.data.get("management_server", False):
             declare_management_server(decl, root)
         for name, default in dict(self.data.get("store", {})).items():

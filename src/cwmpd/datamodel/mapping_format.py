@@ -11,6 +11,7 @@ from typing import Any
 
 from cwmpd.backends.extract import Extract
 from cwmpd.backends.specs import ParamSpec, Read, SourceSpec, TableSpec, Write, check_argv
+from cwmpd.datamodel.vendor import VendorDefs
 
 READ_KEYS = {
     "row",
@@ -161,3 +162,50 @@ def table_spec(path: str, entry: Mapping[str, Any]) -> TableSpec:
         delete=_argv(entry["delete"], what + ".delete") if "delete" in entry else None,
         timeout=entry.get("timeout"),
     )
+
+
+VENDOR_PARAM_KEYS = {"type", "access", "active_notify", "forced_inform", "hidden"}
+VENDOR_PARAM_KEYS |= {"max_length", "enums", "range"}
+ACCESS = {"read-only": False, "read-write": True}
+
+
+def vendor_entry(defs: VendorDefs, name: str, entry: Mapping[str, Any]) -> None:
+    """A ``[vendor."X"]`` table: a vendor object (name ends with '.') or parameter."""
+    what = f"vendor.{name!r}"
+    if not isinstance(entry, Mapping):
+        raise MappingError(f"{what}: expected a table")
+    is_object = name.endswith(".")
+    _check_keys(entry, {"access", "max_entries"} if is_object else VENDOR_PARAM_KEYS, what)
+    access = entry.get("access", "read-only")
+    if access not in ACCESS:
+        raise MappingError(f"{what}: access must be 'read-only' or 'read-write'")
+    try:
+        if is_object:
+            max_entries = entry.get("max_entries")
+            if max_entries is not None and not isinstance(max_entries, int):
+                raise ValueError("max_entries must be an integer")
+            defs.object(name, writable=ACCESS[access], max_entries=max_entries)
+            return
+        bounds = entry.get("range")
+        if bounds is not None and not (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, int) for b in bounds)
+        ):
+            raise ValueError("range must be [min, max] integers")
+        max_length = entry.get("max_length")
+        if max_length is not None and not isinstance(max_length, int):
+            raise ValueError("max_length must be an integer")
+        defs.param(
+            name,
+            str(entry.get("type", "string")),
+            writable=ACCESS[access],
+            active_notify=str(entry.get("active_notify", "normal")),
+            forced_inform=bool(entry.get("forced_inform", False)),
+            hidden=bool(entry.get("hidden", False)),
+            max_length=max_length,
+            enums=tuple(str(v) for v in entry.get("enums", ())),
+            ranges=((bounds[0], bounds[1]),) if bounds else (),
+        )
+    except ValueError as exc:
+        raise MappingError(f"{what}: {exc}") from None

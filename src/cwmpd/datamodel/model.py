@@ -22,6 +22,7 @@ from cwmpd.cwmp.structs import (
 from cwmpd.cwmp.types import null_value
 from cwmpd.datamodel import attributes, inform, paths, transaction
 from cwmpd.datamodel.attributes import AttributeStore
+from cwmpd.datamodel.budget import ResponseBudget, expand, unlimited
 from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.tree import GenericTree, Index
@@ -60,23 +61,18 @@ class DataModel:
 
     # -- reading -----------------------------------------------------------------
 
-    async def get_parameter_values(self, names: Sequence[str]) -> list[ParameterValueStruct]:
-        """GPV (P-2): full names and partial paths; any unknown name faults 9005."""
+    async def get_parameter_values(
+        self, names: Sequence[str], budget: ResponseBudget | None = None
+    ) -> list[ParameterValueStruct]:
+        """GPV (P-2): full and partial names; unknown ones 9005; 9004 once over ``budget``."""
         index = await self._live()
-        wanted: list[str] = []
-        for name in names:
-            if name == "" or name.endswith("."):
-                if name and name not in index.objects:
-                    raise CwmpFault(9005, f"no object {name}")
-                wanted.extend(index.params_under(name))
-            elif name in index.params:
-                wanted.append(name)
-            else:
-                raise CwmpFault(9005, f"no parameter {name}")
-        return await self._read(index, wanted)
+        budget = budget or unlimited()
+        return await self._read(index, expand(names, index, budget, "value"), budget)
 
-    async def get_parameter_names(self, path: str, next_level: bool) -> list[ParameterInfoStruct]:
-        """GPN (P-3..P-6)."""
+    async def get_parameter_names(
+        self, path: str, next_level: bool, budget: ResponseBudget | None = None
+    ) -> list[ParameterInfoStruct]:
+        """GPN (P-3..P-6); 9004 as soon as the response outgrows ``budget``."""
         index = await self._live()
         if path == "":
             names = [self.root] if next_level else index.names_under("")
@@ -90,22 +86,24 @@ class DataModel:
             names = [path]
         else:
             raise CwmpFault(9005, f"no parameter {path}")
+        budget = budget or unlimited()
         params, objects = index.params, index.objects
-        return [
-            ParameterInfoStruct(n, params[n].writable if n in params else objects[n].writable)
-            for n in names
-        ]
+        out = []
+        for n in names:
+            budget.take_name(n, "info")
+            writable = params[n].writable if n in params else objects[n].writable
+            out.append(ParameterInfoStruct(n, writable))
+        return out
 
     async def get_parameter_attributes(
-        self, names: Sequence[str]
+        self, names: Sequence[str], budget: ResponseBudget | None = None
     ) -> list[ParameterAttributeStruct]:
-        """GPA: full names and partial paths (every parameter below); unknown names 9005."""
+        """GPA: full and partial names; unknown ones 9005; 9004 once over ``budget``."""
         index = await self._live()
         out = []
-        for name in names:
-            for n in attributes.names_of(name, index):
-                notification, acl = self._attrs.get(n, index.params[n])
-                out.append(ParameterAttributeStruct(n, notification, acl))
+        for n in expand(names, index, budget or unlimited(), "attribute"):
+            notification, acl = self._attrs.get(n, index.params[n])
+            out.append(ParameterAttributeStruct(n, notification, acl))
         return out
 
     async def device_id(self) -> DeviceId:
@@ -372,8 +370,11 @@ class DataModel:
             self._index = self._counter.index = index
         return index
 
-    async def _read(self, index: Index, names: Iterable[str]) -> list[ParameterValueStruct]:
-        """Values of concrete ``names``: one ``get_many`` per backend, hidden ones null."""
+    async def _read(
+        self, index: Index, names: Iterable[str], budget: ResponseBudget | None = None
+    ) -> list[ParameterValueStruct]:
+        """Values of concrete ``names``: one ``get_many`` per backend, hidden ones null;
+        each value charged to ``budget`` (whose names were charged already)."""
         names = list(names)
         params = index.params
         groups: dict[Backend, list[str]] = {}
@@ -392,5 +393,7 @@ class DataModel:
             else:
                 got = values.get(name)
                 value = info.default if got is None else got
+            if budget is not None:
+                budget.take_value(value, info.type)
             out.append(ParameterValueStruct(name, value, info.type))
         return out

@@ -109,7 +109,9 @@ class GenericTree:
         for table in list(tree.tables):
             ometa = schema.object(table)
             count = None if ometa is None else ometa.num_entries
-            if count is None or schema.param(count) is None:
+            if count is None:  # vendor tables have no numEntriesParameter: TR-106's usual name
+                count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
+            if schema.param(count) is None:
                 continue
             tree.counters[count] = table
             known = tree.params.get(count)

@@ -10,6 +10,7 @@ from twisted.logger import Logger
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.datamodel.budget import ResponseBudget, ResponseLimits
 from cwmpd.datamodel.model import DataModel
 
 Handler = Callable[[Any], Awaitable[m.Message]]
@@ -27,7 +28,9 @@ class AfterSession:
 
 
 class Dispatcher:
-    """Maps each ACS request message type to the coroutine that answers it."""
+    """Maps each ACS request message type to the coroutine that answers it.
+
+    GPV, GPN and GPA responses are built within ``limits`` (9004 beyond them)."""
 
     def __init__(
         self,
@@ -35,8 +38,10 @@ class Dispatcher:
         *,
         add_event: Callable[[str, str], object],
         schedule_inform: Callable[[int, str], None],
+        limits: ResponseLimits = ResponseLimits(),  # noqa: B008 (frozen, shared)
     ) -> None:
         self._model = model
+        self._limits = limits
         self._add_event = add_event
         self._schedule_inform = schedule_inform
         self.after = AfterSession()
@@ -81,11 +86,14 @@ class Dispatcher:
             _log.failure("internal error answering {method}", method=request.name)
             return m.Fault.from_exception(CwmpFault(9002))
 
+    def _budget(self) -> ResponseBudget:
+        return ResponseBudget(self._limits)
+
     async def _get_rpc_methods(self, req: m.GetRPCMethods) -> m.Message:
         return m.GetRPCMethodsResponse(methods=self.methods())
 
     async def _gpv(self, req: m.GetParameterValues) -> m.Message:
-        params = await self._model.get_parameter_values(req.names)
+        params = await self._model.get_parameter_values(req.names, self._budget())
         return m.GetParameterValuesResponse(parameters=tuple(params))
 
     async def _spv(self, req: m.SetParameterValues) -> m.Message:
@@ -93,11 +101,11 @@ class Dispatcher:
         return m.SetParameterValuesResponse(status=status)
 
     async def _gpn(self, req: m.GetParameterNames) -> m.Message:
-        params = await self._model.get_parameter_names(req.path, req.next_level)
+        params = await self._model.get_parameter_names(req.path, req.next_level, self._budget())
         return m.GetParameterNamesResponse(parameters=tuple(params))
 
     async def _gpa(self, req: m.GetParameterAttributes) -> m.Message:
-        params = await self._model.get_parameter_attributes(req.names)
+        params = await self._model.get_parameter_attributes(req.names, self._budget())
         return m.GetParameterAttributesResponse(parameters=tuple(params))
 
     async def _spa(self, req: m.SetParameterAttributes) -> m.Message:

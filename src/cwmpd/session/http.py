@@ -40,7 +40,7 @@ from cwmpd.session.http_errors import (
     TooManyRedirects,
     UnexpectedStatus,
 )
-from cwmpd.session.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.session.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -109,6 +109,8 @@ def _describe(exc: BaseException, url: str) -> str:
     reasons: list[Failure] = list(getattr(exc, "reasons", None) or [])
     causes = [f.value for f in reasons if f.value is not None] or [exc]
     for c in causes:
+        if isinstance(c, CertificateRejected):
+            return f"TLS: certificate of {where} refused: {c}"
         if isinstance(c, VerificationError):
             return f"TLS: certificate of {where} does not match the host name: {c}"
     for c in causes:

@@ -4,13 +4,23 @@ Without a trustworthy clock (a router before NTP, still in 1970) certificate dat
 checked, everything else is (TR-069 section 3.3, H-15): otherwise a device without a
 real-time clock could never reach its ACS to be told the time.
 
+One policy for every TLS client of the agent (ACS sessions, downloads, uploads; the
+TR-143 diagnostics speak plain http only): ``tls_policy_for`` gives the
+``IPolicyForHTTPS`` they all use.
+
 Twisted's ``BrowserLikePolicyForHTTPS`` only takes one trust root and no client
 certificate, and ``Certificate.loadPEM`` reads only the first certificate of a
 bundle; this module adds PEM bundles, a client certificate and a TLS 1.2 floor.
+The host check is our own (cwmpd.session.tls_verify, run in the verify callback):
+Twisted's callback treats only ``VerificationError`` as a failure, and
+service_identity >= 24 raises ``CertificateError`` for a certificate without
+subjectAltName, which Twisted then logs and accepts. Ours fails closed on any
+exception and reports a ``CertificateRejected`` with the reason.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Callable
@@ -23,8 +33,12 @@ from twisted.internet import ssl
 from twisted.internet._sslverify import IOpenSSLTrustRoot  # public via ssl.trustRoot* only
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
+
+from cwmpd.config import AcsConfig
+from cwmpd.session.tls_verify import chain_error, leaf_error
 
 _log = Logger(namespace="cwmpd.tls")
 _PEM_CERT = re.compile(
@@ -36,6 +50,10 @@ class TlsConfigError(ValueError):
     """A CA bundle or client certificate file is missing or unreadable."""
 
 
+class CertificateRejected(Exception):
+    """The server's certificate was refused: chain, dates, EKU or host name (the reason)."""
+
+
 @dataclass(frozen=True)
 class TlsPolicy:
     """How to verify the server and what to present to it.
@@ -43,10 +61,18 @@ class TlsPolicy:
     ``ca_file``: PEM bundle of trusted roots; empty means the system trust store.
     ``client_cert``: PEM file holding a certificate (+ optional chain) and its key;
     empty means no client certificate.
+    ``allow_cn_match``: accept a certificate without subjectAltName whose commonName
+    is the host (legacy ACS certificates; a warning is logged each time it is used).
     """
 
     ca_file: str = ""
     client_cert: str = ""
+    allow_cn_match: bool = False
+
+    @classmethod
+    def from_config(cls, acs: AcsConfig) -> TlsPolicy:
+        """The policy the [acs] section describes (used for the ACS and file servers)."""
+        return cls(acs.ca_file, acs.client_cert, acs.tls_allow_cn_match)
 
 
 def _read(path: str, what: str) -> bytes:
@@ -109,11 +135,91 @@ class ClockTolerantTrust:
             context.get_cert_store().set_flags(_X509_V_FLAG_NO_CHECK_TIME)
 
 
+def _sni(host: str) -> bytes | None:
+    """The server name to send: DNS names only, never IP literals (RFC 6066)."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        return host.encode("idna")
+    except UnicodeError:
+        return host.encode("ascii", "replace")
+
+
+@implementer(IOpenSSLClientConnectionCreator)
+class VerifyingConnectionCreator:
+    """Client connections to ``host`` that OpenSSL verifies against the trust root and
+    that we verify for the host name and server EKU; anything else fails closed."""
+
+    def __init__(self, options: ssl.CertificateOptions, host: str, allow_cn: bool) -> None:
+        self._options = options
+        self._host = host
+        self._allow_cn = allow_cn
+        self._sni = _sni(host)
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        """A connection whose verify callback refuses a bad chain or leaf."""
+        connection = SSL.Connection(self._options.getContext(), None)
+        connection.set_app_data(tlsProtocol)
+        if self._sni is not None:
+            connection.set_tlsext_host_name(self._sni)
+        verify, handshake_done = self._callbacks(tlsProtocol)
+        connection.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, verify)
+        connection.set_info_callback(handshake_done)
+        return connection
+
+    def _callbacks(
+        self, tls_protocol: Any
+    ) -> tuple[
+        Callable[[SSL.Connection, Any, int, int, int], bool],
+        Callable[[SSL.Connection, int, int], None],
+    ]:
+        """The verify callback, and an info callback that refuses a handshake that ended
+        without the leaf having been checked (fail closed)."""
+        protocol: list[Any] = [tls_protocol]  # dropped after the first verdict (no cycle)
+        checked: list[bool] = []
+
+        def handshake_done(conn: SSL.Connection, where: int, ret: int) -> None:
+            if where & SSL.SSL_CB_HANDSHAKE_DONE and not checked:
+                refuse("the server certificate was not verified")
+
+        def refuse(reason: str) -> bool:
+            if protocol:
+                failure = Failure(CertificateRejected(reason))  # type: ignore[no-untyped-call]
+                protocol.pop().failVerification(failure)
+            return False
+
+        def verify(conn: SSL.Connection, cert: Any, err: int, depth: int, ok: int) -> bool:
+            try:
+                if not ok:
+                    return refuse(chain_error(err, depth))
+                if depth != 0:
+                    return True
+                reason, cn_used = leaf_error(cert.to_cryptography(), self._host, self._allow_cn)
+                if reason is not None:
+                    return refuse(reason)
+                if cn_used:
+                    _log.warn(
+                        "TLS: certificate of {host} has no subjectAltName; accepted on its "
+                        "commonName (acs.tls_allow_cn_match)",
+                        host=self._host,
+                    )
+                checked.append(True)
+                protocol.clear()
+                return True
+            except Exception as exc:  # fail closed, whatever went wrong
+                return refuse(f"cannot verify the certificate: {type(exc).__name__}: {exc}")
+
+        return verify, handshake_done
+
+
 @implementer(IPolicyForHTTPS)
 class VerifyingPolicyForHTTPS:
-    """Like ``BrowserLikePolicyForHTTPS``: trust root, hostname check (DNS or IP
-    identities via service_identity), SNI for DNS names, TLS >= 1.2, plus an
-    optional client certificate."""
+    """Like ``BrowserLikePolicyForHTTPS``: trust root, host name and server EKU checked
+    by cwmpd.session.tls_verify, SNI for DNS names, TLS >= 1.2, plus an optional
+    client certificate. Every TLS client of the agent gets its connections here."""
 
     def __init__(
         self,
@@ -121,10 +227,13 @@ class VerifyingPolicyForHTTPS:
         client_certificate: ssl.PrivateCertificate | None = None,
         extra_chain: list[Any] | None = None,
         clock: Callable[[], float] = time.time,
+        *,
+        allow_cn_match: bool = False,
     ) -> None:
         self._trust_root = ClockTolerantTrust(trust_root, clock)
         self._client_certificate = client_certificate
         self._extra_chain = extra_chain or []
+        self._allow_cn = allow_cn_match
 
     def creatorForNetloc(self, hostname: bytes, port: int) -> IOpenSSLClientConnectionCreator:
         """A connection creator verifying ``hostname`` (bracket-less for IPv6)."""
@@ -132,16 +241,16 @@ class VerifyingPolicyForHTTPS:
         extra: dict[str, Any] = {"raiseMinimumTo": ssl.TLSVersion.TLSv1_2}
         if self._extra_chain:
             extra["extraCertChain"] = self._extra_chain
-        creator: IOpenSSLClientConnectionCreator = ssl.optionsForClientTLS(
-            host,
-            trustRoot=self._trust_root,
-            clientCertificate=self._client_certificate,
-            extraCertificateOptions=extra,
-        )
-        return creator
+        if self._client_certificate is not None:
+            extra["privateKey"] = self._client_certificate.privateKey.original
+            extra["certificate"] = self._client_certificate.original
+        options = ssl.CertificateOptions(trustRoot=self._trust_root, **extra)
+        return VerifyingConnectionCreator(options, host, self._allow_cn)
 
 
 def tls_policy_for(policy: TlsPolicy, clock: Callable[[], float] = time.time) -> IPolicyForHTTPS:
     """Load the files named by ``policy`` now; raises TlsConfigError with the reason."""
     client, chain = _client_identity(policy)
-    return VerifyingPolicyForHTTPS(_trust_root(policy), client, chain, clock)
+    return VerifyingPolicyForHTTPS(
+        _trust_root(policy), client, chain, clock, allow_cn_match=policy.allow_cn_match
+    )

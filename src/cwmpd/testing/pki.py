@@ -12,14 +12,34 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from OpenSSL import SSL
 from twisted.internet import ssl
+from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
+from zope.interface import implementer
 
-__all__ = ["CertificateAuthority", "IssuedCert", "make_ca", "make_cert", "server_tls_options"]
+__all__ = [
+    "CertificateAuthority",
+    "IssuedCert",
+    "SwitchableServerTls",
+    "make_ca",
+    "make_cert",
+    "server_tls_options",
+]
+
+#: Which extendedKeyUsage a leaf gets: serverAuth, clientAuth, both, or no EKU extension.
+Usage = Literal["server", "client", "both", "none"]
+_USAGES: dict[str, list[x509.ObjectIdentifier]] = {
+    "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+    "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
+    "both": [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
+    "none": [],
+}
 
 
 @dataclass(frozen=True)
@@ -98,10 +118,12 @@ def make_ca(
     return CertificateAuthority(cert, key, path)
 
 
-def _san(hosts: Sequence[str]) -> x509.SubjectAlternativeName:
+def _san(hosts: Sequence[str], as_dns: bool) -> x509.SubjectAlternativeName:
     names: list[x509.GeneralName] = []
     for host in hosts:
         try:
+            if as_dns:
+                raise ValueError(host)
             names.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
             names.append(x509.DNSName(host))
@@ -117,13 +139,19 @@ def make_cert(
     client: bool = False,
     common_name: str | None = None,
     expired: bool = False,
+    usage: Usage | None = None,
+    as_dns: bool = False,
 ) -> IssuedCert:
-    """Issue a leaf for ``hosts`` (DNS names and IP literals go in subjectAltName);
-    ``client=True`` makes a TLS client certificate; ``expired=True`` one whose validity
+    """Issue a leaf for ``hosts`` (DNS names and IP literals go in subjectAltName;
+    no hosts: no subjectAltName at all, the legacy CN-only certificate).
+
+    ``client=True`` makes a TLS client certificate (EKU clientAuth), else serverAuth;
+    ``usage`` overrides that ("none": no EKU extension); ``as_dns=True`` writes IP
+    literals as DNS names (the wrong SAN type); ``expired=True`` one whose validity
     ended yesterday. Writes ``<name>.pem`` (cert+key),
     ``<name>.crt`` and ``<name>.key`` into ``directory`` (default: the CA's)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
+    usages = _USAGES[usage or ("client" if client else "server")]
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name or (hosts[0] if hosts else name)))
@@ -133,14 +161,15 @@ def make_cert(
         .not_valid_before(_now() - datetime.timedelta(days=10 if expired else 0, minutes=5))
         .not_valid_after(_now() + datetime.timedelta(days=-1 if expired else 1))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
             critical=False,
         )
     )
+    if usages:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     if hosts:
-        builder = builder.add_extension(_san(hosts), critical=False)
+        builder = builder.add_extension(_san(hosts, as_dns), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
     directory = Path(directory) if directory is not None else ca.cert_path.parent
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
@@ -164,3 +193,24 @@ def server_tls_options(
     else:
         options = private.options(ssl.Certificate.loadPEM(Path(ca_for_client_auth).read_bytes()))
     return options
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class SwitchableServerTls:
+    """Server TLS whose certificate can be swapped while listening: a server that
+    presents a bad certificate first and a good one later, on the same port."""
+
+    def __init__(self, cert_pem_path: Path | str) -> None:
+        self.options = server_tls_options(cert_pem_path)
+        self.handshakes = 0
+
+    def use(self, cert_pem_path: Path | str) -> None:
+        """Present this certificate to the next connections."""
+        self.options = server_tls_options(cert_pem_path)
+
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        """A server connection with the current certificate."""
+        self.handshakes += 1
+        connection = SSL.Connection(self.options.getContext(), None)
+        connection.set_app_data(tlsProtocol)
+        return connection

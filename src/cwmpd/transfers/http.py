@@ -33,7 +33,7 @@ from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer, IPolicyForHTTPS, IRe
 import cwmpd
 from cwmpd.session.auth import Authenticator
 from cwmpd.session.http_errors import AuthenticationFailed
-from cwmpd.session.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.session.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.spool import SpoolWriter, abort_transport
 
@@ -57,6 +57,8 @@ def _cause(exc: BaseException) -> TransferError:
     reasons = list(getattr(exc, "reasons", None) or [])
     causes = [f.value for f in reasons if f.value is not None] or [exc]
     for c in causes:
+        if isinstance(c, CertificateRejected):
+            return TransferError(9015, f"TLS: certificate of the file server refused: {c}")
         if isinstance(c, VerificationError | SSL.Error):
             return TransferError(9015, f"TLS verification of the file server failed: {c}")
     for c in causes:

@@ -53,7 +53,7 @@ def build_transfers(
         boot_id=device.boot_id,
         handlers=handlers,
         uploads={"1 Vendor Configuration File": ModelSnapshot(model)},
-        tls=TlsPolicy(ca_file=config.acs.ca_file, client_cert=config.acs.client_cert),
+        tls=TlsPolicy.from_config(config.acs),
         spool_dir=Path(cfg.spool_dir) if cfg.spool_dir else None,
         spool_quota=cfg.spool_quota or None,
         capacity=cfg.queue_size,

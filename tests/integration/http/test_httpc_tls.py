@@ -52,7 +52,7 @@ async def test_unknown_ca_refused(serve: Serve, client: Client, pki: Pki) -> Non
     policy = TlsPolicy(ca_file=str(pki.other_ca.cert_path))
     with pytest.raises(ConnectFailed, match="TLS") as info:
         await client(url, policy).post(b"<x/>")
-    assert "certificate verify failed" in str(info.value)
+    assert "not issued by a trusted CA" in str(info.value)
     assert rec.seen == []
 
 
@@ -61,7 +61,7 @@ async def test_hostname_mismatch_refused(serve: Serve, client: Client, pki: Pki)
     """A trusted certificate for `localhost` does not pass for the IP 127.0.0.1."""
     rec = Recorder()
     url = serve(rec, server_tls_options(pki.localhost_only.pem_path)).url
-    with pytest.raises(ConnectFailed, match="does not match the host name"):
+    with pytest.raises(ConnectFailed, match=r"does not match IP 127\.0\.0\.1"):
         await client(url, trusting(pki)).post(b"<x/>")
     assert rec.seen == []
 
@@ -163,7 +163,7 @@ async def test_certificate_dates_skipped_only_without_a_trustworthy_clock(
     if now is not None:  # the CA is still checked with the clock off
         other = make_cert(pki.other_ca, ["127.0.0.1"], pki.dir, "other-expired", expired=True)
         url2 = serve(Recorder(), server_tls_options(other.pem_path)).url
-        with pytest.raises(Exception, match="certificate verify failed"):
+        with pytest.raises(Exception, match="not issued by a trusted CA"):
             await Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock)).request(
                 b"POST", url2.encode()
             )

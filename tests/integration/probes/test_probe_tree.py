@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest_twisted
 from probe_support import assert_valid, run_sessions
+from twisted.internet.task import Clock
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterInfoStruct, ParameterValueStruct
 from cwmpd.cwmp.types import INT_RANGES
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.plugin import load_plugin
 from cwmpd.datamodel.schema import ParamMeta, generic_path, load_schema
 from cwmpd.datamodel.validate import check_value
+from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
 
@@ -44,7 +48,9 @@ def bad_values(meta: ParamMeta) -> list[tuple[str, str, int]]:
 async def test_whole_tree_and_spv_edges(tmp_path: Path, spec: Path) -> None:
     """GPN of every object both ways; GPV "Device." typed and valid (P-2..P-6, T-2); SPV faults."""
     acs = ScriptedAcs()
-    schema = load_schema("Device.")
+    decl = Declarations("Device.")  # the simulated device's vendor parameters join the schema
+    load_plugin("simulated", state_dir=tmp_path / "decl", clock=Clock()).declare(decl)
+    schema = with_vendor(load_schema("Device."), decl.vendor)
     acs.queue(m.GetParameterNames(path="", next_level=True))
     acs.queue(m.GetParameterNames(path="", next_level=False))
     expected: list[tuple[str, int]] = []

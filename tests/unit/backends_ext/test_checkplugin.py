@@ -59,3 +59,77 @@ def test_free_text_value_without_end_of_options_is_an_error(tmp_path: Path) -> N
         "Device.DeviceInfo.ProvisioningCode: set passes a free-text {value} with no '--' "
         'before it; an ACS value starting with "-" would be read as an option'
     ]
+
+
+def _vendor_plugin(folder: Path, mapping: str) -> list[str]:
+    (folder / "plugin.py").write_text(PLUGIN_PY)
+    (folder / "mapping.toml").write_text('root = "Device."\n' + mapping)
+    return check_plugin(str(folder)).errors
+
+
+def test_vendor_parameter_is_defined_in_the_mapping(tmp_path: Path) -> None:
+    """X_00C0DE_Colour without [vendor] is refused with a hint; with it, it is clean."""
+    store = '[store]\n"Device.DeviceInfo.X_00C0DE_Colour" = "blue"\n'
+    (tmp_path / "a").mkdir()
+    errors = _vendor_plugin(tmp_path / "a", store)
+    assert (
+        "Device.DeviceInfo.X_00C0DE_Colour: not defined by the Device. data model; "
+        "a vendor name needs its [vendor] definition (type, access)"
+    ) in errors
+    (tmp_path / "b").mkdir()
+    defined = '[vendor."Device.DeviceInfo.X_00C0DE_Colour"]\naccess = "read-write"\n'
+    defined += 'enums = ["red", "blue"]\n'
+    errors = _vendor_plugin(tmp_path / "b", store + defined)
+    assert [e for e in errors if "X_00C0DE" in e] == []
+    (tmp_path / "c").mkdir()
+    errors = _vendor_plugin(tmp_path / "c", store.replace("blue", "mauve") + defined)
+    assert [e for e in errors if "X_00C0DE" in e] == [
+        "Device.DeviceInfo.X_00C0DE_Colour: default 'mauve' is invalid: "
+        "Invalid parameter value: 'mauve' is not one of the allowed values"
+    ]
+
+
+def test_vendor_naming_rules(tmp_path: Path) -> None:
+    """TR-106 3.3: X_<OUI>_ (6 upper-case hex) or X_<DOMAIN>_ ('-' for '.'), below a
+    standard object; standard names cannot be redefined; a definition needs a value."""
+    names = {
+        "Device.DeviceInfo.X_00C0DE_Ok": "",
+        "Device.DeviceInfo.X_EXAMPLE-COM_Ok": "",
+        "Device.X_00C0DE_Fan.{i}.Speed": "",
+        "Device.IP.Interface.{i}.X_00C0DE_Ok": "",
+        "Device.DeviceInfo.Colour": "has no X_<OUI or domain>_ prefix",
+        "Device.DeviceInfo.X_00c0de_Colour": "malformed vendor prefix X_00c0de_",
+        "Device.DeviceInfo.X_HUAWEI_Colour": "malformed vendor prefix X_HUAWEI_",
+        "Device.DeviceInfo.X_00C0D_Colour": "malformed vendor prefix X_00C0D_",
+        "Device.DeviceInfo.X_00C0DE_9": "must start with a letter",
+        "Device.Bogus.X_00C0DE_A": "'Bogus' is not in the standard model",
+        "Device.DeviceInfo.Manufacturer": "cannot be redefined",
+    }
+    store = "[store]\n" + "".join(f'"{n}" = ""\n' for n in names)
+    vendor = "".join(f'[vendor."{n}"]\n' for n in names)
+    vendor += '[vendor."Device.DeviceInfo.X_00C0DE_NoValue"]\n'
+    errors = _vendor_plugin(tmp_path, store + vendor)
+    for name, problem in names.items():
+        mine = [e for e in errors if e.startswith(name + ":")]
+        if problem:
+            assert any(problem in e for e in mine), (name, mine)
+        else:
+            assert mine == [], mine
+    assert "Device.DeviceInfo.X_00C0DE_NoValue: vendor parameter with no value source" in errors
+
+
+def test_bad_vendor_definition_is_one_load_error(tmp_path: Path) -> None:
+    """An unknown type, access, notify mode, key or a bad range is a precise 'cannot load'."""
+    cases = {
+        'type = "float"': "type must be one of",
+        'access = "rw"': "access must be 'read-only' or 'read-write'",
+        'active_notify = "always"': "active_notify must be one of",
+        "range = [1]": "range must be [min, max] integers",
+        "colour = 1": "unknown key(s) colour",
+    }
+    for n, (line, problem) in enumerate(cases.items()):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        errors = _vendor_plugin(folder, f'[vendor."Device.DeviceInfo.X_00C0DE_A"]\n{line}\n')
+        assert len(errors) == 1 and "X_00C0DE_A" in errors[0], errors
+        assert problem in errors[0] and errors[0].startswith("cannot load: "), errors

@@ -188,3 +188,77 @@ def test_leading_blank_lines_and_bom() -> None:
     data = envelope("<cwmp:GetRPCMethods/>", prolog="<?xml version='1.0' encoding='UTF-8'?>")
     assert parse(b"\r\n\n" + data).body == m.GetRPCMethods()
     assert parse(b"\xef\xbb\xbf" + data).body == m.GetRPCMethods()
+
+
+def spa(*structs: str) -> bytes:
+    """A SetParameterAttributes envelope around SetParameterAttributesStruct bodies."""
+    items = "".join(
+        f"<SetParameterAttributesStruct>{s}</SetParameterAttributesStruct>" for s in structs
+    )
+    return envelope(
+        f"<cwmp:SetParameterAttributes><ParameterList>{items}</ParameterList>"
+        "</cwmp:SetParameterAttributes>"
+    )
+
+
+ACL = "<AccessList enc:arrayType='xsd:string[1]'><string>Subscriber</string></AccessList>"
+
+
+def test_unchanged_notification_value_is_ignored_whatever_it_holds() -> None:
+    """GenieACS 1.2.16 writes <Notification></Notification> when NotificationChange is false.
+
+    A false *Change flag means the value is not used (A.3.2.4): empty, garbage, element
+    content or a missing element all read as "no change" instead of faulting the RPC.
+    """
+    for notification in (
+        "<Notification></Notification>",
+        "<Notification>lots</Notification>",
+        "<Notification><x/></Notification>",
+        "",
+    ):
+        msg = parse(
+            spa(
+                f"<Name>A.B</Name><NotificationChange>false</NotificationChange>{notification}"
+                f"<AccessListChange>true</AccessListChange>{ACL}"
+            )
+        ).body
+        assert isinstance(msg, m.SetParameterAttributes), notification
+        (req,) = msg.parameters
+        assert (req.notification_change, req.access_list_change) == (False, True)
+        assert req.access_list == ("Subscriber",)
+
+
+def test_unchanged_access_list_is_ignored_whatever_it_holds() -> None:
+    """AccessListChange false: a missing or malformed AccessList is not an error."""
+    for acl in ("", "<AccessList>junk<y/></AccessList>", "<AccessList enc:arrayType='bad'/>"):
+        msg = parse(
+            spa(
+                "<Name>A.B</Name><NotificationChange>1</NotificationChange>"
+                f"<Notification>2</Notification><AccessListChange>0</AccessListChange>{acl}"
+            )
+        ).body
+        assert isinstance(msg, m.SetParameterAttributes), acl
+        (req,) = msg.parameters
+        assert (req.notification_change, req.notification, req.access_list) == (True, 2, ())
+
+
+def test_changed_values_are_still_checked() -> None:
+    """With the flag true, the value is required and must be well-formed (9003)."""
+    import pytest
+
+    from cwmpd.cwmp.soap import BadEnvelope
+
+    for body in (
+        "<Name>A</Name><NotificationChange>true</NotificationChange><Notification></Notification>"
+        "<AccessListChange>false</AccessListChange>",
+        "<Name>A</Name><NotificationChange>true</NotificationChange>"
+        "<AccessListChange>false</AccessListChange>",
+        "<Name>A</Name><NotificationChange>false</NotificationChange>"
+        "<AccessListChange>true</AccessListChange>",
+        "<Name>A</Name><NotificationChange>false</NotificationChange>"
+        "<AccessListChange>true</AccessListChange><Bogus/>",
+        "<Name>A</Name><NotificationChange>false</NotificationChange>",
+    ):
+        with pytest.raises(BadEnvelope) as info:
+            parse(spa(body))
+        assert info.value.fault.code == 9003, body

@@ -1,0 +1,169 @@
+"""A small request must not make the agent build a huge response (memory exhaustion).
+
+GetParameterValues / GetParameterAttributes naming the whole tree many times used to
+build the whole tree once per name. The daemon runs as a subprocess against the scripted
+ACS; its peak RSS is reset (/proc/PID/clear_refs) before the hostile session and read
+after it. The RPC must get fault 9004, the memory stay bounded, the session and the
+daemon go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from tls_world import wait_for
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
+from twisted.protocols.basic import LineReceiver
+
+from agent_harness import AgentRunner, agent_config, reactor
+from cwmpd.cwmp import messages as m
+from cwmpd.testing.acs import ScriptedAcs
+
+MB = 1024 * 1024
+
+
+def _status(pid: int, key: str) -> int:
+    """A /proc/PID/status figure (VmRSS, VmHWM) in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(key)
+
+
+def _reset_peak(pid: int) -> int:
+    """Reset the peak RSS (VmHWM) to the current RSS; returns the current RSS."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return _status(pid, "VmRSS")
+
+
+class _Line(LineReceiver):
+    delimiter = b"\n"
+
+    def __init__(self) -> None:
+        self.answer: Deferred[bytes] = Deferred()
+
+    def lineReceived(self, line: bytes) -> None:
+        if not self.answer.called:
+            self.answer.callback(line)
+
+
+async def _inform(socket_path: Path) -> dict[str, Any]:
+    """What ``cwmpctl inform`` does: ask the daemon for a session now."""
+    proto = _Line()
+    await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path)), proto)
+    proto.sendLine(b'{"command": "inform", "args": []}')
+    answer = await proto.answer
+    proto.transport.loseConnection()  # type: ignore[union-attr]
+    result: dict[str, Any] = json.loads(answer)
+    return result
+
+
+def _config(tmp: Path, url: str) -> Path:
+    path = tmp / "cwmpd.toml"
+    path.write_text(
+        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
+        "[connection_request]\nenable = false\n"
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
+        f'[control]\nsocket = "{tmp}/control.sock"\n'
+    )
+    return path
+
+
+# (case, request, bound on the peak RSS growth). The 100,000-name request is refused on
+# its name count before the model is touched; what it still costs is parsing 2.4 MB of
+# XML into elements, which acs.max_body bounds (not the response budget).
+HOSTILE = [
+    ("gpv_10000_empty", lambda: m.GetParameterValues(names=("",) * 10_000), 8),
+    ("gpv_20000_device", lambda: m.GetParameterValues(names=("Device.",) * 20_000), 16),
+    ("gpv_100000_device", lambda: m.GetParameterValues(names=("Device.",) * 100_000), 64),
+    ("gpa_10000_empty", lambda: m.GetParameterAttributes(names=("",) * 10_000), 8),
+]
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize(("name", "make", "bound"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest_twisted.ensureDeferred
+async def test_whole_tree_many_times_gets_9004_in_bounded_memory(
+    tmp_path: Path, name: str, make: Any, bound: int
+) -> None:
+    """9004 Resources exceeded, peak RSS growth under ``bound`` MB; the session completes with
+    the next RPC answered, and the daemon reaches its ACS again afterwards."""
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    sock = tmp_path / "control.sock"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "cwmpd", "--config", str(_config(tmp_path, url))],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        await acs.wait_for_sessions(1, timeout=30)
+        before = _reset_peak(daemon.pid)
+        acs.queue(make())
+        acs.queue(m.GetParameterValues(names=("Device.DeviceInfo.SoftwareVersion",)))
+        await wait_for(sock.exists, 10, "the control socket")
+        assert (await _inform(sock)).get("ok", True)
+        _, second = await acs.wait_for_sessions(2, timeout=120)
+        growth = _status(daemon.pid, "VmHWM") - before
+        assert daemon.poll() is None, "the daemon died"
+        await _inform(sock)
+        await acs.wait_for_sessions(3, timeout=30)
+    finally:
+        daemon.kill()
+        daemon.wait(10)
+        await acs.stop()
+    hostile, follow_up = second.responses
+    answer = f"{len(hostile)} bytes" if isinstance(hostile, bytes) else str(hostile)[:200]
+    summary = f"{name}: RSS growth {growth / MB:.1f} MB, answer {answer}"
+    assert isinstance(hostile, m.Fault), summary
+    assert hostile.code == 9004, summary
+    assert growth < bound * MB, summary
+    assert isinstance(follow_up, m.GetParameterValuesResponse)
+    assert follow_up.parameters[0].value == "1.0.0"
+    print(summary)
+
+
+LIMITED = [
+    ("gpn_over_max_values", "max_response_values = 10", m.GetParameterNames("", False), "values"),
+    ("gpv_over_max_bytes", "max_response = 32768", m.GetParameterValues(names=("",) * 20), "bytes"),
+    (
+        "gpa_over_max_names",
+        "max_response_values = 10",
+        m.GetParameterAttributes(names=("Device.DeviceInfo.SoftwareVersion",) * 11),
+        "names",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "rpc", "what"), LIMITED, ids=[c[0] for c in LIMITED])
+@pytest_twisted.ensureDeferred
+async def test_configured_limits_apply_to_gpn_gpv_gpa(
+    tmp_path: Path, name: str, line: str, rpc: m.Message, what: str
+) -> None:
+    """acs.max_response / acs.max_response_values: beyond them 9004 naming the limit; the
+    same session then answers a small request."""
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    acs.queue(rpc)
+    acs.queue(m.GetParameterValues(names=("Device.DeviceInfo.",)))
+    runner = AgentRunner(agent_config(tmp_path / "state", url, acs=line))
+    try:
+        runner.start()
+        (session,) = await acs.wait_for_sessions(1, timeout=15)
+    finally:
+        runner.stop()
+        await acs.stop()
+    refused, small = session.responses
+    assert isinstance(refused, m.Fault) and refused.code == 9004, refused
+    assert what in refused.string
+    assert isinstance(small, m.GetParameterValuesResponse) and small.parameters
+    assert session.completed
