@@ -69,19 +69,14 @@ def model_from_declarations(
     store = StoreBackend(state_dir / STORE_FILE, {**decl.factory_values, **factory_values})
     counter = CounterBackend()
     tree = GenericTree.build(decl, schema, store, FunctionBackend(decl.getters), counter)
+    for name, table in tree.counters.items():
+        counter.count(name, table)
     return DataModel(tree, store, AttributeStore(state_dir / ATTRIBUTES_FILE), counter)
 
 
 def schema_prefixes(decl: Declarations) -> list[str]:
-    """Schema entries the declarations need (names, their tables' NumberOfEntries)."""
-    names = {*decl.store_params, *decl.getters, *decl.bound, *decl.tables}
-    out = set(names)
-    for name in names:
-        pos = name.find(".{i}")
-        while pos >= 0:
-            out.add(name[:pos] + "NumberOfEntries")
-            pos = name.find(".{i}", pos + 1)
-    return sorted(out)
+    """Schema entries the declarations need (their tables' counters come along, see schema)."""
+    return sorted({*decl.store_params, *decl.getters, *decl.bound, *decl.tables})
 
 
 def management_server_values(

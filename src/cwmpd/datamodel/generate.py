@@ -20,8 +20,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from cwmpd.cwmp.types import TYPES
-from cwmpd.datamodel.schema import FORMAT_VERSION, US, data_file
+from cwmpd.cwmp.types import TYPES, canonical
+from cwmpd.datamodel.schema import FORMAT_VERSION, US, data_file, parent_of
 
 SOURCES = ("tr-181-2-19-1-cwmp-full.xml", "tr-098-1-8-0-full.xml")
 _FACETS = frozenset({"size", "range", "enumeration", "pattern"})
@@ -39,12 +39,15 @@ class TypeInfo:
     type: str = ""
     is_list: bool = False
     max_items: int | None = None
+    min_items: int | None = None
     list_size: tuple[int | None, int | None] = (None, None)
     item_size: tuple[int | None, int | None] = (None, None)
     ranges: tuple[tuple[int | None, int | None], ...] = ()
     enums: tuple[str, ...] = ()
     readonly_enums: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    nested: bool = False
+    inner_items: tuple[int | None, int | None] | None = None
 
     def record(self) -> tuple[str, ...]:
         """The fields of this syntax's ``T`` line (after the "T")."""
@@ -62,7 +65,18 @@ class TypeInfo:
             _join(self.readonly_enums),
             _join(self.patterns),
             _opt(self.item_size[1]) if self.is_list else "",
+            _opt(self.min_items) if self.is_list else "",
+            _opt(self.item_size[0]) if self.is_list else "",
+            self._nesting(),
         )
+
+    def _nesting(self) -> str:
+        """ "" (flat), "B" (bracketed items) or "B<min>:<max>" (bracketed lists of items)."""
+        if not self.nested:
+            return ""
+        if self.inner_items is None:
+            return "B"
+        return f"B{_opt(self.inner_items[0])}:{_opt(self.inner_items[1])}"
 
 
 def _opt(value: int | None) -> str:
@@ -85,6 +99,12 @@ def _local(elem: etree._Element) -> str:
 
 def _int(value: str | None) -> int | None:
     return None if value is None or value == "unbounded" else int(value)
+
+
+def _min_items(value: str | None) -> int | None:
+    """minItems, with the XSD default 0 stored as "no minimum"."""
+    number = _int(value)
+    return number or None
 
 
 def _live(elems: Iterable[etree._Element]) -> Iterator[etree._Element]:
@@ -158,7 +178,16 @@ class Resolver:
         for child in children:
             kind = _local(child)
             if kind == "list":
-                info = replace(info, is_list=True, max_items=_int(child.get("maxItems")))
+                if info.is_list:  # a list of a named list type: the items are bracketed lists
+                    info = replace(info, nested=True, inner_items=(info.min_items, info.max_items))
+                elif child.get("nestedBrackets") == "required":
+                    info = replace(info, nested=True)
+                info = replace(
+                    info,
+                    is_list=True,
+                    max_items=_int(child.get("maxItems")),
+                    min_items=_min_items(child.get("minItems")),
+                )
                 info = _apply_facets(info, list(_facets(child)), in_list=True)
             elif kind in TYPES:
                 info = replace(info, type=kind)
@@ -170,7 +199,13 @@ class Resolver:
     def merge(info: TypeInfo, named: TypeInfo) -> TypeInfo:
         """A named type under an outer syntax that may already say it is a list."""
         if info.is_list and not named.is_list:
-            return replace(named, is_list=True, max_items=info.max_items, list_size=info.list_size)
+            return replace(
+                named,
+                is_list=True,
+                max_items=info.max_items,
+                min_items=info.min_items,
+                list_size=info.list_size,
+            )
         return named
 
 
@@ -198,7 +233,9 @@ class Writer:
         return "\n".join(lines) + "\n"
 
 
-def _param_line(writer: Writer, resolver: Resolver, obj: str, param: etree._Element) -> str:
+def _param_line(
+    writer: Writer, resolver: Resolver, obj: str, param: etree._Element, counters: set[str]
+) -> str:
     name = param.get("name", "").strip()
     syntax = param.find("syntax")
     if syntax is None or not name:
@@ -215,14 +252,50 @@ def _param_line(writer: Writer, resolver: Resolver, obj: str, param: etree._Elem
         flags += "h"
     if syntax.get("command") == "true":
         flags += "c"
+    if obj + name in counters:
+        flags += "n"
     notify = param.get("activeNotify", "normal")
     default_type = default = ""
     for d in _live(syntax):
         if _local(d) == "default" and d.get("type") in ("factory", "object"):
-            default_type, default = d.get("type", ""), d.get("value", "")
+            value = _default(info, d.get("value", ""))
+            if value is not None:
+                default_type, default = d.get("type", ""), value
             break
     fields = (name, str(writer.syntax(info)), flags, "" if notify == "normal" else notify)
     return "\t".join(("P", *map(_clean, fields), default_type, _clean(default)))
+
+
+def _default(info: TypeInfo, text: str) -> str | None:
+    """The default as a value on the wire, or None when the XML's is not one of its type.
+
+    The XML writes list defaults in TR-106 bracket notation ("[0,1,2]", "[]"); the wire
+    value of a flat list has no brackets. A few defaults do not parse as their type (TR-098
+    gives dateTime parameters the default ""): those are dropped, so the parameter reads
+    as its type's null value rather than as something an XSD validator rejects.
+    """
+    if info.is_list:
+        if text.startswith("[") and text.endswith("]") and (text == "[]" or not info.nested):
+            text = text[1:-1]
+        items = [i.strip() for i in text.split(",")] if text.strip() and not info.nested else []
+    else:
+        items = [text]
+    try:
+        for item in items:
+            canonical(info.type, item)
+    except ValueError:
+        return None
+    return text
+
+
+def _counters(model: etree._Element) -> set[str]:
+    """Full generic names of the tables' counter parameters (``numEntriesParameter``)."""
+    out = set()
+    for obj in _live(model):
+        name, count = obj.get("name", ""), obj.get("numEntriesParameter")
+        if _local(obj) == "object" and count and name.endswith(".{i}."):
+            out.add(parent_of(name) + count)
+    return out
 
 
 def convert(xml_path: Path) -> tuple[str, str]:
@@ -242,6 +315,7 @@ def convert(xml_path: Path) -> tuple[str, str]:
         raise SpecError(f"{xml_path.name}: expected one model, found {len(models)}")
     model = models[0]
     resolver, writer = Resolver(named), Writer()
+    counters = _counters(model)
     seen: set[str] = set()
     root = ""
     for obj in _live(model):
@@ -256,11 +330,18 @@ def convert(xml_path: Path) -> tuple[str, str]:
         flags = ("w" if obj.get("access", "readOnly") != "readOnly" else "") + (
             "t" if name.endswith(".{i}.") else ""
         )
-        fields = (name, flags, obj.get("minEntries", "1"), "" if maxe == "unbounded" else maxe)
+        count = obj.get("numEntriesParameter", "") if flags.endswith("t") else ""
+        fields = (
+            name,
+            flags,
+            obj.get("minEntries", "1"),
+            "" if maxe == "unbounded" else maxe,
+            count,
+        )
         writer.body.append("\t".join(("O", *map(_clean, fields))))
         for param in _live(obj):
             if _local(param) == "parameter":
-                writer.body.append(_param_line(writer, resolver, name, param))
+                writer.body.append(_param_line(writer, resolver, name, param, counters))
     header = ("#cwmpd-schema", FORMAT_VERSION, root, model.get("name", ""), doc.get("spec", ""))
     return root, writer.text(header)
 

@@ -10,11 +10,15 @@ Data file ``data/<Root>.tsv.gz``: gzip'd UTF-8 lines of tab-separated fields, th
   type, list ("" = not a list, "L" = list, "L<n>" = list of at most n items),
   min length, max length (for lists: the size of the whole string), ranges ("lo:hi" joined
   by US = "\\x1f", either side empty when open), enumeration values (US-joined),
-  the enumeration values that are read-only (US-joined), patterns (US-joined), item max length.
+  the enumeration values that are read-only (US-joined), patterns (US-joined), item max length,
+  then for lists only (optional at line end): minItems ("" = none), item min length, and the
+  nesting ("" flat, "B" items in brackets, "B<min>:<max>" bracketed lists of that many items).
 * ``O`` objects, parents before children: generic name, flags ("w" Add/Delete allowed,
-  "t" table), minEntries, maxEntries ("" = unbounded).
+  "t" table), minEntries, maxEntries ("" = unbounded), and for a table the name of its
+  counter parameter in the parent object (the XML's ``numEntriesParameter``; optional).
 * ``P`` parameters of the preceding object: leaf name, syntax number, flags ("w" writable,
-  "f" forcedInform, "h" reads back as null: hidden/secured/command, "c" command),
+  "f" forcedInform, "h" reads back as null: hidden/secured/command, "c" command, "n" the
+  counter of a table),
   activeNotify ("" = normal), default kind ("" = none, "factory", "object"), default value.
 """
 
@@ -62,6 +66,15 @@ class ParamMeta:
     max_items: int | None = None
     item_max_length: int | None = None
     command: bool = False
+    min_items: int | None = None
+    item_min_length: int | None = None
+    nested: bool = False
+    inner_items: tuple[int | None, int | None] | None = None
+
+    @property
+    def wire_type(self) -> str:
+        """The xsi:type on the wire: a TR-106 list is an xsd:string whatever its items are."""
+        return "string" if self.is_list else self.type
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +86,8 @@ class ObjectMeta:
     is_table: bool
     min_entries: int
     max_entries: int | None
+    num_entries: str | None = None
+    """A table's counter parameter (generic name, e.g. ``...WANConnectionNumberOfEntries``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,10 @@ class _Syntax:
     readonly_enums: tuple[str, ...]
     patterns: tuple[str, ...]
     item_max_length: int | None
+    min_items: int | None
+    item_min_length: int | None
+    nested: bool
+    inner_items: tuple[int | None, int | None] | None
 
 
 def generic_path(path: str) -> str:
@@ -191,6 +210,8 @@ def _ranges(text: str) -> tuple[tuple[int | None, int | None], ...]:
 
 def _syntax(line: str) -> _Syntax:
     f = line.rstrip("\n").split("\t")
+    nesting = f[12] if len(f) > 12 else ""
+    lo, sep, hi = nesting[1:].partition(":")
     return _Syntax(
         type=sys.intern(f[1]),
         is_list=f[2].startswith("L"),
@@ -202,6 +223,10 @@ def _syntax(line: str) -> _Syntax:
         readonly_enums=_split(f[7]),
         patterns=_split(f[8]),
         item_max_length=_ints(f[9]),
+        min_items=_ints(f[10]) if len(f) > 10 else None,
+        item_min_length=_ints(f[11]) if len(f) > 11 else None,
+        nested=nesting.startswith("B"),
+        inner_items=(_ints(lo), _ints(hi)) if sep else None,
     )
 
 
@@ -242,6 +267,7 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
     params: dict[str, ParamMeta] = {}
     objects: dict[str, ObjectMeta] = {}
     obj_name, mode = "", 0
+    maybe_counters: set[str] = set()
     for line in stream:
         kind = line[0]
         if kind == "P":
@@ -250,7 +276,10 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
             f = line.rstrip("\n").split("\t")
             name = obj_name + f[1]
             if mode == 1 and not flt.param(name):
-                continue
+                if "n" in f[3]:
+                    maybe_counters.add(name)  # kept below if a loaded table counts with it
+                else:
+                    continue
             num = int(f[2])
             syn = syntax.get(num)
             if syn is None:
@@ -278,21 +307,31 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
                 max_items=syn.max_items,
                 item_max_length=syn.item_max_length,
                 command="c" in flags,
+                min_items=syn.min_items,
+                item_min_length=syn.item_min_length,
+                nested=syn.nested,
+                inner_items=syn.inner_items,
             )
         elif kind == "O":
             f = line.rstrip("\n").split("\t")
             obj_name = sys.intern(f[1])
             mode = flt.object_mode(obj_name)
             if mode:
+                count = f[5] if len(f) > 5 and f[5] else None
                 objects[obj_name] = ObjectMeta(
                     name=obj_name,
                     writable="w" in f[2],
                     is_table="t" in f[2],
                     min_entries=int(f[3]),
                     max_entries=_ints(f[4]),
+                    num_entries=None if count is None else parent_of(obj_name) + count,
                 )
         elif kind == "T":
             raw_syntax.append(line)
+    if maybe_counters:
+        wanted = {o.num_entries for o in objects.values()}
+        for name in maybe_counters - wanted:
+            del params[name]
     return Schema(root, model, params, objects)
 
 

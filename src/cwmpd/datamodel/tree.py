@@ -59,6 +59,18 @@ class ObjectInfo:
         return self.table is not None and self.table.writable
 
 
+@dataclass(frozen=True, slots=True)
+class _Child:
+    """One child of a generic object: a parameter (``param``), a table's instances
+    (``table`` and no ``segment``) or a plain object (``segment`` ends with a dot; ``table``
+    is the table it holds, if it is a table's "X." object)."""
+
+    generic: str
+    segment: str
+    param: ParamInfo | None
+    table: TableInfo | None
+
+
 @dataclass
 class GenericTree:
     """The generic shape of the model: objects, their children, parameter metadata."""
@@ -67,6 +79,9 @@ class GenericTree:
     params: dict[str, ParamInfo] = field(default_factory=dict)
     tables: dict[str, TableInfo] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    counters: dict[str, str] = field(default_factory=dict)
+    """Generic counter parameter -> the generic table it counts (from the schema)."""
+    _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -79,8 +94,11 @@ class GenericTree:
     ) -> GenericTree:
         """Join a plugin's declarations with the schema; unknown names are an error.
 
-        Every ``XNumberOfEntries`` parameter of a declared table is added, served by
-        ``counter``, so plugins never have to keep those counts themselves.
+        Every table's counter parameter (the data model's ``numEntriesParameter``: mostly
+        ``XNumberOfEntries``, but e.g. TR-098's ``WANConnectionNumberOfEntries`` counts
+        ``WANConnectionDevice.{i}.``) is added, served by ``counter``, so plugins never have
+        to keep those counts themselves; a plugin that stores one in the agent's store gets
+        the live count instead (a stored count goes stale at the first AddObject).
         """
         tree = cls(decl.root)
         routes: dict[str, Backend] = dict.fromkeys(decl.store_params, store)
@@ -89,10 +107,37 @@ class GenericTree:
         for name in sorted(routes):
             tree._add(name, routes[name], decl, schema, store)
         for table in list(tree.tables):
-            count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
-            if count not in tree.params and schema.param(count) is not None:
+            ometa = schema.object(table)
+            count = None if ometa is None else ometa.num_entries
+            if count is None:  # vendor tables have no numEntriesParameter: TR-106's usual name
+                count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
+            if schema.param(count) is None:
+                continue
+            tree.counters[count] = table
+            known = tree.params.get(count)
+            if known is None or known.backend is store:
+                tree.params.pop(count, None)
                 tree._add(count, counter, decl, schema, store)
         return tree
+
+    def layout(self, obj: str) -> list[_Child]:
+        """The children of generic ``obj`` in order, with what expanding them needs (cached:
+        the index is rebuilt after every AddObject/DeleteObject, so this is the hot path)."""
+        out = self._layouts.get(obj)
+        if out is None:
+            out = []
+            for child in self.children.get(obj, ()):
+                if not paths.is_partial(child):
+                    out.append(_Child(child, paths.last_segment(child), self.params[child], None))
+                elif child in self.tables:
+                    out.append(_Child(child, "", None, self.tables[child]))
+                else:
+                    segment = paths.last_segment(child) + "."
+                    out.append(
+                        _Child(child, segment, None, self.tables.get(child + paths.INSTANCE + "."))
+                    )
+            self._layouts[obj] = out
+        return out
 
     def instance_defaults(self, table: str) -> dict[str, str]:
         """Initial values of a new instance of generic ``table``, by relative name."""
@@ -113,10 +158,10 @@ class GenericTree:
             raise DefinitionError(f"{name} is not defined by the schema")
         default = decl.store_params.get(name)
         if default is None:
-            default = meta.default if meta.default is not None else null_value(meta.type)
+            default = meta.default if meta.default is not None else null_value(meta.wire_type)
         self.params[name] = ParamInfo(
             generic=name,
-            type=meta.type,
+            type=meta.wire_type,
             writable=meta.writable
             and (name in decl.store_params or name in decl.bound)
             and name not in decl.read_only,
@@ -174,21 +219,21 @@ class Index:
     ) -> None:
         self.objects[cobj] = ObjectInfo(table, inst)
         kids = self.children.setdefault(cobj, [])
-        for child in tree.children.get(gobj, ()):
-            if not paths.is_partial(child):
-                name = cobj + paths.last_segment(child)
-                self.params[name] = tree.params[child]
+        params = self.params
+        for child in tree.layout(gobj):
+            if child.param is not None:
+                name = cobj + child.segment
+                params[name] = child.param
                 kids.append(name)
-            elif child in tree.tables:
-                info = tree.tables[child]
+            elif not child.segment and child.table is not None:
+                info = child.table
                 for number in sorted(await info.backend.list_instances(cobj)):
                     kids.append(f"{cobj}{number}.")
-                    await self._expand(tree, child, f"{cobj}{number}.", info, True)
+                    await self._expand(tree, child.generic, f"{cobj}{number}.", info, True)
             else:
-                name = cobj + paths.last_segment(child) + "."
+                name = cobj + child.segment
                 kids.append(name)
-                sub = tree.tables.get(child + f"{paths.INSTANCE}.")
-                await self._expand(tree, child, name, sub, False)
+                await self._expand(tree, child.generic, name, child.table, False)
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""

@@ -99,9 +99,12 @@ def check_value(
     """The canonical form of ``value`` for ``meta``, or CwmpFault 9006 (type) / 9007 (value).
 
     ``wire_type`` is the xsi:type of the SPV value ("xsd:unsignedInt", "unsignedInt" or None).
-    Lists are split on commas (blanks around items dropped) and rejoined with ",".
-    Enumeration values the data model marks read-only (e.g. DiagnosticsState "Complete")
-    are refused unless ``allow_readonly_enums``.
+    Lists (TR-106 §3.2.3) are split on commas (blanks around items dropped) and rejoined
+    with ","; each item is checked against the item type and its facets, the item count
+    against minItems/maxItems and the whole string against the list's size. A list whose
+    items are bracketed (``nestedBrackets="required"``) reads "[a,b],[c,d]". Enumeration
+    values the data model marks read-only (e.g. DiagnosticsState "Complete") are refused
+    unless ``allow_readonly_enums``.
     """
     if not wire_type_ok(meta.type, wire_type):
         raise CwmpFault(9006, f"Invalid parameter type: {wire_type} for a {meta.type} parameter")
@@ -110,15 +113,52 @@ def check_value(
         if meta.min_length is not None or meta.max_length is not None:
             _check_size(_length(meta.type, out), meta.min_length, meta.max_length, "length")
         return out
-    items = [item.strip() for item in value.split(",")] if value.strip() else []
-    if meta.max_items is not None and len(items) > meta.max_items:
-        raise _bad(f"{len(items)} items, at most {meta.max_items} allowed")
+    items = _bracketed(value) if meta.nested else _split(value)
+    _check_size(len(items), meta.min_items, meta.max_items, "item count")
     canon = []
     for item in items:
-        item_value = _check_item(meta, item, allow_readonly_enums=allow_readonly_enums)
-        if meta.item_max_length is not None:
-            _check_size(_length(meta.type, item_value), None, meta.item_max_length, "item length")
-        canon.append(item_value)
+        if meta.inner_items is not None:
+            inner = _split(item)
+            _check_size(len(inner), *meta.inner_items, "inner item count")
+            parts = [_list_item(meta, i, allow_readonly_enums) for i in inner]
+            canon.append("[" + ",".join(parts) + "]")
+        elif meta.nested:
+            canon.append("[" + _list_item(meta, item, allow_readonly_enums) + "]")
+        else:
+            canon.append(_list_item(meta, item, allow_readonly_enums))
     out = ",".join(canon)
     _check_size(len(out), meta.min_length, meta.max_length, "length")
     return out
+
+
+_BRACKETED = re.compile(r"\s*\[([^\[\]]*)\]\s*(?:,|$)")
+
+
+def _split(value: str) -> list[str]:
+    """The items of a flat list; "" is the empty list."""
+    return [item.strip() for item in value.split(",")] if value.strip() else []
+
+
+def _bracketed(value: str) -> list[str]:
+    """The items of a nested list ("[a,b],[c]" -> ["a,b", "c"]); "" is the empty list."""
+    if not value.strip():
+        return []
+    items, pos = [], 0
+    while pos < len(value):
+        m = _BRACKETED.match(value, pos)
+        if m is None or m.end() == pos:
+            raise _bad("a nested list is written [item],[item],...")
+        items.append(m[1])
+        pos = m.end()
+    if value.rstrip().endswith(","):
+        raise _bad("a nested list is written [item],[item],...")
+    return items
+
+
+def _list_item(meta: ParamMeta, text: str, allow_readonly_enums: bool) -> str:
+    """One list item checked against the item type, facets and item size."""
+    value = _check_item(meta, text, allow_readonly_enums=allow_readonly_enums)
+    if meta.item_min_length is not None or meta.item_max_length is not None:
+        size = _length(meta.type, value)
+        _check_size(size, meta.item_min_length, meta.item_max_length, "item length")
+    return value
