@@ -28,17 +28,14 @@ MODELS = {
 }
 PLUGINS = {"simulated": "Device.", "simulated098": "InternetGatewayDevice."}
 
-#: Counters whose name is not "<table>NumberOfEntries" (LANEthernetInterfaceConfig is
-#: counted by LANEthernetInterfaceNumberOfEntries): the agent adds a counter only for the
-#: regular name, and relating the others to their table is schema work (generate.py,
-#: another branch). Not checked here until then.
+#: Counters of tables the device does not serve at all (no static routes, no USB LAN port,
+#: no PPP WAN connection): the agent adds a counter beside each table a plugin declares, so
+#: these are absent rather than 0. Baseline:1 lists them; not checked here until the agent
+#: serves the counter of an undeclared table as 0 (left open in the issue 10 note).
 COUNTER_GAPS = frozenset(
     {
         "InternetGatewayDevice.Layer3Forwarding.ForwardNumberOfEntries",
-        "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceNumberOfEntries",
         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceNumberOfEntries",
-        "InternetGatewayDevice.LANDevice.{i}.LANWLANConfigurationNumberOfEntries",
-        "InternetGatewayDevice.WANDevice.{i}.WANConnectionNumberOfEntries",
         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnectionNumberOfEntries",
     }
 )
