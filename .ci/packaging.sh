@@ -18,7 +18,8 @@ STEPS=("$@")
 BUILD_DEPS=(debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools
     build-essential fakeroot)
 RUN_DEPS=(python3-twisted python3-lxml python3-openssl python3-service-identity adduser)
-FLOOR_DEPS=(python3-pytest python3-pytest-twisted python3-requests python3-venv python3-pip)
+FLOOR_DEPS=(python3-pytest python3-pytest-twisted python3-requests python3-venv python3-pip
+    python3-hypothesis)
 LINT_DEPS=(shellcheck systemd)
 
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
