@@ -48,7 +48,7 @@ class ConnectionRequestConfig:
     udp_enable: bool = True
     udp_port: int = 7547
     udp_clock_window: int = 300  # seconds a UDP request's ts may differ from our clock; 0 = off
-    burst_window: float = 0.5  # seconds a Connection Request's session waits for its copies
+    burst_window: float = 0.5  # seconds a UDP Connection Request waits for its copies and HTTP twin
     max_connections: int = 32  # concurrent HTTP Connection Request connections
     header_timeout: float = 5.0  # seconds to send a request's headers
     max_auth_failures: int = 5  # failed digests from one source before it is locked out

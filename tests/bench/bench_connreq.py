@@ -121,10 +121,10 @@ def measure_connection_request_to_inform(port: int) -> list[float] | None:
         agent.startService()
         await acs.wait_for_sessions(1, timeout=10)
         assert agent.connreq is not None
-        # The agent's listener allows 1 accepted request a second (DoS protection, C-7);
-        # the benchmark measures latency, not the limiter, so it lifts the limit.
+        # The agent's listener allows 1 accepted request a second and 5 challenges per source
+        # in a burst (DoS protection, C-7); the benchmark measures latency, not the limiter.
         agent.connreq.http.resource._limiter = RateLimiter(
-            reactor, RateLimitConfig(refused=UNLIMITED, challenge=UNLIMITED, accepted=UNLIMITED)
+            reactor, RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, challenge_per_source=UNLIMITED)
         )
         return acs.sessions[0].parameters["Device.ManagementServer.ConnectionRequestURL"], agent
 
@@ -161,7 +161,7 @@ def report(name: str, samples: list[float], baseline: float) -> None:
 def main() -> None:
     """Run the measurements in a thread while the reactor serves the listener."""
     fired = threading.Event()
-    rate = RateLimitConfig(refused=UNLIMITED, challenge=UNLIMITED, accepted=UNLIMITED)
+    rate = RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, challenge_per_source=UNLIMITED)
     cfg = ListenerConfig(PATH, "127.0.0.1", 0, USER, PASSWORD, rate=rate)
     server = ConnectionRequestServer(reactor, cfg, fired.set)
     port = server.listen()

@@ -80,7 +80,7 @@ class ConnectionRequests:
                 ),
                 trusted_state=Path(state_dir) / TRUSTED_STATE_FILE,
             ),
-            self._requested,
+            self._requested_by_http,
         )
         self.udp: UdpConnectionRequestProtocol | None = None
         self._udp_port: Any = None
@@ -128,13 +128,26 @@ class ConnectionRequests:
         self._model.subscribe(self._changed)
 
     def _requested(self) -> None:
-        """A valid Connection Request. ACSs send several at once (GenieACS: three UDP copies
-        and an HTTP one): the session is asked for ``burst_window`` seconds after the first,
-        so that the others join it (C-8) instead of bringing a second session."""
-        if self._burst is not None and self._burst.active():
-            _log.debug("Connection Request joins the session already asked for")
+        """A valid UDP Connection Request. ACSs send several at once (GenieACS: three UDP
+        copies, then an HTTP one some milliseconds later): the session is asked for
+        ``burst_window`` seconds after the first, so that the others join it (C-8) instead of
+        bringing a second session."""
+        if self._joins_burst():
             return
         self._burst = self._reactor.callLater(self._config.burst_window, self._burst_over)
+
+    def _requested_by_http(self) -> None:
+        """A valid HTTP Connection Request: the session is asked for at once, unless a UDP
+        request's burst window is open (then it joins that session). Copies arriving before
+        the Inform is sent join the session through the scheduler (C-8)."""
+        if not self._joins_burst():
+            self._on_request()
+
+    def _joins_burst(self) -> bool:
+        if self._burst is not None and self._burst.active():
+            _log.debug("Connection Request joins the session already asked for")
+            return True
+        return False
 
     def _burst_over(self) -> None:
         self._burst = None
