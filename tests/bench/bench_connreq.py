@@ -123,9 +123,8 @@ def measure_connection_request_to_inform(port: int) -> list[float] | None:
         assert agent.connreq is not None
         # The agent's listener allows 1 accepted request a second and 5 challenges per source
         # in a burst (DoS protection, C-7); the benchmark measures latency, not the limiter.
-        agent.connreq.http.resource._limiter = RateLimiter(
-            reactor, RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, challenge_per_source=UNLIMITED)
-        )
+        unlimited = RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED)
+        agent.connreq.http.resource._limiter = RateLimiter(reactor, unlimited)
         return acs.sessions[0].parameters["Device.ManagementServer.ConnectionRequestURL"], agent
 
     cr_url, agent = blockingCallFromThread(reactor, lambda: ensureDeferred(setup()))
@@ -161,7 +160,7 @@ def report(name: str, samples: list[float], baseline: float) -> None:
 def main() -> None:
     """Run the measurements in a thread while the reactor serves the listener."""
     fired = threading.Event()
-    rate = RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, challenge_per_source=UNLIMITED)
+    rate = RateLimitConfig(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED)
     cfg = ListenerConfig(PATH, "127.0.0.1", 0, USER, PASSWORD, rate=rate)
     server = ConnectionRequestServer(reactor, cfg, fired.set)
     port = server.listen()
