@@ -28,6 +28,7 @@ from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 
 MB = 1024 * 1024
+DI = "Device.DeviceInfo."
 
 
 def _status(pid: int, key: str) -> int:
@@ -154,7 +155,8 @@ async def test_configured_limits_apply_to_gpn_gpv_gpa(
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
     acs.queue(rpc)
-    acs.queue(m.GetParameterValues(names=("Device.DeviceInfo.",)))
+    # Under the 10-value limit (DeviceInfo. as a whole is 18 values with its table counters).
+    acs.queue(m.GetParameterValues(names=(DI + "SoftwareVersion", DI + "UpTime")))
     runner = AgentRunner(agent_config(tmp_path / "state", url, acs=line))
     try:
         runner.start()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO
@@ -136,11 +136,14 @@ class Schema:
         model: str,
         params: dict[str, ParamMeta],
         objects: dict[str, ObjectMeta],
+        counters: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root
         self.model = model
         self._params = params
         self._objects = objects
+        self._counters = {o.num_entries: o.name for o in objects.values() if o.num_entries}
+        self._counters.update(counters or {})
         self._index: dict[str, tuple[list[ObjectMeta], list[ParamMeta]]] | None = None
 
     def __len__(self) -> int:
@@ -181,6 +184,12 @@ class Schema:
         """The objects directly below an object; a child table appears as ``X.{i}.``."""
         entry = self._children_index().get(generic_object)
         return list(entry[0]) if entry else []
+
+    def counters(self) -> dict[str, str]:
+        """Each loaded counter parameter -> the generic table ("X.{i}.") it counts, whether
+        that table is loaded or not (a prefix-filtered load keeps every counter of the
+        objects it loads: TR-106 puts a counter in its table's parent object)."""
+        return dict(self._counters)
 
     def forced_inform(self) -> list[ParamMeta]:
         """The loaded parameters with forcedInform="true", in data-model order."""
@@ -268,6 +277,7 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
     objects: dict[str, ObjectMeta] = {}
     obj_name, mode = "", 0
     maybe_counters: set[str] = set()
+    counters: dict[str, str] = {}
     for line in stream:
         kind = line[0]
         if kind == "P":
@@ -277,7 +287,7 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
             name = obj_name + f[1]
             if mode == 1 and not flt.param(name):
                 if "n" in f[3]:
-                    maybe_counters.add(name)  # kept below if a loaded table counts with it
+                    maybe_counters.add(name)  # kept below if some table counts with it
                 else:
                     continue
             num = int(f[2])
@@ -316,8 +326,10 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
             f = line.rstrip("\n").split("\t")
             obj_name = sys.intern(f[1])
             mode = flt.object_mode(obj_name)
+            count = f[5] if len(f) > 5 and f[5] else None
+            if count is not None and parent_of(obj_name) + count in params:
+                counters[parent_of(obj_name) + count] = obj_name  # the table may be skipped
             if mode:
-                count = f[5] if len(f) > 5 and f[5] else None
                 objects[obj_name] = ObjectMeta(
                     name=obj_name,
                     writable="w" in f[2],
@@ -328,18 +340,17 @@ def read_schema(stream: IO[str], *, prefixes: Iterable[str] | None = None) -> Sc
                 )
         elif kind == "T":
             raw_syntax.append(line)
-    if maybe_counters:
-        wanted = {o.num_entries for o in objects.values()}
-        for name in maybe_counters - wanted:
-            del params[name]
-    return Schema(root, model, params, objects)
+    for name in maybe_counters - counters.keys():
+        del params[name]
+    return Schema(root, model, params, objects, counters)
 
 
 def load_schema(root: str, *, prefixes: Iterable[str] | None = None) -> Schema:
     """Load the shipped metadata of ``root`` ("Device." or "InternetGatewayDevice.").
 
     With ``prefixes`` (generic or instance paths, objects ending with a dot or single
-    parameters), only those entries and the objects above them are kept in memory.
+    parameters), only those entries, the objects above them and those objects' table
+    counters (flag "n", see ``Schema.counters``) are kept in memory.
     Raises ValueError for an unknown root.
     """
     ref = resources.files("cwmpd.datamodel").joinpath("data", data_file(root))

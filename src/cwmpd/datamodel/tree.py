@@ -99,6 +99,10 @@ class GenericTree:
         ``WANConnectionDevice.{i}.``) is added, served by ``counter``, so plugins never have
         to keep those counts themselves; a plugin that stores one in the agent's store gets
         the live count instead (a stored count goes stale at the first AddObject).
+
+        Per TR-106 a counter belongs to its table's parent object, so every object of the
+        tree also gets the counters of the child tables the plugin does not declare: they
+        read 0 (the tables themselves are not listed).
         """
         tree = cls(decl.root)
         routes: dict[str, Backend] = dict.fromkeys(decl.store_params, store)
@@ -106,11 +110,17 @@ class GenericTree:
         routes.update(decl.bound)
         for name in sorted(routes):
             tree._add(name, routes[name], decl, schema, store)
-        for table in list(tree.tables):
+        counted: dict[str, str] = {}
+        for table in tree.tables:
             ometa = schema.object(table)
             count = None if ometa is None else ometa.num_entries
             if count is None:  # vendor tables have no numEntriesParameter: TR-106's usual name
                 count = table[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
+            counted[count] = table
+        for count, table in sorted(schema.counters().items()):
+            if paths.parent(count) in tree.children:  # undeclared table of an existing object
+                counted.setdefault(count, table)
+        for count, table in counted.items():
             if schema.param(count) is None:
                 continue
             tree.counters[count] = table

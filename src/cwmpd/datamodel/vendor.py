@@ -158,4 +158,4 @@ def with_vendor(schema: Schema, defs: VendorDefs) -> Schema:
             count = obj[: -len(paths.INSTANCE) - 2] + "NumberOfEntries"
             params.setdefault(count, VendorParam(count, "unsignedInt").meta())
     params.update({n: p.meta() for n, p in defs.params.items()})
-    return Schema(schema.root, schema.model, params, objects)
+    return Schema(schema.root, schema.model, params, objects, schema.counters())

@@ -165,3 +165,56 @@ async def test_tr098_irregular_counters_count_their_tables(tmp_path: Path) -> No
     await model.add_object(wan + "WANConnectionDevice.", "k")
     (after,) = await model.get_parameter_values(names[:1])
     assert after.value == "3"
+
+
+#: (model builder, counters of tables the plugin does not declare, objects that stay unlisted)
+UNDECLARED = {
+    "InternetGatewayDevice.": (
+        _gateway,
+        [
+            IGD + "LANDevice.1.LANUSBInterfaceNumberOfEntries",
+            IGD + "WANDevice.1.WANConnectionDevice.2.WANPPPConnectionNumberOfEntries",
+            IGD + "UserNumberOfEntries",
+        ],
+        [
+            IGD + "LANDevice.1.LANUSBInterfaceConfig.",
+            IGD + "WANDevice.1.WANConnectionDevice.2.WANPPPConnection.",
+            IGD + "User.",
+        ],
+    ),
+    "Device.": (
+        _lists_device,
+        [
+            "Device.IP.InterfaceNumberOfEntries",
+            "Device.Bridging.FilterNumberOfEntries",
+            "Device.Bridging.Bridge.1.VLANNumberOfEntries",
+        ],
+        ["Device.IP.Interface.", "Device.Bridging.Filter.", "Device.Bridging.Bridge.1.VLAN."],
+    ),
+}
+
+
+@pytest.mark.parametrize("root", sorted(UNDECLARED))
+@pytest_twisted.ensureDeferred
+async def test_a_counter_of_an_undeclared_table_reads_0_and_is_listed(
+    tmp_path: Path, spec: Path, root: str
+) -> None:
+    """TR-106: a table's counter lives in the parent object, so it is there (0, read-only,
+    unsignedInt, listed by GPN) even when the plugin serves no such table; the table is not."""
+    build, counters, tables = UNDECLARED[root]
+    model = build(tmp_path)
+    got = await model.get_parameter_values(counters)
+    assert [(p.name, p.value, p.type) for p in got] == [(n, "0", "unsignedInt") for n in counters]
+    body = serialize(Envelope(m.GetParameterValuesResponse(parameters=tuple(got)), id="1"))
+    assert validate_envelope(spec, body) == []
+    listed = {p.name: p.writable for p in await model.get_parameter_names("", False)}
+    assert all(listed.get(n) is False for n in counters), [(n, listed.get(n)) for n in counters]
+    for name in counters:
+        level = await model.get_parameter_names(name[: name.rindex(".") + 1], True)
+        assert name in [p.name for p in level]
+    attrs = await model.get_parameter_attributes(counters)
+    assert [a.notification for a in attrs] == [0] * len(counters)
+    assert not [t for t in tables if any(n.startswith(t) for n in listed)]
+    with pytest.raises(CwmpFault) as exc:
+        await model.set_parameter_values([PV(counters[0], "1", "xsd:unsignedInt")], "k")
+    assert exc.value.set_faults[0].code == 9008

@@ -64,17 +64,29 @@ def test_irregular_tr098_names() -> None:
     )
 
 
-def test_a_prefix_filtered_schema_keeps_the_counters_of_its_tables() -> None:
-    """Loading only one deep parameter still loads the counters of the tables above it,
-    and no other parameter of those objects."""
+def test_a_prefix_filtered_schema_keeps_the_counters_of_its_objects() -> None:
+    """Loading only one deep parameter still loads the counters of every table below the
+    objects above it (TR-106: a counter lives in its table's parent object, whether the
+    table is served or not), and no other parameter of those objects."""
     igd = "InternetGatewayDevice."
-    name = igd + "WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Enable"
+    wan = igd + "WANDevice.{i}."
+    ip = wan + "WANConnectionDevice.{i}.WANIPConnection.{i}."
+    name = ip + "Enable"
     schema = load_schema(igd, prefixes=[name])
     assert sorted(m.name for m in schema.params()) == sorted(
         [
             name,
+            igd + "LANDeviceNumberOfEntries",
+            igd + "SmartCardReaderNumberOfEntries",
+            igd + "UserNumberOfEntries",
             igd + "WANDeviceNumberOfEntries",
-            igd + "WANDevice.{i}.WANConnectionNumberOfEntries",
-            igd + "WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnectionNumberOfEntries",
+            wan + "WANConnectionNumberOfEntries",
+            wan + "WANConnectionDevice.{i}.WANIPConnectionNumberOfEntries",
+            wan + "WANConnectionDevice.{i}.WANPPPConnectionNumberOfEntries",
+            ip + "PortMappingNumberOfEntries",
         ]
     )
+    assert schema.counters()[wan + "WANConnectionDevice.{i}.WANPPPConnectionNumberOfEntries"] == (
+        wan + "WANConnectionDevice.{i}.WANPPPConnection.{i}."
+    )
+    assert schema.object(wan + "WANConnectionDevice.{i}.WANPPPConnection.{i}.") is None

@@ -54,9 +54,19 @@ def test_filtered_load_keeps_prefixes_and_ancestors() -> None:
 
 
 def test_filter_by_single_parameter() -> None:
-    """A prefix naming one parameter selects that parameter alone in its object."""
+    """A prefix naming one parameter selects that parameter alone in its object, beside
+    the table counters of the objects loaded (each an unsignedInt, counting a child table)."""
     s = load_schema("Device.", prefixes=["Device.DeviceInfo.SoftwareVersion"])
-    assert [p.name for p in s.params()] == ["Device.DeviceInfo.SoftwareVersion"]
+    counters = s.counters()
+    others = [p.name for p in s.params() if p.name not in counters]
+    assert others == ["Device.DeviceInfo.SoftwareVersion"]
+    assert "Device.DeviceInfo.ProcessorNumberOfEntries" in counters
+    assert counters["Device.InterfaceStackNumberOfEntries"] == "Device.InterfaceStack.{i}."
+    for name, table in counters.items():
+        assert parent_of(table) == parent_of(name) in ("Device.", "Device.DeviceInfo.")
+        meta = s.param(name)
+        assert meta is not None and meta.type == "unsignedInt" and not meta.writable
+        assert s.object(table) is None  # the table itself is not loaded
     assert [p.name for p in s.forced_inform()] == ["Device.DeviceInfo.SoftwareVersion"]
 
 
