@@ -158,6 +158,8 @@ class CwmpAgent(MultiService):
         self._start_control()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
+        if self.model.pending_active_changes():  # owed from before a crash (E-9)
+            self._on_value_change(True)
 
     def _start_transfers(self) -> None:
         """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
@@ -248,6 +250,7 @@ class CwmpAgent(MultiService):
             self.events.add("0 BOOTSTRAP")
         if saved.get("boot_id") != boot_id:
             self.events.on_boot()
+            self.model.on_boot()  # owed value changes go with 4 VALUE CHANGE (E-17)
             self.events.add("1 BOOT")
         self._save_agent_state(acs_url=url, boot_id=boot_id)
 

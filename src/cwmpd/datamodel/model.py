@@ -44,13 +44,15 @@ class DataModel:
         store: StoreBackend,
         attrs: AttributeStore,
         counter: CounterBackend,
+        changes: ChangeTracker | None = None,
     ) -> None:
+        """``changes``: the persisted value-change set (default: kept in memory only)."""
         self.root = tree.root
         self._tree = tree
         self._store = store
         self._attrs = attrs
         self._counter = counter
-        self._changes = ChangeTracker()
+        self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
         self._subscribers: list[Subscriber] = []
         self._deferred: list[Backend] = []
@@ -152,9 +154,14 @@ class DataModel:
             groups.setdefault(self._store, {})[self._pk] = parameter_key
         store_changes = groups.pop(self._store, {})
         ordered = [*groups.items(), (self._store, store_changes)]
-        later = await transaction.run(ordered)
-        self._deferred.extend(b for b in later if b not in self._deferred)
         changed = {k: v for _, g in ordered for k, v in g.items()}
+        marked = self._mark(changed) if source == "local" else []
+        try:
+            later = await transaction.run(ordered)
+        except BaseException:
+            self._changes.unmark(marked)
+            raise
+        self._deferred.extend(b for b in later if b not in self._deferred)
         self._committed(changed, source)
         return 1 if later else 0
 
@@ -251,7 +258,12 @@ class DataModel:
                 raise KeyError(f"{name} is not an agent-stored parameter")
         changed = {n: v for n, v in values.items() if self.value(n) != v}
         if changed:
-            self._store.write(changed)
+            marked = self._mark(changed)
+            try:
+                self._store.write(changed)
+            except BaseException:
+                self._changes.unmark(marked)
+                raise
             self._committed(changed, "local")
 
     def report_changes(self, values: Mapping[str, str]) -> None:
@@ -262,16 +274,24 @@ class DataModel:
         """Call ``callback(values, source)`` after each commit; source "acs" or "local"."""
         self._subscribers.append(callback)
 
+    def _notifications(self, values: Iterable[str]) -> list[tuple[str, int]]:
+        tree = self._tree.params
+        return [
+            (n, self._attrs.notification(n, tree[g]))
+            for n in values
+            if (g := paths.generic(n)) in tree
+        ]
+
+    def _mark(self, values: Iterable[str]) -> list[str]:
+        """Write-ahead of a local write: its notified names are on disk before its values
+        (a kill between the two still reports the change); OSError writes no value."""
+        return self._changes.mark(self._notifications(values))
+
     def _committed(self, values: Mapping[str, str], source: str) -> None:
         if source == "acs":
             self._changes.discard(values)
         else:
-            tree = self._tree.params
-            self._changes.record(
-                (n, self._attrs.notification(n, tree[g]))
-                for n in values
-                if (g := paths.generic(n)) in tree
-            )
+            self._changes.record(self._notifications(values))
         for callback in list(self._subscribers):
             try:
                 callback(values, source)
@@ -352,6 +372,10 @@ class DataModel:
     def add_factory_reset_hook(self, hook: Callable[[], None]) -> None:
         """Also call ``hook()`` on factory reset (the device plugin's own reset)."""
         self._reset_hooks.append(hook)
+
+    def on_boot(self) -> None:
+        """A new boot: owed value changes go, like "4 VALUE CHANGE" (E-17, E-7)."""
+        self._changes.reset()
 
     def factory_reset(self) -> None:
         """Forget every change, attribute and pending notification; factory values return."""

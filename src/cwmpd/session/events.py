@@ -93,14 +93,16 @@ class EventQueue:
             self._scheduled.remove((due, command_key))
         return self._commit(before)
 
-    def fire_scheduled(self, due: float, command_key: str) -> bool:
-        """A ScheduleInform fell due: in one write, forget the call and queue "3 SCHEDULED"
-        plus its "M ScheduleInform" (E-16). On OSError nothing changed: call again later."""
+    def fire_scheduled(self, calls: Sequence[tuple[float, str]]) -> bool:
+        """ScheduleInform ``calls`` (due, CommandKey) fell due: in one write, forget them and
+        queue "3 SCHEDULED" plus one "M ScheduleInform" each (E-16). On OSError nothing
+        changed: call again later."""
         before = self._snapshot()
-        if (due, command_key) in self._scheduled:
-            self._scheduled.remove((due, command_key))
-            self._add(ec.SCHEDULED, "")
-            self._add(ec.M_SCHEDULE_INFORM, command_key)
+        for call in calls:
+            if call in self._scheduled:
+                self._scheduled.remove(call)
+                self._add(ec.SCHEDULED, "")
+                self._add(ec.M_SCHEDULE_INFORM, call[1])
         return self._commit(before)
 
     def add(self, code: str, command_key: str = "") -> bool:

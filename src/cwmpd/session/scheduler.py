@@ -52,7 +52,7 @@ class SessionScheduler:
         self._last_success: float | None = None
         self._start_call: IDelayedCall | None = None
         self._periodic_call: IDelayedCall | None = None
-        self._scheduled: list[IDelayedCall] = []
+        self._scheduled: dict[IDelayedCall, tuple[float, str]] = {}  # armed ScheduleInforms
         self._write_retries: list[WriteRetry] = []  # events whose state write failed
         self._periodic = PeriodicConfig(False, 0, None)
         self._anchor = 0.0
@@ -107,7 +107,7 @@ class SessionScheduler:
             if call is not None and call.active():
                 call.cancel()
         self._start_call = self._periodic_call = None
-        self._scheduled = []
+        self._scheduled = {}
         for retry in self._write_retries:
             retry.cancel()
         self._write_retries = []
@@ -193,19 +193,23 @@ class SessionScheduler:
 
     def _arm_scheduled(self, due: float, command_key: str) -> None:
         """Fire a persisted ScheduleInform at clock time ``due`` (at once if already past)."""
-        holder: list[IDelayedCall] = []
 
         def fire() -> None:
-            self._scheduled.remove(holder[0])
+            # Calls falling due within the same second share the Inform (DelaySeconds are
+            # whole seconds): one write, one session, whatever the write's timing.
+            batch = {c: dk for c, dk in self._scheduled.items() if dk[0] <= due + 1.0}
+            for call in batch:
+                del self._scheduled[call]
+                if call.active():
+                    call.cancel()
             self._persist(
-                lambda: self._events.fire_scheduled(due, command_key),
+                lambda: self._events.fire_scheduled(list(batch.values())),
                 self.request,
                 f"ScheduleInform {command_key!r}",
             )
 
         delay = max(0.0, due - self._clock.seconds())
-        holder.append(self._clock.callLater(delay, fire))
-        self._scheduled.append(holder[0])
+        self._scheduled[self._clock.callLater(delay, fire)] = (due, command_key)
 
     def _persist(self, attempt: Callable[[], object], then: Callable[[], None], what: str) -> None:
         """Run the queue change ``attempt``, then ``then``; retried on the clock while the

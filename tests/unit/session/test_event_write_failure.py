@@ -128,7 +128,7 @@ def test_failed_write_leaves_the_queue_as_it_was(tmp_path: Path) -> None:
     disk.failing = True
     for change in (
         lambda: q.add("0 BOOTSTRAP"),
-        lambda: q.fire_scheduled(10.0, "a"),
+        lambda: q.fire_scheduled([(10.0, "a")]),
         lambda: q.unschedule(10.0, "a"),
         lambda: q.inform_delivered(q.pending()),
         lambda: q.response_delivered("TransferComplete", "dl"),
@@ -140,7 +140,7 @@ def test_failed_write_leaves_the_queue_as_it_was(tmp_path: Path) -> None:
         assert (q.queued(), q.scheduled()) == before
     disk.failing = False
     assert EventQueue(tmp_path / "events.json").queued() == before[0]
-    assert q.fire_scheduled(10.0, "a")
+    assert q.fire_scheduled([(10.0, "a")])
     assert [e.code for e in q.queued()] == [
         "1 BOOT",
         "3 SCHEDULED",
