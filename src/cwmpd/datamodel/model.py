@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from cwmpd.backends.store import StoreBackend
 
 Subscriber = Callable[[Mapping[str, str], str], None]
+#: Called after an SPA: (baseline values of polled names turned on, names turned off).
+NotificationListener = Callable[[Mapping[str, str], Sequence[str]], None]
 _DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
 _log = Logger()
 
@@ -55,6 +57,7 @@ class DataModel:
         self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
         self._subscribers: list[Subscriber] = []
+        self._notification_listeners: list[NotificationListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._pk = f"{self.root}ManagementServer.ParameterKey"
@@ -203,10 +206,31 @@ class DataModel:
     async def set_parameter_attributes(
         self, params: Sequence[SetParameterAttributesStruct]
     ) -> None:
-        """SPA (P-15..P-18): validated as a whole, then stored in one write."""
+        """SPA (P-15..P-18): validated as a whole, then stored in one write.
+
+        The value of each polled parameter whose notification it turns on is read at once:
+        the poller's baseline, so a change right after the SPA is reported (E-9).
+        """
         index = await self._live()
         changes = attributes.plan(params, index, self._attrs)
+        was = {n: self._attrs.notification(n, index.params[n]) for n in changes}
         self._attrs.update(changes, index)
+        turned_on = [n for n, (v, _) in changes.items() if v and not was[n]]
+        off = [n for n, (v, _) in changes.items() if was[n] and not v]
+        if not (self._notification_listeners and (turned_on or off)):
+            return
+        polled = [n for n in turned_on if self._polled(index, n)]
+        try:
+            baseline = {v.name: v.value for v in await self._read(index, polled)}
+        except CwmpFault:  # the SPA stands; the next poll takes the baseline instead
+            _log.warn("baseline read after SetParameterAttributes failed")
+            baseline = {}
+        for listener in list(self._notification_listeners):
+            listener(baseline, off)
+
+    def on_notification_change(self, listener: NotificationListener) -> None:
+        """Call ``listener(baseline, turned_off)`` after each SPA that switches notification."""
+        self._notification_listeners.append(listener)
 
     async def add_object(self, object_name: str, parameter_key: str) -> tuple[int, int]:
         """AddObject: (instance number, status); 9005 for a non-table, 9004 when full."""
@@ -345,9 +369,25 @@ class DataModel:
         self._changes.listen(callback)
 
     async def notified_parameters(self) -> list[str]:
-        """Names with Notification 1 or 2: what a change poller has to watch."""
+        """Names with Notification 1 or 2."""
         index = await self._live()
         return [n for n in index.param_names if self._attrs.notification(n, index.params[n])]
+
+    async def polled_parameters(self) -> list[str]:
+        """Notified names a poller has to read: not agent-stored (reported as they are
+        written), and not the forced-inform, forced-active ones (SoftwareVersion,
+        ProvisioningCode: in every Inform, changed by a firmware upgrade's reboot)."""
+        index = await self._live()
+        return [
+            n
+            for n in index.param_names
+            if self._attrs.notification(n, index.params[n]) and self._polled(index, n)
+        ]
+
+    def _polled(self, index: Index, name: str) -> bool:
+        info = index.params[name]
+        forced = info.forced_inform and info.active_notify == "forceEnabled"
+        return info.backend is not self._store and not forced and not info.hidden
 
     # -- session end, factory reset ----------------------------------------------
 
