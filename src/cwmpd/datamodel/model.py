@@ -335,8 +335,11 @@ class DataModel:
         wanted = dict.fromkeys(index.forced)
         for pattern in await self._inform_patterns(index, event_codes):
             wanted.update(dict.fromkeys(inform.expand(pattern, index)))
-        changed = self._changes.take()
-        if "0 BOOTSTRAP" not in event_codes:  # a bootstrap reports no value changes (E-4)
+        # Only an Inform carrying "4 VALUE CHANGE" reports (and so consumes) the changes: one
+        # recorded after the engine chose the events waits for the next Inform (E-7).
+        bootstrap = "0 BOOTSTRAP" in event_codes
+        changed = self._changes.take() if bootstrap or inform.VALUE_CHANGE in event_codes else []
+        if not bootstrap:  # a bootstrap reports no value changes (E-4)
             wanted.update(dict.fromkeys(n for n in changed if n in index.params))
         return await self._read(index, list(wanted))
 

@@ -136,3 +136,17 @@ async def test_change_set_is_written_before_the_value(tmp_path: Path) -> None:
         await ensureDeferred(model.apply_local([PV(HOST, "other", "string")]))
     assert not model.pending_value_changes()
     assert not make_model(tmp_path, extra).pending_value_changes()
+
+
+@pytest_twisted.ensureDeferred
+async def test_change_after_the_event_check_waits_for_the_next_inform(tmp_path: Path) -> None:
+    """A change recorded after the engine chose the Inform's events (no "4 VALUE CHANGE")
+    is not slipped into that Inform's ParameterList and then forgotten (E-7): it stays
+    owed and goes with "4 VALUE CHANGE" next time."""
+    model = make_model(tmp_path)
+    await model.set_parameter_attributes([notify(ALIAS, 1)])
+    model.report_changes({ALIAS: "late"})  # while the 2 PERIODIC Inform is being built
+    assert ALIAS not in [p.name for p in await model.inform_parameters(["2 PERIODIC"])]
+    model.inform_delivered()
+    assert model.pending_value_changes()
+    assert ALIAS in await names(model)
