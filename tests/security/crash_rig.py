@@ -163,6 +163,7 @@ class Campaign:
     files: Files
     file_url: str
     rng: random.Random
+    port: Any = None  # the file server's listening port
     acked: dict[str, float] = field(default_factory=dict)  # what the agent confirmed, when
     started_at: list[float] = field(default_factory=list)  # ACS time of each session start
     on_start: list[Callable[[AcsSession], None]] = field(default_factory=list)
@@ -231,7 +232,7 @@ async def campaign(tmp: Path, seed: int, periodic: int = 1) -> Campaign:
         f"http://127.0.0.1:{port.getHost().port}",
         random.Random(seed),
     )
-    rig.port = port  # type: ignore[attr-defined]
+    rig.port = port
 
     def started(session: AcsSession) -> None:
         rig.started_at.append(time.monotonic())
@@ -247,7 +248,7 @@ async def finish(rig: Campaign) -> None:
     """Stop the daemon, the ACS and the file server."""
     await rig.daemon.stop()
     await rig.acs.stop()
-    await rig.port.stopListening()  # type: ignore[attr-defined]
+    await rig.port.stopListening()
 
 
 def after_completed(sessions: list[AcsSession]) -> list[AcsSession]:
