@@ -52,3 +52,28 @@ def test_failed_writes_change_nothing(tmp_path: Path) -> None:
     )
     assert [t.state for t in TransferStore(path)] == [first.state, second.state]
     assert [t.command_key for t in TransferStore(path)] == ["k1", "k3"]
+
+
+def test_autonomous_report_survives_failed_write(tmp_path: Path) -> None:
+    """An AutonomousTransferComplete whose write failed is not half-queued: OSError, nothing
+    pending; once writes work it is persisted and sent (P-36)."""
+    from cwmpd.cwmp import messages as m
+    from cwmpd.session.events import EventQueue
+    from cwmpd.transfers.autonomous import AutonomousTransfers
+
+    atc = m.AutonomousTransferComplete(
+        "", "http://f/fw", True, "1 Firmware Upgrade Image", 10, "", 0, "", "t0", "t1"
+    )
+    disk = FailingDisk()
+    events = EventQueue(tmp_path / "events.json")
+    queue = AutonomousTransfers(tmp_path / "atc.json", events, lambda: None, writer=disk)
+    queue.report(atc)
+    disk.failing = True
+    with pytest.raises(OSError):
+        queue.report(atc)
+    with pytest.raises(OSError):
+        queue.delivered(atc, m.AutonomousTransferCompleteResponse())
+    assert queue.pending_requests() == [atc]
+    disk.failing = False
+    again = AutonomousTransfers(tmp_path / "atc.json", events, lambda: None)
+    assert again.pending_requests() == [atc]
