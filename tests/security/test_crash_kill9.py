@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest_twisted
 from crash_rig import Campaign, after_completed, campaign, control, finish, sleep, wait_for
-from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.defer import Deferred, DeferredList
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
@@ -55,7 +55,11 @@ async def both(tmp: Path, seed: int, scenario: Scenario) -> list[Campaign]:
         finally:
             await finish(rig)
 
-    await gatherResults([Deferred.fromCoroutine(one(r)) for r in rigs])
+    # Both run to their end (each stops its daemon) before the first failure is raised.
+    results = await DeferredList([Deferred.fromCoroutine(one(r)) for r in rigs])
+    for ok, result in results:
+        if not ok:
+            result.raiseException()
     kills = sum(r.daemon.kills for r in rigs)
     print(f"{scenario.__name__}: {kills} kills, {time.monotonic() - began:.1f} s")
     assert kills >= 2 * KILLS
