@@ -170,7 +170,7 @@ class CwmpAgent(MultiService):
         self._detect_boot()
         self.dispatcher = Dispatcher(
             self.model,
-            add_event=self.events.add,
+            add_event=self._add_event,
             schedule_inform=self._schedule_inform,
             limits=ResponseLimits(
                 self.config.acs.max_response, self.config.acs.max_response_values
@@ -208,6 +208,11 @@ class CwmpAgent(MultiService):
         self._start_control()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
+        if self.model.pending_active_changes():  # owed from before a crash (E-9)
+            self._on_value_change(True)
+        if self._agent_state().get("reboot_pending"):  # acknowledged, then killed before it
+            _log.info("carrying out the Reboot accepted before the restart")
+            self.reactor.callLater(0, self._reboot)
 
     def _start_transfers(self) -> None:
         """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
@@ -299,8 +304,10 @@ class CwmpAgent(MultiService):
             self.events.add("0 BOOTSTRAP")
         if saved.get("boot_id") != boot_id:
             self.events.on_boot()
+            self.model.on_boot()  # owed value changes go with 4 VALUE CHANGE (E-17)
             self.events.add("1 BOOT")
-        self._save_agent_state(acs_url=url, boot_id=boot_id)
+        rebooted = {"reboot_pending": False} if saved.get("boot_id") != boot_id else {}
+        self._save_agent_state(acs_url=url, boot_id=boot_id, **rebooted)
 
     # -- sessions ------------------------------------------------------------
 
@@ -372,6 +379,11 @@ class CwmpAgent(MultiService):
         self._detect_boot()
         self.transfers.start()
         self.scheduler.request()
+
+    def _add_event(self, code: str, command_key: str = "") -> object:
+        if code == "M Reboot":  # persisted first: a kill before the reboot still reboots
+            self._save_agent_state(reboot_pending=True)
+        return self.events.add(code, command_key)
 
     def _schedule_inform(self, delay: int, command_key: str) -> None:
         self.scheduler.schedule_inform(delay, command_key)

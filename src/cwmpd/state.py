@@ -10,8 +10,14 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+
+_log = Logger(namespace="cwmpd.state")
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -95,3 +101,73 @@ class StateLock:
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
+
+
+#: How a persisted queue writes its file; tests inject one that fails (EMFILE, ENOSPC).
+Writer = Callable[[Path, Any], None]
+
+
+class WriteRetry:
+    """Run ``attempt`` until it stops raising OSError, then ``done()``: for a failed state write.
+
+    The tries are 1, 2, 4 ... ``cap`` seconds apart on the injected ``clock``, for ever:
+    what ``attempt`` persists (an event, a due ScheduleInform) must not be lost because
+    the disk was full or the process out of file descriptors for a while. ``attempt``
+    changes memory only once its write succeeded, so nothing is lost in between.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        attempt: Callable[[], object],
+        done: Callable[[], object] | None = None,
+        *,
+        what: str,
+        first: float = 1.0,
+        cap: float = 60.0,
+    ) -> None:
+        self._clock = clock
+        self._attempt = attempt
+        self._done = done
+        self._what = what
+        self._delay = first
+        self._cap = cap
+        self._call: IDelayedCall | None = None
+        self.failures = 0
+
+    @property
+    def pending(self) -> bool:
+        """True while a retry is planned."""
+        return self._call is not None and self._call.active()
+
+    def start(self) -> bool:
+        """Try now; True when the write went through (``done`` was called)."""
+        self._call = None
+        try:
+            self._attempt()
+        except OSError as exc:
+            self.failures += 1
+            _log.error(
+                "state write failed ({what}): {error}; retrying in {delay} s",
+                what=self._what,
+                error=exc,
+                delay=self._delay,
+            )
+            self._call = self._clock.callLater(self._delay, self.start)
+            self._delay = min(self._delay * 2, self._cap)
+            return False
+        if self.failures:
+            _log.info(
+                "state write succeeded ({what}) after {n} failures",
+                what=self._what,
+                n=self.failures,
+            )
+        if self._done is not None:
+            self._done()
+        return True
+
+    def cancel(self) -> None:
+        """Stop retrying (the agent stops; what was not written is re-done at the next start)."""
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None

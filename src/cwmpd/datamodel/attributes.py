@@ -13,7 +13,7 @@ from typing import Any
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import SetParameterAttributesStruct
 from cwmpd.datamodel.tree import Index, ParamInfo
-from cwmpd.state import read_json, write_json
+from cwmpd.state import Writer, read_json, write_json
 
 SUBSCRIBER = "Subscriber"
 _FORCED_ON = frozenset({"forceEnabled", "forceDefaultEnabled"})
@@ -31,8 +31,9 @@ def default_notification(info: ParamInfo) -> int:
 class AttributeStore:
     """Per-parameter attributes that differ from their defaults."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, writer: Writer = write_json) -> None:
         self.path = Path(path)
+        self._writer = writer
         state: Any = read_json(self.path, {})
         raw = state.get("attributes", {}) if isinstance(state, dict) else {}
         self._attrs: dict[str, Attrs] = {
@@ -50,30 +51,33 @@ class AttributeStore:
         return self.get(name, info)[0]
 
     def update(self, changes: dict[str, Attrs], index: Index) -> None:
-        """Store ``changes`` (one write), dropping entries equal to the default."""
+        """Store ``changes`` (one write), dropping entries equal to the default.
+
+        OSError when the write fails: the attributes stay as they were (the SPA faults).
+        """
+        new = dict(self._attrs)
         for name, attrs in changes.items():
             if attrs == (default_notification(index.params[name]), ()):
-                self._attrs.pop(name, None)
+                new.pop(name, None)
             else:
-                self._attrs[name] = attrs
-        self._save()
+                new[name] = attrs
+        self._save(new)
 
     def forget_under(self, prefix: str) -> None:
         """Drop the attributes of every parameter below ``prefix`` (a deleted instance)."""
-        gone = [n for n in self._attrs if n.startswith(prefix)]
-        for name in gone:
-            del self._attrs[name]
-        if gone:
-            self._save()
+        kept = {n: a for n, a in self._attrs.items() if not n.startswith(prefix)}
+        if len(kept) != len(self._attrs):
+            self._save(kept)
 
     def reset(self) -> None:
         """Factory reset: every attribute back to its default."""
-        self._attrs.clear()
-        self._save()
+        self._save({})
 
-    def _save(self) -> None:
-        data = {n: [v, list(acl)] for n, (v, acl) in self._attrs.items()}
-        write_json(self.path, {"version": 1, "attributes": data})
+    def _save(self, attrs: dict[str, Attrs]) -> None:
+        """Write ``attrs``, then make them the attributes (a failed write changes nothing)."""
+        data = {n: [v, list(acl)] for n, (v, acl) in attrs.items()}
+        self._writer(self.path, {"version": 1, "attributes": data})
+        self._attrs = attrs
 
 
 def plan(

@@ -14,6 +14,7 @@ from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.plugin import DevicePlugin, PluginError, load_plugin
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
@@ -21,6 +22,7 @@ from cwmpd.datamodel.vendor import with_vendor
 
 STORE_FILE = "datamodel.json"
 ATTRIBUTES_FILE = "attributes.json"
+CHANGES_FILE = "changes.json"
 
 
 def build_model(
@@ -71,7 +73,8 @@ def model_from_declarations(
     tree = GenericTree.build(decl, schema, store, FunctionBackend(decl.getters), counter)
     for name, table in tree.counters.items():
         counter.count(name, table)
-    return DataModel(tree, store, AttributeStore(state_dir / ATTRIBUTES_FILE), counter)
+    attrs = AttributeStore(state_dir / ATTRIBUTES_FILE)
+    return DataModel(tree, store, attrs, counter, ChangeTracker(state_dir / CHANGES_FILE))
 
 
 def schema_prefixes(decl: Declarations) -> list[str]:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from cwmpd.backends.store import StoreBackend
 
 Subscriber = Callable[[Mapping[str, str], str], None]
+#: Called after an SPA: (baseline values of polled names turned on, names turned off).
+NotificationListener = Callable[[Mapping[str, str], Sequence[str]], None]
 _DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
 _log = Logger()
 
@@ -45,15 +47,18 @@ class DataModel:
         store: StoreBackend,
         attrs: AttributeStore,
         counter: CounterBackend,
+        changes: ChangeTracker | None = None,
     ) -> None:
+        """``changes``: the persisted value-change set (default: kept in memory only)."""
         self.root = tree.root
         self._tree = tree
         self._store = store
         self._attrs = attrs
         self._counter = counter
-        self._changes = ChangeTracker()
+        self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
         self._subscribers: list[Subscriber] = []
+        self._notification_listeners: list[NotificationListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._pk = f"{self.root}ManagementServer.ParameterKey"
@@ -150,9 +155,14 @@ class DataModel:
             groups.setdefault(self._store, {})[self._pk] = parameter_key
         store_changes = groups.pop(self._store, {})
         ordered = [*groups.items(), (self._store, store_changes)]
-        later = await transaction.run(ordered)
-        self._deferred.extend(b for b in later if b not in self._deferred)
         changed = {k: v for _, g in ordered for k, v in g.items()}
+        marked = self._mark(changed) if source == "local" else []
+        try:
+            later = await transaction.run(ordered)
+        except BaseException:
+            self._changes.unmark(marked)
+            raise
+        self._deferred.extend(b for b in later if b not in self._deferred)
         self._committed(changed, source)
         return 1 if later else 0
 
@@ -194,10 +204,31 @@ class DataModel:
     async def set_parameter_attributes(
         self, params: Sequence[SetParameterAttributesStruct]
     ) -> None:
-        """SPA (P-15..P-18): validated as a whole, then stored in one write."""
+        """SPA (P-15..P-18): validated as a whole, then stored in one write.
+
+        The value of each polled parameter whose notification it turns on is read at once:
+        the poller's baseline, so a change right after the SPA is reported (E-9).
+        """
         index = await self._live()
         changes = attributes.plan(params, index, self._attrs)
+        was = {n: self._attrs.notification(n, index.params[n]) for n in changes}
         self._attrs.update(changes, index)
+        turned_on = [n for n, (v, _) in changes.items() if v and not was[n]]
+        off = [n for n, (v, _) in changes.items() if was[n] and not v]
+        if not (self._notification_listeners and (turned_on or off)):
+            return
+        polled = [n for n in turned_on if self._polled(index, n)]
+        try:
+            baseline = {v.name: v.value for v in await self._read(index, polled)}
+        except CwmpFault:  # the SPA stands; the next poll takes the baseline instead
+            _log.warn("baseline read after SetParameterAttributes failed")
+            baseline = {}
+        for listener in list(self._notification_listeners):
+            listener(baseline, off)
+
+    def on_notification_change(self, listener: NotificationListener) -> None:
+        """Call ``listener(baseline, turned_off)`` after each SPA that switches notification."""
+        self._notification_listeners.append(listener)
 
     async def add_object(self, object_name: str, parameter_key: str) -> tuple[int, int]:
         """AddObject: (instance number, status); 9005 for a non-table, 9004 when full."""
@@ -249,7 +280,12 @@ class DataModel:
                 raise KeyError(f"{name} is not an agent-stored parameter")
         changed = {n: v for n, v in values.items() if self.value(n) != v}
         if changed:
-            self._store.write(changed)
+            marked = self._mark(changed)
+            try:
+                self._store.write(changed)
+            except BaseException:
+                self._changes.unmark(marked)
+                raise
             self._committed(changed, "local")
 
     def report_changes(self, values: Mapping[str, str]) -> None:
@@ -260,16 +296,24 @@ class DataModel:
         """Call ``callback(values, source)`` after each commit; source "acs" or "local"."""
         self._subscribers.append(callback)
 
+    def _notifications(self, values: Iterable[str]) -> list[tuple[str, int]]:
+        tree = self._tree.params
+        return [
+            (n, self._attrs.notification(n, tree[g]))
+            for n in values
+            if (g := paths.generic(n)) in tree
+        ]
+
+    def _mark(self, values: Iterable[str]) -> list[str]:
+        """Write-ahead of a local write: its notified names are on disk before its values
+        (a kill between the two still reports the change); OSError writes no value."""
+        return self._changes.mark(self._notifications(values))
+
     def _committed(self, values: Mapping[str, str], source: str) -> None:
         if source == "acs":
             self._changes.discard(values)
         else:
-            tree = self._tree.params
-            self._changes.record(
-                (n, self._attrs.notification(n, tree[g]))
-                for n in values
-                if (g := paths.generic(n)) in tree
-            )
+            self._changes.record(self._notifications(values))
         for callback in list(self._subscribers):
             try:
                 callback(values, source)
@@ -289,8 +333,11 @@ class DataModel:
         wanted = dict.fromkeys(index.forced)
         for pattern in await self._inform_patterns(index, event_codes):
             wanted.update(dict.fromkeys(inform.expand(pattern, index)))
-        changed = self._changes.take()
-        if "0 BOOTSTRAP" not in event_codes:  # a bootstrap reports no value changes (E-4)
+        # Only an Inform carrying "4 VALUE CHANGE" reports (and so consumes) the changes: one
+        # recorded after the engine chose the events waits for the next Inform (E-7).
+        bootstrap = "0 BOOTSTRAP" in event_codes
+        changed = self._changes.take() if bootstrap or inform.VALUE_CHANGE in event_codes else []
+        if not bootstrap:  # a bootstrap reports no value changes (E-4)
             wanted.update(dict.fromkeys(n for n in changed if n in index.params))
         return await self._read(index, list(wanted))
 
@@ -323,9 +370,25 @@ class DataModel:
         self._changes.listen(callback)
 
     async def notified_parameters(self) -> list[str]:
-        """Names with Notification 1 or 2: what a change poller has to watch."""
+        """Names with Notification 1 or 2."""
         index = await self._live()
         return [n for n in index.param_names if self._attrs.notification(n, index.params[n])]
+
+    async def polled_parameters(self) -> list[str]:
+        """Notified names a poller has to read: not agent-stored (reported as they are
+        written), and not the forced-inform, forced-active ones (SoftwareVersion,
+        ProvisioningCode: in every Inform, changed by a firmware upgrade's reboot)."""
+        index = await self._live()
+        return [
+            n
+            for n in index.param_names
+            if self._attrs.notification(n, index.params[n]) and self._polled(index, n)
+        ]
+
+    def _polled(self, index: Index, name: str) -> bool:
+        info = index.params[name]
+        forced = info.forced_inform and info.active_notify == "forceEnabled"
+        return info.backend is not self._store and not forced and not info.hidden
 
     # -- session end, factory reset ----------------------------------------------
 
@@ -350,6 +413,10 @@ class DataModel:
     def add_factory_reset_hook(self, hook: Callable[[], None]) -> None:
         """Also call ``hook()`` on factory reset (the device plugin's own reset)."""
         self._reset_hooks.append(hook)
+
+    def on_boot(self) -> None:
+        """A new boot: owed value changes go, like "4 VALUE CHANGE" (E-17, E-7)."""
+        self._changes.reset()
 
     def factory_reset(self) -> None:
         """Forget every change, attribute and pending notification; factory values return."""

@@ -1,11 +1,15 @@
 """The persistent Inform event queue (E-1..E-7, E-16, E-17, R-6): TR-069 rules, no library has them.
 
 Every change is written at once through cwmpd.state (temp file, fsync, rename), so a
-queued event survives kill -9; the file is tiny (at most 64 events).
+queued event survives kill -9; the file is tiny (at most 64 events). A change reaches
+memory only once its write succeeded: when the write fails (EMFILE, a full disk) the
+queue is left as it was and OSError goes to the caller, who retries (state.WriteRetry),
+so a later write can never persist a queue that silently lost an event.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +18,7 @@ from twisted.logger import Logger
 
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.session import eventcodes as ec
-from cwmpd.state import read_json, write_json
+from cwmpd.state import Writer, read_json, write_json
 
 #: E-1: the Inform Event array holds at most 64 entries.
 MAX_EVENTS = 64
@@ -26,9 +30,10 @@ class EventQueue:
 
     log = Logger()
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, writer: Writer = write_json) -> None:
         """Load the queue from ``path`` (a missing file is an empty queue)."""
         self._path = Path(path)
+        self._writer = writer
         self._events: list[EventStruct] = []  # arrival order
         # Response-delivered singles (7, 9, 10, ...): how many causes are still undelivered.
         self._outstanding: dict[str, int] = {}
@@ -77,14 +82,28 @@ class EventQueue:
         """Remember an accepted ScheduleInform until it is due (E-16); True if saved."""
         if len(command_key) > ec.MAX_COMMAND_KEY_LEN:
             raise ValueError(f"CommandKey longer than {ec.MAX_COMMAND_KEY_LEN}: {command_key!r}")
+        before = self._snapshot()
         self._scheduled.append((due, command_key))
-        return self._commit()
+        return self._commit(before)
 
     def unschedule(self, due: float, command_key: str) -> bool:
         """Forget one pending ScheduleInform (it fired); True if the queue changed."""
+        before = self._snapshot()
         if (due, command_key) in self._scheduled:
             self._scheduled.remove((due, command_key))
-        return self._commit()
+        return self._commit(before)
+
+    def fire_scheduled(self, calls: Sequence[tuple[float, str]]) -> bool:
+        """ScheduleInform ``calls`` (due, CommandKey) fell due: in one write, forget them and
+        queue "3 SCHEDULED" plus one "M ScheduleInform" each (E-16). On OSError nothing
+        changed: call again later."""
+        before = self._snapshot()
+        for call in calls:
+            if call in self._scheduled:
+                self._scheduled.remove(call)
+                self._add(ec.SCHEDULED, "")
+                self._add(ec.M_SCHEDULE_INFORM, call[1])
+        return self._commit(before)
 
     def add(self, code: str, command_key: str = "") -> bool:
         """Queue ``code``; True if the queue changed.
@@ -99,6 +118,12 @@ class EventQueue:
             raise ValueError(f"CommandKey longer than {ec.MAX_COMMAND_KEY_LEN}: {command_key!r}")
         if command_key and not pol.multiple:
             raise ValueError(f"{code!r} carries no CommandKey (E-2)")
+        before = self._snapshot()
+        self._add(code, command_key)
+        return self._commit(before)
+
+    def _add(self, code: str, command_key: str) -> None:
+        pol = ec.policy(code)
         if code == ec.BOOTSTRAP:
             self._discard(lambda e: ec.policy(e.code).discard_on_bootstrap)
             if ec.policy(ec.M_SCHEDULE_INFORM).discard_on_bootstrap:
@@ -110,7 +135,6 @@ class EventQueue:
             self._events.append(EventStruct(code, command_key))
             self._enforce_cap()
         self._raised_at[code] = self._seq
-        return self._commit()
 
     def inform_delivered(self, sent: Sequence[EventStruct]) -> bool:
         """InformResponse arrived for an Inform carrying ``sent``: drop what it delivers (E-17).
@@ -119,6 +143,7 @@ class EventQueue:
         M Upload, M ScheduleDownload, M ChangeDUState) stay. R-6: nothing else is
         touched, so a retry carries what is left plus anything new.
         """
+        before = self._snapshot()
         for event in sent:
             pol = _policy_or_none(event.code)
             if pol is None or pol.delivered_by != ec.INFORM:
@@ -127,7 +152,7 @@ class EventQueue:
                 self._remove_first(event.__eq__)
             elif self._raised_at.get(event.code, 0) <= self._handed_out:
                 self._discard_code(event.code)
-        return self._commit()
+        return self._commit(before)
 
     def response_delivered(self, method: str, command_key: str = "") -> bool:
         """The response to the CPE's ``method`` call (e.g. "TransferComplete") arrived.
@@ -136,6 +161,8 @@ class EventQueue:
         down the matching single event (7, 10, 11, ...), dropped when no cause of it is
         left undelivered and no matching "M ..." event remains (E-17).
         """
+
+        before = self._snapshot()
 
         def by_method(e: EventStruct) -> bool:
             pol = ec.policy(e.code)
@@ -150,7 +177,7 @@ class EventQueue:
                 self._outstanding[code] = left
             elif not any(by_method(e) for e in self._events):
                 self._discard_code(code)
-        return self._commit()
+        return self._commit(before)
 
     def on_boot(self) -> bool:
         """The device booted (new boot id): drop the events that do not survive a reboot.
@@ -159,16 +186,18 @@ class EventQueue:
         M ScheduleInform and vendor events; dropped are 1 BOOT of the previous boot,
         4 VALUE CHANGE, 6 CONNECTION REQUEST, 8 DIAGNOSTICS COMPLETE, 13, 14.
         """
+        before = self._snapshot()
         self._discard(lambda e: not ec.policy(e.code).survives_reboot)
-        return self._commit()
+        return self._commit(before)
 
     def clear(self) -> bool:
         """Factory reset: forget every event and count (the caller then queues 0 BOOTSTRAP)."""
+        before = self._snapshot()
         self._events.clear()
         self._outstanding.clear()
         self._raised_at.clear()
         self._scheduled.clear()
-        return self._commit()
+        return self._commit(before)
 
     # -- internals -------------------------------------------------------------
 
@@ -214,11 +243,22 @@ class EventQueue:
             state["scheduled"] = [[due, key] for due, key in self._scheduled]
         return state
 
-    def _commit(self) -> bool:
+    def _snapshot(self) -> dict[str, Any]:
+        """Everything a change may touch, to put back when its write fails."""
+        fields = ("_events", "_outstanding", "_seq", "_raised_at", "_scheduled")
+        return {name: copy.copy(getattr(self, name)) for name in fields}
+
+    def _commit(self, before: dict[str, Any]) -> bool:
+        """Persist the changed queue; on OSError put memory back to ``before`` and raise."""
         state = self._state()
         if state == self._saved:
             return False
-        write_json(self._path, state)
+        try:
+            self._writer(self._path, state)
+        except OSError:
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise
         self._saved = state
         return True
 

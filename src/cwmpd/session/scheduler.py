@@ -19,6 +19,7 @@ from cwmpd.session import eventcodes as ec
 from cwmpd.session.backoff import retry_delay, retry_window
 from cwmpd.session.events import EventQueue
 from cwmpd.session.periodic import PeriodicConfig, anchor_seconds, next_periodic
+from cwmpd.state import WriteRetry
 
 _log = Logger(namespace="cwmpd.session")  # at module level: a class attribute renames it
 
@@ -52,7 +53,8 @@ class SessionScheduler:
         self._last_success: float | None = None
         self._start_call: IDelayedCall | None = None
         self._periodic_call: IDelayedCall | None = None
-        self._scheduled: list[IDelayedCall] = []
+        self._scheduled: dict[IDelayedCall, tuple[float, str]] = {}  # armed ScheduleInforms
+        self._write_retries: list[WriteRetry] = []  # events whose state write failed
         self._periodic = PeriodicConfig(False, 0, None)
         self._anchor = 0.0
         self._min_wait = 5
@@ -106,7 +108,10 @@ class SessionScheduler:
             if call is not None and call.active():
                 call.cancel()
         self._start_call = self._periodic_call = None
-        self._scheduled = []
+        self._scheduled = {}
+        for retry in self._write_retries:
+            retry.cancel()
+        self._write_retries = []
 
     def configure(
         self,
@@ -158,7 +163,15 @@ class SessionScheduler:
             _log.debug("{code} joins the session whose Inform carries it", code=code)
             return  # C-8, S-5: the Inform not yet sent already reports it
         if code is not None:
-            self._events.add(code, command_key)
+            try:
+                self._events.add(code, command_key)
+            except OSError:  # not queued: queue it once the state can be written (logged)
+                self._persist(
+                    lambda: self._events.add(code, command_key),
+                    lambda: self.request(active_notification=active_notification),
+                    f"event {code}",
+                )
+                return
         if not self._active:
             return
         if self._running:
@@ -196,18 +209,37 @@ class SessionScheduler:
 
     def _arm_scheduled(self, due: float, command_key: str) -> None:
         """Fire a persisted ScheduleInform at clock time ``due`` (at once if already past)."""
-        holder: list[IDelayedCall] = []
 
         def fire() -> None:
-            self._scheduled.remove(holder[0])
-            self._events.unschedule(due, command_key)
-            self._events.add(ec.SCHEDULED)
-            self._events.add(ec.M_SCHEDULE_INFORM, command_key)
-            self.request()
+            # Calls falling due within the same second share the Inform (DelaySeconds are
+            # whole seconds): one write, one session, whatever the write's timing.
+            batch = {c: dk for c, dk in self._scheduled.items() if dk[0] <= due + 1.0}
+            for call in batch:
+                del self._scheduled[call]
+                if call.active():
+                    call.cancel()
+            self._persist(
+                lambda: self._events.fire_scheduled(list(batch.values())),
+                self.request,
+                f"ScheduleInform {command_key!r}",
+            )
 
         delay = max(0.0, due - self._clock.seconds())
-        holder.append(self._clock.callLater(delay, fire))
-        self._scheduled.append(holder[0])
+        self._scheduled[self._clock.callLater(delay, fire)] = (due, command_key)
+
+    def _persist(self, attempt: Callable[[], object], then: Callable[[], None], what: str) -> None:
+        """Run the queue change ``attempt``, then ``then``; retried on the clock while the
+        state write fails (the queue is unchanged until it succeeds: nothing is lost)."""
+        holder: list[WriteRetry] = []
+
+        def done() -> None:
+            if holder[0] in self._write_retries:
+                self._write_retries.remove(holder[0])
+            then()
+
+        holder.append(WriteRetry(self._clock, attempt, done, what=what))
+        self._write_retries.append(holder[0])
+        holder[0].start()
 
     def _due(self, notification_only: bool) -> float:
         now = self._clock.seconds()

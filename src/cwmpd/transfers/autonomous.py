@@ -15,7 +15,7 @@ from typing import Any
 from twisted.logger import Logger
 
 from cwmpd.cwmp import messages as m
-from cwmpd.state import read_json, write_json
+from cwmpd.state import Writer, read_json, write_json
 
 EVENT = "10 AUTONOMOUS TRANSFER COMPLETE"
 MAX_PENDING = 16
@@ -31,8 +31,10 @@ class AutonomousTransfers:
         events: Any,
         request_session: Callable[[], None],
         policy: Callable[[m.AutonomousTransferComplete], bool] | None = None,
+        writer: Writer = write_json,
     ) -> None:
         self._path = Path(path)
+        self._writer = writer
         self._policy = policy
         self._events = events
         self._request_session = request_session
@@ -51,8 +53,7 @@ class AutonomousTransfers:
         if self._policy is not None and not self._policy(message):
             _log.info("autonomous transfer of {url} not reported: policy", url=message.transfer_url)
             return False
-        self._pending = [*self._pending, message][-MAX_PENDING:]
-        self._save()
+        self._save([*self._pending, message][-MAX_PENDING:])  # OSError: nothing changed
         self._events.add(EVENT)
         self._request_session()
         return True
@@ -66,12 +67,15 @@ class AutonomousTransfers:
         if not isinstance(response, m.AutonomousTransferCompleteResponse):
             return
         if request in self._pending:
-            self._pending.remove(request)
-            self._save()
+            rest = list(self._pending)
+            rest.remove(request)
+            self._save(rest)
             self._events.response_delivered("AutonomousTransferComplete")
 
-    def _save(self) -> None:
-        write_json(self._path, [dataclasses.asdict(p) for p in self._pending])
+    def _save(self, pending: list[m.AutonomousTransferComplete]) -> None:
+        """Write ``pending``, then make it the list (a failed write changes nothing)."""
+        self._writer(self._path, [dataclasses.asdict(p) for p in pending])
+        self._pending = pending
 
 
 def policy_allows(values: Callable[[str], str], message: m.AutonomousTransferComplete) -> bool:

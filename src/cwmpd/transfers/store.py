@@ -1,8 +1,9 @@
 """The bounded, persisted transfer queue: one JSON file rewritten through cwmpd.state.
 
 Each change is written before the caller acts on it, so a SIGKILL at any point leaves
-either the old or the new record on disk (never half of one). The file is small: at most
-``capacity`` records.
+either the old or the new record on disk (never half of one). A failed write (OSError)
+leaves memory as it was too, so a later write cannot persist a change nobody saw succeed.
+The file is small: at most ``capacity`` records.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from twisted.logger import Logger
 
-from cwmpd.state import read_json, write_json
+from cwmpd.state import Writer, read_json, write_json
 from cwmpd.transfers.record import Transfer
 
 _FORMAT = 1
@@ -26,9 +27,10 @@ class QueueFull(Exception):
 class TransferStore:
     """Transfers by id, in arrival order; every change is persisted at once."""
 
-    def __init__(self, path: Path, capacity: int = 16) -> None:
+    def __init__(self, path: Path, capacity: int = 16, writer: Writer = write_json) -> None:
         """Load ``path`` (missing: empty queue; unreadable: logged, empty queue)."""
         self._path = Path(path)
+        self._writer = writer
         self.capacity = capacity
         self._items: dict[int, Transfer] = {}
         self._next_id = 1
@@ -54,33 +56,41 @@ class TransferStore:
         """Append ``transfer`` (its id must come from new_id()); QueueFull past capacity."""
         if len(self._items) >= self.capacity:
             raise QueueFull(f"{len(self._items)} transfers queued already")
+        before, next_id = dict(self._items), self._next_id
         self._items[transfer.id] = transfer
         self._next_id = max(self._next_id, transfer.id + 1)
-        self._save()
+        self._save(before, next_id)
         return transfer
 
     def put(self, transfer: Transfer) -> Transfer:
         """Replace the record with the same id (persisted before returning)."""
         if transfer.id not in self._items:
             raise KeyError(transfer.id)
+        before = dict(self._items)
         self._items[transfer.id] = transfer
-        self._save()
+        self._save(before, self._next_id)
         return transfer
 
     def remove(self, transfer_id: int) -> None:
         """Forget a transfer (persisted before returning); no error if already gone."""
+        before = dict(self._items)
         if self._items.pop(transfer_id, None) is not None:
-            self._save()
+            self._save(before, self._next_id)
 
-    def _save(self) -> None:
-        write_json(
-            self._path,
-            {
-                "version": _FORMAT,
-                "next_id": self._next_id,
-                "transfers": [t.to_json() for t in self._items.values()],
-            },
-        )
+    def _save(self, before: dict[int, Transfer], next_id: int) -> None:
+        """Persist; on OSError put memory back to ``before`` / ``next_id`` and raise."""
+        try:
+            self._writer(
+                self._path,
+                {
+                    "version": _FORMAT,
+                    "next_id": self._next_id,
+                    "transfers": [t.to_json() for t in self._items.values()],
+                },
+            )
+        except OSError:
+            self._items, self._next_id = before, next_id
+            raise
 
     def _load(self) -> None:
         try:

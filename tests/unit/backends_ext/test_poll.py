@@ -62,9 +62,11 @@ async def test_acs_changes_are_not_echoed(tmp_path: Path) -> None:
     assert not model.pending_value_changes()
 
 
-def test_loop_runs_on_the_clock(tmp_path: Path) -> None:
+@pytest_twisted.ensureDeferred
+async def test_loop_runs_on_the_clock(tmp_path: Path) -> None:
     """start() polls every interval on the injected clock, never before."""
     model = build(tmp_path, {"uptime": "1", "host": "a"})
+    await model.set_parameter_attributes([SPA(HOST, True, 1, False, ())])
     clock = Clock()
     poller = ValuePoller(model, clock, interval=30)
     poller.start()

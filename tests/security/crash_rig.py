@@ -1,0 +1,260 @@
+"""Whole-daemon crash campaigns: a real ``cwmpd`` subprocess SIGKILLed at seeded random
+moments while the scripted ACS (and cwmpctl's control socket) keep it busy.
+
+Hand-written test scaffolding: a supervisor restarting the daemon like systemd's
+Restart=always, a file server taking Upload PUTs and serving Download GETs, and the
+bookkeeping of what the agent acknowledged versus what the ACS received. One campaign
+runs many kills against one daemon and state folder, not one fresh daemon per kill.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twisted.internet import protocol, task
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import TCP4ServerEndpoint, UNIXClientEndpoint, connectProtocol
+from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import Request, Site
+
+from agent_harness import reactor
+from cwmpd.cwmp import messages as m
+from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.acs_record import AcsSession, Exchange
+
+
+async def sleep(seconds: float) -> None:
+    """Wait on the real reactor."""
+    await task.deferLater(reactor, seconds, lambda: None)
+
+
+async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``check`` every 20 ms; AssertionError naming ``what`` after ``timeout`` s."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await sleep(0.02)
+
+
+class Daemon(protocol.ProcessProtocol):
+    """``python -m cwmpd --config FILE``, restarted whenever it exits (until ``stop``)."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.starts = 0
+        self.kills = 0
+        self.exits: list[tuple[int | None, int | None]] = []  # (signal, exit code)
+        self.stderr = b""
+        self.pid = 0
+        self._stopping = False
+        self._stopped: Deferred[None] | None = None
+
+    def start(self) -> None:
+        """Spawn the daemon."""
+        argv = [sys.executable, "-m", "cwmpd", "--config", str(self.config)]
+        self.pid = reactor.spawnProcess(self, sys.executable, argv, env=dict(os.environ)).pid
+        self.starts += 1
+
+    def kill(self) -> None:
+        """SIGKILL the running daemon (counted once it is gone)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def errReceived(self, data: bytes) -> None:
+        """Keep the tail of the log for failure messages."""
+        self.stderr = (self.stderr + data)[-8000:]
+
+    def processEnded(self, reason: Failure) -> None:
+        """Record the exit; restart unless stopping."""
+        value: Any = reason.value
+        self.exits.append((value.signal, value.exitCode))
+        if value.signal == signal.SIGKILL and not self._stopping:
+            self.kills += 1
+        if not self._stopping:
+            self.start()
+        elif self._stopped is not None:
+            self._stopped.callback(None)
+
+    def stop(self) -> Deferred[None]:
+        """Kill the daemon for good; fires once it has exited."""
+        self._stopping = True
+        self._stopped = Deferred()
+        self.kill()
+        return self._stopped
+
+
+class Files(Resource):
+    """GET serves ``files`` by path; PUT stores the body under its path (Upload)."""
+
+    isLeaf = True
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        Resource.__init__(self)  # type: ignore[no-untyped-call]
+        self.files = files
+        self.puts: list[str] = []
+
+    def render_GET(self, request: Request) -> bytes:
+        """The file, or 404."""
+        data = self.files.get(request.path.decode())
+        if data is None:
+            request.setResponseCode(404)
+            return b"not found"
+        return data
+
+    def render_PUT(self, request: Request) -> bytes:
+        """Accept an upload."""
+        assert request.content is not None
+        self.files[request.path.decode()] = request.content.read()
+        self.puts.append(request.path.decode())
+        return b""
+
+
+class _Line(LineReceiver):
+    delimiter = b"\n"
+
+    def __init__(self) -> None:
+        self.answer: Deferred[bytes] = Deferred()
+
+    def lineReceived(self, line: bytes) -> None:
+        if not self.answer.called:
+            self.answer.callback(line)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if not self.answer.called:
+            self.answer.errback(reason)
+
+
+async def control(socket_path: Path, command: str, *args: str) -> dict[str, Any] | None:
+    """One cwmpctl command over the control socket; None when the daemon is not there."""
+    proto = _Line()
+    try:
+        await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path), timeout=1), proto)
+        proto.sendLine(json.dumps({"command": command, "args": list(args)}).encode())
+        answer = await proto.answer
+    except Exception:
+        return None
+    finally:
+        if proto.transport is not None:
+            proto.transport.loseConnection()
+    result: dict[str, Any] = json.loads(answer)
+    return result
+
+
+@dataclass
+class Campaign:
+    """One daemon, its state folder and ACS, and what was acknowledged and received."""
+
+    tmp: Path
+    acs: ScriptedAcs
+    daemon: Daemon
+    files: Files
+    file_url: str
+    rng: random.Random
+    port: Any = None  # the file server's listening port
+    acked: dict[str, float] = field(default_factory=dict)  # what the agent confirmed, when
+    started_at: list[float] = field(default_factory=list)  # ACS time of each session start
+    on_start: list[Callable[[AcsSession], None]] = field(default_factory=list)
+
+    @property
+    def socket(self) -> Path:
+        """The control socket."""
+        return self.tmp / "control.sock"
+
+    def ack_on(self, response: type[m.Message], key: Callable[[m.Message], str]) -> None:
+        """Count ``key(rpc)`` as acknowledged when the agent answers it with ``response``."""
+
+        def seen(session: AcsSession, exchange: Exchange) -> None:
+            if not exchange.by_cpe and isinstance(exchange.received, response):
+                assert isinstance(exchange.sent, m.Message)
+                self.acked.setdefault(key(exchange.sent), time.monotonic())
+
+        self.acs.on_exchange(seen)
+
+    async def kill_randomly(self, kills: int, low: float, high: float) -> None:
+        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it started."""
+        daemon = self.daemon
+        while daemon.kills < kills:
+            starts = daemon.starts
+            await sleep(self.rng.uniform(low, high))
+            if daemon.starts == starts:  # not already restarted by a reboot
+                daemon.kill()
+            await wait_for(lambda n=starts: daemon.starts > n, 5, "the restart")  # type: ignore[misc]
+
+    def delivered(self, code: str) -> dict[str, list[AcsSession]]:
+        """CommandKey -> the sessions whose Inform carried ``code`` with it."""
+        out: dict[str, list[AcsSession]] = {}
+        for s in self.acs.sessions:
+            for e in s.inform.events:
+                if e.code == code:
+                    out.setdefault(e.command_key, []).append(s)
+        return out
+
+    def transfer_completes(self) -> dict[str, list[AcsSession]]:
+        """CommandKey -> the sessions that carried a TransferComplete for it."""
+        out: dict[str, list[AcsSession]] = {}
+        for s in self.acs.sessions:
+            for tc in s.transfer_completes:
+                out.setdefault(tc.command_key, []).append(s)
+        return out
+
+
+async def campaign(tmp: Path, seed: int, periodic: int = 1) -> Campaign:
+    """A listening ACS and file server, and a started daemon on a fresh state folder."""
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    files = Files({})
+    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(files))  # type: ignore[no-untyped-call]
+    config = tmp / "cwmpd.toml"
+    config.write_text(
+        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = {periodic}\n'
+        "[connection_request]\nenable = false\n"
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
+        f'[control]\nsocket = "{tmp}/control.sock"\n'
+    )
+    rig = Campaign(
+        tmp,
+        acs,
+        Daemon(config),
+        files,
+        f"http://127.0.0.1:{port.getHost().port}",
+        random.Random(seed),
+    )
+    rig.port = port
+
+    def started(session: AcsSession) -> None:
+        rig.started_at.append(time.monotonic())
+        for hook in rig.on_start:
+            hook(session)
+
+    acs.on_session(started)
+    rig.daemon.start()
+    return rig
+
+
+async def finish(rig: Campaign) -> None:
+    """Stop the daemon, the ACS and the file server."""
+    await rig.daemon.stop()
+    await rig.acs.stop()
+    await rig.port.stopListening()
+
+
+def after_completed(sessions: list[AcsSession]) -> list[AcsSession]:
+    """Sessions that came after one that carried the same thing and went past its Inform
+    (the agent posted again after InformResponse, so it had recorded the delivery)."""
+    for i, s in enumerate(sessions):
+        if len(s.raw_requests) > 1 or s.completed:
+            return sessions[i + 1 :]
+    return []
