@@ -155,10 +155,15 @@ class MappedBackend:
     async def _instance(self, inst: str) -> tuple[Any, Chain]:
         entry = self._rows.get(inst)
         if entry is None or entry[0] <= self.clock.seconds():
+            stale = entry
             await self.list_instances(paths.parent(inst))
             entry = self._rows.get(inst)
             if entry is None:
-                raise BackendError(f"instance {inst} vanished")
+                if stale is None:
+                    raise BackendError(f"instance {inst} vanished")
+                # Gone since the session's index listed it (a process that exited while the
+                # ACS reads Device.): its last row answers, the next index drops it.
+                return stale[1], stale[2]
         return entry[1], entry[2]
 
     def _table(self, table: str) -> TableSpec:

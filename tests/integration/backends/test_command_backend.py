@@ -152,3 +152,28 @@ async def test_placeholder_inside_an_element_is_refused(tmp_path: Path) -> None:
     extra = f'[params."{USER}"]\nset = ["ntpctl", "--server={{value}}"]\n'
     with pytest.raises((ValueError, PluginError), match="whole argv"):
         load_model(make_plugin(tmp_path / "p", time_mapping(tmp_path, extra)), tmp_path / "s")
+
+
+@pytest_twisted.ensureDeferred
+async def test_instance_gone_since_it_was_listed_still_answers(tmp_path: Path) -> None:
+    """A row that disappears between the listing and the read (a process that exits while
+    the ACS reads Device.) answers with its last row: the GPV succeeds, no 9002."""
+    procs = tmp_path / "procs"
+    procs.write_text("11 init\n22 short-lived\n")
+    table = "Device.DeviceInfo.ProcessStatus.Process.{i}."
+    mapping = (
+        'root = "Device."\nmanagement_server = true\nttl = 0\n'
+        f'[sources.procs]\nfile = "{procs}"\nformat = "lines"\n'
+        "line_regex = '^(?P<pid>\\d+) (?P<cmd>\\S+)$'\n"
+        f'[tables."{table}"]\nsource = "procs"\nkey = "pid"\n'
+        f'[params."{table}PID"]\nrow = "pid"\n'
+        f'[params."{table}Command"]\nrow = "cmd"\n'
+    )
+    model = load_model(make_plugin(tmp_path / "p", mapping), tmp_path / "s")
+    names = await model.get_parameter_names("Device.DeviceInfo.ProcessStatus.", False)
+    assert "Device.DeviceInfo.ProcessStatus.Process.2.Command" in {n.name for n in names}
+    procs.write_text("11 init\n")  # process 22 exits; the session's index still lists it
+    values = await model.get_parameter_values(["Device.DeviceInfo.ProcessStatus."])
+    got = {v.name: v.value for v in values}
+    assert got["Device.DeviceInfo.ProcessStatus.Process.2.Command"] == "short-lived"
+    assert got["Device.DeviceInfo.ProcessStatus.Process.1.Command"] == "init"
