@@ -61,6 +61,7 @@ class MappedBackend:
         self.numbers = instances or InstanceNumbers(None)
         self.docs = DocumentCache(runner, clock, ttl)
         self._rows: dict[str, tuple[float, Any, tuple[tuple[int, str], ...]]] = {}
+        self._gone: dict[str, tuple[float, Any, tuple[tuple[int, str], ...]]] = {}
         self.pending_apply: list[tuple[str, ...]] = []
 
     # -- reads -----------------------------------------------------------------
@@ -146,7 +147,10 @@ class MappedBackend:
         numbers = self.numbers.assign(table, list(keyed))
         expires = self.clock.seconds() + self.docs.ttl
         for old in [n for n in self._rows if n.startswith(table)]:
-            del self._rows[old]
+            # A row gone since the session's index listed it (a process that exited while
+            # the ACS reads Device.) keeps answering with its last values until the session
+            # ends (invalidate), rather than failing the whole GPV.
+            self._gone[old] = self._rows.pop(old)
         for key, row in keyed.items():
             number = numbers[key]
             self._rows[f"{table}{number}."] = (expires, row, (*chain, (number, key)))
@@ -155,15 +159,10 @@ class MappedBackend:
     async def _instance(self, inst: str) -> tuple[Any, Chain]:
         entry = self._rows.get(inst)
         if entry is None or entry[0] <= self.clock.seconds():
-            stale = entry
             await self.list_instances(paths.parent(inst))
-            entry = self._rows.get(inst)
+            entry = self._rows.get(inst) or self._gone.get(inst)
             if entry is None:
-                if stale is None:
-                    raise BackendError(f"instance {inst} vanished")
-                # Gone since the session's index listed it (a process that exited while the
-                # ACS reads Device.): its last row answers, the next index drops it.
-                return stale[1], stale[2]
+                raise BackendError(f"instance {inst} vanished")
         return entry[1], entry[2]
 
     def _table(self, table: str) -> TableSpec:
@@ -226,6 +225,7 @@ class MappedBackend:
         """Forget cached documents and rows (after a write)."""
         self.docs.clear()
         self._rows.clear()
+        self._gone.clear()
 
     async def apply_after_session(self) -> None:
         """Run the apply commands commits queued (each once); the first failure is raised."""
