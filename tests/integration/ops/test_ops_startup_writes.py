@@ -1,0 +1,67 @@
+"""A fresh agent writes each state file once before its first Inform (start-up cost, #10.12).
+
+Every state write is temp file, fsync, rename, fsync of the folder; on a fresh state folder
+the start-up used to rewrite events.json once per event (0 BOOTSTRAP, then 1 BOOT) and the
+store once per Connection Request parameter. The renames into the state folder are recorded
+(a recording wrapper around os.replace) up to the first Inform of a real session on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+
+from agent_harness import AgentRunner, reactor
+from cwmpd import state
+from cwmpd.config import parse_config
+from cwmpd.testing.acs import ScriptedAcs
+
+
+@pytest_twisted.ensureDeferred
+async def test_fresh_start_writes_each_state_file_once_before_the_first_inform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is renamed into place once; what they hold is what the writes said."""
+    folder = tmp_path / "state"
+    renamed: Counter[str] = Counter()
+    real_replace = os.replace
+
+    def recording_replace(src: Any, dst: Any) -> None:
+        if Path(dst).is_relative_to(folder):
+            renamed[str(Path(dst).relative_to(folder))] += 1
+        real_replace(src, dst)
+
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    config = parse_config(
+        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
+        '[connection_request]\nport = 0\nudp_port = 0\naddress = "127.0.0.1"\n'
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{folder}"\n'
+    )
+    runner = AgentRunner(config)
+    runner.start()
+    try:
+        sessions = await acs.wait_for_informs(1, timeout=10)
+        written = dict(renamed)  # up to the Inform's arrival
+    finally:
+        runner.stop()
+        await acs.stop()
+    assert sessions[0].events[:2] == ["0 BOOTSTRAP", "1 BOOT"]
+    assert written == {
+        "agent.json": 1,
+        "connreq.json": 1,
+        "datamodel.json": 1,
+        "events.json": 1,
+        "plugins/simulated/device.json": 1,
+    }
+    events = state.read_json(folder / "events.json")
+    assert [code for code, _ in events["events"]][:2] == ["0 BOOTSTRAP", "1 BOOT"]
+    values = state.read_json(folder / "datamodel.json")["values"]
+    assert values["Device.ManagementServer.ConnectionRequestURL"].startswith("http://127.0.0.1:")
+    assert values["Device.ManagementServer.UDPConnectionRequestAddress"].startswith("127.0.0.1:")
