@@ -1,14 +1,20 @@
-"""A fresh agent writes each state file once before its first Inform (start-up cost, #10.12).
+"""Start-up cost (#10.12): what a fresh agent writes and loads before its first Inform.
+
+A fresh agent writes each state file once before its first Inform.
 
 Every state write is temp file, fsync, rename, fsync of the folder; on a fresh state folder
 the start-up used to rewrite events.json once per event (0 BOOTSTRAP, then 1 BOOT) and the
 store once per Connection Request parameter. The renames into the state folder are recorded
 (a recording wrapper around os.replace) up to the first Inform of a real session on loopback.
+The RPC classes of the parameter, transfer and software-module RPCs are loaded on first use,
+not by a start-up (a fresh interpreter's sys.modules says).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -65,3 +71,31 @@ async def test_fresh_start_writes_each_state_file_once_before_the_first_inform(
     values = state.read_json(folder / "datamodel.json")["values"]
     assert values["Device.ManagementServer.ConnectionRequestURL"].startswith("http://127.0.0.1:")
     assert values["Device.ManagementServer.UDPConnectionRequestAddress"].startswith("127.0.0.1:")
+
+
+STARTS = """
+import sys
+from twisted.internet import reactor
+from cwmpd.config import parse_config
+from cwmpd.service import makeService
+folder = sys.argv[1]
+config = parse_config(
+    '[acs]\\nurl = "http://127.0.0.1:9/acs"\\n[connection_request]\\nenable = false\\n'
+    f'[device]\\nplugins = ["simulated"]\\nstate_dir = "{folder}"\\n'
+)
+agent = makeService(config, reactor)
+agent.startService()
+print(" ".join(m for m in sys.modules if m.endswith("_messages")))
+print(agent.dispatcher.methods())
+agent.stopService()
+"""
+
+
+def test_start_up_leaves_the_rpc_classes_it_does_not_need_unloaded(tmp_path: Path) -> None:
+    """A started agent answers Download and GPV, yet has not loaded their classes."""
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    modules, methods = done.stdout.splitlines()
+    assert set(modules.split()) == {"cwmpd.cwmp.session_messages"}
+    assert "'Download'" in methods and "'GetParameterValues'" in methods
