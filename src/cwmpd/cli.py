@@ -107,6 +107,7 @@ def _start_agent(args: argparse.Namespace) -> tuple[Any, Any, Any] | int:
         fatal(str(exc), args.log_format)
         return 2
     start_logging(args.log_format, args.log_level, target=args.log_target)
+    # Lazy: after the config is known good and logging is up, so a refusal stays cheap.
     from twisted.internet import reactor as global_reactor
     from twisted.internet.defer import Deferred
 
