@@ -6,8 +6,8 @@ Every state write is temp file, fsync, rename, fsync of the folder; on a fresh s
 the start-up used to rewrite events.json once per event (0 BOOTSTRAP, then 1 BOOT) and the
 store once per Connection Request parameter. The renames into the state folder are recorded
 (a recording wrapper around os.replace) up to the first Inform of a real session on loopback.
-The RPC classes of the parameter, transfer and software-module RPCs are loaded on first use,
-not by a start-up (a fresh interpreter's sys.modules says).
+The RPC classes of the parameter, transfer and software-module RPCs and the transfers' HTTP
+client are loaded on first use, not by a start-up (a fresh interpreter's sys.modules says).
 """
 
 from __future__ import annotations
@@ -85,17 +85,21 @@ config = parse_config(
 )
 agent = makeService(config, reactor)
 agent.startService()
-print(" ".join(m for m in sys.modules if m.endswith("_messages")))
+print(" ".join(m for m in sys.modules if m.startswith("cwmpd.")))
 print(agent.dispatcher.methods())
 agent.stopService()
 """
 
 
 def test_start_up_leaves_the_rpc_classes_it_does_not_need_unloaded(tmp_path: Path) -> None:
-    """A started agent answers Download and GPV, yet has not loaded their classes."""
+    """A started agent answers Download and GPV, yet has not loaded their classes, nor the
+    file servers' HTTP client."""
     done = subprocess.run(
         [sys.executable, "-c", STARTS, str(tmp_path)], capture_output=True, text=True, check=True
     )
     modules, methods = done.stdout.splitlines()
-    assert set(modules.split()) == {"cwmpd.cwmp.session_messages"}
+    loaded = set(modules.split())
+    assert {"cwmpd.cwmp.session_messages", "cwmpd.session.http"} <= loaded
+    lazy = {f"cwmpd.cwmp.{t}_messages" for t in ("param", "transfer", "du")}
+    assert loaded & {*lazy, "cwmpd.transfers.http"} == set()
     assert "'Download'" in methods and "'GetParameterValues'" in methods
