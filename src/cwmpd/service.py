@@ -157,10 +157,6 @@ class CwmpAgent(MultiService):
 
     def startService(self) -> None:
         """Load state, detect boot and bootstrap, start the scheduler (and listeners)."""
-        with state.coalesced_writes():  # fresh state: events.json once, not once per event
-            self._start()
-
-    def _start(self) -> None:
         self.connreq, self.control, self.poller = None, None, None
         check_tls_files(self.config)
         self._open_state_dir()
@@ -336,8 +332,7 @@ class CwmpAgent(MultiService):
             # Values published now ride in this session's Inform: no extra session for them.
             self._preparing_inform = True
             try:
-                with state.coalesced_writes():  # the URL and the UDP address: one store write
-                    self.connreq.before_session(self.model.value(self._ms("URL")))
+                self.connreq.before_session(self.model.value(self._ms("URL")))
             finally:
                 self._preparing_inform = False
         ok = await self.engine.run(retry_count)

