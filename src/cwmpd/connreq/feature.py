@@ -190,16 +190,16 @@ class ConnectionRequests:
         if not local or local == self._local_host:
             return
         self._local_host = local
+        values: dict[str, str] = {}
         if self.http.running or self._listening():
-            self._publish_url(connection_request_url(local, self.http.port, self.path))
+            values["ConnectionRequestURL"] = connection_request_url(
+                local, self.http.port, self.path
+            )
         udp_port = self.udp_port
         if udp_port is not None and (self.stun is None):
-            self._set(
-                {
-                    "UDPConnectionRequestAddress": udp_connection_request_address(local, udp_port),
-                    "NATDetected": "false",
-                }
-            )
+            values["UDPConnectionRequestAddress"] = udp_connection_request_address(local, udp_port)
+            values["NATDetected"] = "false"
+        self._set(values)  # in one change: one store write, not one per parameter
 
     def _listening(self) -> bool:
         try:

@@ -75,6 +75,9 @@ def transfer_fault_code(code: int, ns: str) -> int:
     return code
 
 
+_COMPLETES = ("TransferComplete", "AutonomousTransferComplete")
+
+
 def adapt(message: m.Message, ns: str) -> m.Message:
     """``message`` with any fault code narrowed to what ``ns`` defines."""
     if isinstance(message, m.Fault):
@@ -84,6 +87,8 @@ def adapt(message: m.Message, ns: str) -> m.Message:
         return dataclasses.replace(
             message, code=fault_code(message.code, ns), set_faults=set_faults
         )
-    if isinstance(message, m.TransferComplete | m.AutonomousTransferComplete):
+    if message.name in _COMPLETES and isinstance(  # by name first: no load of the classes
+        message, m.TransferComplete | m.AutonomousTransferComplete
+    ):
         return dataclasses.replace(message, fault_code=transfer_fault_code(message.fault_code, ns))
     return message

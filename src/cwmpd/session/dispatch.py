@@ -28,7 +28,7 @@ class AfterSession:
 
 
 class Dispatcher:
-    """Maps each ACS request message type to the coroutine that answers it.
+    """Maps each ACS request, by RPC name, to the coroutine that answers it.
 
     GPV, GPN and GPA responses are built within ``limits`` (9004 beyond them)."""
 
@@ -45,29 +45,32 @@ class Dispatcher:
         self._add_event = add_event
         self._schedule_inform = schedule_inform
         self.after = AfterSession()
-        self._handlers: dict[type[m.Message], Handler] = {}
-        for cls, handler in (
-            (m.GetRPCMethods, self._get_rpc_methods),
-            (m.GetParameterValues, self._gpv),
-            (m.SetParameterValues, self._spv),
-            (m.GetParameterNames, self._gpn),
-            (m.GetParameterAttributes, self._gpa),
-            (m.SetParameterAttributes, self._spa),
-            (m.AddObject, self._add_object),
-            (m.DeleteObject, self._delete_object),
-            (m.Reboot, self._reboot),
-            (m.FactoryReset, self._factory_reset),
-            (m.ScheduleInform, self._schedule),
+        self._handlers: dict[str, Handler] = {}
+        for name, handler in (
+            ("GetRPCMethods", self._get_rpc_methods),
+            ("GetParameterValues", self._gpv),
+            ("SetParameterValues", self._spv),
+            ("GetParameterNames", self._gpn),
+            ("GetParameterAttributes", self._gpa),
+            ("SetParameterAttributes", self._spa),
+            ("AddObject", self._add_object),
+            ("DeleteObject", self._delete_object),
+            ("Reboot", self._reboot),
+            ("FactoryReset", self._factory_reset),
+            ("ScheduleInform", self._schedule),
         ):
-            self.register(cls, handler)
+            self.register(name, handler)
 
-    def register(self, cls: type[m.Message], handler: Handler) -> None:
-        """Add (or replace) the handler of one RPC; GetRPCMethods lists it from then on."""
-        self._handlers[cls] = handler
+    def register(self, name: str, handler: Handler) -> None:
+        """Add (or replace) the handler of the RPC ``name`` ("Download"); GetRPCMethods lists
+        it from then on. By name: the RPC's class need not be loaded before a request."""
+        if name not in m.RPC_TYPES:
+            raise ValueError(f"not a CWMP RPC: {name!r}")
+        self._handlers[name] = handler
 
     def methods(self) -> tuple[str, ...]:
         """Exactly the RPC names this agent answers (P-1)."""
-        return tuple(sorted(cls.name for cls in self._handlers))
+        return tuple(sorted(self._handlers))
 
     def new_session(self) -> None:
         """Forget what the previous session asked for after it."""
@@ -75,7 +78,7 @@ class Dispatcher:
 
     async def answer(self, request: m.Message) -> m.Message:
         """The response to ``request``, or a Fault message; never raises."""
-        handler = self._handlers.get(type(request))
+        handler = self._handlers.get(request.name)
         if handler is None:
             return m.Fault.from_exception(CwmpFault(9000))
         try:

@@ -7,6 +7,8 @@ starts, ``before_session()`` as each session begins (before its Inform),
 ``after_session()`` once it has ended, ``stop()`` on shutdown.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.handlers import (
     DONE,
@@ -20,8 +22,11 @@ from cwmpd.transfers.handlers import (
     UploadSource,
     device_firmware,
 )
-from cwmpd.transfers.http import FileServerClient, HttpLimits
+from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.manager import TransferManager
+
+if TYPE_CHECKING:
+    from cwmpd.transfers.http import FileServerClient
 
 __all__ = [
     "DONE",
@@ -39,3 +44,13 @@ __all__ = [
     "UploadSource",
     "device_firmware",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``FileServerClient``, loaded on first use (PEP 562)."""
+    if name != "FileServerClient":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # Lazy: the HTTP client is loaded by the first transfer, not by every start-up.
+    from cwmpd.transfers.http import FileServerClient
+
+    return FileServerClient

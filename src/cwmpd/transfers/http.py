@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,22 +35,13 @@ from cwmpd.session.auth import Authenticator
 from cwmpd.session.http_errors import AuthenticationFailed
 from cwmpd.session.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.transfers.errors import TransferError
+from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.spool import SpoolWriter, abort_transport
 
 _USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
 Progress = Callable[[int, int], None]  # (bytes so far, total or 0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _AUTH_TRIES = 3
-
-
-@dataclass(frozen=True)
-class HttpLimits:
-    """Timeouts (seconds) and redirect budget of one transfer."""
-
-    connect_timeout: float = 30.0
-    idle_timeout: float = 60.0
-    total_timeout: float = 3600.0
-    max_redirects: int = 5
 
 
 def _cause(exc: BaseException) -> TransferError:
@@ -88,7 +78,7 @@ class FileServerClient:
         username: str,
         password: str,
         *,
-        limits: HttpLimits = HttpLimits(),
+        limits: HttpLimits = HttpLimits(),  # noqa: B008 (frozen, shared)
         allow_basic_over_http: bool = False,
     ) -> None:
         self._reactor = reactor

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall
@@ -25,9 +25,12 @@ from cwmpd.cwmp.structs import EventStruct
 from cwmpd.session.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.handlers import FileHandler, UploadSource
-from cwmpd.transfers.http import FileServerClient, HttpLimits
+from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.record import Transfer
 from cwmpd.transfers.store import TransferStore
+
+if TYPE_CHECKING:
+    from cwmpd.transfers.http import FileServerClient
 
 _log = Logger(namespace="cwmpd.transfers")
 TRANSFER_COMPLETE = "7 TRANSFER COMPLETE"
@@ -235,6 +238,9 @@ class TransferManager:
 
     def client(self, t: Transfer) -> FileServerClient:
         """An HTTP client for the file server of ``t``."""
+        # Lazy: the HTTP client is loaded by the first transfer, not by every start-up.
+        from cwmpd.transfers.http import FileServerClient
+
         return FileServerClient(
             self.reactor,
             self._tls,

@@ -28,13 +28,13 @@ class TransferRpcs:
 
     def register(self, dispatcher: Any) -> None:
         """Add the handlers to a cwmpd.session.dispatch.Dispatcher."""
-        dispatcher.register(m.Download, self.download)
-        dispatcher.register(m.ScheduleDownload, self.schedule_download)
-        dispatcher.register(m.GetQueuedTransfers, self.get_queued)
-        dispatcher.register(m.GetAllQueuedTransfers, self.get_all_queued)
-        dispatcher.register(m.CancelTransfer, self.cancel)
+        dispatcher.register("Download", self.download)
+        dispatcher.register("ScheduleDownload", self.schedule_download)
+        dispatcher.register("GetQueuedTransfers", self.get_queued)
+        dispatcher.register("GetAllQueuedTransfers", self.get_all_queued)
+        dispatcher.register("CancelTransfer", self.cancel)
         if self._mgr.uploads:
-            dispatcher.register(m.Upload, self.upload)
+            dispatcher.register("Upload", self.upload)
 
     def _queue(self, transfer: Transfer) -> None:
         self._mgr.session_started()

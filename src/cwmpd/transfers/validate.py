@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.cwmp.transfer_messages import TimeWindow
+
+if TYPE_CHECKING:
+    from cwmpd.cwmp.transfer_messages import TimeWindow
 
 DOWNLOAD_TYPES = (
     "1 Firmware Upgrade Image",

@@ -6,7 +6,7 @@ from lxml import etree
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import SetParameterValuesFault
-from cwmpd.cwmp.soap import NS_CWMP_11, SOAP_ENC, SOAP_ENV, Envelope, parse, serialize
+from cwmpd.cwmp.soap import NS_CWMP_11, SOAP_ENC, SOAP_ENV, Envelope, parse, serialize, xml_safe
 from cwmpd.cwmp.structs import ParameterAttributeStruct, ParameterValueStruct
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -100,6 +100,19 @@ def test_control_characters_are_replaced_not_fatal() -> None:
     env = parse(serialize(Envelope(msg, id="i\x0b")))
     fixed = ParameterValueStruct("Device.SSID", "a\ufffdb\ufffd")
     assert (env.body, env.id) == (m.GetParameterValuesResponse((fixed,)), "i\ufffd")
+
+
+def test_xml_safe_replaces_exactly_what_xml_1_0_cannot_carry() -> None:
+    """Every code point: replaced by U+FFFD iff it is outside XML 1.0's Char production."""
+
+    def is_char(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or c >= 0x10000
+
+    text = "".join(map(chr, range(0x110000)))
+    safe = xml_safe(text)
+    assert len(safe) == len(text)
+    wrong = [hex(c) for c in range(0x110000) if (safe[c] == chr(c)) != is_char(c) and c != 0xFFFD]
+    assert wrong == []
 
 
 def test_du_operations_are_typed() -> None:
