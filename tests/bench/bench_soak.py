@@ -1,10 +1,10 @@
 """Soak benchmark: 10,000 sessions of one daemon against the scripted ACS, RSS along the way.
 
-The daemon (simulated device) runs as a subprocess, as it does on a router; the scripted
-ACS runs here, on loopback. Each session is Inform, a GetParameterValues of four
-parameters, a SetParameterValues (the value alternates, so each one writes the store),
-then the ACS's 204. As each session ends, the next one is asked for over the control
-socket (``cwmpctl inform``, i.e. "2 PERIODIC", the one event a local user may ask for), so sessions run back to back through
+The daemon (simulated device) runs as a subprocess, as it does on a router; the scripted ACS
+runs here, on loopback. Each session is Inform, a GetParameterValues of four parameters, a
+SetParameterValues (the value alternates, so each one writes the store), then the ACS's 204.
+As each session ends, the next one is asked for over the control socket (``cwmpctl inform``:
+"2 PERIODIC", the one event a local user may ask for), so sessions run back to back through
 the daemon's own scheduler, HTTP client and state files. The daemon's VmRSS is read from
 /proc after 100, 1,000, 5,000 and 10,000 sessions. Baseline, measured in the same run: the
 RSS after 1,000 sessions (warm caches, pools and allocator arenas); prints the growth from
