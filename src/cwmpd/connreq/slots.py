@@ -20,7 +20,7 @@ import ipaddress
 import os
 import resource
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
@@ -120,7 +120,13 @@ class SlotProtocol(ProtocolWrapper):
         super().connectionLost(reason)  # type: ignore[no-untyped-call]
 
 
-class SlotsFactory(WrappingFactory[SlotProtocol]):
+if TYPE_CHECKING:
+    _WrappingFactory = WrappingFactory[SlotProtocol]
+else:  # Twisted before 23 (Debian 12 has 22.4): WrappingFactory is not generic at run time
+    _WrappingFactory = WrappingFactory
+
+
+class SlotsFactory(_WrappingFactory):
     """Wraps the Connection Request Site; see the module docstring for the rules."""
 
     protocol = SlotProtocol
