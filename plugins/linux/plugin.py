@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from cwmpd.datamodel.mapping import MappingPlugin
-from cwmpd.datamodel.mapping_format import MappingError
-from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.mapping import MappingPlugin
+from cwmpd.plugin.mapping_format import MappingError
 from cwmpd.transfers.rootside import FirmwarePaths, RootSideFirmware
 
 _HERE = Path(__file__).resolve().parent

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from cwmpd.datamodel.mapping import MappingPlugin
-from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.mapping import MappingPlugin
 
 _HERE = Path(__file__).resolve().parent
 

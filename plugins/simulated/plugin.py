@@ -7,10 +7,10 @@ folder, so a "reboot" is a real restart of that state: a new boot id and uptime 
 from __future__ import annotations
 
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.management import declare_management_server
-from cwmpd.datamodel.plugin import PluginContext
-from cwmpd.datamodel.simhardware import SimulatedHardware
-from cwmpd.diagnostics.bindings import Diagnostics
+from cwmpd.diagnostics.suite import Diagnostics
+from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.simhardware import SimulatedHardware
 
 ROOT = "Device."
 INITIAL_VERSION = "1.0.0"

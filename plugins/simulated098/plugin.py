@@ -16,10 +16,10 @@ from pathlib import Path
 
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.management import declare_management_server
-from cwmpd.datamodel.plugin import PluginContext
-from cwmpd.datamodel.simhardware import SimulatedHardware
-from cwmpd.diagnostics.bindings import Diagnostics
+from cwmpd.diagnostics.suite import Diagnostics
+from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.simhardware import SimulatedHardware
 
 ROOT = "InternetGatewayDevice."
 HERE = Path(__file__).resolve().parent

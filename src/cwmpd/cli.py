@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = run_demo(state_dir=args.state_dir, verbose=args.verbose)
         return code
     if args.command == "check-plugin":
-        from cwmpd.checkplugin import main as check_main
+        from cwmpd.plugin.check import main as check_main
 
         checked: int = check_main(args.path)
         return checked

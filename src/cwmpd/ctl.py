@@ -1,7 +1,7 @@
 """The ``cwmpctl`` command: talk to the running agent over its control socket.
 
 A blocking stdlib socket is enough for a one-shot CLI (no reactor needed); the wire
-format is cwmpd.control_protocol's: one JSON object a line each way.
+format is cwmpd.control.socket's: one JSON object a line each way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from cwmpd import __version__
-from cwmpd.control_protocol import DEFAULT_SOCKET
+from cwmpd.control.socket import DEFAULT_SOCKET
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the agent refused or could not do the command

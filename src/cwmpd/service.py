@@ -18,20 +18,20 @@ from twisted.logger import Logger
 
 from cwmpd import state
 from cwmpd.config import Config, ConfigError, load_config
-from cwmpd.connreq.feature import ConnectionRequests
+from cwmpd.connreq.service import ConnectionRequests
 from cwmpd.cwmp import types
 from cwmpd.cwmp.messages import Inform
 from cwmpd.datamodel.budget import ResponseLimits
-from cwmpd.datamodel.factory import build_model, management_server_values
 from cwmpd.datamodel.model import DataModel
-from cwmpd.datamodel.plugin import DevicePlugin
 from cwmpd.datamodel.poll import ValuePoller
+from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.plugin.api import DevicePlugin
+from cwmpd.plugin.load import build_model, management_server_values
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.session.scheduler import SessionScheduler
-from cwmpd.session.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.setup import build_transfers
@@ -235,8 +235,8 @@ class CwmpAgent(MultiService):
         """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""
         if not self.config.control.socket:
             return
-        from cwmpd.control import ControlCommands
-        from cwmpd.control_protocol import ControlService
+        from cwmpd.control.commands import ControlCommands
+        from cwmpd.control.socket import ControlService
 
         control = ControlService(self.reactor, ControlCommands(self), self.config.control.socket)
         try:

@@ -43,7 +43,7 @@ def main() -> None:
     from twisted.internet import reactor
     from twisted.internet.defer import Deferred
 
-    from cwmpd.datamodel.factory import build_model
+    from cwmpd.plugin.load import build_model
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -52,8 +52,7 @@ def main() -> None:
         plugin = base / "plugin"
         plugin.mkdir()
         (plugin / "plugin.py").write_text(
-            "from cwmpd.datamodel.mapping import plugin_factory\n"
-            "create = plugin_factory(__file__)\n"
+            "from cwmpd.plugin.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
         )
         (plugin / "mapping.toml").write_text(mapping(script))
         result: dict[str, Any] = {}

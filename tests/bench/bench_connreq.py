@@ -27,7 +27,7 @@ from twisted.internet.threads import blockingCallFromThread
 from cwmpd.config import parse_config
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
 from cwmpd.connreq.ratelimit import BucketConfig, RateLimitConfig, RateLimiter
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 from cwmpd.service import makeService
 from cwmpd.testing.acs import ScriptedAcs
 

@@ -30,7 +30,7 @@ def hwm():
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers.http import FileServerClient
 
 url, dest = sys.argv[1], Path(sys.argv[2])

@@ -28,8 +28,8 @@ from twisted.internet.defer import Deferred
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.schema import load_schema
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 from cwmpd.session.dispatch import Dispatcher
 
 INSTANCES = 1000

@@ -9,9 +9,9 @@ import pytest
 from conformance.xsd import validate_envelope
 from cwmpd.cwmp import compat, soap
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.eventcodes import POLICIES
 from cwmpd.cwmp.faults import FAULT_STRINGS, SetParameterValuesFault
 from cwmpd.cwmp.structs import DeviceId, EventStruct
-from cwmpd.session.eventcodes import POLICIES
 
 NAMESPACES = (soap.NS_CWMP_10, soap.NS_CWMP_11, soap.NS_CWMP_12)
 CPE_FAULTS = [*sorted(c for c in FAULT_STRINGS if c >= 9000), 9800, 9899]

@@ -15,7 +15,7 @@ from twisted.internet import defer, protocol, task
 from agent_harness import AgentRunner, reactor
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession

@@ -1,4 +1,4 @@
-"""One TLS policy: no module but cwmpd.session.tls builds a client TLS context.
+"""One TLS policy: no module but cwmpd.http.tls builds a client TLS context.
 
 Every TLS client (ACS sessions, downloads, uploads, and later USP) must get its
 connections from ``tls_policy_for``; a module that calls Twisted's or pyOpenSSL's
@@ -16,7 +16,7 @@ BUILDERS = re.compile(
     r"|ssl\.create_default_context|ssl\.SSLContext|connectSSL|SSL4ClientEndpoint|startTLS\("
 )
 #: Where a client context may be built or a policy plugged in (and the test PKI's servers).
-ALLOWED = {"src/cwmpd/session/tls.py", "src/cwmpd/testing/pki.py"}
+ALLOWED = {"src/cwmpd/http/tls.py", "src/cwmpd/testing/pki.py"}
 #: Where the policy is used: each must take it from tls_policy_for.
 USERS = {"src/cwmpd/session/http.py", "src/cwmpd/transfers/http.py"}
 
@@ -43,6 +43,6 @@ def test_https_clients_take_the_policy_from_tls_policy_for() -> None:
         for p in _sources()
         if re.search(r"wrapClientTLS|contextFactory=", p.read_text(encoding="utf-8"))
     }
-    assert wrapping <= USERS | {"src/cwmpd/session/connection.py"}
+    assert wrapping <= USERS | {"src/cwmpd/http/connection.py"}
     for user in USERS:
         assert "tls_policy_for(" in (REPO / user).read_text(encoding="utf-8"), user

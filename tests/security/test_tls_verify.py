@@ -1,4 +1,4 @@
-"""The leaf-certificate rules of cwmpd.session.tls_verify, on real certificates."""
+"""The leaf-certificate rules of cwmpd.http.tls_verify, on real certificates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cwmpd.session.tls_verify import chain_error, leaf_error
+from cwmpd.http.tls_verify import chain_error, leaf_error
 from cwmpd.testing.pki import make_ca, make_cert
 
 CASES = [

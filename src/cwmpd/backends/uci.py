@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.base import BackendError, Transaction
-from cwmpd.backends.command import instance_of
 from cwmpd.backends.documents import DocumentCache
 from cwmpd.backends.instances import InstanceNumbers
+from cwmpd.backends.mapped import instance_of
 from cwmpd.backends.process import ProcessRunner
 from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault

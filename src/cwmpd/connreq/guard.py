@@ -2,7 +2,7 @@
 
 Hand-written: Twisted's ``guard.DigestCredentialFactory`` offers no SHA-256 and checks
 neither nonce-count replays nor the ``uri`` parameter; the hash arithmetic itself comes
-from :mod:`cwmpd.cwmp.digest`.
+from :mod:`cwmpd.http.digest`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from cwmpd.connreq.nonces import NonceStatus, NonceTable
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 
 OFFERED = ("SHA-256", "MD5")  # strongest first (RFC 7616 section 3.7)
 _NC = re.compile(r"[0-9a-fA-F]{8}")

@@ -31,7 +31,7 @@ from cwmpd.connreq.guard import Credentials
 from cwmpd.state import read_json, write_json
 
 #: Before this instant (2025-01-01T00:00:00Z) a clock is not trusted; equals
-#: cwmpd.session.tls.MIN_TRUSTED_TIME (checked by a test; connreq may not import session).
+#: cwmpd.http.tls.MIN_TRUSTED_TIME (checked by a test; connreq may not import session).
 MIN_TRUSTED_TIME = 1735689600
 UINT_MAX = 4294967295
 STATE_FILE = "connreq-udp.json"

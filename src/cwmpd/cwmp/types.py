@@ -94,6 +94,11 @@ def parse_boolean(text: str) -> bool:
         raise ValueError(f"not a valid boolean: {text!r}") from None
 
 
+def is_true(text: str) -> bool:
+    """A stored xsd:boolean read leniently: "true"/"1" are true, anything else is false."""
+    return text.strip() in ("true", "1")
+
+
 def parse_decimal(text: str) -> Decimal:
     """Parse an xsd:decimal (no exponent, no NaN/INF)."""
     t = text.strip()

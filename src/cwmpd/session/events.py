@@ -16,8 +16,8 @@ from typing import Any
 
 from twisted.logger import Logger
 
+from cwmpd.cwmp import eventcodes as ec
 from cwmpd.cwmp.structs import EventStruct
-from cwmpd.session import eventcodes as ec
 from cwmpd.state import Writer, read_json, write_json
 
 #: E-1: the Inform Event array holds at most 64 entries.

@@ -29,9 +29,9 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS, IResponse
 
 import cwmpd
-from cwmpd.session.auth import Authenticator
-from cwmpd.session.connection import BytesProducer, CappedBodyReader, RecordingEndpointFactory
-from cwmpd.session.http_errors import (
+from cwmpd.http.auth import Authenticator
+from cwmpd.http.connection import BytesProducer, CappedBodyReader, RecordingEndpointFactory
+from cwmpd.http.errors import (
     AcsHttpError,
     AuthenticationFailed,
     ConnectFailed,
@@ -40,7 +40,7 @@ from cwmpd.session.http_errors import (
     TooManyRedirects,
     UnexpectedStatus,
 )
-from cwmpd.session.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
 
 __all__ = [
     "MAX_REDIRECTS",

@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from cwmpd.session import eventcodes as ec
+from cwmpd.cwmp import eventcodes as ec
 from cwmpd.session.backoff import retry_delay, retry_window
 from cwmpd.session.events import EventQueue
 from cwmpd.session.periodic import PeriodicConfig, anchor_seconds, next_periodic

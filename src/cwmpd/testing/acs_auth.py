@@ -1,7 +1,7 @@
 """HTTP Basic and Digest checks for the test ACS's server side.
 
 Hand-written because Twisted's ``guard`` has no SHA-256, no per-session nonces and
-no uri or nonce-count checks; the digest arithmetic is ``cwmpd.cwmp.digest``'s, the
+no uri or nonce-count checks; the digest arithmetic is ``cwmpd.http.digest``'s, the
 same the agent's client uses (Twisted's guard is offered separately as an oracle).
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 
 REALM = "cwmpd-test-acs"
 

@@ -1,7 +1,7 @@
 """HTTP(S) to file servers: GET into a spool file, PUT from a file (P-24, P-30, X-7).
 
 Built on twisted.web's Agent (non-persistent pool) with the ACS's TLS policy
-(cwmpd.session.tls) and the ACS client's Basic/Digest state (cwmpd.session.auth).
+(cwmpd.http.tls) and the ACS client's Basic/Digest state (cwmpd.http.auth).
 Hand-written: the 401 retry loop, redirects and the mapping of each cause of
 failure to its CWMP fault code, which no library knows.
 """
@@ -31,9 +31,9 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer, IPolicyForHTTPS, IResponse
 
 import cwmpd
-from cwmpd.session.auth import Authenticator
-from cwmpd.session.http_errors import AuthenticationFailed
-from cwmpd.session.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.auth import Authenticator
+from cwmpd.http.errors import AuthenticationFailed
+from cwmpd.http.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.spool import SpoolWriter, abort_transport

@@ -22,7 +22,7 @@ from twisted.logger import Logger
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.handlers import FileHandler, UploadSource
 from cwmpd.transfers.limits import HttpLimits

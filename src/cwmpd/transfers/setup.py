@@ -8,7 +8,7 @@ from typing import Any
 
 from cwmpd.config import Config
 from cwmpd.cwmp import messages as m
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
 from cwmpd.transfers.handlers import (
     ConfigRestore,

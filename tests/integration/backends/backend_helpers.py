@@ -10,17 +10,15 @@ from typing import Any
 
 from twisted.internet import reactor as _reactor
 
-from cwmpd.datamodel.factory import build_model
 from cwmpd.datamodel.model import DataModel
-from cwmpd.datamodel.plugin import source_tree_plugins
+from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.plugin.load import build_model
 
 reactor: Any = _reactor
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE / "scripts"
 PY = sys.executable
-PLUGIN_PY = (
-    "from cwmpd.datamodel.mapping import plugin_factory\n\ncreate = plugin_factory(__file__)\n"
-)
+PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\n\ncreate = plugin_factory(__file__)\n"
 
 
 def store_cmd(device: Path, *args: str) -> list[str]:

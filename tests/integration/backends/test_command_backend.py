@@ -147,7 +147,7 @@ async def test_file_read_regex_and_atomic_write(tmp_path: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_placeholder_inside_an_element_is_refused(tmp_path: Path) -> None:
     """A mapping splicing {value} into a larger argv element does not load."""
-    from cwmpd.datamodel.plugin import PluginError
+    from cwmpd.plugin.api import PluginError
 
     extra = f'[params."{USER}"]\nset = ["ntpctl", "--server={{value}}"]\n'
     with pytest.raises((ValueError, PluginError), match="whole argv"):

@@ -23,9 +23,7 @@ from cwmpd.testing.acs import ScriptedAcs
 COLOUR = "Device.DeviceInfo.X_00C0DE_Colour"
 TEMP = "Device.DeviceInfo.X_00C0DE_Temperature"
 FAN = "Device.X_00C0DE_Fan."
-PLUGIN_PY = (
-    "from cwmpd.datamodel.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
-)
+PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
 MAPPING = f"""root = "Device."
 [store]
 "{COLOUR}" = "blue"

@@ -12,7 +12,7 @@ from requests.auth import HTTPDigestAuth
 from twisted.internet import defer, reactor, task, threads, utils
 
 from cwmpd.connreq.http import ListenerConfig
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 
 CURL = "/usr/bin/curl"
 

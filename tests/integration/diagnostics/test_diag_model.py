@@ -13,10 +13,10 @@ from twisted.internet import defer
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import load_schema
-from cwmpd.diagnostics.bindings import Diagnostics
+from cwmpd.diagnostics.suite import Diagnostics
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."

@@ -11,8 +11,8 @@ from httpc_servers import PASSWORD, USER, Pki, Served, listen
 from twisted.internet import defer, reactor
 from twisted.web.resource import Resource
 
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient
-from cwmpd.session.tls import TlsPolicy
 from cwmpd.testing.pki import make_ca, make_cert
 
 

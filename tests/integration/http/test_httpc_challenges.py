@@ -8,7 +8,7 @@ import pytest_twisted
 from httpc_servers import PASSWORD, DigestChecker, Served, basic_server
 from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 
-from cwmpd.session.auth import Challenge, choose, parse_challenges
+from cwmpd.http.auth import Challenge, choose, parse_challenges
 from cwmpd.session.http import AcsHttpClient
 
 Serve = Callable[..., Served]

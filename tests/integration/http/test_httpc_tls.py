@@ -8,8 +8,8 @@ import pytest
 import pytest_twisted
 from httpc_servers import BASIC, DigestChecker, Pki, Recorder, Reply, Served, basic_server
 
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient, ConnectFailed
-from cwmpd.session.tls import TlsPolicy
 from cwmpd.testing.pki import server_tls_options
 
 Serve = Callable[..., Served]
@@ -145,7 +145,7 @@ async def test_certificate_dates_skipped_only_without_a_trustworthy_clock(
     from twisted.internet import reactor
     from twisted.web.client import Agent, readBody
 
-    from cwmpd.session.tls import tls_policy_for
+    from cwmpd.http.tls import tls_policy_for
     from cwmpd.testing.pki import make_cert
 
     expired = make_cert(pki.ca, ["127.0.0.1"], pki.dir, "expired", expired=True)

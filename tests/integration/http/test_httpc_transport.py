@@ -13,6 +13,7 @@ from twisted.internet import reactor, task
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
 
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import (
     AcsHttpClient,
     AcsHttpError,
@@ -21,7 +22,6 @@ from cwmpd.session.http import (
     Timeout,
     UnexpectedStatus,
 )
-from cwmpd.session.tls import TlsPolicy
 
 ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
 

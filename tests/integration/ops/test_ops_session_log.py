@@ -23,7 +23,7 @@ from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct
-from cwmpd.datamodel.factory import build_model
+from cwmpd.plugin.load import build_model
 from cwmpd.testing.acs import ScriptedAcs
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d"
@@ -109,9 +109,7 @@ async def test_a_failed_session_says_when_it_retries(tmp_path: Path) -> None:
     assert " session ended: ok, 0 ACS requests answered in " in session[4]
 
 
-PLUGIN_PY = (
-    "from cwmpd.datamodel.mapping import plugin_factory\n\ncreate = plugin_factory(__file__)\n"
-)
+PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\n\ncreate = plugin_factory(__file__)\n"
 REFUSE = "import sys; sys.exit('hostname refused by the device')"
 
 

@@ -12,10 +12,10 @@ from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterInfoStruct, ParameterValueStruct
 from cwmpd.cwmp.types import INT_RANGES
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.plugin import load_plugin
 from cwmpd.datamodel.schema import ParamMeta, generic_path, load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.plugin.api import load_plugin
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
 

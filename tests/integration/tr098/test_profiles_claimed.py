@@ -17,10 +17,10 @@ from lxml import etree
 from twisted.internet.task import Clock
 
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel.factory import build_model
 from cwmpd.datamodel.model import DataModel
-from cwmpd.datamodel.plugin import source_tree_plugins
 from cwmpd.datamodel.schema import generic_path
+from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.plugin.load import build_model
 
 MODELS = {
     "InternetGatewayDevice": "tr-098-1-8-0-full.xml",

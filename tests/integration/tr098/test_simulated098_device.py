@@ -9,12 +9,12 @@ import pytest
 import pytest_twisted
 from twisted.internet.task import Clock
 
-from cwmpd.checkplugin import main as check_main
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel.factory import build_model
-from cwmpd.datamodel.plugin import source_tree_plugins
 from cwmpd.datamodel.schema import generic_path, load_schema
 from cwmpd.datamodel.validate import check_value
+from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.plugin.check import main as check_main
+from cwmpd.plugin.load import build_model
 
 IGD = "InternetGatewayDevice."
 PLUGIN = str(source_tree_plugins() / "simulated098")

@@ -10,7 +10,7 @@ import pytest_twisted
 from twisted.internet import reactor
 from xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 from cwmpd.testing.pki import server_tls_options
 from cwmpd.transfers.errors import TransferError

@@ -9,7 +9,7 @@ import pytest_twisted
 from twisted.internet import task
 
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.datamodel.factory import build_model
+from cwmpd.plugin.load import build_model
 from cwmpd.transfers.handlers import REBOOT, device_firmware
 
 

@@ -17,7 +17,7 @@ from twisted.logger import LogLevel
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from cwmpd.session.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.http import FileServerClient
 from cwmpd.transfers.progress import TransferLog, host_of

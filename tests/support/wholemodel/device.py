@@ -28,8 +28,8 @@ from pathlib import Path
 from lxml import etree
 
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.management import declare_management_server
 from cwmpd.datamodel.schema import ObjectMeta, ParamMeta, Schema, load_schema
+from cwmpd.plugin.management import declare_management_server
 from support.wholemodel.values import Values, values_for
 
 #: Instance numbers of a table with two instances (not 1, 2: see the module docstring).

@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from cwmpd.checkplugin import check_plugin, main
-from cwmpd.datamodel.plugin import source_tree_plugins
+from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.plugin.check import check_plugin, main
 
-PLUGIN_PY = (
-    "from cwmpd.datamodel.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
-)
+PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
 
 
 def test_linux_plugin_is_clean() -> None:

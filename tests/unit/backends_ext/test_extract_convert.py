@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cwmpd.backends.extract import Extract, ExtractError
-from cwmpd.datamodel.mapping_format import MappingError, param_spec
+from cwmpd.plugin.mapping_format import MappingError, param_spec
 
 
 def test_prefix_length_becomes_netmask() -> None:

@@ -10,10 +10,10 @@ from twisted.internet.task import Clock
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.datamodel.schema import load_schema
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 
 MS = "Device.ManagementServer."
 UPTIME = "Device.DeviceInfo.UpTime"

@@ -14,7 +14,7 @@ from cwmpd.connreq.http import ConnectionRequestResource
 from cwmpd.connreq.nonces import NonceStatus, NonceTable
 from cwmpd.connreq.ratelimit import BucketConfig, Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.urls import connection_request_url, ensure_path, udp_connection_request_address
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 
 CREDS = Credentials("u", "pw")
 

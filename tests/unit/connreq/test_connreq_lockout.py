@@ -13,7 +13,7 @@ from cwmpd.connreq.http import ConnectionRequestResource
 from cwmpd.connreq.lockout import AuthLockout, LockoutConfig
 from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import RateLimiter
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 
 CFG = LockoutConfig(max_failures=5, lockout=60, max_lockout=3600, max_total_failures=20)
 

@@ -17,7 +17,7 @@ from cwmpd.connreq.udpreplay import (
     UdpRequest,
     signature,
 )
-from cwmpd.session.tls import MIN_TRUSTED_TIME as TLS_MIN_TRUSTED_TIME
+from cwmpd.http.tls import MIN_TRUSTED_TIME as TLS_MIN_TRUSTED_TIME
 
 CREDS = Credentials("acsuser", "acspass123")
 CAPTURE = "genieacs-1.2.16-e2e/udp-cr-datagram.txt"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from cwmpd.backends.base import BackendError, Transaction
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import Schema, load_schema
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 
 MS = "Device.ManagementServer."
 FULL = load_schema("Device.")

@@ -17,9 +17,9 @@ from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel import attributes
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.counters import CounterBackend
-from cwmpd.datamodel.factory import schema_prefixes
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.tree import GenericTree, Index
+from cwmpd.plugin.load import schema_prefixes
 from cwmpd.state import write_json
 
 ALIAS = "Device.IP.Interface.1.Alias"

@@ -18,9 +18,9 @@ from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.soap import Envelope, serialize
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import load_schema
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 
 IGD = "InternetGatewayDevice."
 HOPS = "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}."

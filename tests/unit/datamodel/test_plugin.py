@@ -10,8 +10,8 @@ from twisted.internet.task import Clock
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
-from cwmpd.datamodel.factory import build_model, management_server_values
-from cwmpd.datamodel.plugin import PluginError, find_plugin, load_plugin, source_tree_plugins
+from cwmpd.plugin.api import PluginError, find_plugin, load_plugin, source_tree_plugins
+from cwmpd.plugin.load import build_model, management_server_values
 
 MS = "Device.ManagementServer."
 

@@ -12,9 +12,9 @@ from twisted.internet.task import Clock
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as Pv
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import build_model, model_from_declarations, schema_prefixes
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.plugin.load import build_model, model_from_declarations, schema_prefixes
 
 LED = "Device.DeviceInfo.X_00CAFE_LEDColour"
 TEMP = "Device.DeviceInfo.X_00CAFE_BoardTemperature"

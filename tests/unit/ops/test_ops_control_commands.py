@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 import pytest_twisted
 
-from cwmpd.control import ControlCommands, ControlError
+from cwmpd.control.commands import ControlCommands, ControlError
 from cwmpd.cwmp import types
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
 from cwmpd.cwmp.structs import (

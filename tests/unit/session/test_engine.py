@@ -15,8 +15,8 @@ from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.factory import model_from_declarations, schema_prefixes
 from cwmpd.datamodel.schema import load_schema
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import SessionEngine
 from cwmpd.session.events import EventQueue

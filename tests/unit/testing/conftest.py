@@ -12,7 +12,7 @@ from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IBodyProducer
 
-from cwmpd.cwmp import digest
+from cwmpd.http import digest
 from cwmpd.testing.acs import ScriptedAcs
 
 

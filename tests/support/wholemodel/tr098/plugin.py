@@ -5,7 +5,7 @@ Every table, nested ones included, has two instances (numbers 1 and 3).
 
 from __future__ import annotations
 
-from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.plugin.api import PluginContext
 from support.wholemodel.device import WholeModelDevice
 
 ROOT = "InternetGatewayDevice."

@@ -6,7 +6,7 @@ nested table too would make 22k and a GPV of several megabytes).
 
 from __future__ import annotations
 
-from cwmpd.datamodel.plugin import PluginContext
+from cwmpd.plugin.api import PluginContext
 from support.wholemodel.device import WholeModelDevice
 
 ROOT = "Device."

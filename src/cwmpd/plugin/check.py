@@ -20,10 +20,10 @@ from typing import Any
 from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.plugin import PluginError, load_plugin
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.datamodel.vendor import naming_problem, with_vendor
+from cwmpd.plugin.api import PluginError, load_plugin
 
 
 @dataclass
@@ -155,7 +155,7 @@ def main(path: str, out: Any = None) -> int:
 
 
 def run(argv: Sequence[str]) -> int:
-    """``python -m cwmpd.checkplugin PATH``."""
+    """``python -m cwmpd.plugin.check PATH``."""
     if len(argv) != 1:
         print("usage: cwmpd check-plugin PATH", file=sys.stderr)
         return 2

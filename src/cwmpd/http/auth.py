@@ -1,7 +1,7 @@
 """Client side of HTTP Basic and Digest authentication towards the ACS (H-6..H-8, H-10).
 
 Twisted has no HTTP auth client; the digest arithmetic itself is shared in
-``cwmpd.cwmp.digest``. This module only keeps the per-session state: the chosen
+``cwmpd.http.digest``. This module only keeps the per-session state: the chosen
 scheme, nonce, nonce count and the per-connection cnonce.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from twisted.logger import Logger
 
-from cwmpd.cwmp import digest
-from cwmpd.session.http_errors import AuthenticationFailed
+from cwmpd.http import digest
+from cwmpd.http.errors import AuthenticationFailed
 
 _log = Logger()
 

@@ -24,7 +24,7 @@ from twisted.web.http import PotentialDataLoss
 from twisted.web.iweb import UNKNOWN_LENGTH, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS
 from zope.interface import implementer
 
-from cwmpd.session.http_errors import ResponseTooLarge
+from cwmpd.http.errors import ResponseTooLarge
 
 
 @implementer(IStreamClientEndpoint)

@@ -11,7 +11,7 @@ TR-143 diagnostics speak plain http only): ``tls_policy_for`` gives the
 Twisted's ``BrowserLikePolicyForHTTPS`` only takes one trust root and no client
 certificate, and ``Certificate.loadPEM`` reads only the first certificate of a
 bundle; this module adds PEM bundles, a client certificate and a TLS 1.2 floor.
-The host check is our own (cwmpd.session.tls_verify, run in the verify callback):
+The host check is our own (cwmpd.http.tls_verify, run in the verify callback):
 Twisted's callback treats only ``VerificationError`` as a failure, and
 service_identity >= 24 raises ``CertificateError`` for a certificate without
 subjectAltName, which Twisted then logs and accepts. Ours fails closed on any
@@ -38,7 +38,7 @@ from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
 from cwmpd.config import AcsConfig
-from cwmpd.session.tls_verify import chain_error, leaf_error
+from cwmpd.http.tls_verify import chain_error, leaf_error
 
 _log = Logger(namespace="cwmpd.tls")
 _PEM_CERT = re.compile(
@@ -219,7 +219,7 @@ class VerifyingConnectionCreator:
 @implementer(IPolicyForHTTPS)
 class VerifyingPolicyForHTTPS:
     """Like ``BrowserLikePolicyForHTTPS``: trust root, host name and server EKU checked
-    by cwmpd.session.tls_verify, SNI for DNS names, TLS >= 1.2, plus an optional
+    by cwmpd.http.tls_verify, SNI for DNS names, TLS >= 1.2, plus an optional
     client certificate. Every TLS client of the agent gets its connections here."""
 
     def __init__(

@@ -15,10 +15,10 @@ from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.notify import ChangeTracker
-from cwmpd.datamodel.plugin import DevicePlugin, PluginError, load_plugin
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.plugin.api import DevicePlugin, PluginError, load_plugin
 
 STORE_FILE = "datamodel.json"
 ATTRIBUTES_FILE = "attributes.json"

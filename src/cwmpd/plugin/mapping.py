@@ -15,15 +15,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cwmpd.backends.command import MappedBackend
 from cwmpd.backends.instances import InstanceNumbers
+from cwmpd.backends.mapped import MappedBackend
 from cwmpd.backends.process import ProcessRunner
 from cwmpd.backends.python import PythonContext, load_backend
 from cwmpd.backends.specs import ParamSpec, SourceSpec, TableSpec
 from cwmpd.backends.uci import UciBackend, UciParam, UciTable
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.datamodel.management import declare_management_server
-from cwmpd.datamodel.mapping_format import (
+from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.mapping_format import (
     UCI_KEYS,
     MappingError,
     argv_list,
@@ -32,7 +33,6 @@ from cwmpd.datamodel.mapping_format import (
     table_spec,
     vendor_entry,
 )
-from cwmpd.datamodel.plugin import PluginContext
 from cwmpd.state import read_json, write_json
 
 TOP_KEYS = {

@@ -2,7 +2,7 @@
 transfers, reload.
 
 Hand-written: these are cwmpd's own operator commands over its data model and scheduler;
-the wire side (a LineReceiver on a UNIX socket) is in cwmpd.control_protocol.
+the wire side (a LineReceiver on a UNIX socket) is in cwmpd.control.socket.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from cwmpd.config import ConfigError
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import types
+from cwmpd.cwmp.eventcodes import PERIODIC, POLICIES, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault, fault_string
 from cwmpd.cwmp.structs import (
     EventStruct,
@@ -22,7 +23,6 @@ from cwmpd.cwmp.structs import (
     ParameterInfoStruct,
     ParameterValueStruct,
 )
-from cwmpd.session.eventcodes import PERIODIC, POLICIES, VALUE_CHANGE
 
 SUBSCRIBER = "Subscriber"
 #: The events ``cwmpctl inform`` may add: ones whose meaning holds whoever asks (README).

@@ -21,11 +21,11 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 
-from cwmpd.control import ControlCommands, ControlError
+from cwmpd.control.commands import ControlCommands, ControlError
 
 DEFAULT_SOCKET = "/run/cwmpd/control.sock"
 MAX_LINE = 64 * 1024
-_log = Logger(namespace="cwmpd.control")
+_log = Logger(namespace="cwmpd.control.commands")
 
 
 def _reply(ok: bool, **fields: Any) -> bytes:

@@ -1,0 +1,1 @@
+"""HTTP for every part: auth (Basic/Digest), TLS policy, connections, errors."""

@@ -1,0 +1,1 @@
+"""The integrator's room: the device-plugin contract, loading, mapping files, check-plugin."""
