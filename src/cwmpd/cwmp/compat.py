@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from cwmpd.cwmp import eventcodes as ec
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.cwmp.xmlns import NS_CWMP_10, NS_CWMP_11, NS_CWMP_12
@@ -19,12 +20,12 @@ _ORDER = (NS_CWMP_10, NS_CWMP_11, NS_CWMP_12)
 _LAST_FAULT = {NS_CWMP_10: 9013, NS_CWMP_11: 9019}
 _EVENTS_10 = frozenset(
     {
-        "0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "3 SCHEDULED", "4 VALUE CHANGE", "5 KICKED",
-        "6 CONNECTION REQUEST", "7 TRANSFER COMPLETE", "8 DIAGNOSTICS COMPLETE",
-        "9 REQUEST DOWNLOAD", "M Reboot", "M ScheduleInform", "M Download", "M Upload",
+        ec.BOOTSTRAP, ec.BOOT, ec.PERIODIC, ec.SCHEDULED, ec.VALUE_CHANGE, ec.KICKED,
+        ec.CONNECTION_REQUEST, ec.TRANSFER_COMPLETE, ec.DIAGNOSTICS_COMPLETE,
+        ec.REQUEST_DOWNLOAD, ec.M_REBOOT, ec.M_SCHEDULE_INFORM, ec.M_DOWNLOAD, ec.M_UPLOAD,
     }
 )  # fmt: skip
-_EVENTS_11 = _EVENTS_10 | {"10 AUTONOMOUS TRANSFER COMPLETE"}
+_EVENTS_11 = _EVENTS_10 | {ec.AUTONOMOUS_TRANSFER_COMPLETE}
 _TRANSFER_10 = frozenset({0, 9001, 9002, 9010, 9011, 9012})
 #: RPCs a namespace does not define: name -> the first namespace that has it.
 ONLY_FROM = {

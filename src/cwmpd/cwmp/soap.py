@@ -48,6 +48,7 @@ from lxml import etree
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.messages import RPC_TYPES, Fault, Message
 from cwmpd.cwmp.soapenc import UINT32, parse_bool, parse_int
+from cwmpd.cwmp.types import is_true
 from cwmpd.cwmp.xmlns import (
     ACTOR,
     ACTOR_NEXT,
@@ -334,7 +335,7 @@ def _read_headers(header: etree._Element | None, bad: Any) -> dict[str, Any]:
         actor = child.get(ACTOR)
         if actor not in (None, "", ACTOR_NEXT):
             continue  # addressed to another SOAP node
-        if (child.get(MUST_UNDERSTAND) or "").strip() in ("1", "true"):
+        if is_true(child.get(MUST_UNDERSTAND) or ""):
             raise bad(
                 9003, f"Invalid arguments: header {tag[:120]} not understood", "MustUnderstand"
             )

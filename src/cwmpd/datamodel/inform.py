@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from cwmpd.cwmp.eventcodes import VALUE_CHANGE
 from cwmpd.datamodel.tree import Index
-
-VALUE_CHANGE = "4 VALUE CHANGE"
 
 
 def events_match(event_list: str, event_codes: Sequence[str]) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from twisted.logger import Logger
 
 from cwmpd.backends.base import Backend
+from cwmpd.cwmp.eventcodes import BOOTSTRAP, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
 from cwmpd.cwmp.structs import (
     DeviceId,
@@ -335,8 +336,8 @@ class DataModel:
             wanted.update(dict.fromkeys(inform.expand(pattern, index)))
         # Only an Inform carrying "4 VALUE CHANGE" reports (and so consumes) the changes: one
         # recorded after the engine chose the events waits for the next Inform (E-7).
-        bootstrap = "0 BOOTSTRAP" in event_codes
-        changed = self._changes.take() if bootstrap or inform.VALUE_CHANGE in event_codes else []
+        bootstrap = BOOTSTRAP in event_codes
+        changed = self._changes.take() if bootstrap or VALUE_CHANGE in event_codes else []
         if not bootstrap:  # a bootstrap reports no value changes (E-4)
             wanted.update(dict.fromkeys(n for n in changed if n in index.params))
         return await self._read(index, list(wanted))

@@ -19,6 +19,7 @@ from twisted.logger import Logger
 
 from cwmpd.cwmp import compat, soap
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.eventcodes import BOOTSTRAP, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.datamodel.model import DataModel
@@ -152,9 +153,9 @@ class SessionEngine:
         return datetime.fromtimestamp(self._clock.seconds()).astimezone().isoformat("T", "seconds")
 
     async def _session(self, client: HttpClient, retry_count: int) -> None:
-        bootstrap = any(e.code == "0 BOOTSTRAP" for e in self._events.queued())
+        bootstrap = any(e.code == BOOTSTRAP for e in self._events.queued())
         if self._model.pending_value_changes() and not bootstrap:
-            self._events.add("4 VALUE CHANGE")  # E-7; a bootstrap reports no changes (E-4)
+            self._events.add(VALUE_CHANGE)  # E-7; a bootstrap reports no changes (E-4)
         events = self._events.pending()
         _log.info(
             "session started: {events}{retry}",
