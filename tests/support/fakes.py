@@ -13,6 +13,7 @@ from twisted.internet.interfaces import IProtocol, IProtocolFactory
 from twisted.internet.task import Clock, LoopingCall
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import ILogObserver
+from zope.interface import directlyProvides, providedBy
 
 from cwmpd.http import digest
 
@@ -173,6 +174,7 @@ class ClockedReactor:
     def __init__(self, real: Any, clock: Clock | None = None) -> None:
         self.real = real
         self.clock = clock if clock is not None else Clock()
+        directlyProvides(self, providedBy(real))  # what it delegates, it provides
         self._pump = LoopingCall(self.clock.advance, 0)
         self._pump.clock = real
 
