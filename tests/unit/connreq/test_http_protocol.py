@@ -54,7 +54,8 @@ class World:
 
 def world(**config: object) -> World:
     clock = Clock()
-    cfg = ListenerConfig(path=PATH, username=USER, password=PASSWORD, **config)  # type: ignore[arg-type]
+    settings: dict[str, Any] = {"path": PATH, "username": USER, "password": PASSWORD, **config}
+    cfg = ListenerConfig(**settings)
     w = World(clock, None)  # type: ignore[arg-type]
     w.server = ConnectionRequestServer(clock, cfg, lambda: w.calls.append(clock.seconds()))
     return w
@@ -292,3 +293,16 @@ def test_listen_binds_both_families_or_falls_back_and_stop_closes() -> None:
         fixed, ListenerConfig(path=PATH, address="192.0.2.1"), lambda: None
     ).listen()
     assert [s[3] for s in fixed.tcpServers] == ["192.0.2.1"]
+
+
+def test_without_configured_credentials_every_login_is_refused_and_none_counts() -> None:
+    """No ConnectionRequestUsername/Password: even an "empty" digest login gets 401, and
+    the refusals lock nobody out (there is nothing to guess)."""
+    w = world(username="", password="")
+    p = challenge(w.get())
+    for _ in range(10):
+        resp = w.get(authorization=authorization(p, PATH, "", ""))
+        assert resp.code == 401
+        p = challenge(resp)
+    w.clock.advance(0)
+    assert w.calls == [] and w.get().code == 401
