@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
     """``FileServerClient``, loaded on first use (PEP 562)."""
     if name != "FileServerClient":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # Lazy: the HTTP client is loaded by the first transfer, not by every start-up.
+    # lazy: the HTTP client is loaded by the first transfer, not by every start-up.
     from cwmpd.transfers.http import FileServerClient
 
     return FileServerClient
