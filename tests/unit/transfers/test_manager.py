@@ -378,3 +378,21 @@ def test_get_all_queued_transfers_reports_states(rig: Rig) -> None:
     rig.mgr.after_session()
     resp = rig.call(rig.rpcs.get_queued(m.GetQueuedTransfers()))
     assert [(t.command_key, t.state) for t in resp.transfers] == [("k1", 3)]
+
+
+def test_only_the_session_start_holds_the_queue_not_asking_for_requests(rig: Rig) -> None:
+    """The engine's session_started() holds a due transfer until after_session(); reading
+    the pending TransferCompletes has no such side effect."""
+    rig.download(file_type=WEB, url="http://f/web", delay_seconds=30)
+    rig.mgr.after_session()
+    assert rig.mgr.pending_requests() == []
+    rig.clock.advance(30)
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
+    rig.session()
+    rig.download(file_type=WEB, url="http://f/web", delay_seconds=30)
+    rig.mgr.after_session()
+    rig.mgr.session_started()
+    rig.clock.advance(30)
+    assert [t.state for t in rig.mgr.store] == [r.State.QUEUED]
+    rig.mgr.after_session()
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
