@@ -62,6 +62,9 @@ class HttpClient(Protocol):
 class CpeRequestSource(Protocol):
     """Something with requests for the ACS (TransferComplete, ...), sent after InformResponse."""
 
+    def session_started(self) -> None:
+        """A session begins (before its Inform): e.g. the transfer queue holds its runs."""
+
     def pending_requests(self) -> list[m.Message]:
         """The requests to send now, in order."""
 
@@ -112,6 +115,8 @@ class SessionEngine:
         answered, duration, outcome (a warning with the reason when it failed).
         """
         self._dispatcher.new_session()
+        for source in self._sources:
+            source.session_started()
         client = self._http_factory()
         started = self._clock.seconds()
         self.answered = 0

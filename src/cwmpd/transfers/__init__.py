@@ -1,10 +1,12 @@
 """File transfers: Download, Upload, ScheduleDownload, their persisted queue, firmware apply
 handlers and an exactly-once TransferComplete.
 
-Wiring (service.py): build a TransferManager, ``register(dispatcher)``,
-``engine.add_request_source(manager.request_source)``, ``start()`` before the scheduler
-starts, ``before_session()`` as each session begins (before its Inform),
-``after_session()`` once it has ended, ``stop()`` on shutdown.
+Wiring (service.py, through setup.build_transfers): ``TransferManager(TransferSettings(...))``,
+``register(dispatcher)``, ``engine.add_request_source(manager.request_source)`` (the engine
+calls its ``session_started()`` as each session begins), ``start()`` before the scheduler
+starts, ``before_session()`` before each session's Inform, ``after_session()`` once it has
+ended, ``stop()`` on shutdown. A transfer's states are ``State``; what leads from one to the
+next is cwmpd.transfers.lifecycle.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ from cwmpd.transfers.handlers import (
 )
 from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.manager import TransferManager
+from cwmpd.transfers.record import Kind, State
+from cwmpd.transfers.settings import TransferSettings
 
 if TYPE_CHECKING:
     from cwmpd.transfers.http import FileServerClient
@@ -37,10 +41,13 @@ __all__ = [
     "FileServerClient",
     "FileUpload",
     "HttpLimits",
+    "Kind",
     "ModelSnapshot",
+    "State",
     "StoreFile",
     "TransferError",
     "TransferManager",
+    "TransferSettings",
     "UploadSource",
     "device_firmware",
 ]
@@ -50,7 +57,7 @@ def __getattr__(name: str) -> Any:
     """``FileServerClient``, loaded on first use (PEP 562)."""
     if name != "FileServerClient":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # Lazy: the HTTP client is loaded by the first transfer, not by every start-up.
+    # lazy: the HTTP client is loaded by the first transfer, not by every start-up.
     from cwmpd.transfers.http import FileServerClient
 
     return FileServerClient

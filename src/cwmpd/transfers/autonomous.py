@@ -10,14 +10,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from twisted.logger import Logger
 
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.eventcodes import AUTONOMOUS_TRANSFER_COMPLETE
+from cwmpd.cwmp.types import is_true
 from cwmpd.state import Writer, read_json, write_json
+from cwmpd.transfers.settings import Events
 
-EVENT = "10 AUTONOMOUS TRANSFER COMPLETE"
 MAX_PENDING = 16
 _log = Logger(namespace="cwmpd.transfers")
 
@@ -28,7 +29,7 @@ class AutonomousTransfers:
     def __init__(
         self,
         path: Path,
-        events: Any,
+        events: Events,
         request_session: Callable[[], None],
         policy: Callable[[m.AutonomousTransferComplete], bool] | None = None,
         writer: Writer = write_json,
@@ -54,9 +55,12 @@ class AutonomousTransfers:
             _log.info("autonomous transfer of {url} not reported: policy", url=message.transfer_url)
             return False
         self._save([*self._pending, message][-MAX_PENDING:])  # OSError: nothing changed
-        self._events.add(EVENT)
+        self._events.add(AUTONOMOUS_TRANSFER_COMPLETE)
         self._request_session()
         return True
+
+    def session_started(self) -> None:
+        """A session begins: nothing to hold (the reports go out in any session)."""
 
     def pending_requests(self) -> list[m.Message]:
         """Every report not yet acknowledged."""
@@ -81,7 +85,7 @@ class AutonomousTransfers:
 def policy_allows(values: Callable[[str], str], message: m.AutonomousTransferComplete) -> bool:
     """ManagementServer.AutonomousTransferCompletePolicy.* (read through ``values``) lets
     ``message`` through: enabled, and the transfer direction, result and file type match."""
-    if values("Enable") not in ("true", "1"):
+    if not is_true(values("Enable")):
         return False
     direction = values("TransferTypeFilter") or "Both"
     if direction != "Both" and direction != ("Download" if message.is_download else "Upload"):

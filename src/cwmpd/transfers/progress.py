@@ -8,10 +8,12 @@ the bytes, the rate and the result. A failed transfer ends with one warning line
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+
+from cwmpd.transfers.record import Kind
 
 _log = Logger(namespace="cwmpd.transfers")
 
@@ -40,12 +42,14 @@ def rate_text(size: int, seconds: float) -> str:
 
 
 class TransferLog:
-    """Logs one transfer on ``clock``'s time (a twisted IReactorTime)."""
+    """Logs one transfer on ``clock``'s time."""
 
-    def __init__(self, clock: Any, kind: str, key: str, url: str, *, every: float = 10.0) -> None:
+    def __init__(
+        self, clock: IReactorTime, kind: Kind, key: str, url: str, *, every: float = 10.0
+    ) -> None:
         self._clock = clock
-        self._what = "upload" if kind == "Upload" else "download"
-        self._dir = "to" if kind == "Upload" else "from"
+        self._what = "upload" if kind == Kind.UPLOAD else "download"
+        self._dir = "to" if kind == Kind.UPLOAD else "from"
         self._key = key
         self._host = host_of(url)
         self._every = every

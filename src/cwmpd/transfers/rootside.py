@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from twisted.internet import task
+from twisted.internet.interfaces import IReactorThreads, IReactorTime
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
@@ -145,7 +146,7 @@ def _stage(source: Path, dest: Path) -> None:
 class RootSideFirmware:
     """FileHandler for "1 Firmware Upgrade Image" through a root-side service (see module)."""
 
-    def __init__(self, clock: Any, paths: FirmwarePaths = FirmwarePaths()) -> None:
+    def __init__(self, clock: IReactorTime, paths: FirmwarePaths = FirmwarePaths()) -> None:
         self._clock = clock
         self.paths = paths
 
@@ -166,10 +167,10 @@ class RootSideFirmware:
 
     async def _off_reactor(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run ``fn`` (hashing, copying an image) in the reactor's thread pool if it has one."""
-        pool = getattr(self._clock, "getThreadPool", None)
-        if pool is None:
+        reactor = self._clock
+        if not IReactorThreads.providedBy(reactor):
             return fn(*args)
-        result: _T = await deferToThreadPool(self._clock, pool(), fn, *args)
+        result: _T = await deferToThreadPool(reactor, reactor.getThreadPool(), fn, *args)
         return result
 
     async def apply(self, image: Path, target_file_name: str) -> str:

@@ -7,24 +7,24 @@ GetRPCMethods does not list it (P-1).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.transfers import record as r
 from cwmpd.transfers import validate as v
-from cwmpd.transfers.record import Transfer, Window
+from cwmpd.transfers.queue import TransferQueue
+from cwmpd.transfers.record import Kind, Transfer, Window
 from cwmpd.transfers.store import QueueFull
-
-if TYPE_CHECKING:
-    from cwmpd.transfers.manager import TransferManager
 
 
 class TransferRpcs:
-    """Answers the transfer RPCs for one TransferManager."""
+    """Answers the transfer RPCs for one TransferQueue; ``cancel(command_key)`` is
+    TransferManager.cancel (it may have to stop the running transfer)."""
 
-    def __init__(self, mgr: TransferManager) -> None:
-        self._mgr = mgr
+    def __init__(self, queue: TransferQueue, cancel: Callable[[str], None]) -> None:
+        self._transfers = queue
+        self._cancel = cancel
 
     def register(self, dispatcher: Any) -> None:
         """Add the handlers to a cwmpd.session.dispatch.Dispatcher."""
@@ -33,19 +33,18 @@ class TransferRpcs:
         dispatcher.register("GetQueuedTransfers", self.get_queued)
         dispatcher.register("GetAllQueuedTransfers", self.get_all_queued)
         dispatcher.register("CancelTransfer", self.cancel)
-        if self._mgr.uploads:
+        if self._transfers.uploads:
             dispatcher.register("Upload", self.upload)
 
     def _queue(self, transfer: Transfer) -> None:
-        self._mgr.session_started()
         try:
-            self._mgr.store.add(transfer)
+            self._transfers.store.add(transfer)
         except QueueFull as exc:
             raise CwmpFault(9004, "transfer queue full") from exc
 
     def _check_space(self, file_size: int) -> None:
         try:
-            free = self._mgr.free_space()
+            free = self._transfers.free_space()
         except OSError as exc:
             raise CwmpFault(9002, f"spool folder unusable: {exc.strerror}") from exc
         if file_size and file_size > free:
@@ -56,7 +55,7 @@ class TransferRpcs:
         v.check_common(
             req.command_key, req.file_type, req.url, req.username, req.password, req.file_size
         )
-        v.check_download_type(req.file_type, tuple(self._mgr.handlers))
+        v.check_download_type(req.file_type, tuple(self._transfers.handlers))
         v.check_text(req.target_file_name, "TargetFileName")
         for name, url in (("SuccessURL", req.success_url), ("FailureURL", req.failure_url)):
             v.check_text(url, name)
@@ -65,8 +64,8 @@ class TransferRpcs:
         self._check_space(req.file_size)
         self._queue(
             Transfer(
-                id=self._mgr.store.new_id(),
-                kind=r.DOWNLOAD,
+                id=self._transfers.store.new_id(),
+                kind=Kind.DOWNLOAD,
                 command_key=req.command_key,
                 file_type=req.file_type,
                 url=req.url,
@@ -74,7 +73,7 @@ class TransferRpcs:
                 password=req.password,
                 file_size=req.file_size,
                 target_file_name=req.target_file_name,
-                not_before=self._mgr.now() + req.delay_seconds,
+                not_before=self._transfers.now() + req.delay_seconds,
             )
         )
         return m.DownloadResponse(status=1)
@@ -82,19 +81,19 @@ class TransferRpcs:
     async def upload(self, req: m.Upload) -> m.Message:
         """Validate and persist an Upload; Status 1, TransferComplete follows (P-30)."""
         v.check_common(req.command_key, req.file_type, req.url, req.username, req.password, 0)
-        v.check_upload_type(req.file_type, tuple(self._mgr.uploads))
+        v.check_upload_type(req.file_type, tuple(self._transfers.uploads))
         if not 0 <= req.delay_seconds <= v.MAX_UNSIGNED:
             raise CwmpFault(9003, "DelaySeconds out of range")
         self._queue(
             Transfer(
-                id=self._mgr.store.new_id(),
-                kind=r.UPLOAD,
+                id=self._transfers.store.new_id(),
+                kind=Kind.UPLOAD,
                 command_key=req.command_key,
                 file_type=req.file_type,
                 url=req.url,
                 username=req.username,
                 password=req.password,
-                not_before=self._mgr.now() + req.delay_seconds,
+                not_before=self._transfers.now() + req.delay_seconds,
             )
         )
         return m.UploadResponse(status=1)
@@ -104,19 +103,19 @@ class TransferRpcs:
         v.check_common(
             req.command_key, req.file_type, req.url, req.username, req.password, req.file_size
         )
-        v.check_download_type(req.file_type, tuple(self._mgr.handlers))
+        v.check_download_type(req.file_type, tuple(self._transfers.handlers))
         v.check_text(req.target_file_name, "TargetFileName")
         v.check_windows(req.time_windows)
         self._check_space(req.file_size)
-        now = self._mgr.now()
+        now = self._transfers.now()
         windows = tuple(
             Window(now + w.window_start, now + w.window_end, w.window_mode, w.max_retries)
             for w in sorted(req.time_windows, key=lambda w: w.window_start)
         )
         self._queue(
             Transfer(
-                id=self._mgr.store.new_id(),
-                kind=r.SCHEDULE_DOWNLOAD,
+                id=self._transfers.store.new_id(),
+                kind=Kind.SCHEDULE_DOWNLOAD,
                 command_key=req.command_key,
                 file_type=req.file_type,
                 url=req.url,
@@ -132,14 +131,14 @@ class TransferRpcs:
 
     async def get_queued(self, req: m.GetQueuedTransfers) -> m.Message:
         """CommandKey and State of the first 16 transfers (P-33, deprecated form)."""
-        items = list(self._mgr.store)[:16]
+        items = list(self._transfers.store)[:16]
         return m.GetQueuedTransfersResponse(
             transfers=tuple(m.QueuedTransfer(t.command_key, t.queue_state) for t in items)
         )
 
     async def get_all_queued(self, req: m.GetAllQueuedTransfers) -> m.Message:
         """Every field of the first 16 transfers (P-33)."""
-        items = list(self._mgr.store)[:16]
+        items = list(self._transfers.store)[:16]
         return m.GetAllQueuedTransfersResponse(
             transfers=tuple(
                 m.AllQueuedTransfer(
@@ -156,5 +155,5 @@ class TransferRpcs:
 
     async def cancel(self, req: m.CancelTransfer) -> m.Message:
         """Cancel a transfer not yet applied; 9021 otherwise (P-34)."""
-        self._mgr.cancel(req.command_key)
+        self._cancel(req.command_key)
         return m.CancelTransferResponse()

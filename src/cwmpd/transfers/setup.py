@@ -9,6 +9,7 @@ from typing import Any
 from cwmpd.config import Config
 from cwmpd.cwmp import messages as m
 from cwmpd.http.tls import TlsPolicy
+from cwmpd.reactors import AgentReactor
 from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
 from cwmpd.transfers.handlers import (
     ConfigRestore,
@@ -18,14 +19,15 @@ from cwmpd.transfers.handlers import (
     device_firmware,
 )
 from cwmpd.transfers.manager import TransferManager
+from cwmpd.transfers.settings import Events, TransferSettings
 
 
 def build_transfers(
-    reactor: Any,
+    reactor: AgentReactor,
     config: Config,
     *,
     state_dir: Path,
-    events: Any,
+    events: Events,
     device: Any,
     model: Any,
     request_session: Callable[[], None],
@@ -44,10 +46,10 @@ def build_transfers(
     if own is not None:
         handlers.update(own(model))
     cfg = config.transfers
-    manager = TransferManager(
-        reactor,
-        state_dir,
-        events,
+    settings = TransferSettings(
+        reactor=reactor,
+        state_dir=state_dir,
+        events=events,
         request_session=request_session,
         reboot=reboot,
         boot_id=device.boot_id,
@@ -59,6 +61,7 @@ def build_transfers(
         capacity=cfg.queue_size,
         allow_basic_over_http=cfg.allow_basic_over_http,
     )
+    manager = TransferManager(settings)
     policy = f"{model.root}ManagementServer.AutonomousTransferCompletePolicy."
 
     def allowed(message: m.AutonomousTransferComplete) -> bool:

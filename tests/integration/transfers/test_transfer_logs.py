@@ -62,7 +62,7 @@ async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float,
     port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(paced))
     url = f"http://127.0.0.1:{port.getHost().port}/fw.bin{SECRET_QUERY}"
     clock = task.Clock()
-    log = TransferLog(clock, r.DOWNLOAD, "fw-9", url)
+    log = TransferLog(clock, r.Kind.DOWNLOAD, "fw-9", url)
     client = FileServerClient(reactor, TlsPolicy(), "user", "pw")
     try:
         log.started(0 if chunked else SIZE)

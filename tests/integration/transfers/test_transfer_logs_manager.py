@@ -19,7 +19,7 @@ from cwmpd.session.events import EventQueue
 from cwmpd.transfers import record as r
 from cwmpd.transfers.handlers import StoreFile
 from cwmpd.transfers.manager import TransferManager
-from cwmpd.transfers.rpc import TransferRpcs
+from cwmpd.transfers.settings import TransferSettings
 
 
 class RefusingDevice:
@@ -47,23 +47,25 @@ async def test_whole_transfers_log_one_start_and_one_end(
     file_type = "3 Vendor Configuration File" if case == "refused" else "2 Web Content"
     requested: list[int] = []
     mgr = TransferManager(
-        reactor,
-        tmp_path / "state",
-        EventQueue(tmp_path / "events.json"),
-        request_session=lambda: requested.append(1),
-        reboot=lambda: None,
-        boot_id=lambda: "boot-1",
-        handlers={"2 Web Content": StoreFile(tmp_path / "web"), file_type: RefusingDevice()}
-        if case == "refused"
-        else {"2 Web Content": StoreFile(tmp_path / "web")},
+        TransferSettings(
+            reactor=reactor,
+            state_dir=tmp_path / "state",
+            events=EventQueue(tmp_path / "events.json"),
+            request_session=lambda: requested.append(1),
+            reboot=lambda: None,
+            boot_id=lambda: "boot-1",
+            handlers={"2 Web Content": StoreFile(tmp_path / "web"), file_type: RefusingDevice()}
+            if case == "refused"
+            else {"2 Web Content": StoreFile(tmp_path / "web")},
+        )
     )
     mgr.start()
     url = served.url(path) + SECRET_QUERY
-    await TransferRpcs(mgr).download(
+    await mgr.rpcs.download(
         m.Download("key-1", file_type, url, "fileuser", "pw-secret", 3000, "page.html", 0)
     )
     mgr.after_session()
-    await until(lambda: [t.state for t in mgr.store] == [r.COMPLETE], "the outcome")
+    await until(lambda: [t.state for t in mgr.store] == [r.State.COMPLETE], "the outcome")
     mgr.stop()
     (t,) = mgr.store
     text = lines(events)

@@ -60,6 +60,10 @@ class Source:
             complete_time="0001-01-01T00:00:00Z",
         )  # fmt: skip
         self.delivered_count = 0
+        self.sessions_started = 0
+
+    def session_started(self) -> None:
+        self.sessions_started += 1
 
     def pending_requests(self) -> list[m.Message]:
         return [] if self.delivered_count else [self.request]
@@ -101,6 +105,31 @@ async def test_hold_requests_keeps_cpe_requests_back(tmp_path: Path) -> None:
     assert await make_engine(tmp_path, http, source).run(0)
     assert [type(x).__name__ for x in http.sent()] == ["Inform", "NoneType"]
     assert source.delivered_count == 0 and http.closed
+
+
+@pytest_twisted.ensureDeferred
+async def test_each_source_hears_of_the_session_before_its_inform(tmp_path: Path) -> None:
+    """Every request source is told the session started before the Inform is posted, held
+    requests or not (the transfer queue starts nothing from then on, P-28)."""
+    http = FakeHttp([(200, acs(m.InformResponse(max_envelopes=1), hold=True)), (204, None)])
+    seen: list[int] = []
+
+    class Listening(Source):
+        def session_started(self) -> None:
+            seen.append(len(http.posts))
+
+    engine = make_engine(tmp_path, http, Listening())
+    assert await engine.run(0)
+    assert seen == [0]
+    http.answers.extend(
+        [
+            (200, acs(m.InformResponse(max_envelopes=1))),
+            (200, acs(m.AutonomousTransferCompleteResponse())),
+            (204, None),
+        ]
+    )
+    assert await engine.run(0)
+    assert seen == [0, 2]
 
 
 @pytest_twisted.ensureDeferred

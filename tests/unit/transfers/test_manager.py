@@ -19,7 +19,7 @@ from cwmpd.transfers import record as r
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.handlers import DONE, REBOOT
 from cwmpd.transfers.manager import TransferManager
-from cwmpd.transfers.rpc import TransferRpcs
+from cwmpd.transfers.settings import TransferSettings
 
 FW = "1 Firmware Upgrade Image"
 WEB = "2 Web Content"
@@ -101,22 +101,21 @@ class Rig:
     def build(self) -> None:
         rig = self
 
-        class Manager(TransferManager):
-            def client(self, t: r.Transfer) -> Any:
-                return FakeClient(rig.files)
-
         self.events = EventQueue(self.state / "events.json")
-        self.mgr = Manager(
-            self.clock,
-            self.state,
-            self.events,
-            request_session=self._session,
-            reboot=self._reboot,
-            boot_id=lambda: self.boot,
-            handlers={FW: self.firmware, WEB: FakeWeb()},
-            capacity=3,
+        self.mgr = TransferManager(
+            TransferSettings(
+                reactor=self.clock,
+                state_dir=self.state,
+                events=self.events,
+                request_session=self._session,
+                reboot=self._reboot,
+                boot_id=lambda: self.boot,
+                handlers={FW: self.firmware, WEB: FakeWeb()},
+                capacity=3,
+                client=lambda t: FakeClient(rig.files),
+            )
         )
-        self.rpcs = TransferRpcs(self.mgr)
+        self.rpcs = self.mgr.rpcs
         self.mgr.start()
 
     def _session(self) -> None:
@@ -164,9 +163,9 @@ def test_download_answers_status_1_with_unknown_times_and_waits_for_session_end(
     resp = rig.download(file_type=WEB, url="http://f/web")
     assert resp == m.DownloadResponse(1, r.UNKNOWN_TIME, r.UNKNOWN_TIME)
     rig.clock.advance(10)
-    assert [t.state for t in rig.mgr.store] == [r.QUEUED]
+    assert [t.state for t in rig.mgr.store] == [r.State.QUEUED]
     rig.mgr.after_session()
-    assert [t.state for t in rig.mgr.store] == [r.COMPLETE]
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
     assert rig.codes() == ["7 TRANSFER COMPLETE", "M Download"]
 
 
@@ -175,9 +174,9 @@ def test_delay_seconds_is_honoured(rig: Rig) -> None:
     rig.download(file_type=WEB, url="http://f/web", delay_seconds=30)
     rig.mgr.after_session()
     rig.clock.advance(29)
-    assert [t.state for t in rig.mgr.store] == [r.QUEUED]
+    assert [t.state for t in rig.mgr.store] == [r.State.QUEUED]
     rig.clock.advance(1)
-    assert [t.state for t in rig.mgr.store] == [r.COMPLETE]
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
 
 
 @pytest.mark.parametrize(
@@ -217,7 +216,8 @@ def test_firmware_reboot_then_transfer_complete_exactly_once(rig: Rig) -> None:
     rig.clock.advance(0)
     assert rig.reboots == 1
     (t,) = rig.mgr.store
-    assert (t.state, t.prior_version, t.expected_version) == (r.AWAITING_BOOT, "1.0.0", "2.0.0")
+    assert t.state == r.State.AWAITING_BOOT
+    assert (t.prior_version, t.expected_version) == ("1.0.0", "2.0.0")
     # The reboot: a new boot id, the staged version runs, the daemon starts again.
     rig.boot, rig.firmware.running = "boot-2", rig.firmware.staged
     rig.build()
@@ -291,18 +291,18 @@ def test_crash_mid_fetch_restarts_the_fetch(rig: Rig) -> None:
     rig.files["http://f/web"] = blocker
     rig.download(file_type=WEB, url="http://f/web")
     rig.mgr.after_session()
-    assert [t.state for t in rig.mgr.store] == [r.FETCHING]
+    assert [t.state for t in rig.mgr.store] == [r.State.FETCHING]
     rig.files["http://f/web"] = b"<html>"
     rig.build()
     rig.clock.advance(0)
-    assert [(t.state, t.attempts) for t in rig.mgr.store] == [(r.COMPLETE, 2)]
+    assert [(t.state, t.attempts) for t in rig.mgr.store] == [(r.State.COMPLETE, 2)]
 
 
 def test_crash_between_outcome_and_events_queues_them_once(rig: Rig) -> None:
     """A record persisted complete without its events gets them at start-up, once."""
     rig.download(file_type=WEB, url="http://f/web")
     (t,) = rig.mgr.store
-    rig.mgr.store.put(t.but(state=r.COMPLETE, events_queued=False))
+    rig.mgr.store.put(t.but(state=r.State.COMPLETE, events_queued=False))
     rig.build()
     rig.build()
     assert sorted(rig.codes()) == ["7 TRANSFER COMPLETE", "M Download"]
@@ -351,9 +351,9 @@ def test_schedule_download_windows(rig: Rig) -> None:
     rig.call(rig.rpcs.schedule_download(dataclasses.replace(req, time_windows=good)))
     rig.mgr.after_session()
     rig.clock.advance(59)
-    assert [t.state for t in rig.mgr.store] == [r.QUEUED]
+    assert [t.state for t in rig.mgr.store] == [r.State.QUEUED]
     rig.clock.advance(1)
-    assert [t.state for t in rig.mgr.store] == [r.COMPLETE]
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
     assert "M ScheduleDownload" in rig.codes()
 
 
@@ -378,3 +378,21 @@ def test_get_all_queued_transfers_reports_states(rig: Rig) -> None:
     rig.mgr.after_session()
     resp = rig.call(rig.rpcs.get_queued(m.GetQueuedTransfers()))
     assert [(t.command_key, t.state) for t in resp.transfers] == [("k1", 3)]
+
+
+def test_only_the_session_start_holds_the_queue_not_asking_for_requests(rig: Rig) -> None:
+    """The engine's session_started() holds a due transfer until after_session(); reading
+    the pending TransferCompletes has no such side effect."""
+    rig.download(file_type=WEB, url="http://f/web", delay_seconds=30)
+    rig.mgr.after_session()
+    assert rig.mgr.pending_requests() == []
+    rig.clock.advance(30)
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
+    rig.session()
+    rig.download(file_type=WEB, url="http://f/web", delay_seconds=30)
+    rig.mgr.after_session()
+    rig.mgr.session_started()
+    rig.clock.advance(30)
+    assert [t.state for t in rig.mgr.store] == [r.State.QUEUED]
+    rig.mgr.after_session()
+    assert [t.state for t in rig.mgr.store] == [r.State.COMPLETE]
