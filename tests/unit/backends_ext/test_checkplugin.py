@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.check import check_plugin, main
+from cwmpd.plugin.load import source_tree_plugins
 
 PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
 
@@ -48,8 +48,8 @@ def test_free_text_value_without_end_of_options_is_an_error(tmp_path: Path) -> N
         'root = "Device."\n'
         '[params."Device.DeviceInfo.ProvisioningCode"]\nvalue = ""\nset = ["prov", "{value}"]\n'
         '[params."Device.Time.LocalTimeZone"]\nvalue = ""\nset = ["tz", "--", "{value}"]\n'
-        '[params."Device.ManagementServer.PeriodicInformInterval"]\nvalue = "60"\n'
-        'set = ["interval", "{value}"]\n'
+        '[params."Device.DeviceInfo.MemoryStatus.MemoryMonitor.PollingInterval"]\nvalue = "80"\n'
+        'set = ["poll", "{value}"]\n'
     )
     errors = check_plugin(str(tmp_path)).errors
     injectable = [e for e in errors if "would be read as an option" in e]
