@@ -131,3 +131,22 @@ def test_bad_vendor_definition_is_one_load_error(tmp_path: Path) -> None:
         errors = _vendor_plugin(folder, f'[vendor."Device.DeviceInfo.X_00C0DE_A"]\n{line}\n')
         assert len(errors) == 1 and "X_00C0DE_A" in errors[0], errors
         assert problem in errors[0] and errors[0].startswith("cannot load: "), errors
+
+
+def test_plugin_mapping_an_agent_kept_name_does_not_load(tmp_path: Path) -> None:
+    """ManagementServer.URL is the agent's own: a plugin mapping it again is refused."""
+    (tmp_path / "plugin.py").write_text(PLUGIN_PY)
+    (tmp_path / "mapping.toml").write_text(
+        'root = "Device."\n[params."Device.ManagementServer.URL"]\nvalue = "http://x/"\n'
+    )
+    errors = check_plugin(str(tmp_path)).errors
+    assert errors == ["cannot load: parameter declared twice: Device.ManagementServer.URL"]
+
+
+def test_agent_kept_management_server_counts_for_forced_inform(tmp_path: Path) -> None:
+    """The check sees the ManagementServer the agent adds: its forced-inform names are there."""
+    (tmp_path / "plugin.py").write_text(PLUGIN_PY)
+    (tmp_path / "mapping.toml").write_text('root = "Device."\n')
+    text = "\n".join(check_plugin(str(tmp_path)).errors)
+    assert "Device.DeviceInfo.SoftwareVersion: forced-inform parameter not provided" in text
+    assert "ManagementServer" not in text
