@@ -49,12 +49,7 @@ class PluginContext:
 
 
 class FileHandler(Protocol):
-    """Applies one Download FileType.
-
-    A handler whose applier reports its own outcome (cwmpd.transfers.rootside) also has
-    ``async outcome(image) -> (fault code, reason)``: after the reboot it, not the version
-    now running, decides the TransferComplete.
-    """
+    """Applies one Download FileType (see ReportingFileHandler for one that also judges)."""
 
     def verify(self, image: Path) -> str | Awaitable[str]:
         """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad.
@@ -69,6 +64,16 @@ class FileHandler(Protocol):
 
     async def version(self) -> str:
         """The version now running ("" when not applicable); judged after a reboot."""
+        ...
+
+
+@runtime_checkable
+class ReportingFileHandler(FileHandler, Protocol):
+    """A FileHandler whose applier reports its own outcome (cwmpd.transfers.rootside):
+    after the reboot it, not the version then running, decides the TransferComplete."""
+
+    async def outcome(self, image: Path) -> tuple[int, str]:
+        """(0, "") when ``image`` was applied, else the fault code and reason."""
         ...
 
 

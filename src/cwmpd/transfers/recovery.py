@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from cwmpd.plugin.api import ReportingFileHandler
 from cwmpd.transfers import record as r
 from cwmpd.transfers.record import Transfer
 
@@ -78,7 +79,7 @@ def _recover_one(mgr: TransferManager, t: Transfer) -> None:
 def _judge_after_boot(mgr: TransferManager, t: Transfer) -> None:
     """The device booted since the apply: success iff the expected version runs now."""
     handler = mgr.handlers.get(t.file_type)
-    outcome = getattr(handler, "outcome", None)  # a handler whose applier reports (rootside)
+    outcome = handler.outcome if isinstance(handler, ReportingFileHandler) else None
 
     async def judge() -> None:
         if outcome is not None:

@@ -64,8 +64,8 @@ def test_plugin_package_has_no_getattr_or_hasattr() -> None:
 
 
 def test_no_getattr_or_hasattr_on_device_objects_anywhere() -> None:
-    """Nowhere in src/ does the agent probe a device, plugin or hooks object by name."""
-    words = ("device", "plugin", "hooks")
+    """Nowhere in src/ does the agent probe a device, plugin, hooks or handler by name."""
+    words = ("device", "plugin", "hooks", "handler")
     found = [
         f"{p.relative_to(SRC)}:{line}: {call}"
         for p in sorted(SRC.rglob("*.py"))
