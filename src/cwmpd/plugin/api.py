@@ -9,6 +9,7 @@ A plugin is a folder holding ``plugin.py`` with ``create(ctx: PluginContext) -> 
   declared by the agent (cwmpd.plugin.load), not by the plugin;
 - ``hooks``: one DeviceHooks, what the agent asks of the device besides its parameters.
   Every hook but ``boot_id`` has a default; the agent reads nothing else of a plugin.
+  Only the device's hooks (the first plugin named) are used; further plugins add parameters.
 
 File handlers return DONE, REBOOT or SELF_REBOOT from ``apply`` (defined here).
 """
