@@ -4,10 +4,10 @@ and firmware applied by the root-side ``cwmpd-firmware`` service (mapping.toml `
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import dataclasses
 from pathlib import Path
 
-from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.api import PluginContext, ReadVersion
 from cwmpd.plugin.mapping import MappingPlugin
 from cwmpd.plugin.mapping_format import MappingError
 from cwmpd.transfers.rootside import FirmwarePaths, RootSideFirmware
@@ -24,9 +24,10 @@ class LinuxDevice(MappingPlugin):
             self.firmware_paths = FirmwarePaths.from_table(dict(self.data.get("firmware", {})))
         except ValueError as exc:
             raise MappingError(f"{_HERE / 'mapping.toml'}: {exc}") from None
+        self.hooks = dataclasses.replace(self.hooks, firmware_handler=self.firmware_handler)
 
-    def firmware_handler(self, read_version: Callable[[], Awaitable[str]]) -> RootSideFirmware:
-        """The "1 Firmware Upgrade Image" handler (used by cwmpd.transfers)."""
+    def firmware_handler(self, read_version: ReadVersion) -> RootSideFirmware:
+        """The "1 Firmware Upgrade Image" handler (the hooks' ``firmware_handler``)."""
         return RootSideFirmware(self.reactor, self.firmware_paths)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+
+from twisted.internet.protocol import ProcessProtocol
 
 from cwmpd.backends.process import CommandFailed, ProcessRunner
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.transfers.handlers import SELF_REBOOT
+from cwmpd.plugin.api import SELF_REBOOT, ReadVersion
 
 
 class SysupgradeFirmware:
@@ -29,28 +29,16 @@ class SysupgradeFirmware:
     def apply(self, path: Path, *, keep_settings: bool = True) -> None:
         """Start sysupgrade in its own session (it reboots the device; we do not wait)."""
         argv = ["setsid", self.sysupgrade, *([] if keep_settings else ["-n"]), str(path)]
-        reactor: Any = self.runner.reactor
-        reactor.spawnProcess(_Detached(), argv[0], argv, env=dict(os.environ))
+        self.runner.reactor.spawnProcess(_Detached(), argv[0], argv, env=dict(os.environ))
 
 
-class _Detached:
-    """A process protocol ignoring everything."""
+class _Detached(ProcessProtocol):
+    """A process protocol ignoring everything but closing stdin."""
 
-    def makeConnection(self, transport: Any) -> None:
+    def connectionMade(self) -> None:
         """Close stdin."""
-        transport.closeStdin()
-
-    def childDataReceived(self, fd: int, data: bytes) -> None:
-        """Ignore."""
-
-    def childConnectionLost(self, fd: int) -> None:
-        """Ignore."""
-
-    def processExited(self, reason: Any) -> None:
-        """Ignore."""
-
-    def processEnded(self, reason: Any) -> None:
-        """Ignore."""
+        assert self.transport is not None
+        self.transport.closeStdin()
 
 
 class SysupgradeHandler:
@@ -60,9 +48,7 @@ class SysupgradeHandler:
     (SELF_REBOOT); success is judged after the boot by a changed SoftwareVersion.
     """
 
-    def __init__(
-        self, firmware: SysupgradeFirmware, read_version: Callable[[], Awaitable[str]]
-    ) -> None:
+    def __init__(self, firmware: SysupgradeFirmware, read_version: ReadVersion) -> None:
         self._firmware = firmware
         self._read_version = read_version
 

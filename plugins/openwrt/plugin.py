@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.api import FileHandler, PluginContext, ReadVersion
 from cwmpd.plugin.mapping import MappingPlugin
 
 _HERE = Path(__file__).resolve().parent
@@ -28,10 +28,12 @@ class OpenWrtDevice(MappingPlugin):
         super().__init__(_HERE, ctx)
         self._firmware_module = _firmware_module()
         self.firmware = self._firmware_module.SysupgradeFirmware(self.runner)
+        self.hooks = dataclasses.replace(self.hooks, firmware_handler=self.firmware_handler)
 
-    def firmware_handler(self, read_version: Callable[[], Awaitable[str]]) -> Any:
-        """The Download handler for firmware images (used by cwmpd.transfers)."""
-        return self._firmware_module.SysupgradeHandler(self.firmware, read_version)
+    def firmware_handler(self, read_version: ReadVersion) -> FileHandler:
+        """The Download handler for firmware images (the hooks' ``firmware_handler``)."""
+        handler: FileHandler = self._firmware_module.SysupgradeHandler(self.firmware, read_version)
+        return handler
 
 
 def create(ctx: PluginContext) -> OpenWrtDevice:

@@ -7,9 +7,7 @@ folder, so a "reboot" is a real restart of that state: a new boot id and uptime 
 from __future__ import annotations
 
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.api import PluginContext
-from cwmpd.plugin.management import declare_management_server
 from cwmpd.plugin.simhardware import SimulatedHardware
 
 ROOT = "Device."
@@ -78,15 +76,14 @@ class SimulatedDevice(SimulatedHardware):
 
     def __init__(self, ctx: PluginContext) -> None:
         super().__init__(
-            ctx.clock,
+            ctx.reactor,
             ctx.state_dir / "device.json",
             initial_version=INITIAL_VERSION,
             serial_prefix="",
         )
-        self.diagnostics = Diagnostics(ctx.clock, ROOT)
 
     def declare(self, decl: Declarations) -> None:
-        """TR-181 DeviceInfo (two vendor parameters), ManagementServer, IP.Interface, NAT."""
+        """TR-181 DeviceInfo (two vendor parameters), IP.Interface, NAT (the agent adds more)."""
         for name in ("Manufacturer", "ManufacturerOUI", "ProductClass", "HardwareVersion"):
             decl.store(f"Device.DeviceInfo.{name}")
         decl.store("Device.DeviceInfo.ProvisioningCode", "")
@@ -94,7 +91,6 @@ class SimulatedDevice(SimulatedHardware):
         decl.getter("Device.DeviceInfo.SerialNumber", lambda _: self.serial)
         decl.getter("Device.DeviceInfo.SoftwareVersion", lambda _: self.software_version)
         decl.getter("Device.DeviceInfo.UpTime", lambda _: str(self.uptime()))
-        declare_management_server(decl, ROOT)
         for rel, default in IP_INTERFACE.items():
             decl.store("Device.IP.Interface.{i}." + rel, default)
         for rel, default in PORT_MAPPING.items():
@@ -104,7 +100,6 @@ class SimulatedDevice(SimulatedHardware):
         decl.vendor.param(BOARD_TEMPERATURE, "int", ranges=((-40, 125),))
         decl.getter(BOARD_TEMPERATURE, lambda _: "41")
         decl.factory(FACTORY)
-        self.diagnostics.declare(decl)
 
 
 def create(ctx: PluginContext) -> SimulatedDevice:

@@ -16,9 +16,7 @@ from pathlib import Path
 
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.api import PluginContext
-from cwmpd.plugin.management import declare_management_server
 from cwmpd.plugin.simhardware import SimulatedHardware
 
 ROOT = "InternetGatewayDevice."
@@ -128,15 +126,14 @@ class SimulatedGateway(SimulatedHardware):
 
     def __init__(self, ctx: PluginContext) -> None:
         super().__init__(
-            ctx.clock,
+            ctx.reactor,
             ctx.state_dir / "device.json",
             initial_version=INITIAL_VERSION,
             serial_prefix="8KA8",
         )
-        self.diagnostics = Diagnostics(ctx.clock, ROOT)
 
     def declare(self, decl: Declarations) -> None:
-        """The dump's parameters (agent-stored), ManagementServer, PortMapping, diagnostics."""
+        """The dump's parameters (agent-stored) and PortMapping (the agent adds the rest)."""
         dump = load_dump()
         factory = {**dump, **profile_values(dump), **EXTRA_FACTORY}
         for name in dict.fromkeys(paths.generic(n) for n in factory):
@@ -145,11 +142,9 @@ class SimulatedGateway(SimulatedHardware):
         decl.getter(ROOT + "DeviceInfo.SoftwareVersion", lambda _: self.software_version)
         decl.getter(ROOT + "DeviceInfo.UpTime", lambda _: str(self.uptime()))
         decl.getter(ROOT + "Time.CurrentLocalTime", lambda _: self._now())
-        declare_management_server(decl, ROOT)
         for rel, default in PORT_MAPPING.items():
             decl.store(f"{paths.generic(WAN_IP)}PortMapping.{{i}}.{rel}", default)
         decl.factory(factory)
-        self.diagnostics.declare(decl)
 
     def _now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock.seconds()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, DeferredList, succeed
@@ -25,7 +25,7 @@ from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
-from cwmpd.plugin.api import DevicePlugin
+from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, management_server_values
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
@@ -35,6 +35,9 @@ from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.setup import build_transfers
+
+if TYPE_CHECKING:
+    from cwmpd.diagnostics.suite import Diagnostics
 
 _log = Logger(namespace="cwmpd.service")
 
@@ -97,7 +100,8 @@ class CwmpAgent(MultiService):
         self.on_exchange = on_exchange
         self.state_dir = Path(config.device.state_dir)
         self.model: DataModel
-        self.device: DevicePlugin
+        self.device: DeviceHooks
+        self.diagnostics: Diagnostics | None = None
         self.events: EventQueue
         self.scheduler: SessionScheduler
         self.engine: SessionEngine
@@ -160,11 +164,13 @@ class CwmpAgent(MultiService):
         self.connreq, self.control, self.poller = None, None, None
         check_tls_files(self.config)
         self._open_state_dir()
+        self.diagnostics = None
         self.model, self.device = build_model(
             self.config.device.plugins,
             state_dir=self.state_dir,
             factory_values=lambda root: factory_values(self.config, root),
-            clock=self.reactor,
+            reactor=self.reactor,
+            diagnostics=self._make_diagnostics,
         )
         self.events = EventQueue(self.state_dir / "events.json")
         self._detect_boot()
@@ -250,14 +256,18 @@ class CwmpAgent(MultiService):
             return
         self.control = control
 
+    def _make_diagnostics(self, root: str) -> Diagnostics:
+        """The diagnostics objects build_model declares when the device asks for them."""
+        from cwmpd.diagnostics.suite import Diagnostics  # lazy: only devices that ask load it
+
+        self.diagnostics = Diagnostics(self.reactor, root)
+        return self.diagnostics
+
     def _wire_diagnostics(self) -> None:
-        diagnostics = getattr(self.device, "diagnostics", None)
-        if diagnostics is None:
+        if self.diagnostics is None:
             return
-        diagnostics.on_complete = lambda: self.scheduler.request("8 DIAGNOSTICS COMPLETE")
-        refresh = getattr(self.model, "instances_changed", None)
-        if refresh is not None:
-            diagnostics.on_rows_changed = refresh
+        self.diagnostics.on_complete = lambda: self.scheduler.request("8 DIAGNOSTICS COMPLETE")
+        self.diagnostics.on_rows_changed = self.model.instances_changed
 
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; child services (listeners) stop too."""
@@ -265,9 +275,8 @@ class CwmpAgent(MultiService):
         self.transfers.stop()
         if self.poller is not None:
             self.poller.stop()
-        diagnostics = getattr(self.device, "diagnostics", None)
-        if diagnostics is not None:
-            diagnostics.stop()
+        if self.diagnostics is not None:
+            self.diagnostics.stop()
         stopped: list[Deferred[None]] = []
         if self.connreq is not None:
             stopped.append(self.connreq.stop())

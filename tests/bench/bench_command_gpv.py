@@ -59,7 +59,7 @@ def main() -> None:
 
         async def run(reactor: Any) -> None:
             model, device = build_model(
-                [str(plugin)], state_dir=base / "state", factory_values={}, clock=reactor
+                [str(plugin)], state_dir=base / "state", factory_values={}, reactor=reactor
             )
             start = time.perf_counter()
             values = await model.get_parameter_values(["Device.DeviceInfo.ProcessStatus.Process."])

@@ -11,7 +11,6 @@ import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ProcessDone, ProcessTerminated
@@ -20,6 +19,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from cwmpd.backends.base import BackendError
+from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 _TAIL = 512
@@ -82,7 +82,7 @@ class _Collect(ProcessProtocol):
 class ProcessRunner:
     """Spawns processes on a reactor and counts them (the benchmark reads ``spawned``)."""
 
-    def __init__(self, reactor: Any, *, timeout: float = 10.0) -> None:
+    def __init__(self, reactor: AgentReactor, *, timeout: float = 10.0) -> None:
         self.reactor = reactor
         self.timeout = timeout
         self.spawned = 0

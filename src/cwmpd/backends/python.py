@@ -40,7 +40,7 @@ def load_backend(ref: str, ctx: PythonContext) -> Backend:
         raise ValueError(f"python backend {ref!r}: no file {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    cls = getattr(module, m.group(2), None)
+    cls = vars(module).get(m.group(2))
     if cls is None:
         raise ValueError(f"python backend {ref!r}: no class {m.group(2)} in {path}")
     backend = cls(ctx)

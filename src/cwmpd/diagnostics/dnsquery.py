@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 from twisted.internet import defer
 from twisted.names import client, dns, error
 
 from cwmpd.diagnostics.nslookup import NSLookupAnswer, NSLookupParams
+from cwmpd.reactors import AgentReactor
 
 _FAMILY = {dns.A: socket.AF_INET, dns.AAAA: socket.AF_INET6}
 
@@ -26,7 +26,7 @@ def _addresses(message: dns.Message) -> tuple[str, list[str]]:
 
 
 async def one_lookup(
-    reactor: Any, resolver: client.Resolver, p: NSLookupParams, server: str
+    reactor: AgentReactor, resolver: client.Resolver, p: NSLookupParams, server: str
 ) -> NSLookupAnswer:
     """One repetition: A and AAAA queries to ``resolver``; a failure is an answer status."""
     start = reactor.seconds()

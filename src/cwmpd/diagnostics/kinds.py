@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cwmpd.diagnostics.hosts import is_ip
 from cwmpd.diagnostics.objects import Kind, Outcome
+from cwmpd.reactors import AgentReactor
 
 if TYPE_CHECKING:
     from cwmpd.diagnostics.http_test import HttpTestResult
@@ -46,7 +47,7 @@ def _need_host(params: Mapping[str, str]) -> str | None:
 
 
 def _ping(tr098: bool, interval: float) -> Any:
-    async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+    async def run(reactor: AgentReactor, p: Mapping[str, str]) -> Outcome:
         from cwmpd.diagnostics.ping import PingParams, run_ping  # lazy: see the top
 
         r = await run_ping(
@@ -81,7 +82,7 @@ def _ping(tr098: bool, interval: float) -> Any:
 
 
 def _trace(tr098: bool) -> Any:
-    async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+    async def run(reactor: AgentReactor, p: Mapping[str, str]) -> Outcome:
         from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute  # lazy
 
         r = await run_traceroute(
@@ -137,7 +138,7 @@ def _http_values(r: HttpTestResult, upload: bool, tr098: bool) -> dict[str, str]
 def _http(upload: bool, tr098: bool) -> Any:
     url_name = "UploadURL" if upload else "DownloadURL"
 
-    async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+    async def run(reactor: AgentReactor, p: Mapping[str, str]) -> Outcome:
         length = int(p["TestFileLength"]) if upload else None
         from cwmpd.diagnostics.http_test import run_http_test  # lazy: see the top
 
@@ -159,7 +160,7 @@ def _check_url(name: str) -> Any:
 
 
 def _nslookup(dns_port: int | Callable[[], int]) -> Any:
-    async def run(reactor: Any, p: Mapping[str, str]) -> Outcome:
+    async def run(reactor: AgentReactor, p: Mapping[str, str]) -> Outcome:
         port = dns_port() if callable(dns_port) else dns_port
         from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup  # lazy
 

@@ -6,9 +6,9 @@ Only the TR-181 result mapping is hand-written; DNS itself is twisted.names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from cwmpd.diagnostics.hosts import is_ip, never_resolves, safe_host
+from cwmpd.reactors import AgentReactor
 
 COMPLETE = "Complete"
 SERVER_NOT_RESOLVED = "Error_DNSServerNotResolved"
@@ -47,7 +47,7 @@ class NSLookupResult:
     results: tuple[NSLookupAnswer, ...] = ()
 
 
-async def run_nslookup(reactor: Any, params: NSLookupParams) -> NSLookupResult:
+async def run_nslookup(reactor: AgentReactor, params: NSLookupParams) -> NSLookupResult:
     """Run ``repetitions`` lookups of ``host_name``; a DNS failure is a result, not an error."""
     if params.dns_server and not is_ip(params.dns_server):
         return NSLookupResult(SERVER_NOT_RESOLVED)

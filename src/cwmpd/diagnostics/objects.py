@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -18,6 +17,7 @@ from twisted.python.failure import Failure
 
 from cwmpd.backends.base import BackendError, Transaction, unsupported_table
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
+from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 STATE = "DiagnosticsState"
@@ -48,7 +48,7 @@ class Kind:
     prefix: str
     params: Mapping[str, str]
     results: Mapping[str, str]
-    run: Callable[[Any, Mapping[str, str]], Awaitable[Outcome]]
+    run: Callable[[AgentReactor, Mapping[str, str]], Awaitable[Outcome]]
     check: Callable[[Mapping[str, str]], str | None] = lambda _: None
     table: str = ""
     row_fields: tuple[str, ...] = ()
@@ -66,7 +66,7 @@ class DiagnosticObject:
     def __init__(
         self,
         kind: Kind,
-        reactor: Any,
+        reactor: AgentReactor,
         on_complete: Callable[[], None],
         on_rows_changed: Callable[[], None] = lambda: None,
     ) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from cwmpd.diagnostics.hosts import family_flag, never_resolves, safe_host
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
+from cwmpd.reactors import AgentReactor
 
 COMPLETE = "Complete"
 CANNOT_RESOLVE = "Error_CannotResolveHostName"
@@ -113,7 +113,7 @@ def parse_ping(out: ToolOutput, repetitions: int) -> PingResult:
     )
 
 
-async def run_ping(reactor: Any, params: PingParams) -> PingResult:
+async def run_ping(reactor: AgentReactor, params: PingParams) -> PingResult:
     """Run one IPPing test; never raises for a test failure (it is the result's state)."""
     if not safe_host(params.host) or never_resolves(params.host):
         return PingResult(CANNOT_RESOLVE)

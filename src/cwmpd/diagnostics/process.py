@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.error import ProcessDone, ProcessExitedAlready, ProcessTerminated
 from twisted.internet.interfaces import IDelayedCall, IReactorProcess, IReactorTime
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
+
+from cwmpd.reactors import AgentReactor
 
 MAX_OUTPUT = 256 * 1024
 
@@ -80,7 +81,9 @@ class _Collector(ProcessProtocol):
         self.done.callback(ToolOutput(code, out, err))
 
 
-def run_tool(reactor: Any, argv: Sequence[str], timeout: float) -> defer.Deferred[ToolOutput]:
+def run_tool(
+    reactor: AgentReactor, argv: Sequence[str], timeout: float
+) -> defer.Deferred[ToolOutput]:
     """Run ``argv`` (no shell, LC_ALL=C); fires with its output, or fails with ToolTimeout.
 
     Cancelling the Deferred kills the process. ``reactor`` provides IReactorProcess and

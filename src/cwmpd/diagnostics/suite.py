@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.diagnostics.kinds import tr098_kinds, tr181_kinds
 from cwmpd.diagnostics.objects import DiagnosticObject, Kind
 from cwmpd.diagnostics.udpecho import UdpEchoConfig
+from cwmpd.reactors import AgentReactor
 
 _UDP_ECHO = {
     "Device.": "Device.IP.Diagnostics.UDPEchoConfig.",
@@ -29,7 +29,7 @@ class Diagnostics:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         root: str,
         *,
         ping_interval: float = 1.0,

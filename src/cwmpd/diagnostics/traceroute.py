@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from cwmpd.diagnostics.hosts import family_flag, is_ip, never_resolves, safe_host
 from cwmpd.diagnostics.ping import CANNOT_RESOLVE, COMPLETE, INTERNAL, OTHER
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
+from cwmpd.reactors import AgentReactor
 
 MAX_HOPS_EXCEEDED = "Error_MaxHopCountExceeded"
 
@@ -111,7 +111,7 @@ def parse_traceroute(out: ToolOutput) -> TraceRouteResult:
     )
 
 
-async def run_traceroute(reactor: Any, params: TraceRouteParams) -> TraceRouteResult:
+async def run_traceroute(reactor: AgentReactor, params: TraceRouteParams) -> TraceRouteResult:
     """Run one TraceRoute test; a failed test is a result state, never an exception."""
     if not safe_host(params.host) or never_resolves(params.host):
         return TraceRouteResult(CANNOT_RESOLVE)

@@ -14,7 +14,7 @@ from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.interfaces import IListeningPort, IReactorTime
 from twisted.internet.protocol import DatagramProtocol
 from twisted.logger import Logger
 
@@ -22,6 +22,7 @@ from cwmpd.backends.base import BackendError, Transaction, unsupported_table
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
 from cwmpd.diagnostics.hosts import is_ip
 from cwmpd.diagnostics.http_test import UNKNOWN_TIME, stamp
+from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 UDP_HEADER = 8
@@ -82,7 +83,7 @@ class EchoStats:
 class UdpEchoProtocol(DatagramProtocol):
     """Echoes datagrams from ``source`` only; everything else is dropped uncounted."""
 
-    def __init__(self, clock: Any, source: str, echo_plus: bool, stats: EchoStats) -> None:
+    def __init__(self, clock: IReactorTime, source: str, echo_plus: bool, stats: EchoStats) -> None:
         self._clock = clock
         self._source = source
         self._plus = echo_plus
@@ -129,7 +130,7 @@ def bind_address(source: str) -> str:
 class UdpEchoConfig:
     """The UDPEchoConfig object as a backend: writing Enable starts or stops the server."""
 
-    def __init__(self, reactor: Any, prefix: str) -> None:
+    def __init__(self, reactor: AgentReactor, prefix: str) -> None:
         self.prefix = prefix
         self._reactor = reactor
         self.settings = dict(SETTINGS)
@@ -181,7 +182,10 @@ class UdpEchoConfig:
         )
         try:
             self._port = self._reactor.listenUDP(
-                int(self.settings["UDPPort"]), proto, interface=bind_address(source)
+                int(self.settings["UDPPort"]),
+                proto,
+                interface=bind_address(source),
+                maxPacketSize=8192,  # Twisted's default; its interface declares no default
             )
         except CannotListenError as exc:
             await self._restore(old)

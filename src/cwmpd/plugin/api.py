@@ -1,27 +1,39 @@
-"""Device plugins: the interface a hardware integrator implements, and how plugins are found.
+"""The device-plugin contract: everything a plugin may provide, in this one module.
 
-A plugin is a folder holding ``plugin.py`` with ``create(ctx) -> DevicePlugin``. It is
-loaded with importlib from a file path (plugins are not installed packages), searched in:
-explicit paths, ``$CWMPD_PLUGIN_PATH``, the source tree's ``plugins/``, then
-``/usr/share/cwmpd/plugins``.
+A plugin is a folder holding ``plugin.py`` with ``create(ctx: PluginContext) -> DevicePlugin``
+(cwmpd.plugin.load finds and imports it). A DevicePlugin has three things:
+
+- ``root``: "Device." (TR-181) or "InternetGatewayDevice." (TR-098);
+- ``declare(decl)``: its parameters, tables and factory values (cwmpd.datamodel.bindings).
+  ManagementServer.* and, when ``hooks.diagnostics`` says so, the diagnostics objects are
+  declared by the agent (cwmpd.plugin.load), not by the plugin;
+- ``hooks``: one DeviceHooks, what the agent asks of the device besides its parameters.
+  Every hook but ``boot_id`` has a default; the agent reads nothing else of a plugin.
+  Only the device's hooks (the first plugin named) are used; further plugins add parameters.
+
+File handlers return DONE, REBOOT or SELF_REBOOT from ``apply`` (defined here).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-from twisted.internet.interfaces import IReactorTime
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.reactors import AgentReactor
 
-SYSTEM_PLUGINS = Path("/usr/share/cwmpd/plugins")
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+if TYPE_CHECKING:
+    from cwmpd.datamodel.model import DataModel
+
+#: FileHandler.apply() outcomes.
+DONE: Final = "done"  # applied now: TransferComplete follows at once
+REBOOT: Final = "reboot"  # the agent must reboot the device (it exits); judged after the boot
+SELF_REBOOT: Final = "self-reboot"  # a detached process reboots the device (e.g. sysupgrade)
+
+#: Reads DeviceInfo.SoftwareVersion through the data model (for judging firmware after a boot).
+ReadVersion = Callable[[], Awaitable[str]]
 
 
 class PluginError(Exception):
@@ -30,81 +42,102 @@ class PluginError(Exception):
 
 @dataclass(frozen=True)
 class PluginContext:
-    """What a plugin gets when created: its name, its own state folder, the clock."""
+    """What a plugin gets when created: its name, its own state folder, the agent's reactor."""
 
     name: str
     state_dir: Path
-    clock: IReactorTime
+    reactor: AgentReactor
+
+
+class FileHandler(Protocol):
+    """Applies one Download FileType (see ReportingFileHandler for one that also judges)."""
+
+    def verify(self, image: Path) -> str | Awaitable[str]:
+        """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad.
+
+        May be a coroutine (e.g. ``sysupgrade -T`` runs as a subprocess).
+        """
+        ...
+
+    async def apply(self, image: Path, target_file_name: str) -> str:
+        """Apply the file; DONE, REBOOT or SELF_REBOOT. CwmpFault (9010, 9018 ...) on failure."""
+        ...
+
+    async def version(self) -> str:
+        """The version now running ("" when not applicable); judged after a reboot."""
+        ...
+
+
+@runtime_checkable
+class ReportingFileHandler(FileHandler, Protocol):
+    """A FileHandler whose applier reports its own outcome (cwmpd.transfers.rootside):
+    after the reboot it, not the version then running, decides the TransferComplete."""
+
+    async def outcome(self, image: Path) -> tuple[int, str]:
+        """(0, "") when ``image`` was applied, else the fault code and reason."""
+        ...
+
+
+def _reboot_by_restart() -> bool:
+    return True
+
+
+def _nothing_to_reset() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class DeviceHooks:
+    """What the agent asks of the device besides its parameters; defaults for all but boot_id.
+
+    - ``boot_id()``: changes at every device boot, not at a daemon restart ("1 BOOT").
+    - ``reboot()``: reboot the device; True when the daemon must exit for its supervisor
+      to restart it (default: just that).
+    - ``factory_reset()``: reset the device's own state; the model resets the values the
+      agent stores itself (default: nothing more).
+    - Firmware ("1 Firmware Upgrade Image"), one of two ways or neither (no firmware
+      Download is offered then; see cwmpd.transfers.handlers.device_firmware):
+      ``verify_firmware(image) -> version`` (CwmpFault 9018 if bad) with
+      ``stage_firmware(image)`` (installed by the next ``reboot()``); or
+      ``firmware_handler(read_version) -> FileHandler`` when the device applies images its
+      own way (sysupgrade, a root-side service). The handler wins when both are given.
+    - ``file_handlers(model)``: handlers by Download FileType, added to (or replacing) the
+      agent's own ("2 Web Content", "3 Vendor Configuration File").
+    - ``diagnostics``: True when the agent should serve the TR-143 / IP diagnostics
+      (ping, traceroute, NSLookup, UDP echo, HTTP download/upload) on this device.
+    - ``software_modules``: reserved for ChangeDUState (TR-157 SoftwareModules); not used yet.
+    """
+
+    boot_id: Callable[[], str]
+    reboot: Callable[[], bool] = _reboot_by_restart
+    factory_reset: Callable[[], None] = _nothing_to_reset
+    verify_firmware: Callable[[Path], str] | None = None
+    stage_firmware: Callable[[Path], object] | None = None
+    firmware_handler: Callable[[ReadVersion], FileHandler] | None = None
+    file_handlers: Callable[[DataModel], Mapping[str, FileHandler]] | None = None
+    diagnostics: bool = False
+    software_modules: None = None
+
+    def __post_init__(self) -> None:
+        if (self.verify_firmware is None) != (self.stage_firmware is None):
+            raise PluginError("verify_firmware and stage_firmware go together")
 
 
 @runtime_checkable
 class DevicePlugin(Protocol):
-    """A device: its root object, its boot identity, reboot, reset, and its parameters."""
+    """A device: its root object, its declarations, and its hooks."""
 
     root: str
-
-    def boot_id(self) -> str:
-        """Changes at every device boot (not at a daemon restart)."""
-        ...
-
-    def reboot(self) -> bool:
-        """Reboot the device; True when the daemon must exit for the supervisor to restart it."""
-        ...
-
-    def factory_reset(self) -> None:
-        """Reset the device's own state (the model resets agent-stored values itself)."""
-        ...
+    hooks: DeviceHooks
 
     def declare(self, decl: Declarations) -> None:
         """Declare the parameters, tables and factory values of this device."""
         ...
 
 
-def source_tree_plugins() -> Path:
-    """The ``plugins/`` folder of the source tree this package runs from."""
-    return Path(__file__).resolve().parents[3] / "plugins"
+class Declarer(Protocol):
+    """Something that declares parameters into a model being built (a part of the agent)."""
 
-
-def search_path(extra: Sequence[Path] = ()) -> list[Path]:
-    """Folders searched for plugins by name, in order."""
-    env = [Path(p) for p in os.environ.get("CWMPD_PLUGIN_PATH", "").split(os.pathsep) if p]
-    return [*extra, *env, source_tree_plugins(), SYSTEM_PLUGINS]
-
-
-def find_plugin(name: str, extra: Sequence[Path] = ()) -> Path:
-    """The folder of plugin ``name`` (a name, or a path to a plugin folder)."""
-    if os.sep in name or name.startswith("."):
-        folder = Path(name)
-        if (folder / "plugin.py").is_file():
-            return folder
-        raise PluginError(f"no plugin.py in {folder}")
-    if not _NAME.match(name):
-        raise PluginError(f"bad plugin name {name!r}")
-    for base in search_path(extra):
-        if (base / name / "plugin.py").is_file():
-            return base / name
-    raise PluginError(f"plugin {name!r} not found in {', '.join(map(str, search_path(extra)))}")
-
-
-def load_plugin(
-    name: str, *, state_dir: Path, clock: IReactorTime, extra: Sequence[Path] = ()
-) -> DevicePlugin:
-    """Find, import and create plugin ``name``; its state lives in ``state_dir/plugins/NAME``."""
-    folder = find_plugin(name, extra)
-    module_name = f"cwmpd_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', folder.name)}"
-    spec = importlib.util.spec_from_file_location(module_name, folder / "plugin.py")
-    if spec is None or spec.loader is None:
-        raise PluginError(f"cannot import {folder / 'plugin.py'}")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise PluginError(f"plugin {name!r} failed to import: {exc}") from exc
-    create = getattr(module, "create", None)
-    if not callable(create):
-        raise PluginError(f"plugin {name!r} has no create(ctx) function")
-    ctx = PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, clock)
-    plugin = create(ctx)
-    if not isinstance(plugin, DevicePlugin):
-        raise PluginError(f"plugin {name!r}: create() did not return a DevicePlugin")
-    return plugin
+    def declare(self, decl: Declarations) -> None:
+        """Declare its parameters and tables."""
+        ...

@@ -17,13 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cwmpd.backends.mapped import MappedBackend
+from cwmpd.backends.uci import UciBackend
 from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.datamodel.vendor import naming_problem, with_vendor
-from cwmpd.plugin.api import PluginError, load_plugin
+from cwmpd.plugin.api import PluginError
+from cwmpd.plugin.load import device_declarations, load_plugin
+from cwmpd.plugin.mapping import MappingPlugin
+from cwmpd.reactors import AgentReactor, agent_reactor
 
 
 @dataclass
@@ -34,27 +39,33 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_plugin(path: str, reactor: Any = None) -> Report:
-    """Load the plugin at ``path`` (in a throwaway state dir) and check its declarations."""
+def check_plugin(path: str, reactor: AgentReactor | None = None) -> Report:
+    """Load the plugin at ``path`` (in a throwaway state dir) and check its declarations,
+    with the ManagementServer the agent adds to every device."""
     report = Report()
     if reactor is None:
-        from twisted.internet import reactor as global_reactor
+        from twisted.internet import reactor as global_reactor  # lazy: installs the reactor
 
-        reactor = global_reactor
+        reactor = agent_reactor(global_reactor)
     with tempfile.TemporaryDirectory() as state:
         try:
-            plugin = load_plugin(path, state_dir=Path(state), clock=reactor)
-            decl = Declarations(plugin.root)
-            plugin.declare(decl)
+            plugin = load_plugin(path, state_dir=Path(state), reactor=reactor)
+            decl = device_declarations(plugin)
         except (PluginError, ValueError, OSError) as exc:
             report.errors.append(f"cannot load: {exc}")
             return report
-    check_declarations(decl, report, getattr(plugin, "mapped", None), getattr(plugin, "uci", None))
+    if isinstance(plugin, MappingPlugin):
+        check_declarations(decl, report, plugin.mapped, plugin.uci)
+    else:
+        check_declarations(decl, report)
     return report
 
 
 def check_declarations(
-    decl: Declarations, report: Report, mapped: Any = None, uci: Any = None
+    decl: Declarations,
+    report: Report,
+    mapped: MappedBackend | None = None,
+    uci: UciBackend | None = None,
 ) -> None:
     """Check ``decl`` (and a mapping plugin's constants and defaults) against the schema.
 
@@ -72,8 +83,9 @@ def check_declarations(
         decl.vendor.objects.pop(vname, None)
         decl.vendor.params.pop(vname, None)
     schema = with_vendor(standard, decl.vendor)
-    set_mappings = {n for n, s in getattr(mapped, "params", {}).items() if s.write is not None}
-    set_mappings |= {n for n, s in getattr(uci, "params", {}).items() if s.writable}
+    mapped_params = mapped.params if mapped is not None else {}
+    set_mappings = {n for n, s in mapped_params.items() if s.write is not None}
+    set_mappings |= {n for n, s in (uci.params if uci is not None else {}).items() if s.writable}
     names = {**dict.fromkeys(decl.store_params), **dict.fromkeys(decl.getters)}
     names.update(dict.fromkeys(decl.bound))
     for name in sorted(names):
@@ -100,7 +112,7 @@ def check_declarations(
             report.errors.append(f"{name}: factory value for an undefined parameter")
         else:
             _check(report, meta, name, value, "factory value")
-    for spec in getattr(mapped, "params", {}).values():
+    for spec in mapped_params.values():
         meta = schema.param(spec.name)
         if meta is not None and spec.write is not None and _option_injectable(meta, spec.write):
             report.errors.append(

@@ -1,11 +1,24 @@
-"""Build a DataModel from plugins, a state folder and the config's factory values."""
+"""Load device plugins and build the DataModel they declare, with what the agent declares itself.
+
+Plugins are folders holding ``plugin.py`` (the contract: cwmpd.plugin.api), imported from a
+file path (they are not installed packages), searched in: explicit paths,
+``$CWMPD_PLUGIN_PATH``, the source tree's ``plugins/``, then ``/usr/share/cwmpd/plugins``.
+
+The agent, not the plugin, declares ManagementServer.* (cwmpd.plugin.management) and the
+diagnostics objects. The diagnostics live above this layer (cwmpd.diagnostics), so the
+service hands ``build_model`` a factory for them; the device only says whether it wants
+them (``DeviceHooks.diagnostics``). A factory of the root rather than a ready object, since
+the root is known only once the device plugin is loaded; and a flag on the hooks rather
+than a plugin-built object, so no plugin imports the agent's diagnostics code.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-
-from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
@@ -18,7 +31,12 @@ from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.vendor import with_vendor
-from cwmpd.plugin.api import DevicePlugin, PluginError, load_plugin
+from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginContext, PluginError
+from cwmpd.plugin.management import declare_management_server
+from cwmpd.reactors import AgentReactor
+
+SYSTEM_PLUGINS = Path("/usr/share/cwmpd/plugins")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 STORE_FILE = "datamodel.json"
 ATTRIBUTES_FILE = "attributes.json"
@@ -30,31 +48,46 @@ def build_model(
     *,
     state_dir: Path,
     factory_values: Mapping[str, str] | Callable[[str], Mapping[str, str]],
-    clock: IReactorTime,
+    reactor: AgentReactor,
     extra_plugin_paths: Sequence[Path] = (),
-) -> tuple[DataModel, DevicePlugin]:
+    diagnostics: Callable[[str], Declarer] | None = None,
+) -> tuple[DataModel, DeviceHooks]:
     """Load the plugins (the first one is the device) and build the model they declare.
 
+    The model also has ManagementServer.*, and ``diagnostics(root)``'s objects when the
+    device's hooks ask for diagnostics. Returns the model and the device's hooks (all the
+    agent asks of the device once the model is built; later plugins' hooks are not used).
     ``factory_values`` may be a function of the root ("Device." or "InternetGatewayDevice."),
     since the config file does not know which root the device plugin has.
     """
     if not plugin_names:
         raise PluginError("no data-model plugin configured")
     plugins = [
-        load_plugin(n, state_dir=state_dir, clock=clock, extra=extra_plugin_paths)
+        load_plugin(n, state_dir=state_dir, reactor=reactor, extra=extra_plugin_paths)
         for n in plugin_names
     ]
     device = plugins[0]
     decl = Declarations(device.root)
+    declare_management_server(decl, device.root)
     for plugin in plugins:
         if plugin.root != device.root:
             raise PluginError(f"plugins disagree on the root: {device.root} vs {plugin.root}")
         plugin.declare(decl)
+    if device.hooks.diagnostics and diagnostics is not None:
+        diagnostics(device.root).declare(decl)
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     values = factory_values(device.root) if callable(factory_values) else factory_values
     model = model_from_declarations(decl, schema, Path(state_dir), values)
-    model.add_factory_reset_hook(device.factory_reset)
-    return model, device
+    model.add_factory_reset_hook(device.hooks.factory_reset)
+    return model, device.hooks
+
+
+def device_declarations(plugin: DevicePlugin) -> Declarations:
+    """What ``plugin`` declares, with the ManagementServer the agent adds (for checks)."""
+    decl = Declarations(plugin.root)
+    declare_management_server(decl, plugin.root)
+    plugin.declare(decl)
+    return decl
 
 
 def model_from_declarations(
@@ -105,3 +138,53 @@ def management_server_values(
     if periodic_inform_interval > 0:
         values[ms + "PeriodicInformInterval"] = str(periodic_inform_interval)
     return values
+
+
+def source_tree_plugins() -> Path:
+    """The ``plugins/`` folder of the source tree this package runs from."""
+    return Path(__file__).resolve().parents[3] / "plugins"
+
+
+def search_path(extra: Sequence[Path] = ()) -> list[Path]:
+    """Folders searched for plugins by name, in order."""
+    env = [Path(p) for p in os.environ.get("CWMPD_PLUGIN_PATH", "").split(os.pathsep) if p]
+    return [*extra, *env, source_tree_plugins(), SYSTEM_PLUGINS]
+
+
+def find_plugin(name: str, extra: Sequence[Path] = ()) -> Path:
+    """The folder of plugin ``name`` (a name, or a path to a plugin folder)."""
+    if os.sep in name or name.startswith("."):
+        folder = Path(name)
+        if (folder / "plugin.py").is_file():
+            return folder
+        raise PluginError(f"no plugin.py in {folder}")
+    if not _NAME.match(name):
+        raise PluginError(f"bad plugin name {name!r}")
+    for base in search_path(extra):
+        if (base / name / "plugin.py").is_file():
+            return base / name
+    raise PluginError(f"plugin {name!r} not found in {', '.join(map(str, search_path(extra)))}")
+
+
+def load_plugin(
+    name: str, *, state_dir: Path, reactor: AgentReactor, extra: Sequence[Path] = ()
+) -> DevicePlugin:
+    """Find, import and create plugin ``name``; its state lives in ``state_dir/plugins/NAME``."""
+    folder = find_plugin(name, extra)
+    module_name = f"cwmpd_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', folder.name)}"
+    spec = importlib.util.spec_from_file_location(module_name, folder / "plugin.py")
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot import {folder / 'plugin.py'}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise PluginError(f"plugin {name!r} failed to import: {exc}") from exc
+    create = vars(module).get("create")
+    if not callable(create):
+        raise PluginError(f"plugin {name!r} has no create(ctx) function")
+    ctx = PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, reactor)
+    plugin = create(ctx)
+    if not isinstance(plugin, DevicePlugin) or not isinstance(plugin.hooks, DeviceHooks):
+        raise PluginError(f"plugin {name!r}: create() did not return a DevicePlugin with hooks")
+    return plugin

@@ -3,7 +3,9 @@
 A plugin's ``plugin.py`` can be two lines (``create = mapping.plugin_factory(__file__)``);
 see ``mapping_format.py`` for the keys. Commands, files and named sources go to one
 ``MappedBackend``, ``uci`` options and tables to one ``UciBackend``, ``[python]`` entries
-to classes of the folder; ``[store]`` names are agent-stored.
+to classes of the folder; ``[store]`` names are agent-stored. ManagementServer is declared
+by the agent (cwmpd.plugin.load) for every device: ``management_server`` is still accepted
+and means nothing more.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from twisted.internet.protocol import ProcessProtocol
+
 from cwmpd.backends.instances import InstanceNumbers
 from cwmpd.backends.mapped import MappedBackend
 from cwmpd.backends.process import ProcessRunner
@@ -22,8 +26,7 @@ from cwmpd.backends.python import PythonContext, load_backend
 from cwmpd.backends.specs import ParamSpec, SourceSpec, TableSpec
 from cwmpd.backends.uci import UciBackend, UciParam, UciTable
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.plugin.api import PluginContext
-from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.api import DeviceHooks, PluginContext
 from cwmpd.plugin.mapping_format import (
     UCI_KEYS,
     MappingError,
@@ -41,7 +44,7 @@ TOP_KEYS = {
     "reboot",
     "factory_reset",
     "firmware",  # read by the plugin's own firmware handler (plugins/linux)
-    "management_server",
+    "management_server",  # accepted, ignored: the agent declares ManagementServer itself
     "ttl",
     "timeout",
     "store",
@@ -72,15 +75,17 @@ def load_mapping(folder: Path) -> dict[str, Any]:
 
 
 class MappingPlugin:
-    """A ``DevicePlugin`` whose parameters come from a mapping file."""
+    """A ``DevicePlugin`` whose parameters come from a mapping file.
 
-    def __init__(self, folder: Path, ctx: PluginContext, reactor: Any = None) -> None:
+    Its hooks: boot id, reboot and factory reset as the file says; a subclass adds more
+    with ``dataclasses.replace(self.hooks, ...)`` (plugins/linux, plugins/openwrt).
+    """
+
+    def __init__(self, folder: Path, ctx: PluginContext) -> None:
         self.folder = folder
         self.data = load_mapping(folder)
         self.root: str = self.data["root"]
-        self.reactor: Any = reactor if reactor is not None else ctx.clock
-        if not hasattr(self.reactor, "spawnProcess"):
-            raise MappingError("the plugin needs a reactor that can spawn processes")
+        self.reactor = ctx.reactor
         ttl = float(self.data.get("ttl", 2.0))
         self.runner = ProcessRunner(self.reactor, timeout=float(self.data.get("timeout", 10.0)))
         self.state_dir = ctx.state_dir
@@ -135,6 +140,9 @@ class MappingPlugin:
             for obj, e in dict(self.data.get("python", {})).items()
         }
         self._state_file = ctx.state_dir / "device.json"
+        self.hooks = DeviceHooks(
+            boot_id=self.boot_id, reboot=self.reboot, factory_reset=self.factory_reset
+        )
 
     def boot_id(self) -> str:
         """The kernel boot id (``boot_id_file``), or an id kept in the plugin state."""
@@ -169,11 +177,8 @@ class MappingPlugin:
 
     def declare(self, decl: Declarations) -> None:
         """Declare the store, mapped, UCI and Python parameters and their tables."""
-        root = self.root
         for name, entry in dict(self.data.get("vendor", {})).items():
             vendor_entry(decl.vendor, name, entry)
-        if self.data.get("management_server", False):
-            declare_management_server(decl, root)
         for name, default in dict(self.data.get("store", {})).items():
             decl.store(name, str(default))
         decl.factory({k: str(v) for k, v in dict(self.data.get("factory", {})).items()})
@@ -231,24 +236,13 @@ def _check_sources(
             raise MappingError(f"params.{name!r}: row read outside a mapped table")
 
 
-class _Ignore:
+class _Ignore(ProcessProtocol):
     """A process protocol that ignores everything (fire-and-forget commands)."""
 
-    def makeConnection(self, transport: Any) -> None:
+    def connectionMade(self) -> None:
         """Close stdin at once."""
-        transport.closeStdin()
-
-    def childDataReceived(self, fd: int, data: bytes) -> None:
-        """Ignore output."""
-
-    def childConnectionLost(self, fd: int) -> None:
-        """Ignore."""
-
-    def processExited(self, reason: Any) -> None:
-        """Ignore."""
-
-    def processEnded(self, reason: Any) -> None:
-        """Ignore."""
+        assert self.transport is not None
+        self.transport.closeStdin()
 
 
 def plugin_factory(plugin_file: str) -> Callable[[PluginContext], MappingPlugin]:

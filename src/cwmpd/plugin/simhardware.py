@@ -1,7 +1,9 @@
 """The hardware side of the simulated devices: boots, uptime, serial number and firmware.
 
 Kept in the device's own state file, so a simulated reboot is a real restart of that state
-(new boot id, uptime from zero, staged firmware installed) across daemon restarts.
+(new boot id, uptime from zero, staged firmware installed) across daemon restarts. Its
+``hooks`` stage firmware for the next reboot and ask for the diagnostics (which run on
+this host).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.plugin.api import DeviceHooks
 from cwmpd.state import read_json, write_json
 
 FIRMWARE_MAGIC = "CWMPD-SIMULATED-FIRMWARE version="
@@ -50,6 +53,14 @@ class SimulatedHardware:
                 "pending_version": "",
             }
             self._boot()
+        self.hooks = DeviceHooks(
+            boot_id=self.boot_id,
+            reboot=self.reboot,
+            factory_reset=self.factory_reset,
+            verify_firmware=self.verify_firmware,
+            stage_firmware=self.stage_firmware,
+            diagnostics=True,
+        )
 
     def _boot(self) -> None:
         self._state["boot_id"] = str(uuid.uuid4())

@@ -1,49 +1,25 @@
 """What the device does with a fetched file, and what it produces for an Upload.
 
-These are the seams a device plugin fills: one FileHandler per Download FileType and one
-UploadSource per Upload FileType. ``device_firmware`` adapts any plugin offering
-``verify_firmware(path) -> version`` and ``stage_firmware(path)`` (the simulated device).
+The agent's own FileHandlers (the Protocol and DONE/REBOOT/SELF_REBOOT are the plugin
+contract's: cwmpd.plugin.api) and one UploadSource per Upload FileType. ``device_firmware``
+makes the firmware handler from a device's hooks.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct
-
-#: apply() outcomes.
-DONE: Final = "done"  # applied now: TransferComplete follows at once
-REBOOT: Final = "reboot"  # the agent must reboot the device (it exits); judged after the boot
-SELF_REBOOT: Final = "self-reboot"  # a detached process reboots the device (e.g. sysupgrade)
-
-
-class FileHandler(Protocol):
-    """Applies one Download FileType.
-
-    A handler whose applier reports its own outcome (cwmpd.transfers.rootside) also has
-    ``async outcome(image) -> (fault code, reason)``: after the reboot it, not the version
-    now running, decides the TransferComplete.
-    """
-
-    def verify(self, image: Path) -> str | Awaitable[str]:
-        """Check the file; the version it will install ("" if none). CwmpFault 9018 if bad.
-
-        May be a coroutine (e.g. ``sysupgrade -T`` runs as a subprocess).
-        """
-        ...
-
-    async def apply(self, image: Path, target_file_name: str) -> str:
-        """Apply the file; DONE, REBOOT or SELF_REBOOT. CwmpFault (9010, 9018 ...) on failure."""
-        ...
-
-    async def version(self) -> str:
-        """The version now running ("" when not applicable); judged after a reboot."""
-        ...
+from cwmpd.plugin.api import DONE as DONE
+from cwmpd.plugin.api import REBOOT as REBOOT
+from cwmpd.plugin.api import SELF_REBOOT as SELF_REBOOT
+from cwmpd.plugin.api import DeviceHooks, ReadVersion
+from cwmpd.plugin.api import FileHandler as FileHandler
 
 
 class UploadSource(Protocol):
@@ -55,24 +31,30 @@ class UploadSource(Protocol):
 
 
 class DeviceFirmware:
-    """FileHandler for a device plugin with verify_firmware/stage_firmware and a reboot.
+    """FileHandler for a device whose hooks verify and stage firmware (installed at reboot).
 
     apply() stages the image and returns REBOOT: the agent then reboots the device
     (the simulated device restarts the daemon), and success is judged by the version
     read through ``read_version`` after the boot.
     """
 
-    def __init__(self, device: Any, read_version: Callable[[], Awaitable[str]]) -> None:
-        self._device = device
+    def __init__(
+        self,
+        verify: Callable[[Path], str],
+        stage: Callable[[Path], object],
+        read_version: ReadVersion,
+    ) -> None:
+        self._verify = verify
+        self._stage = stage
         self._read_version = read_version
 
     def verify(self, image: Path) -> str:
         """The version the image carries; 9018 from the device when it is not valid."""
-        return str(self._device.verify_firmware(image))
+        return str(self._verify(image))
 
     async def apply(self, image: Path, target_file_name: str) -> str:
         """Stage the image; the reboot that installs it is the agent's."""
-        self._device.stage_firmware(image)
+        self._stage(image)
         return REBOOT
 
     async def version(self) -> str:
@@ -80,7 +62,7 @@ class DeviceFirmware:
         return await self._read_version()
 
 
-def device_firmware(device: Any, model: Any) -> FileHandler | None:
+def device_firmware(device: DeviceHooks, model: Any) -> FileHandler | None:
     """The firmware handler of ``device``: its own ``firmware_handler(read_version)`` when it
     has one (e.g. OpenWrt's sysupgrade), else staging through verify/stage_firmware, else None.
     """
@@ -90,13 +72,11 @@ def device_firmware(device: Any, model: Any) -> FileHandler | None:
         values = await model.get_parameter_values([name])
         return str(values[0].value) if values else ""
 
-    own = getattr(device, "firmware_handler", None)
-    if own is not None:
-        handler: FileHandler = own(read_version)
-        return handler
-    if not (hasattr(device, "verify_firmware") and hasattr(device, "stage_firmware")):
+    if device.firmware_handler is not None:
+        return device.firmware_handler(read_version)
+    if device.verify_firmware is None or device.stage_firmware is None:
         return None
-    return DeviceFirmware(device, read_version)
+    return DeviceFirmware(device.verify_firmware, device.stage_firmware, read_version)
 
 
 class StoreFile:

@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from cwmpd.plugin.api import ReportingFileHandler
 from cwmpd.transfers.lifecycle import EventsQueued, Restarted, Wait, after_restart
 from cwmpd.transfers.queue import TransferQueue
 from cwmpd.transfers.record import M_EVENTS, State, Transfer
@@ -75,7 +76,7 @@ def _recover_one(queue: TransferQueue, t: Transfer) -> None:
 def _judge_after_boot(queue: TransferQueue, t: Transfer) -> None:
     """The device booted since the apply: success iff the expected version runs now."""
     handler = queue.handlers.get(t.file_type)
-    outcome = getattr(handler, "outcome", None)  # a handler whose applier reports (rootside)
+    outcome = handler.outcome if isinstance(handler, ReportingFileHandler) else None
 
     async def judge() -> None:
         if outcome is not None:

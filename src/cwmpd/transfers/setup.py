@@ -9,6 +9,7 @@ from typing import Any
 from cwmpd.config import Config
 from cwmpd.cwmp import messages as m
 from cwmpd.http.tls import TlsPolicy
+from cwmpd.plugin.api import DeviceHooks
 from cwmpd.reactors import AgentReactor
 from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
 from cwmpd.transfers.handlers import (
@@ -28,7 +29,7 @@ def build_transfers(
     *,
     state_dir: Path,
     events: Events,
-    device: Any,
+    device: DeviceHooks,
     model: Any,
     request_session: Callable[[], None],
     reboot: Callable[[], None],
@@ -42,9 +43,8 @@ def build_transfers(
     firmware = device_firmware(device, model)
     if firmware is not None:
         handlers["1 Firmware Upgrade Image"] = firmware
-    own = getattr(device, "file_handlers", None)  # a plugin may add or replace file types
-    if own is not None:
-        handlers.update(own(model))
+    if device.file_handlers is not None:  # a plugin may add or replace file types
+        handlers.update(device.file_handlers(model))
     cfg = config.transfers
     settings = TransferSettings(
         reactor=reactor,

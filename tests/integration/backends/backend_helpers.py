@@ -11,8 +11,7 @@ from typing import Any
 from twisted.internet import reactor as _reactor
 
 from cwmpd.datamodel.model import DataModel
-from cwmpd.plugin.api import source_tree_plugins
-from cwmpd.plugin.load import build_model
+from cwmpd.plugin.load import build_model, source_tree_plugins
 
 reactor: Any = _reactor
 HERE = Path(__file__).resolve().parent
@@ -41,7 +40,7 @@ def make_plugin(folder: Path, mapping: str) -> Path:
 
 def load_model(folder: Path, state: Path) -> DataModel:
     """The model of plugin ``folder`` with its state in ``state``."""
-    model, _ = build_model([str(folder)], state_dir=state, factory_values={}, clock=reactor)
+    model, _ = build_model([str(folder)], state_dir=state, factory_values={}, reactor=reactor)
     return model
 
 

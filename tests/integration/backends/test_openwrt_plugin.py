@@ -12,7 +12,7 @@ from backend_helpers import fake_uci_store, openwrt_model, reactor
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.model import DataModel
-from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.plugin.load import source_tree_plugins
 
 UCI = {
     "wireless": {
@@ -132,9 +132,11 @@ async def test_add_and_delete_port_mapping(tmp_path: Path, uci_dir: Path) -> Non
 @pytest_twisted.ensureDeferred
 async def test_firmware_verify_uses_sysupgrade_test_mode(tmp_path: Path, uci_dir: Path) -> None:
     """verify() accepts what ``sysupgrade -T`` accepts and faults 9018 otherwise."""
-    from cwmpd.plugin.api import load_plugin
+    from cwmpd.plugin.load import load_plugin
 
-    device = load_plugin(str(source_tree_plugins() / "openwrt"), state_dir=tmp_path, clock=reactor)
+    device = load_plugin(
+        str(source_tree_plugins() / "openwrt"), state_dir=tmp_path, reactor=reactor
+    )
     good, bad = tmp_path / "good.bin", tmp_path / "bad.bin"
     good.write_bytes(b"OPENWRT-IMAGE\n...")
     bad.write_bytes(b"garbage")
@@ -153,12 +155,14 @@ async def test_firmware_handler_for_downloads(
     session (setsid) and answers SELF_REBOOT; version() reads SoftwareVersion."""
     from twisted.internet import task
 
-    from cwmpd.plugin.api import load_plugin
+    from cwmpd.plugin.load import load_plugin
     from cwmpd.transfers.handlers import SELF_REBOOT
 
     marker = tmp_path / "flashed"
     monkeypatch.setenv("FAKE_SYSUPGRADE_MARKER", str(marker))
-    device = load_plugin(str(source_tree_plugins() / "openwrt"), state_dir=tmp_path, clock=reactor)
+    device = load_plugin(
+        str(source_tree_plugins() / "openwrt"), state_dir=tmp_path, reactor=reactor
+    )
 
     async def version() -> str:
         return "23.05.3"

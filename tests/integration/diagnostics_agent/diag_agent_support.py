@@ -78,7 +78,8 @@ class AgentRun:
 
     def diagnostics(self) -> Any:
         """The simulated device's Diagnostics (for its knobs, e.g. the DNS port)."""
-        return self.agent.device.diagnostics  # type: ignore[attr-defined]
+        assert self.agent.diagnostics is not None
+        return self.agent.diagnostics
 
     def new_session(self) -> None:
         """Have the agent open a session now, as a Connection Request would."""

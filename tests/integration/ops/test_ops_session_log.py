@@ -125,7 +125,7 @@ async def test_a_device_refusing_a_value_is_one_warning(tmp_path: Path) -> None:
         f"set = {json.dumps([sys.executable, '-c', REFUSE, '{value}'])}\n"
     )
     model, _ = build_model(
-        [str(plugin)], state_dir=tmp_path / "s", factory_values={}, clock=reactor
+        [str(plugin)], state_dir=tmp_path / "s", factory_values={}, reactor=reactor
     )
     seen: list[dict[str, Any]] = []
     globalLogPublisher.addObserver(seen.append)

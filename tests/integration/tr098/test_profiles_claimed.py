@@ -19,8 +19,8 @@ from twisted.internet.task import Clock
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import generic_path
-from cwmpd.plugin.api import source_tree_plugins
-from cwmpd.plugin.load import build_model
+from cwmpd.diagnostics.suite import Diagnostics
+from cwmpd.plugin.load import build_model, source_tree_plugins
 
 MODELS = {
     "InternetGatewayDevice": "tr-098-1-8-0-full.xml",
@@ -91,7 +91,11 @@ async def test_claimed_profiles_have_their_required_parameters(
     """Each claimed profile: required objects exist, their parameters answer GPV."""
     root = PLUGINS[plugin]
     model, _ = build_model(
-        [str(source_tree_plugins() / plugin)], state_dir=tmp_path, factory_values={}, clock=Clock()
+        [str(source_tree_plugins() / plugin)],
+        state_dir=tmp_path,
+        factory_values={},
+        reactor=Clock(),
+        diagnostics=lambda root: Diagnostics(Clock(), root),
     )
     infos = {p.name: p.writable for p in await model.get_parameter_names("", False)}
     summary_name = root + "DeviceSummary"
@@ -129,7 +133,11 @@ async def test_claimed_profiles_have_their_required_parameters(
 async def test_every_listed_parameter_answers_gpv(tmp_path: Path, plugin: str) -> None:
     """Every parameter GetParameterNames lists answers GetParameterValues on its own."""
     model, _ = build_model(
-        [str(source_tree_plugins() / plugin)], state_dir=tmp_path, factory_values={}, clock=Clock()
+        [str(source_tree_plugins() / plugin)],
+        state_dir=tmp_path,
+        factory_values={},
+        reactor=Clock(),
+        diagnostics=lambda root: Diagnostics(Clock(), root),
     )
     listed = [p.name for p in await model.get_parameter_names("", False)]
     silent = [n for n in listed if not n.endswith(".") and not await answers(model, n)]

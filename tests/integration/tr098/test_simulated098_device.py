@@ -12,9 +12,9 @@ from twisted.internet.task import Clock
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.schema import generic_path, load_schema
 from cwmpd.datamodel.validate import check_value
-from cwmpd.plugin.api import source_tree_plugins
+from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.check import main as check_main
-from cwmpd.plugin.load import build_model
+from cwmpd.plugin.load import build_model, source_tree_plugins
 
 IGD = "InternetGatewayDevice."
 PLUGIN = str(source_tree_plugins() / "simulated098")
@@ -25,7 +25,7 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
     """A good image is staged, the reboot gives a new boot id, uptime 0 and the new version."""
     clock = Clock()
     clock.advance(1000)
-    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, clock=clock)
+    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=clock)
     first_boot = device.boot_id()
     clock.advance(50)
     up = f"{IGD}DeviceInfo.UpTime"
@@ -36,7 +36,7 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
     assert device.stage_firmware(image) == "2.3.4"  # type: ignore[attr-defined]
     assert (await model.get_parameter_values([sw]))[0].value == "V100R001IRQC56B017"
     assert device.reboot() is True
-    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, clock=clock)
+    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=clock)
     values = {v.name: v.value for v in await model.get_parameter_values([up, sw])}
     assert values == {up: "0", sw: "2.3.4"}
     assert device.boot_id() != first_boot
@@ -44,7 +44,7 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
 
 def test_foreign_firmware_fails_verification(tmp_path: Path) -> None:
     """An image without the simulated-firmware first line is refused with 9018."""
-    _, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, clock=Clock())
+    _, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=Clock())
     image = tmp_path / "other.bin"
     image.write_bytes(b"CWMPD-SIMULATED-FIRMWARE version=2.x\n")
     with pytest.raises(CwmpFault) as err:
@@ -55,7 +55,14 @@ def test_foreign_firmware_fails_verification(tmp_path: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_whole_tree_is_valid_and_seeded_from_the_dump(tmp_path: Path) -> None:
     """GPV of the root: every value valid for its TR-098 type; dump values and tables present."""
-    model, _ = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, clock=Clock())
+    clock = Clock()
+    model, _ = build_model(
+        [PLUGIN],
+        state_dir=tmp_path,
+        factory_values={},
+        reactor=clock,
+        diagnostics=lambda root: Diagnostics(clock, root),
+    )
     values = {v.name: v for v in await model.get_parameter_values([IGD])}
     schema = load_schema(IGD)
     for name, v in values.items():

@@ -18,7 +18,7 @@ async def test_simulated_device_installs_the_image_version_after_reboot(tmp_path
     """A good image verifies to its version, apply asks for a reboot, the reboot installs it;
     a bad image is 9018."""
     clock = task.Clock()
-    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, clock=clock)
+    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, reactor=clock)
     fw = device_firmware(device, model)
     assert fw is not None
     image = tmp_path / "fw.bin"
@@ -28,7 +28,7 @@ async def test_simulated_device_installs_the_image_version_after_reboot(tmp_path
     assert await fw.apply(image, "") == REBOOT
     assert await fw.version() == before
     device.reboot()
-    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, clock=clock)
+    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, reactor=clock)
     fw = device_firmware(device, model)
     assert fw is not None and await fw.version() == "2.3.4"
     image.write_bytes(b"not firmware")

@@ -29,7 +29,7 @@ from lxml import etree
 
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.schema import ObjectMeta, ParamMeta, Schema, load_schema
-from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.api import DeviceHooks
 from support.wholemodel.values import Values, values_for
 
 #: Instance numbers of a table with two instances (not 1, 2: see the module docstring).
@@ -140,6 +140,9 @@ class WholeModelDevice:
     def __init__(self, root: str, copies: str) -> None:
         self.root = root
         self.plan = plan(root, copies)
+        self.hooks = DeviceHooks(
+            boot_id=self.boot_id, reboot=self.reboot, factory_reset=self.factory_reset
+        )
 
     def boot_id(self) -> str:
         """One boot for the life of the test."""
@@ -153,12 +156,12 @@ class WholeModelDevice:
         """The model resets the stored values itself."""
 
     def declare(self, decl: Declarations) -> None:
-        """Every parameter but the counters, stored; ManagementServer as the agent keeps it.
+        """Every parameter but the counters, stored; ManagementServer as the agent keeps it
+        (the agent declared it already, see cwmpd.plugin.load).
 
         Non-table ManagementServer parameters keep the agent's defaults and the config's
         values; every other concrete parameter starts with its planned initial value.
         """
-        declare_management_server(decl, self.root)
         p = self.plan
         factory: dict[str, str] = {}
         for name, meta in p.params.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.check import check_plugin, main
+from cwmpd.plugin.load import source_tree_plugins
 
 PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\ncreate = plugin_factory(__file__)\n"
 
@@ -48,8 +48,8 @@ def test_free_text_value_without_end_of_options_is_an_error(tmp_path: Path) -> N
         'root = "Device."\n'
         '[params."Device.DeviceInfo.ProvisioningCode"]\nvalue = ""\nset = ["prov", "{value}"]\n'
         '[params."Device.Time.LocalTimeZone"]\nvalue = ""\nset = ["tz", "--", "{value}"]\n'
-        '[params."Device.ManagementServer.PeriodicInformInterval"]\nvalue = "60"\n'
-        'set = ["interval", "{value}"]\n'
+        '[params."Device.DeviceInfo.MemoryStatus.MemoryMonitor.PollingInterval"]\nvalue = "80"\n'
+        'set = ["poll", "{value}"]\n'
     )
     errors = check_plugin(str(tmp_path)).errors
     injectable = [e for e in errors if "would be read as an option" in e]
@@ -131,3 +131,22 @@ def test_bad_vendor_definition_is_one_load_error(tmp_path: Path) -> None:
         errors = _vendor_plugin(folder, f'[vendor."Device.DeviceInfo.X_00C0DE_A"]\n{line}\n')
         assert len(errors) == 1 and "X_00C0DE_A" in errors[0], errors
         assert problem in errors[0] and errors[0].startswith("cannot load: "), errors
+
+
+def test_plugin_mapping_an_agent_kept_name_does_not_load(tmp_path: Path) -> None:
+    """ManagementServer.URL is the agent's own: a plugin mapping it again is refused."""
+    (tmp_path / "plugin.py").write_text(PLUGIN_PY)
+    (tmp_path / "mapping.toml").write_text(
+        'root = "Device."\n[params."Device.ManagementServer.URL"]\nvalue = "http://x/"\n'
+    )
+    errors = check_plugin(str(tmp_path)).errors
+    assert errors == ["cannot load: parameter declared twice: Device.ManagementServer.URL"]
+
+
+def test_agent_kept_management_server_counts_for_forced_inform(tmp_path: Path) -> None:
+    """The check sees the ManagementServer the agent adds: its forced-inform names are there."""
+    (tmp_path / "plugin.py").write_text(PLUGIN_PY)
+    (tmp_path / "mapping.toml").write_text('root = "Device."\n')
+    text = "\n".join(check_plugin(str(tmp_path)).errors)
+    assert "Device.DeviceInfo.SoftwareVersion: forced-inform parameter not provided" in text
+    assert "ManagementServer" not in text

@@ -10,8 +10,15 @@ from twisted.internet.task import Clock
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
-from cwmpd.plugin.api import PluginError, find_plugin, load_plugin, source_tree_plugins
-from cwmpd.plugin.load import build_model, management_server_values
+from cwmpd.diagnostics.suite import Diagnostics
+from cwmpd.plugin.api import PluginError
+from cwmpd.plugin.load import (
+    build_model,
+    find_plugin,
+    load_plugin,
+    management_server_values,
+    source_tree_plugins,
+)
 
 MS = "Device.ManagementServer."
 
@@ -28,7 +35,7 @@ def test_plugin_path_env_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CWMPD_PLUGIN_PATH", str(tmp_path))
     assert find_plugin("simulated") == tmp_path / "simulated"
     with pytest.raises(PluginError, match="DevicePlugin"):
-        load_plugin("simulated", state_dir=tmp_path / "state", clock=Clock())
+        load_plugin("simulated", state_dir=tmp_path / "state", reactor=Clock())
 
 
 @pytest.mark.parametrize("name", ["nope", "../etc", "/nonexistent/dir"])
@@ -43,17 +50,17 @@ def test_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "plugin.py").write_text("raise RuntimeError('oops')\n")
     with pytest.raises(PluginError, match="oops"):
-        load_plugin(str(tmp_path / "bad"), state_dir=tmp_path, clock=Clock())
+        load_plugin(str(tmp_path / "bad"), state_dir=tmp_path, reactor=Clock())
 
 
 def test_reboot_changes_boot_id_and_restarts_uptime(tmp_path: Path) -> None:
     """reboot() gives a new boot id and uptime from zero; a daemon restart keeps both."""
     clock = Clock()
     clock.advance(1000)
-    device = load_plugin("simulated", state_dir=tmp_path, clock=clock)
+    device = load_plugin("simulated", state_dir=tmp_path, reactor=clock)
     first = device.boot_id()
     clock.advance(50)
-    restarted = load_plugin("simulated", state_dir=tmp_path, clock=clock)
+    restarted = load_plugin("simulated", state_dir=tmp_path, reactor=clock)
     assert restarted.boot_id() == first
     assert restarted.uptime() == 50  # type: ignore[attr-defined]
     assert restarted.reboot() is True
@@ -63,7 +70,7 @@ def test_reboot_changes_boot_id_and_restarts_uptime(tmp_path: Path) -> None:
 
 def test_firmware_image_applies_at_next_reboot(tmp_path: Path) -> None:
     """A valid image's version becomes SoftwareVersion after the reboot; others fail 9018."""
-    device = load_plugin("simulated", state_dir=tmp_path, clock=Clock())
+    device = load_plugin("simulated", state_dir=tmp_path, reactor=Clock())
     good = tmp_path / "fw.bin"
     good.write_bytes(b"CWMPD-SIMULATED-FIRMWARE version=2.3.4\n\x00\x01")
     bad = tmp_path / "other.bin"
@@ -73,10 +80,10 @@ def test_firmware_image_applies_at_next_reboot(tmp_path: Path) -> None:
         device.verify_firmware(bad)  # type: ignore[attr-defined]
     assert exc.value.code == 9018
     device.stage_firmware(good)  # type: ignore[attr-defined]
-    reloaded = load_plugin("simulated", state_dir=tmp_path, clock=Clock())
+    reloaded = load_plugin("simulated", state_dir=tmp_path, reactor=Clock())
     assert reloaded._state["software_version"] == "1.0.0"  # type: ignore[attr-defined]
     reloaded.reboot()
-    again = load_plugin("simulated", state_dir=tmp_path, clock=Clock())
+    again = load_plugin("simulated", state_dir=tmp_path, reactor=Clock())
     assert again._state["software_version"] == "2.3.4"  # type: ignore[attr-defined]
 
 
@@ -88,9 +95,10 @@ async def test_simulated_model_end_to_end(tmp_path: Path) -> None:
         ["simulated"],
         state_dir=tmp_path,
         factory_values=management_server_values("Device.", url="http://acs/"),
-        clock=clock,
+        reactor=clock,
+        diagnostics=lambda root: Diagnostics(clock, root),
     )
-    assert model.root == "Device." and device.root == "Device."
+    assert model.root == "Device." and device.diagnostics and device.stage_firmware is not None
     got = {p.name: p.value for p in await model.get_parameter_values(["Device."])}
     assert got[MS + "URL"] == "http://acs/"
     assert got["Device.DeviceInfo.SoftwareVersion"] == "1.0.0"

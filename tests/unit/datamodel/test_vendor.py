@@ -14,6 +14,7 @@ from cwmpd.cwmp.structs import ParameterValueStruct as Pv
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import build_model, model_from_declarations, schema_prefixes
 
 LED = "Device.DeviceInfo.X_00CAFE_LEDColour"
@@ -23,7 +24,14 @@ TEMP = "Device.DeviceInfo.X_00CAFE_BoardTemperature"
 @pytest_twisted.ensureDeferred
 async def test_simulated_vendor_parameters(tmp_path: Path) -> None:
     """GPN writability, GPV types, SPV checked against the declared enumeration."""
-    model, _ = build_model(["simulated"], state_dir=tmp_path, factory_values={}, clock=Clock())
+    clock = Clock()
+    model, _ = build_model(
+        ["simulated"],
+        state_dir=tmp_path,
+        factory_values={},
+        reactor=clock,
+        diagnostics=lambda root: Diagnostics(clock, root),
+    )
     names = {
         p.name: p.writable for p in await model.get_parameter_names("Device.DeviceInfo.", True)
     }
