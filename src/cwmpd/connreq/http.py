@@ -15,11 +15,11 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import CannotListenError
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
-from cwmpd.connreq.clock import Clock
 from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
 from cwmpd.connreq.lockout import AuthLockout, LockoutConfig
 from cwmpd.connreq.nonces import NonceTable
@@ -79,7 +79,7 @@ class ConnectionRequestResource(Resource):
 
     def __init__(
         self,
-        clock: Clock,
+        clock: IReactorTime,
         path: str,
         guard: DigestGuard,
         limiter: RateLimiter,
@@ -200,7 +200,7 @@ class ConnectionRequestServer(Service):
         config: ListenerConfig,
         on_request: Callable[[], None],
         *,
-        clock: Clock | None = None,
+        clock: IReactorTime | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
         clock = clock if clock is not None else reactor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from twisted.logger import Logger
@@ -24,7 +24,6 @@ class AfterSession:
 
     reboot: bool = False
     factory_reset: bool = False
-    reboot_command_keys: list[str] = field(default_factory=list)
 
 
 class Dispatcher:
