@@ -29,8 +29,6 @@ from twisted.logger import Logger
 
 from cwmpd.state import read_json, write_json
 
-STATE_FILE = "connreq-trusted.json"
-
 _log = Logger()
 
 
