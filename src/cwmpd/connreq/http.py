@@ -26,6 +26,7 @@ from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.slots import SlotsFactory, descriptor_cap, source_key
 from cwmpd.connreq.urls import check_path
+from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 
@@ -196,7 +197,7 @@ class ConnectionRequestServer(Service):
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         config: ListenerConfig,
         on_request: Callable[[], None],
         *,
@@ -239,14 +240,17 @@ class ConnectionRequestServer(Service):
         if self._listening is None:
             self.slots.limit, why = descriptor_cap(self.config.max_connections)
             _log.info("Connection Request listener: {why}", why=why)
+            # listenTCP is typed for a ServerFactory; any IProtocolFactory (the slots'
+            # WrappingFactory is a ClientFactory) serves at run time.
+            factory: Any = self.slots
             address, listen = self.config.address, self._reactor.listenTCP
             if address:
-                self._listening = listen(self.config.port, self.slots, 50, address)
+                self._listening = listen(self.config.port, factory, 50, address)
             else:
                 try:
-                    self._listening = listen(self.config.port, self.slots, 50, "::")
+                    self._listening = listen(self.config.port, factory, 50, "::")
                 except CannotListenError:
-                    self._listening = listen(self.config.port, self.slots, 50, "")
+                    self._listening = listen(self.config.port, factory, 50, "")
         return self.port
 
     def stop(self) -> Deferred[None]:
