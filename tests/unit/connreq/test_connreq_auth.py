@@ -13,9 +13,9 @@ from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
 from cwmpd.connreq.http import ConnectionRequestResource
 from cwmpd.connreq.nonces import NonceStatus, NonceTable
 from cwmpd.connreq.ratelimit import BucketConfig, Budget, RateLimitConfig, RateLimiter
-from cwmpd.statedir import StateDir
 from cwmpd.connreq.urls import connection_request_url, ensure_path, udp_connection_request_address
 from cwmpd.http import digest
+from cwmpd.statedir import StateDir
 
 CREDS = Credentials("u", "pw")
 
