@@ -27,7 +27,13 @@ from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.plugin.api import DevicePlugin
 from cwmpd.plugin.load import build_model, management_server_values
 from cwmpd.reactors import AgentReactor
-from cwmpd.session.boot import AgentLife, AgentState, configure_scheduler
+from cwmpd.session.boot import (
+    AgentLife,
+    AgentState,
+    StateDirInUse,
+    configure_scheduler,
+    lock_state_dir,
+)
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
@@ -39,11 +45,9 @@ from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.setup import build_transfers
 
+__all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
+
 _log = Logger(namespace="cwmpd.service")
-
-
-class StateDirInUse(ConfigError):
-    """Another agent holds the lock of this device.state_dir."""
 
 
 def check_tls_files(config: Config) -> None:
@@ -133,18 +137,6 @@ class CwmpAgent(MultiService):
 
         return done.addCallback(restart)
 
-    def _open_state_dir(self) -> None:
-        """Make the state folder and lock it; ConfigError naming device.state_dir otherwise."""
-        where = f"{self.config.source}: device.state_dir {str(self.files.root)!r}"
-        try:
-            self.files.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if self._lock is None:
-                self._lock = state.StateLock(self.files.root)
-        except state.StateDirLocked as exc:
-            raise StateDirInUse(f"{where}: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{where}: {exc.strerror or exc}") from None
-
     def _release_lock(self) -> None:
         lock, self._lock = self._lock, None
         if lock is not None:
@@ -153,7 +145,8 @@ class CwmpAgent(MultiService):
     def startService(self) -> None:
         """Load state, detect boot and bootstrap, start the scheduler and the children."""
         check_tls_files(self.config)
-        self._open_state_dir()
+        if self._lock is None:
+            self._lock = lock_state_dir(self.files, self.config.source)
         self.model, self.device = build_model(
             self.config.device.plugins,
             state_dir=self.files.root,
@@ -161,7 +154,9 @@ class CwmpAgent(MultiService):
             clock=self.reactor,
         )
         self.events = EventQueue(self.files.events)
-        self.scheduler = SessionScheduler(self.reactor, self.rng, self._session, self.events)
+        self.scheduler = SessionScheduler(
+            self.reactor, self.rng, lambda retry_count: self.runner.run(retry_count), self.events
+        )
         self.life = AgentLife(
             self.model,
             self.device,
@@ -193,12 +188,10 @@ class CwmpAgent(MultiService):
             self.engine,
             self.model,
             self.dispatcher,
+            self.events,
             self.scheduler,
             self.life,
             on_exchange=self.on_exchange,
-        )
-        self.runner.before.append(
-            lambda: self.scheduler.inform_pending(e.code for e in self.events.queued())
         )
         configure_scheduler(self.scheduler, self.model)
         self.model.subscribe(self.life.on_change)
@@ -212,8 +205,7 @@ class CwmpAgent(MultiService):
         self._add_control()
         super().startService()  # type: ignore[no-untyped-call]
         self.scheduler.start()
-        if self.model.pending_active_changes():  # owed from before a crash (E-9)
-            self.runner.value_changed(True)
+        self.runner.resume()
         self.life.started()
 
     def _add_child(self, child: Service) -> None:
@@ -307,9 +299,6 @@ class CwmpAgent(MultiService):
             timeout=self.config.acs.timeout,
             max_body=self.config.acs.max_body,
         )
-
-    def _session(self, retry_count: int) -> Deferred[bool]:
-        return self.runner.run(retry_count)
 
 
 def makeService(config: Config, reactor: AgentReactor, **kwargs: Any) -> CwmpAgent:

@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from cwmpd import state
+from cwmpd.config import ConfigError
 from cwmpd.cwmp import types
 from cwmpd.cwmp.eventcodes import BOOT, BOOTSTRAP, M_REBOOT
 from cwmpd.datamodel.model import DataModel
@@ -19,6 +20,7 @@ from cwmpd.plugin.api import DevicePlugin
 from cwmpd.session.dispatch import AfterSession
 from cwmpd.session.events import EventQueue
 from cwmpd.session.scheduler import SessionScheduler
+from cwmpd.statedir import StateDir
 
 _log = Logger(namespace="cwmpd.service")
 
@@ -31,6 +33,23 @@ SCHEDULER_KEYS = (
     "CWMPRetryIntervalMultiplier",
     "DefaultActiveNotificationThrottle",
 )
+
+
+class StateDirInUse(ConfigError):
+    """Another agent holds the lock of this device.state_dir."""
+
+
+def lock_state_dir(files: StateDir, source: str) -> state.StateLock:
+    """Make the state folder and lock it: one agent per folder. StateDirInUse when another
+    agent holds it, ConfigError naming device.state_dir when it cannot be made."""
+    where = f"{source}: device.state_dir {str(files.root)!r}"
+    try:
+        files.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return state.StateLock(files.root)
+    except state.StateDirLocked as exc:
+        raise StateDirInUse(f"{where}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: {exc.strerror or exc}") from None
 
 
 class AgentState:

@@ -1,9 +1,10 @@
 """SessionRunner: one CWMP session with what goes around it.
 
-Before the session, the before-session hooks run while the Inform is prepared (values they
-publish ride in that Inform); then the engine runs the session; then the one after-session
-collector carries out what it asked for: apply-after-session hooks, FactoryReset or Reboot
-(S-25), and the after-session hooks unless the agent is exiting for a reboot.
+Before the session, the scheduler learns the events of its Inform and the before-session
+hooks run while that Inform is prepared (values they publish ride in it); then the engine
+runs the session; then the one after-session collector carries out what it asked for:
+apply-after-session hooks, FactoryReset or Reboot (S-25), and the after-session hooks
+unless the agent is exiting for a reboot.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.session.boot import AgentLife
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
+from cwmpd.session.events import EventQueue
 from cwmpd.session.scheduler import SessionScheduler
 
 _log = Logger(namespace="cwmpd.service")
@@ -32,6 +34,7 @@ class SessionRunner:
         engine: SessionEngine,
         model: DataModel,
         dispatcher: Dispatcher,
+        events: EventQueue,
         scheduler: SessionScheduler,
         life: AgentLife,
         *,
@@ -39,6 +42,7 @@ class SessionRunner:
     ) -> None:
         self.model = model
         self.dispatcher = dispatcher
+        self.events = events
         self.scheduler = scheduler
         self.life = life
         self.engine = engine
@@ -55,7 +59,14 @@ class SessionRunner:
         """One session with Inform RetryCount ``retry_count``; fires whether it succeeded."""
         return Deferred.fromCoroutine(self._session(retry_count))
 
+    def resume(self) -> None:
+        """The agent (re)started: active value changes owed from before a crash ask for a
+        session (E-9)."""
+        if self.model.pending_active_changes():
+            self.value_changed(True)
+
     async def _session(self, retry_count: int) -> bool:
+        self.scheduler.inform_pending(e.code for e in self.events.queued())
         self._preparing_inform = True
         try:
             for hook in self.before:
