@@ -8,12 +8,17 @@ import gc
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
 
 from cwmpd import __version__
-from cwmpd.config import ConfigError, load_config
+from cwmpd.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from cwmpd.service import CwmpAgent
 
 _log = Logger(namespace="cwmpd")
 
@@ -84,7 +89,8 @@ def run_agent(args: argparse.Namespace) -> int:
     # Lazy: the reactor is imported only once the arguments asked for the agent.
     from twisted.internet import task
 
-    def main(reactor: Any) -> Any:
+    def main(_: object) -> Deferred[None]:
+        reactor = agent.reactor
         _log.info("cwmpd {version} running ({source})", version=__version__, source=config.source)
         reactor.addSystemEventTrigger("before", "shutdown", lambda: _log.info("stopping"))
         reactor.addSystemEventTrigger("before", "shutdown", agent.stopService)
@@ -95,7 +101,7 @@ def run_agent(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_agent(args: argparse.Namespace) -> tuple[Any, Any, Any] | int:
+def _start_agent(args: argparse.Namespace) -> tuple[Config, CwmpAgent, Deferred[None]] | int:
     """(config, started agent, Deferred fired when it exits), or the exit code after one
     fatal line when it cannot start."""
     # Lazy: logging set-up, the reactor and the agent are needed only to run the agent.
@@ -111,11 +117,11 @@ def _start_agent(args: argparse.Namespace) -> tuple[Any, Any, Any] | int:
     from twisted.internet import reactor as global_reactor
     from twisted.internet.defer import Deferred
 
+    from cwmpd.reactors import agent_reactor
     from cwmpd.service import StateDirInUse, makeService
 
-    reactor: Any = global_reactor
     done: Deferred[None] = Deferred()
-    agent = makeService(config, reactor, on_exit=lambda: done.callback(None))
+    agent = makeService(config, agent_reactor(global_reactor), on_exit=lambda: done.callback(None))
     try:
         agent.startService()  # before the reactor runs: a refusal needs no reactor to unwind
     except StateDirInUse as exc:
@@ -130,7 +136,7 @@ def _start_agent(args: argparse.Namespace) -> tuple[Any, Any, Any] | int:
     return config, agent, done
 
 
-def _reload(agent: Any) -> None:
+def _reload(agent: CwmpAgent) -> None:
     """SIGHUP: like ``cwmpctl reload``; a bad file is one error line, the agent runs on."""
     try:
         done = agent.reload()

@@ -1,7 +1,7 @@
 """The ``cwmpctl`` command: talk to the running agent over its control socket.
 
 A blocking stdlib socket is enough for a one-shot CLI (no reactor needed); the wire
-format is cwmpd.control.socket's: one JSON object a line each way.
+format is cwmpd.control.wire's: one JSON object a line each way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from cwmpd import __version__
-from cwmpd.control.socket import DEFAULT_SOCKET
+from cwmpd.control import wire
+from cwmpd.control.wire import DEFAULT_SOCKET
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the agent refused or could not do the command
@@ -52,8 +53,7 @@ def request(path: str, command: str, args: Sequence[str], timeout: float = 30.0)
                     f"cwmpd is not running (nothing listens on {path})", EXIT_NOT_RUNNING
                 ) from exc
             raise CtlError(f"cannot connect to {path}: {exc.strerror}", EXIT_NOT_RUNNING) from exc
-        payload = {"command": command, "args": list(args)}
-        sock.sendall(json.dumps(payload).encode() + b"\n")
+        sock.sendall(wire.encode_request(command, args))
         reply = _read_line(sock, path)
     except TimeoutError as exc:
         raise CtlError(f"no answer from cwmpd within {timeout:g}s", EXIT_FAILED) from exc
@@ -62,12 +62,9 @@ def request(path: str, command: str, args: Sequence[str], timeout: float = 30.0)
     finally:
         sock.close()
     try:
-        response = json.loads(reply)
-    except ValueError as exc:
-        raise CtlError(f"garbled answer from cwmpd: {reply[:80]!r}", EXIT_FAILED) from exc
-    if not response.get("ok"):
-        raise CtlError(str(response.get("error", "unknown error")), EXIT_FAILED)
-    return response.get("result")
+        return wire.decode_reply(reply)
+    except (wire.WireError, wire.Refused) as exc:
+        raise CtlError(str(exc), EXIT_FAILED) from exc
 
 
 def _read_line(sock: socket.socket, path: str) -> bytes:
@@ -77,8 +74,8 @@ def _read_line(sock: socket.socket, path: str) -> bytes:
         if not chunk:
             raise CtlError(f"cwmpd closed {path} without answering", EXIT_FAILED)
         chunks.append(chunk)
-        if b"\n" in chunk:
-            return b"".join(chunks).split(b"\n", 1)[0]
+        if wire.DELIMITER in chunk:
+            return b"".join(chunks).split(wire.DELIMITER, 1)[0]
 
 
 def _print_params(result: list[dict[str, str]], out: TextIO) -> None:

@@ -17,7 +17,9 @@ from twisted.internet import defer, protocol
 from twisted.internet.error import ProcessDone, ProcessTerminated
 
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.eventcodes import BOOT, M_REBOOT
 from cwmpd.cwmp.structs import ParameterValueStruct, SetParameterAttributesStruct
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.printer import live_printer
 
@@ -112,7 +114,7 @@ def _say(text: str) -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
 
-async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
+async def _demo(reactor: AgentReactor, folder: Path, verbose: bool) -> int:
     acs = ScriptedAcs(auth="digest", username=USERNAME, password=PASSWORD)
     acs.on_exchange(live_printer(_say))
     url = await acs.listen(reactor)
@@ -153,8 +155,8 @@ async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
                 await child.ended
         await acs.stop()
     second = sessions[1]
-    ok = {"1 BOOT", "M Reboot"} <= set(second.events)
-    key = second.command_keys.get("M Reboot")
+    ok = {BOOT, M_REBOOT} <= set(second.events)
+    key = second.command_keys.get(M_REBOOT)
     _say(
         f"\n{len(sessions)} sessions completed; second session events: {second.events}; "
         f"M Reboot CommandKey={key!r}; "
@@ -166,14 +168,14 @@ async def _demo(reactor: Any, folder: Path, verbose: bool) -> int:
 
 def run_demo(state_dir: str | None = None, verbose: bool = False) -> int:
     """Run the demo; exit code 0 when the second session carried 1 BOOT + M Reboot."""
-    from twisted.internet import task
+    from twisted.internet import task  # lazy: the reactor only once the demo runs
 
     folder = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="cwmpd-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     result = {"code": 1}
 
-    async def main(reactor: Any) -> None:
-        result["code"] = await _demo(reactor, folder, verbose)
+    async def main(reactor: object) -> None:
+        result["code"] = await _demo(agent_reactor(reactor), folder, verbose)
 
     task.react(lambda reactor: defer.ensureDeferred(main(reactor)))
     return result["code"]

@@ -62,17 +62,6 @@ class Backend(Protocol):
         ...
 
 
-class ReadOnlyTransaction:
-    """A transaction for backends that accept no change: staging already failed."""
-
-    async def commit(self) -> bool:
-        """Nothing to commit."""
-        return False
-
-    async def abort(self) -> None:
-        """Nothing to undo."""
-
-
 def unsupported_table(table: str) -> BackendError:
     """The error for a table operation a backend does not support."""
     return BackendError(f"table {table} is not managed by this backend")

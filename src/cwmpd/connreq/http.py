@@ -15,17 +15,18 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import CannotListenError
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
-from cwmpd.connreq.clock import Clock
 from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
 from cwmpd.connreq.lockout import AuthLockout, LockoutConfig
 from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.slots import SlotsFactory, descriptor_cap, source_key
 from cwmpd.connreq.urls import check_path
+from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 
@@ -79,7 +80,7 @@ class ConnectionRequestResource(Resource):
 
     def __init__(
         self,
-        clock: Clock,
+        clock: IReactorTime,
         path: str,
         guard: DigestGuard,
         limiter: RateLimiter,
@@ -196,11 +197,11 @@ class ConnectionRequestServer(Service):
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         config: ListenerConfig,
         on_request: Callable[[], None],
         *,
-        clock: Clock | None = None,
+        clock: IReactorTime | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
         clock = clock if clock is not None else reactor
@@ -239,14 +240,17 @@ class ConnectionRequestServer(Service):
         if self._listening is None:
             self.slots.limit, why = descriptor_cap(self.config.max_connections)
             _log.info("Connection Request listener: {why}", why=why)
+            # listenTCP is typed for a ServerFactory; any IProtocolFactory (the slots'
+            # WrappingFactory is a ClientFactory) serves at run time.
+            factory: Any = self.slots
             address, listen = self.config.address, self._reactor.listenTCP
             if address:
-                self._listening = listen(self.config.port, self.slots, 50, address)
+                self._listening = listen(self.config.port, factory, 50, address)
             else:
                 try:
-                    self._listening = listen(self.config.port, self.slots, 50, "::")
+                    self._listening = listen(self.config.port, factory, 50, "::")
                 except CannotListenError:
-                    self._listening = listen(self.config.port, self.slots, 50, "")
+                    self._listening = listen(self.config.port, factory, 50, "")
         return self.port
 
     def stop(self) -> Deferred[None]:

@@ -24,12 +24,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from cwmpd.connreq.clock import Clock
 from cwmpd.state import read_json, write_json
-
-STATE_FILE = "connreq-trusted.json"
 
 _log = Logger()
 
@@ -57,7 +55,7 @@ class AuthLockout:
 
     def __init__(
         self,
-        clock: Clock,
+        clock: IReactorTime,
         config: LockoutConfig | None = None,
         max_sources: int = 4096,
         max_trusted: int = 16,

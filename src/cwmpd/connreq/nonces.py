@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
-from cwmpd.connreq.clock import Clock
+from twisted.internet.interfaces import IReactorTime
 
 
 class NonceStatus(Enum):
@@ -36,7 +36,7 @@ class NonceTable:
     ``lifetime`` seconds so the client learns to re-challenge, then forgotten.
     """
 
-    def __init__(self, clock: Clock, lifetime: float = 60.0, max_entries: int = 256) -> None:
+    def __init__(self, clock: IReactorTime, lifetime: float = 60.0, max_entries: int = 256) -> None:
         self._clock = clock
         self._lifetime = lifetime
         self._max = max_entries

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
-from cwmpd.connreq.clock import Clock
+from twisted.internet.interfaces import IReactorTime
 
 
 class Budget(Enum):
@@ -60,7 +60,7 @@ class RateLimitConfig:
 class TokenBucket:
     """A token bucket reading time from an injected clock."""
 
-    def __init__(self, clock: Clock, config: BucketConfig) -> None:
+    def __init__(self, clock: IReactorTime, config: BucketConfig) -> None:
         self._clock = clock
         self._config = config
         self._tokens = config.burst
@@ -81,7 +81,7 @@ class TokenBucket:
 class RateLimiter:
     """The three buckets, shared by the HTTP and UDP listeners."""
 
-    def __init__(self, clock: Clock, config: RateLimitConfig | None = None) -> None:
+    def __init__(self, clock: IReactorTime, config: RateLimitConfig | None = None) -> None:
         config = config or RateLimitConfig()
         self._buckets = {
             Budget.REFUSED: TokenBucket(clock, config.refused),
@@ -102,7 +102,7 @@ class RateLimiter:
 class SourceBuckets:
     """One token bucket per source, the least recently used forgotten beyond ``max_sources``."""
 
-    def __init__(self, clock: Clock, config: BucketConfig, max_sources: int = 1024) -> None:
+    def __init__(self, clock: IReactorTime, config: BucketConfig, max_sources: int = 1024) -> None:
         self._clock = clock
         self._config = config
         self._max = max_sources

@@ -7,28 +7,31 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import cast
 from urllib.parse import urlsplit
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.application.service import Service
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IListeningPort
 from twisted.logger import Logger
 
 from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
-from cwmpd.connreq.lockout import STATE_FILE as TRUSTED_STATE_FILE
 from cwmpd.connreq.lockout import LockoutConfig
 from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
-from cwmpd.connreq.udpreplay import STATE_FILE as UDP_STATE_FILE
 from cwmpd.connreq.udpreplay import UdpReplayGuard
 from cwmpd.connreq.urls import (
     connection_request_url,
     ensure_path,
     udp_connection_request_address,
 )
+from cwmpd.cwmp.types import is_true
 from cwmpd.datamodel.model import DataModel
+from cwmpd.reactors import AgentReactor
+from cwmpd.statedir import StateDir
 
 _log = Logger(namespace="cwmpd.connreq")
 
@@ -43,14 +46,16 @@ _STUN_KEYS = (
 )
 
 
-class ConnectionRequests:
-    """Starts the listeners and keeps their parameters current; ``on_request`` asks a session."""
+class ConnectionRequests(Service):
+    """Starts the listeners and keeps their parameters current; ``on_request`` asks a session.
+
+    A Twisted service: ``startService`` listens, ``stopService`` closes everything."""
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         config: ConnectionRequestConfig,
-        state_dir: Path,
+        files: StateDir,
         model: DataModel,
         on_request: Callable[[], None],
     ) -> None:
@@ -58,10 +63,10 @@ class ConnectionRequests:
         self._config = config
         self._model = model
         self._on_request = on_request
-        self._state_dir = Path(state_dir)
-        self._burst: Any = None
+        self._files = files
+        self._burst: IDelayedCall | None = None
         self._ms = f"{model.root}ManagementServer."
-        self.path = ensure_path(state_dir, config.path)
+        self.path = ensure_path(files.connreq, config.path)
         self.http = ConnectionRequestServer(
             reactor,
             ListenerConfig(
@@ -78,12 +83,12 @@ class ConnectionRequests:
                     max_lockout=config.max_lockout_time,
                     max_total_failures=config.max_total_auth_failures,
                 ),
-                trusted_state=Path(state_dir) / TRUSTED_STATE_FILE,
+                trusted_state=files.connreq_trusted,
             ),
             self._requested_by_http,
         )
         self.udp: UdpConnectionRequestProtocol | None = None
-        self._udp_port: Any = None
+        self._udp_port: IListeningPort | None = None
         self.stun: StunClient | None = None
         self._local_host: str | None = None
 
@@ -100,9 +105,19 @@ class ConnectionRequests:
 
     # -- life cycle ----------------------------------------------------------
 
+    def startService(self) -> None:
+        """Service start: listen (see ``start``)."""
+        super().startService()  # type: ignore[no-untyped-call]
+        self.start()
+
+    def stopService(self) -> Deferred[None]:
+        """Service stop: close everything (see ``stop``)."""
+        super().stopService()  # type: ignore[no-untyped-call]
+        return self.stop()
+
     def start(self) -> None:
         """Listen (unless HTTPConnectionRequestEnable is false), open UDP, start STUN."""
-        if self._value("HTTPConnectionRequestEnable", "true") in ("true", "1"):
+        if is_true(self._value("HTTPConnectionRequestEnable", "true")):
             port = self.http.listen()
             _log.info("Connection Request listener on port {port}", port=port)
             if not self._credentials().usable:
@@ -116,13 +131,13 @@ class ConnectionRequests:
             replay = UdpReplayGuard(
                 self._reactor.seconds,
                 self._config.udp_clock_window,
-                self._state_dir / UDP_STATE_FILE,
+                self._files.connreq_udp,
             )
             self.udp = UdpConnectionRequestProtocol(
                 self._credentials(), self.http.limiter, self._requested, replay=replay
             )
             self._udp_port = self._reactor.listenUDP(
-                self._config.udp_port, self.udp, interface=self._config.address
+                self._config.udp_port, self.udp, interface=self._config.address, maxPacketSize=8192
             )
             self._configure_stun()
         self._model.subscribe(self._changed)
@@ -168,7 +183,9 @@ class ConnectionRequests:
     @property
     def udp_port(self) -> int | None:
         """The bound UDP port, if the UDP Connection Request socket is open."""
-        return None if self._udp_port is None else int(self._udp_port.getHost().port)
+        if self._udp_port is None:
+            return None
+        return int(cast(IPv4Address | IPv6Address, self._udp_port.getHost()).port)
 
     # -- parameters ------------------------------------------------------------
 
@@ -226,7 +243,7 @@ class ConnectionRequests:
             if self.udp is not None:
                 self.udp.credentials = creds
         if "HTTPConnectionRequestEnable" in names:
-            self._toggle_http(self._value("HTTPConnectionRequestEnable") in ("true", "1"))
+            self._toggle_http(is_true(self._value("HTTPConnectionRequestEnable")))
         if names & set(_STUN_KEYS):
             self._configure_stun()
 
@@ -243,7 +260,7 @@ class ConnectionRequests:
         if self.stun is not None:
             self.stun.stop()
             self.stun = None
-        if self.udp is None or self._value("STUNEnable") not in ("true", "1"):
+        if self.udp is None or not is_true(self._value("STUNEnable")):
             if self.udp is not None:
                 self.udp.stun = None
             return
@@ -282,8 +299,3 @@ class ConnectionRequests:
                 "NATDetected": "true" if nat_detected else "false",
             }
         )
-
-
-def stopped() -> Deferred[None]:
-    """An already-fired Deferred (for callers with nothing to stop)."""
-    return succeed(None)

@@ -22,12 +22,11 @@ import resource
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
-
-from cwmpd.connreq.clock import Clock
 
 #: Descriptors kept for everything but the listener: the ACS session, transfers, state
 #: writes, the control socket and its clients, the UDP socket, plugins' subprocess pipes.
@@ -132,7 +131,7 @@ class SlotsFactory(_WrappingFactory):
     protocol = SlotProtocol
     noisy = False
 
-    def __init__(self, wrapped: Any, clock: Clock, limit: int, deadline: float) -> None:
+    def __init__(self, wrapped: Any, clock: IReactorTime, limit: int, deadline: float) -> None:
         super().__init__(wrapped)  # type: ignore[no-untyped-call]
         self.clock = clock
         self.limit = limit

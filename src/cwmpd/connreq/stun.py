@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from cwmpd.connreq import stunmsg
-from cwmpd.connreq.clock import Clock
 from cwmpd.connreq.urls import udp_connection_request_address
 
 Address = tuple[str, int]
@@ -72,7 +72,7 @@ class StunClient:
 
     def __init__(
         self,
-        clock: Clock,
+        clock: IReactorTime,
         config: StunConfig,
         send: Callable[[bytes, Address], None],
         local_address: Callable[[], Address],

@@ -34,7 +34,6 @@ from cwmpd.state import read_json, write_json
 #: cwmpd.http.tls.MIN_TRUSTED_TIME (checked by a test; connreq may not import session).
 MIN_TRUSTED_TIME = 1735689600
 UINT_MAX = 4294967295
-STATE_FILE = "connreq-udp.json"
 COPY = "copy of the last accepted request"
 
 _log = Logger()

@@ -14,7 +14,6 @@ from twisted.logger import Logger
 
 from cwmpd.state import read_json, write_json
 
-STATE_FILE = "connreq.json"
 _PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
 _log = Logger()
 
@@ -26,15 +25,15 @@ def check_path(path: str) -> str:
     return path
 
 
-def ensure_path(state_dir: Path | str, configured: str) -> str:
-    """The listener's path: ``configured`` if set, else a random one kept in ``state_dir``.
+def ensure_path(state: Path, configured: str) -> str:
+    """The listener's path: ``configured`` if set, else a random one kept in ``state``
+    (StateDir.connreq).
 
     The random path (128 bits) is created once and persisted atomically, so it survives
     restarts and reboots; a corrupt state file is replaced by a new random path.
     """
     if configured:
         return check_path(configured)
-    state = Path(state_dir) / STATE_FILE
     try:
         saved = read_json(state, default={})
     except ValueError as exc:

@@ -1,14 +1,12 @@
 """The control socket: one JSON object a line over a UNIX socket (0660), served by Twisted.
 
-Twisted's LineReceiver does the framing; the JSON request/response shapes are ours:
-``{"command": "get", "args": ["Device.DeviceInfo."]}`` ->
-``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "one line"}``.
+Twisted's LineReceiver does the framing, a UNIXServerEndpoint the listening; the JSON
+request/response shapes are cwmpd.control.wire's (cwmpctl speaks them too).
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import socket
 from pathlib import Path
@@ -16,26 +14,26 @@ from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.endpoints import UNIXServerEndpoint
+from twisted.internet.interfaces import IListeningPort, IReactorUNIX
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 
 from cwmpd.control.commands import ControlCommands, ControlError
+from cwmpd.control.wire import DEFAULT_SOCKET, DELIMITER, MAX_LINE, WireError, decode_request
+from cwmpd.control.wire import encode_reply as _reply
 
-DEFAULT_SOCKET = "/run/cwmpd/control.sock"
-MAX_LINE = 64 * 1024
+__all__ = ["DEFAULT_SOCKET", "ControlFactory", "ControlProtocol", "ControlService"]
+
 _log = Logger(namespace="cwmpd.control.commands")
-
-
-def _reply(ok: bool, **fields: Any) -> bytes:
-    return json.dumps({"ok": ok, **fields}, separators=(",", ":")).encode() + b"\n"
+_service_log = Logger(namespace="cwmpd.service")
 
 
 class ControlProtocol(LineReceiver):
     """Answers each request line with one response line, in order."""
 
-    delimiter = b"\n"
+    delimiter = DELIMITER
     MAX_LENGTH = MAX_LINE
 
     def __init__(self, commands: ControlCommands) -> None:
@@ -70,17 +68,9 @@ class ControlProtocol(LineReceiver):
 
     async def _answer(self, line: bytes) -> None:
         try:
-            request = json.loads(line)
-            command = request["command"]
-            args = request.get("args", [])
-            if not isinstance(command, str) or not (
-                isinstance(args, list) and all(isinstance(a, str) for a in args)
-            ):
-                raise TypeError
-        except (ValueError, TypeError, KeyError, AttributeError):
-            self._send(
-                _reply(False, error='bad request: expected {"command": str, "args": [str, ...]}')
-            )
+            command, args = decode_request(line)
+        except WireError as exc:
+            self._send(_reply(False, error=str(exc)))
             return
         try:
             result = await self._commands.run(command, args)
@@ -133,26 +123,51 @@ def _remove_stale(path: Path) -> None:
 
 
 class ControlService(Service):
-    """Listens on the control socket while running (mode 0660: root and group cwmpd)."""
+    """Listens on the control socket while running (mode 0660: root and group cwmpd).
 
-    def __init__(self, reactor: Any, commands: ControlCommands, path: str = DEFAULT_SOCKET):
-        self._reactor = reactor
+    A socket that cannot be used is one error line: the agent runs on without it."""
+
+    def __init__(
+        self, reactor: IReactorUNIX, commands: ControlCommands, path: str = DEFAULT_SOCKET
+    ) -> None:
         self._commands = commands
         self.path = Path(path)
+        self._endpoint = UNIXServerEndpoint(  # type: ignore[no-untyped-call]
+            reactor, str(self.path), mode=0o660, wantPID=False
+        )
         self._port: IListeningPort | None = None
 
     def startService(self) -> None:
-        """Bind the socket (making its folder 0750 if missing)."""
-        self.path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
-        _remove_stale(self.path)
-        old = os.umask(0o117)  # no window where the socket is wider than 0660
-        try:
-            self._port = self._reactor.listenUNIX(
-                str(self.path), ControlFactory(self._commands), mode=0o660, wantPID=False
-            )
-        finally:
-            os.umask(old)
+        """Bind the socket (making its folder 0750 if missing), or log why it cannot."""
         super().startService()  # type: ignore[no-untyped-call]
+        try:
+            self.path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+            _remove_stale(self.path)
+            old = os.umask(0o117)  # no window where the socket is wider than 0660
+            try:  # a UNIX endpoint listens at once: the Deferred has fired on return
+                factory = ControlFactory(self._commands)
+                listening = self._endpoint.listen(factory)  # type: ignore[no-untyped-call]
+            finally:
+                os.umask(old)
+        except Exception as exc:
+            self._unusable(str(exc))
+            return
+        listening.addCallbacks(self._listening, lambda f: self._unusable(f.getErrorMessage()))
+
+    def _listening(self, port: IListeningPort) -> None:
+        self._port = port
+
+    def _unusable(self, error: str) -> None:
+        _service_log.error(
+            "control socket {path} unavailable ({error}); cwmpctl will not reach this agent",
+            path=str(self.path),
+            error=error,
+        )
+
+    @property
+    def listening(self) -> bool:
+        """True while the socket is bound."""
+        return self._port is not None
 
     def stopService(self) -> Deferred[None] | None:
         """Close the socket (Twisted removes the file)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
@@ -23,8 +24,11 @@ from cwmpd.datamodel.model import DataModel
 _log = Logger()
 
 
-class ValuePoller:
-    """Polls watched parameters every ``interval`` seconds and reports what changed."""
+class ValuePoller(Service):
+    """Polls watched parameters every ``interval`` seconds and reports what changed.
+
+    A Twisted service: ``startService`` starts polling, ``stopService`` stops it. Not a
+    TimerService: its loop runs only while some parameter is watched."""
 
     def __init__(self, model: DataModel, clock: IReactorTime, interval: float = 60.0) -> None:
         self.model = model
@@ -37,6 +41,16 @@ class ValuePoller:
         self._loop.clock = clock
         model.subscribe(self._committed)
         model.on_notification_change(self._notification_changed)
+
+    def startService(self) -> None:
+        """Service start: ``start``."""
+        super().startService()  # type: ignore[no-untyped-call]
+        self.start()
+
+    def stopService(self) -> None:
+        """Service stop: ``stop``."""
+        super().stopService()  # type: ignore[no-untyped-call]
+        self.stop()
 
     def start(self) -> None:
         """Read the baseline of what is watched now; poll every interval while anything is."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from twisted.logger import Logger
 
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.eventcodes import M_REBOOT
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.budget import ResponseBudget, ResponseLimits
 from cwmpd.datamodel.model import DataModel
@@ -24,7 +25,6 @@ class AfterSession:
 
     reboot: bool = False
     factory_reset: bool = False
-    reboot_command_keys: list[str] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -126,7 +126,7 @@ class Dispatcher:
     async def _reboot(self, req: m.Reboot) -> m.Message:
         # Queued (and persisted) now so that the CommandKey survives the reboot (E-6);
         # the Inform of this session has been sent already, so it goes in the next one.
-        self._add_event("M Reboot", req.command_key)
+        self._add_event(M_REBOOT, req.command_key)
         self.after.reboot = True
         return m.RebootResponse()
 

@@ -15,6 +15,7 @@ from cwmpd.connreq.nonces import NonceStatus, NonceTable
 from cwmpd.connreq.ratelimit import BucketConfig, Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.urls import connection_request_url, ensure_path, udp_connection_request_address
 from cwmpd.http import digest
+from cwmpd.statedir import StateDir
 
 CREDS = Credentials("u", "pw")
 
@@ -102,15 +103,15 @@ def test_challenge_budget_refills_fast() -> None:
 
 def test_ensure_path_random_persisted(tmp_path: Path) -> None:
     """An unconfigured path is random (128 bits), persisted and stable; configured wins."""
-    first = ensure_path(tmp_path, "")
+    first = ensure_path(StateDir(tmp_path).connreq, "")
     assert first.startswith("/") and len(first) == 33
-    assert ensure_path(tmp_path, "") == first
-    assert ensure_path(tmp_path / "other", "") != first
-    assert ensure_path(tmp_path, "/fixed") == "/fixed"
+    assert ensure_path(StateDir(tmp_path).connreq, "") == first
+    assert ensure_path(StateDir(tmp_path / "other").connreq, "") != first
+    assert ensure_path(StateDir(tmp_path).connreq, "/fixed") == "/fixed"
     (tmp_path / "connreq.json").write_text("{corrupt")
-    assert ensure_path(tmp_path, "") != first
+    assert ensure_path(StateDir(tmp_path).connreq, "") != first
     with pytest.raises(ValueError):
-        ensure_path(tmp_path, "no-slash")
+        ensure_path(StateDir(tmp_path).connreq, "no-slash")
 
 
 def test_urls() -> None:
