@@ -37,7 +37,6 @@ import pytest
 import pytest_twisted
 from twisted.internet.defer import ensureDeferred
 
-from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
@@ -50,6 +49,7 @@ from cwmpd.datamodel.schema import ParamMeta
 from cwmpd.datamodel.validate import check_value
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.agent_harness import AgentRunner, reactor
 from support.wholemodel.device import Plan, plan
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support" / "wholemodel"

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from tls_world import wait_for
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineReceiver
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.tls_world import wait_for
 
 MB = 1024 * 1024
 DI = "Device.DeviceInfo."

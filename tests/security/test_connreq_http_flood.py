@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from connreq_world import CR_PASS, CR_USER, World, sleep, start
 from twisted.internet import defer, protocol, task
 from twisted.internet.utils import getProcessOutputAndValue
 
-from agent_harness import reactor
+from support.agent_harness import reactor
+from support.connreq_world import CR_PASS, CR_USER, World, sleep, start
 
 HERE = Path(__file__).resolve().parent
 ATTACKER = "127.0.0.2"

@@ -21,13 +21,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest_twisted
-from crash_rig import Campaign, after_completed, campaign, control, finish, sleep, wait_for
 from twisted.internet.defer import Deferred, DeferredList
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.testing.acs_record import AcsSession
+from support.crash_rig import Campaign, after_completed, campaign, control, finish, sleep, wait_for
 
 KILLS = 26  # per campaign: two campaigns, so at least 52 kills per scenario
 ALIAS = "Device.IP.Interface.1.Alias"

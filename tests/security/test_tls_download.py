@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from tls_world import BAD_CERTS, BadCert, LogCapture, Pki
 from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.logger import LogLevel, globalLogPublisher
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import SwitchableServerTls, make_cert
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.tls_world import BAD_CERTS, BadCert, LogCapture, Pki
 
 SW = "Device.DeviceInfo.SoftwareVersion"
 FW_TYPE = "1 Firmware Upgrade Image"

@@ -28,9 +28,9 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from agent_harness import reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import reactor
 
 HERE = Path(__file__).resolve().parent
 FW_TYPE = "1 Firmware Upgrade Image"

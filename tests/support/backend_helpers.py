@@ -15,7 +15,7 @@ from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.load import build_model
 
 reactor: Any = _reactor
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "integration" / "backends"
 SCRIPTS = HERE / "scripts"
 PY = sys.executable
 PLUGIN_PY = "from cwmpd.plugin.mapping import plugin_factory\n\ncreate = plugin_factory(__file__)\n"

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 from twisted.internet import defer, protocol, task
 
-from agent_harness import AgentRunner, reactor
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
 from cwmpd.http import digest
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, reactor
 
 CR_USER, CR_PASS = "acs-cr", "cr-secret-7"
 URL_KEY = "Device.ManagementServer.ConnectionRequestURL"

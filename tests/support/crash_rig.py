@@ -29,10 +29,10 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
-from agent_harness import reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.agent_harness import reactor
 
 
 async def sleep(seconds: float) -> None:

@@ -13,13 +13,13 @@ from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.web import resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 DIAG_COMPLETE = "8 DIAGNOSTICS COMPLETE"
 _SCHEMA = load_schema("Device.")

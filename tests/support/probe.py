@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_harness import AgentRunner, agent_config, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 MS = "Device.ManagementServer."
 

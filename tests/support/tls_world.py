@@ -14,8 +14,8 @@ from pathlib import Path
 from twisted.internet import task
 from twisted.logger import LogEvent, LogLevel, formatEvent
 
-from agent_harness import reactor
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
+from support.agent_harness import reactor
 
 FAST_RETRY = {"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}
 GOOD_HOSTS = ["127.0.0.1", "localhost"]

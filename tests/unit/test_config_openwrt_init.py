@@ -10,7 +10,7 @@ import pytest
 
 from cwmpd.config import parse_config
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 INIT = REPO / "etc" / "init.d" / "cwmpd"
 
 # Just enough of OpenWrt's /lib/functions.sh: UCI values come from shell variables.

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import reactor
 
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.load import build_model
+from support.backend_helpers import reactor
 
 pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
 

@@ -12,7 +12,6 @@ import pytest_twisted
 from twisted.internet import defer, task
 from twisted.internet.utils import getProcessOutputAndValue
 
-from agent_harness import AgentRunner, reactor
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
 from cwmpd.cwmp import messages as m
@@ -20,6 +19,7 @@ from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, reactor
 
 CR_USER, CR_PASS = "acs-cr", "cr-secret"
 CONNREQ = f'port = 0\nudp_port = 0\nusername = "{CR_USER}"\npassword = "{CR_PASS}"'

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from test_agent_connreq import CR_PASS, CR_USER, URL_KEY, curl, start
 from twisted.internet import task
 from twisted.logger import LogLevel, globalLogPublisher
 
-from agent_harness import reactor
 from cwmpd.connreq.udp import signature
+from integration.connreq.test_agent_connreq import CR_PASS, CR_USER, URL_KEY, curl, start
+from support.agent_harness import reactor
 
 
 @pytest.fixture

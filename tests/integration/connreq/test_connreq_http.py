@@ -7,12 +7,12 @@ import time
 import pytest
 import pytest_twisted
 import requests
-from connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
 from requests.auth import HTTPDigestAuth
 from twisted.internet import defer, reactor, task, threads, utils
 
 from cwmpd.connreq.http import ListenerConfig
 from cwmpd.http import digest
+from support.connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
 
 CURL = "/usr/bin/curl"
 

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from diag_agent_support import (
+from twisted.internet import reactor as _reactor
+
+from cwmpd.cwmp import messages as m
+from cwmpd.diagnostics.ping import PingParams, run_ping
+from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
+from support.diag_agent import (
     DIAG_COMPLETE,
     AgentRun,
     SizedFile,
@@ -17,11 +22,6 @@ from diag_agent_support import (
     values_of,
     within,
 )
-from twisted.internet import reactor as _reactor
-
-from cwmpd.cwmp import messages as m
-from cwmpd.diagnostics.ping import PingParams, run_ping
-from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
 
 PING = "Device.IP.Diagnostics.IPPing."
 DL = "Device.IP.Diagnostics.DownloadDiagnostics."

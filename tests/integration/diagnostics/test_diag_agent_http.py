@@ -6,9 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest_twisted
-from diag_agent_support import DIAG_COMPLETE, AgentRun, SizedFile, http_server, spv, values_of
 
 from cwmpd.cwmp import messages as m
+from support.diag_agent import DIAG_COMPLETE, AgentRun, SizedFile, http_server, spv, values_of
 
 DL = "Device.IP.Diagnostics.DownloadDiagnostics."
 UL = "Device.IP.Diagnostics.UploadDiagnostics."

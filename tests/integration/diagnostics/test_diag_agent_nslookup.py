@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from diag_agent_support import DIAG_COMPLETE, AgentRun, dns_server, spv, values_of
 
 from cwmpd.cwmp import messages as m
+from support.diag_agent import DIAG_COMPLETE, AgentRun, dns_server, spv, values_of
 
 NS = "Device.DNS.Diagnostics.NSLookupDiagnostics."
 

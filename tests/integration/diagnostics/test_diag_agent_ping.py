@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from diag_agent_support import DIAG_COMPLETE, AgentRun, spv, values_of
 
 from cwmpd.cwmp import messages as m
+from support.diag_agent import DIAG_COMPLETE, AgentRun, spv, values_of
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."

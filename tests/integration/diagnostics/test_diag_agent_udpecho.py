@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest_twisted
-from diag_agent_support import AgentRun, spv, values_of
 from twisted.internet import defer
 from twisted.internet.protocol import DatagramProtocol
 
-from agent_harness import reactor
 from cwmpd.cwmp import messages as m
+from support.agent_harness import reactor
+from support.diag_agent import AgentRun, spv, values_of
 
 ECHO = "Device.IP.Diagnostics.UDPEchoConfig."
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from diag_servers import dns_server, http_server
 from twisted.internet import defer
 
 from cwmpd.cwmp.faults import CwmpFault
@@ -17,6 +16,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import model_from_declarations, schema_prefixes
+from support.diag_servers import dns_server, http_server
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."

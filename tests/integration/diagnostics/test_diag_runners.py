@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from diag_servers import dns_server, http_server
 from twisted.internet import defer
 
 from cwmpd.cwmp.types import parse_datetime
@@ -15,6 +14,7 @@ from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup
 from cwmpd.diagnostics.ping import PingParams, run_ping
 from cwmpd.diagnostics.process import find_tool, run_tool
 from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
+from support.diag_servers import dns_server, http_server
 
 
 def _reactor() -> Any:

@@ -8,10 +8,10 @@ import struct
 import pytest
 import pytest_twisted
 
-from agent_harness import reactor
 from cwmpd.backends.base import BackendError
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.diagnostics.udpecho import UdpEchoConfig, bind_address, echo_plus
+from support.agent_harness import reactor
 
 PRE = "Device.IP.Diagnostics.UDPEchoConfig."
 

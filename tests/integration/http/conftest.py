@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from httpc_servers import PASSWORD, USER, Pki, Served, listen
 from twisted.internet import defer, reactor
 from twisted.web.resource import Resource
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.testing.pki import make_ca, make_cert
+from support.httpc_servers import PASSWORD, USER, Pki, Served, listen
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest_twisted
-from httpc_servers import PASSWORD, DigestChecker, Served, basic_server
 from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 
 from cwmpd.http.auth import Challenge, choose, parse_challenges
 from cwmpd.session.http import AcsHttpClient
+from support.httpc_servers import PASSWORD, DigestChecker, Served, basic_server
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 import pytest_twisted
-from httpc_servers import BASIC, DigestChecker, Pki, Recorder, Reply, Served, basic_server
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient, ConnectFailed
 from cwmpd.testing.pki import server_tls_options
+from support.httpc_servers import BASIC, DigestChecker, Pki, Recorder, Reply, Served, basic_server
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from httpc_servers import Recorder, Reply, Seen, Served
 from twisted.internet import reactor, task
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
@@ -22,6 +21,7 @@ from cwmpd.session.http import (
     Timeout,
     UnexpectedStatus,
 )
+from support.httpc_servers import Recorder, Reply, Seen, Served
 
 ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
 

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 import pytest_twisted
 
-from agent_harness import AgentRunner, reactor
 from cwmpd import state
 from cwmpd.config import parse_config
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, reactor
 
 
 @pytest_twisted.ensureDeferred

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
-from agent_harness import AgentRunner, reactor
 from conformance.test_cwmp_captures import body_of, capture_files
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, reactor
 
 #: The RPCs a CPE answers (TR-069 Annex A, cwmp-1-0 .. 1-4): what makes a capture a request.
 CPE_RPCS = frozenset(

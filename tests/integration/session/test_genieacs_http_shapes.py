@@ -22,10 +22,10 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Factory, Protocol
 
-from agent_harness import AgentRunner, agent_config, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 E2E = "genieacs-1.2.16-e2e"
 

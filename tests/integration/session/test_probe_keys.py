@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from probe_support import MS, assert_valid, fault_code, run_sessions
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.probe import MS, assert_valid, fault_code, run_sessions
 
 K33 = "k" * 33
 K32 = "é" * 32  # 32 characters (64 octets): the XSD counts characters

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from probe_support import assert_valid, fault_code, run_sessions
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.probe import assert_valid, fault_code, run_sessions
 
 
 @pytest_twisted.ensureDeferred

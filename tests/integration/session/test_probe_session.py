@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from probe_support import MS, assert_valid, fault_code, run_sessions
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_10, NS_CWMP_11, NS_CWMP_12, Envelope, serialize
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.probe import MS, assert_valid, fault_code, run_sessions
 
 BAD_NAMES = (
     "Device..ManagementServer.URL",

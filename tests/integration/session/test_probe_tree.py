@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from probe_support import assert_valid, run_sessions
 from twisted.internet.task import Clock
 
 from cwmpd.cwmp import messages as m
@@ -18,6 +17,7 @@ from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.api import load_plugin
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.probe import assert_valid, run_sessions
 
 SKIP = ("URL", "EnableCWMP", "DiagnosticsState", "PeriodicInformEnable", "UDPEchoConfig.Enable")
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import Config, parse_config
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, reactor
 
 IGD = "InternetGatewayDevice."
 MS = IGD + "ManagementServer."

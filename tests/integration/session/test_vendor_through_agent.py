@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as Pv
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as Spa
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, reactor
 
 COLOUR = "Device.DeviceInfo.X_00C0DE_Colour"
 TEMP = "Device.DeviceInfo.X_00C0DE_Temperature"

@@ -11,9 +11,9 @@ import pytest
 import pytest_twisted
 from twisted.internet import defer
 from twisted.logger import globalLogPublisher
-from xfer_servers import FileServer, Listening, listen
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
+from support.xfer_servers import FileServer, Listening, listen
 
 
 @dataclass(frozen=True)

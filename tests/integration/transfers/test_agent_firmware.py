@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from agent_xfer import download, firmware, transfer_completes
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca, make_cert, server_tls_options
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.agent_xfer import download, firmware, transfer_completes
 
 SW = "Device.DeviceInfo.SoftwareVersion"
 

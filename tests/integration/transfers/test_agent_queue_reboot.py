@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from agent_xfer import (
+
+from cwmpd.cwmp import messages as m
+from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import reactor
+from support.agent_xfer import (
     Behaviour,
     FileServer,
     Supervisor,
@@ -25,10 +29,6 @@ from agent_xfer import (
     transfer_completes,
     wait_for,
 )
-
-from agent_harness import reactor
-from cwmpd.cwmp import messages as m
-from cwmpd.testing.acs import ScriptedAcs
 
 IMAGE = firmware("2.0.0", 16 * 1024)
 WEB = b"<html>portal v2</html>\n" * 50

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from agent_xfer import (
+from twisted.internet import task
+from twisted.internet.utils import getProcessOutputAndValue
+
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.soap import NS_CWMP_12
+from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import reactor
+from support.agent_xfer import (
     Behaviour,
     FileServer,
     Served,
@@ -26,13 +33,6 @@ from agent_xfer import (
     transfer_completes,
     wait_for,
 )
-from twisted.internet import task
-from twisted.internet.utils import getProcessOutputAndValue
-
-from agent_harness import reactor
-from cwmpd.cwmp import messages as m
-from cwmpd.cwmp.soap import NS_CWMP_12
-from cwmpd.testing.acs import ScriptedAcs
 
 REPO = Path(__file__).resolve().parents[3]
 HELPER = REPO / "debian" / "helpers" / "cwmpd-helper"

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from agent_xfer import Behaviour, FileServer, Served, download, firmware, serve_files
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.config import TransfersConfig
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_10, NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import CertificateAuthority, make_ca, make_cert, server_tls_options
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.agent_xfer import Behaviour, FileServer, Served, download, firmware, serve_files
 
 IMAGE = firmware("2.0.0", 8192)
 SW = "Device.DeviceInfo.SoftwareVersion"

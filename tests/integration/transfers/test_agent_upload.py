@@ -12,10 +12,10 @@ from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 
 class Recorder(Resource):

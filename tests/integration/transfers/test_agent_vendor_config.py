@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 INTERVAL = "Device.ManagementServer.PeriodicInformInterval"
 CODE = "Device.DeviceInfo.ProvisioningCode"

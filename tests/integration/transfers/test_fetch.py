@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 from cwmpd.testing.pki import server_tls_options
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.http import FileServerClient, HttpLimits
+from support.xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
 Serve = Callable[..., Awaitable[Listening]]
 DATA = b"CWMPD-SIMULATED-FIRMWARE version=2.0.0\n" + bytes(range(256)) * 400

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from agent_xfer import (
+
+from cwmpd.cwmp import messages as m
+from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.agent_harness import reactor
+from support.agent_xfer import (
     Behaviour,
     FileServer,
     Served,
@@ -25,11 +30,6 @@ from agent_xfer import (
     transfer_states,
     wait_for,
 )
-
-from agent_harness import reactor
-from cwmpd.cwmp import messages as m
-from cwmpd.testing.acs import ScriptedAcs
-from cwmpd.testing.acs_record import AcsSession, Exchange
 
 KEY = "fw-kill9"
 IMAGE = firmware("2.0.0", 64 * 1024)

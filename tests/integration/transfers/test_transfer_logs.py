@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest_twisted
-from log_capture import SECRET_QUERY, lines, until
 from twisted.internet import reactor, task
 from twisted.internet.defer import Deferred
 from twisted.logger import LogLevel
@@ -21,6 +20,7 @@ from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.http import FileServerClient
 from cwmpd.transfers.progress import TransferLog, host_of
+from support.log_capture import SECRET_QUERY, lines, until
 
 SIZE = 100 * 1024
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from cwmp_wire import NS10, envelope, id_header
 
 from cwmpd.cwmp.soap import NS_CWMP_10, NS_CWMP_12, BadEnvelope, parse
+from support.cwmp_wire import NS10, envelope, id_header
 
 NS12 = "urn:dslforum-org:cwmp-1-2"
 GPV = (

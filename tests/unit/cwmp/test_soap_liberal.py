@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from cwmp_wire import envelope, id_header
-
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_11, parse
 from cwmpd.cwmp.structs import ParameterValueStruct
+from support.cwmp_wire import envelope, id_header
 
 SPV = (
     "<cwmp:SetParameterValues><ParameterList enc:arrayType='cwmp:ParameterValueStruct[{n}]'>"

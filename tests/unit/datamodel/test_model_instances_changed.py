@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest_twisted
-from datamodel_fakes import make_model
 
 from cwmpd.backends.base import BackendError, Transaction
 from cwmpd.datamodel.bindings import Declarations
+from support.datamodel_fakes import make_model
 
 HOPS = "Device.IP.Diagnostics.TraceRoute.RouteHops."
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from datamodel_fakes import MS, make_model
 
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from support.datamodel_fakes import MS, make_model
 
 
 @pytest_twisted.ensureDeferred

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import FakeBackend, make_model
 from twisted.internet.defer import ensureDeferred
 
 from cwmpd.backends.base import Transaction
@@ -24,6 +23,7 @@ from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import FakeBackend, make_model
 
 ALIAS = "Device.IP.Interface.1.Alias"
 HOST = "Device.DeviceInfo.HostName"

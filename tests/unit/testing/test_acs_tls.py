@@ -8,12 +8,12 @@ import pytest_twisted
 from twisted.internet import reactor, ssl
 from twisted.web.client import Agent, BrowserLikePolicyForHTTPS
 
-from conftest import Client
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import Envelope, parse, serialize
 from cwmpd.cwmp.structs import DeviceId, EventStruct
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca, make_cert, server_tls_options
+from support.acs_client import Client
 
 
 @pytest_twisted.ensureDeferred
