@@ -17,7 +17,8 @@ from twisted.logger import LogLevel, globalLogPublisher
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import SwitchableServerTls, make_cert
 from support.agent_harness import AgentRunner, agent_config, reactor
-from support.tls_world import BAD_CERTS, FAST_RETRY, BadCert, LogCapture, Pki, wait_for
+from support.logged import LogCapture
+from support.tls_world import BAD_CERTS, FAST_RETRY, BadCert, Pki, wait_for
 
 
 async def _run(tmp_path: Path, host: str, bad_pem: Path, pki: Pki) -> tuple[LogCapture, int]:

@@ -22,7 +22,8 @@ from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import SwitchableServerTls, make_cert
 from support.agent_harness import AgentRunner, agent_config, reactor
-from support.tls_world import BAD_CERTS, BadCert, LogCapture, Pki
+from support.logged import LogCapture
+from support.tls_world import BAD_CERTS, BadCert, Pki
 
 SW = "Device.DeviceInfo.SoftwareVersion"
 FW_TYPE = "1 Firmware Upgrade Image"

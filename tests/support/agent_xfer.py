@@ -8,29 +8,25 @@ spawnProcess.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import protocol, task
-from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import TCP4ServerEndpoint, UNIXClientEndpoint, connectProtocol
-from twisted.internet.error import ConnectError
-from twisted.protocols.basic import LineReceiver
+from twisted.internet import task
+from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.protocols.tls import TLSMemoryBIOFactory
-from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import reactor
+from support.daemon import RestartingDaemon, daemon_config
 
 HERE = Path(__file__).resolve().parent
 FW_TYPE = "1 Firmware Upgrade Image"
@@ -161,18 +157,6 @@ async def serve_files(server: FileServer, tls: Any = None) -> Served:
 # -- the daemon under a supervisor -----------------------------------------------------------
 
 
-def daemon_config(tmp: Path, acs_url: str) -> Path:
-    """A config file for the simulated device, without periodic informs or listeners."""
-    path = tmp / "cwmpd.toml"
-    path.write_text(
-        f'[acs]\nurl = "{acs_url}"\nperiodic_inform_interval = 0\n'
-        "[connection_request]\nenable = false\n"
-        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
-        f'[control]\nsocket = "{tmp}/control.sock"\n'
-    )
-    return path
-
-
 @dataclass(frozen=True)
 class Exit:
     """How one daemon run ended, and the state files as the next run will find them."""
@@ -184,7 +168,7 @@ class Exit:
     device: Any
 
 
-class Supervisor(protocol.ProcessProtocol):
+class Supervisor(RestartingDaemon[Exit]):
     """Runs ``python crashpoint.py --config FILE`` and restarts it whenever it exits.
 
     ``crash_at`` names a transfer state: the first run that persists a record in that
@@ -192,89 +176,60 @@ class Supervisor(protocol.ProcessProtocol):
     """
 
     def __init__(self, config: Path, state_dir: Path, crash_at: str = "") -> None:
+        env = dict(os.environ)
+        if crash_at:
+            env["CWMPD_TEST_CRASH_AT"] = crash_at
+            env["CWMPD_TEST_CRASH_MARK"] = str(config.parent / "crashed")
+        argv = [sys.executable, str(HERE / "crashpoint.py"), "--config", str(config)]
+        super().__init__(argv, env)
         self.config = config
         self.state_dir = state_dir
-        self.env = dict(os.environ)
-        if crash_at:
-            self.env["CWMPD_TEST_CRASH_AT"] = crash_at
-            self.env["CWMPD_TEST_CRASH_MARK"] = str(config.parent / "crashed")
-        self.exits: list[Exit] = []
-        self.starts = 0
-        self.stderr = b""
-        self.pid = 0
-        self._stopping = False
-        self._stopped: Deferred[None] | None = None
 
-    def start(self) -> None:
-        """Spawn the daemon."""
-        argv = [sys.executable, str(HERE / "crashpoint.py"), "--config", str(self.config)]
-        transport = reactor.spawnProcess(self, sys.executable, argv, env=self.env)
-        self.pid = transport.pid
-        self.starts += 1
-
-    def kill(self) -> int:
-        """SIGKILL the running daemon; its pid."""
-        pid = self.pid
-        os.kill(pid, signal.SIGKILL)
-        return pid
-
-    def errReceived(self, data: bytes) -> None:
-        """Keep the tail of the daemon's log for failure messages."""
-        self.stderr = (self.stderr + data)[-20000:]
-
-    def processEnded(self, reason: Failure) -> None:
-        """Record the exit and what the state files say, then restart (unless stopping)."""
-        value: Any = reason.value
-        self.exits.append(
-            Exit(
-                self.pid,
-                value.signal,
-                value.exitCode,
-                transfer_states(self.state_dir),
-                read_state(self.state_dir / "plugins" / "simulated" / "device.json"),
-            )
-        )
-        if not self._stopping:
-            self.start()
-        elif self._stopped is not None:
-            self._stopped.callback(None)
-
-    def stop(self) -> Deferred[None]:
-        """Kill the daemon for good; fires once it has exited."""
-        self._stopping = True
-        self._stopped = Deferred()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        return self._stopped
+    def exit_record(self, pid: int, signal: int | None, code: int | None) -> Exit:
+        """The exit, and what the state files say now."""
+        device = read_state(self.state_dir / "plugins" / "simulated" / "device.json")
+        return Exit(pid, signal, code, transfer_states(self.state_dir), device)
 
 
-class _Line(LineReceiver):
-    delimiter = b"\n"
+@dataclass
+class Rig:
+    """The ACS, the file server and the supervised daemon of one test."""
 
-    def __init__(self) -> None:
-        self.answer: Deferred[bytes] = Deferred()
+    acs: ScriptedAcs
+    files: Served
+    daemon: Supervisor
+    state: Path
 
-    def lineReceived(self, line: bytes) -> None:
-        if not self.answer.called:
-            self.answer.callback(line)
+    def records(self) -> list[dict[str, object]]:
+        """The persisted transfer records."""
+        data = read_state(self.state / "transfers.json")
+        return list(data["transfers"]) if isinstance(data, dict) else []
 
-
-async def inform_when_ready(socket_path: Path, timeout: float = 10) -> dict[str, Any]:
-    """control_inform, retried while the (re)starting daemon's socket does not accept yet."""
-    for _ in range(int(timeout / 0.05)):
-        try:
-            return await control_inform(socket_path)
-        except (ConnectError, OSError):
-            await task.deferLater(reactor, 0.05, lambda: None)
-    raise AssertionError(f"control socket {socket_path} never accepted")
+    def gets(self) -> int:
+        """How many GETs the file server answered."""
+        return len(self.files.server.log)
 
 
-async def control_inform(socket_path: Path) -> dict[str, Any]:
-    """Ask the daemon for a session through its control socket (what ``cwmpctl inform`` does)."""
-    proto = _Line()
-    await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path)), proto)
-    proto.sendLine(b'{"command": "inform", "args": []}')
-    answer = await proto.answer
-    proto.transport.loseConnection()  # type: ignore[union-attr]
-    result: dict[str, Any] = json.loads(answer)
-    return result
+async def xfer_rig(tmp_path: Path, server: FileServer, crash_at: str = "") -> Rig:
+    """A listening ACS and file server, and a supervised daemon for them (not started)."""
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    files = await serve_files(server)
+    state = tmp_path / "state"
+    return Rig(acs, files, Supervisor(daemon_config(tmp_path, url), state, crash_at), state)
+
+
+@asynccontextmanager
+async def running(rig: Rig, log_tail: int = 6000) -> AsyncIterator[Rig]:
+    """The daemon runs for the block (its log's tail printed if the block fails); then the
+    daemon, the ACS and the file server stop."""
+    rig.daemon.start()
+    try:
+        yield rig
+    except BaseException:
+        print(rig.daemon.stderr.decode(errors="replace")[-log_tail:])
+        raise
+    finally:
+        await rig.daemon.stop()
+        await rig.acs.stop()
+        await rig.files.port.stopListening()

@@ -9,11 +9,7 @@ runs many kills against one daemon and state folder, not one fresh daemon per ki
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import random
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -21,11 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import protocol, task
-from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import TCP4ServerEndpoint, UNIXClientEndpoint, connectProtocol
-from twisted.protocols.basic import LineReceiver
-from twisted.python.failure import Failure
+from twisted.internet import task
+from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
@@ -33,6 +26,8 @@ from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
 from support.agent_harness import reactor
+from support.control_client import command
+from support.daemon import RestartingDaemon, daemon_config
 
 
 async def sleep(seconds: float) -> None:
@@ -49,51 +44,18 @@ async def wait_for(check: Callable[[], object], timeout: float, what: str) -> No
         await sleep(0.02)
 
 
-class Daemon(protocol.ProcessProtocol):
+class Daemon(RestartingDaemon[tuple[int | None, int | None]]):
     """``python -m cwmpd --config FILE``, restarted whenever it exits (until ``stop``)."""
 
     def __init__(self, config: Path) -> None:
+        super().__init__([sys.executable, "-m", "cwmpd", "--config", str(config)], tail=8000)
         self.config = config
-        self.starts = 0
-        self.kills = 0
-        self.exits: list[tuple[int | None, int | None]] = []  # (signal, exit code)
-        self.stderr = b""
-        self.pid = 0
-        self._stopping = False
-        self._stopped: Deferred[None] | None = None
 
-    def start(self) -> None:
-        """Spawn the daemon."""
-        argv = [sys.executable, "-m", "cwmpd", "--config", str(self.config)]
-        self.pid = reactor.spawnProcess(self, sys.executable, argv, env=dict(os.environ)).pid
-        self.starts += 1
-
-    def kill(self) -> None:
-        """SIGKILL the running daemon (counted once it is gone)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-
-    def errReceived(self, data: bytes) -> None:
-        """Keep the tail of the log for failure messages."""
-        self.stderr = (self.stderr + data)[-8000:]
-
-    def processEnded(self, reason: Failure) -> None:
-        """Record the exit; restart unless stopping."""
-        value: Any = reason.value
-        self.exits.append((value.signal, value.exitCode))
-        if value.signal == signal.SIGKILL and not self._stopping:
-            self.kills += 1
-        if not self._stopping:
-            self.start()
-        elif self._stopped is not None:
-            self._stopped.callback(None)
-
-    def stop(self) -> Deferred[None]:
-        """Kill the daemon for good; fires once it has exited."""
-        self._stopping = True
-        self._stopped = Deferred()
-        self.kill()
-        return self._stopped
+    def exit_record(
+        self, pid: int, signal: int | None, code: int | None
+    ) -> tuple[int | None, int | None]:
+        """(signal, exit code)."""
+        return (signal, code)
 
 
 class Files(Resource):
@@ -122,35 +84,12 @@ class Files(Resource):
         return b""
 
 
-class _Line(LineReceiver):
-    delimiter = b"\n"
-
-    def __init__(self) -> None:
-        self.answer: Deferred[bytes] = Deferred()
-
-    def lineReceived(self, line: bytes) -> None:
-        if not self.answer.called:
-            self.answer.callback(line)
-
-    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        if not self.answer.called:
-            self.answer.errback(reason)
-
-
-async def control(socket_path: Path, command: str, *args: str) -> dict[str, Any] | None:
+async def control(socket_path: Path, name: str, *args: str) -> dict[str, Any] | None:
     """One cwmpctl command over the control socket; None when the daemon is not there."""
-    proto = _Line()
     try:
-        await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path), timeout=1), proto)
-        proto.sendLine(json.dumps({"command": command, "args": list(args)}).encode())
-        answer = await proto.answer
+        return await command(socket_path, name, *args, connect_timeout=1)
     except Exception:
         return None
-    finally:
-        if proto.transport is not None:
-            proto.transport.loseConnection()
-    result: dict[str, Any] = json.loads(answer)
-    return result
 
 
 @dataclass
@@ -217,13 +156,7 @@ async def campaign(tmp: Path, seed: int, periodic: int = 1) -> Campaign:
     url = await acs.listen(reactor)
     files = Files({})
     port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(files))  # type: ignore[no-untyped-call]
-    config = tmp / "cwmpd.toml"
-    config.write_text(
-        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = {periodic}\n'
-        "[connection_request]\nenable = false\n"
-        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
-        f'[control]\nsocket = "{tmp}/control.sock"\n'
-    )
+    config = daemon_config(tmp, url, periodic=periodic)
     rig = Campaign(
         tmp,
         acs,

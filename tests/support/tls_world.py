@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twisted.internet import task
-from twisted.logger import LogEvent, LogLevel, formatEvent
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
 from support.agent_harness import reactor
@@ -104,29 +103,6 @@ BAD_CERTS = [
         "issuer",
     ),
 ]
-
-
-class LogCapture:
-    """Records log events (add it as an observer of globalLogPublisher)."""
-
-    def __init__(self) -> None:
-        self.events: list[LogEvent] = []
-
-    def __call__(self, event: LogEvent) -> None:
-        self.events.append(event)
-
-    def lines(self, min_level: LogLevel = LogLevel.warn) -> list[str]:
-        """The formatted events at ``min_level`` or above, failures with their exception."""
-        out = []
-        for e in self.events:
-            level = e.get("log_level", LogLevel.info)
-            if level >= min_level:
-                text = formatEvent(e) or ""
-                failure = e.get("log_failure")
-                if failure is not None:
-                    text += f" [{failure.type.__name__}: {failure.getErrorMessage()}]"
-                out.append(text)
-        return out
 
 
 async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:

@@ -8,37 +8,25 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_twisted
 from twisted.internet import task
-from twisted.logger import LogLevel, globalLogPublisher
+from twisted.logger import LogLevel
 
 from cwmpd.connreq.udp import signature
 from integration.connreq.test_agent_connreq import CR_PASS, CR_USER, URL_KEY, curl, start
 from support.agent_harness import reactor
+from support.logged import LogCapture, capturing, namespace
 
 
 @pytest.fixture
-def warnings() -> Iterator[list[str]]:
-    """Warning-or-worse log lines of the cwmpd loggers while the test runs."""
-    seen: list[str] = []
-
-    def observe(event: dict[str, Any]) -> None:
-        level = event.get("log_level")
-        if str(event.get("log_namespace", "")).startswith("cwmpd") and level in (
-            LogLevel.warn,
-            LogLevel.error,
-            LogLevel.critical,
-        ):
-            from twisted.logger import formatEvent
-
-            seen.append(formatEvent(event))
-
-    globalLogPublisher.addObserver(observe)
-    yield seen
-    globalLogPublisher.removeObserver(observe)
+def warnings() -> Iterator[LogCapture]:
+    """Warning-or-worse log events of the cwmpd loggers while the test runs."""
+    ours = namespace("cwmpd")
+    worse = (LogLevel.warn, LogLevel.error, LogLevel.critical)
+    with capturing(lambda event: ours(event) and event.get("log_level") in worse) as log:
+        yield log
 
 
 def datagram(port: int) -> bytes:
@@ -54,7 +42,7 @@ def datagram(port: int) -> bytes:
 @pytest.mark.needs_tools("curl")
 @pytest_twisted.ensureDeferred
 async def test_three_udp_copies_and_an_http_request_share_one_session(
-    tmp_path: Path, warnings: list[str]
+    tmp_path: Path, warnings: LogCapture
 ) -> None:
     acs, runner, agent, first = await start(tmp_path)
     try:
@@ -73,7 +61,7 @@ async def test_three_udp_copies_and_an_http_request_share_one_session(
         await acs.wait_for_informs(2, timeout=5)
         await task.deferLater(reactor, 1.5, lambda: None)
         assert [s.events for s in acs.sessions[1:]] == [["6 CONNECTION REQUEST"]]
-        assert warnings == []
+        assert warnings.texts() == []
     finally:
         runner.stop()
         await acs.stop()

@@ -13,18 +13,18 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor, task
-from twisted.logger import LogLevel, formatEvent, globalLogPublisher
+from twisted.logger import LogLevel, formatEvent
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.plugin.load import build_model
 from cwmpd.testing.acs import ScriptedAcs
+from support.logged import capturing
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d"
 HOST = "Device.DeviceInfo.HostName"
@@ -127,13 +127,9 @@ async def test_a_device_refusing_a_value_is_one_warning(tmp_path: Path) -> None:
     model, _ = build_model(
         [str(plugin)], state_dir=tmp_path / "s", factory_values={}, clock=reactor
     )
-    seen: list[dict[str, Any]] = []
-    globalLogPublisher.addObserver(seen.append)
-    try:
-        with pytest.raises(CwmpFault) as fault:
-            await model.set_parameter_values([ParameterValueStruct(HOST, "new", "xsd:string")], "")
-    finally:
-        globalLogPublisher.removeObserver(seen.append)
+    with capturing() as log, pytest.raises(CwmpFault) as fault:
+        await model.set_parameter_values([ParameterValueStruct(HOST, "new", "xsd:string")], "")
+    seen = log.events
     assert fault.value.code == 9002
     mine = [e for e in seen if str(e.get("log_namespace", "")).startswith("cwmpd")]
     texts = [formatEvent(e) for e in mine]

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import pytest_twisted
 from twisted.internet import defer
-from twisted.logger import globalLogPublisher
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
+from support.logged import capturing
 from support.xfer_servers import FileServer, Listening, listen
 
 
@@ -54,12 +54,5 @@ def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
 @pytest.fixture
 def events() -> Iterator[list[dict[str, Any]]]:
     """Every cwmpd.transfers log event while the test runs."""
-    seen: list[dict[str, Any]] = []
-
-    def observe(event: dict[str, Any]) -> None:
-        if event.get("log_namespace") == "cwmpd.transfers":
-            seen.append(event)
-
-    globalLogPublisher.addObserver(observe)
-    yield seen
-    globalLogPublisher.removeObserver(observe)
+    with capturing(lambda event: event.get("log_namespace") == "cwmpd.transfers") as log:
+        yield log.events

@@ -14,21 +14,18 @@ import pytest
 import pytest_twisted
 
 from cwmpd.cwmp import messages as m
-from cwmpd.testing.acs import ScriptedAcs
-from support.agent_harness import reactor
 from support.agent_xfer import (
     Behaviour,
     FileServer,
-    Supervisor,
-    daemon_config,
     download,
     firmware,
-    inform_when_ready,
     read_state,
-    serve_files,
+    running,
     transfer_completes,
     wait_for,
+    xfer_rig,
 )
+from support.control_client import inform_when_ready
 
 IMAGE = firmware("2.0.0", 16 * 1024)
 WEB = b"<html>portal v2</html>\n" * 50
@@ -43,17 +40,13 @@ def _web(key: str, url: str) -> m.Download:
 async def test_download_queued_behind_firmware_runs_after_the_reboot(tmp_path: Path) -> None:
     """Firmware then web content in one session: the firmware reboots the device, the web
     content is fetched after the boot, and each gets exactly one successful TransferComplete."""
-    acs = ScriptedAcs()
-    url = await acs.listen(reactor)
-    files = await serve_files(
-        FileServer({"/fw.bin": Behaviour(IMAGE), "/portal.html": Behaviour(WEB)})
+    rig = await xfer_rig(
+        tmp_path, FileServer({"/fw.bin": Behaviour(IMAGE), "/portal.html": Behaviour(WEB)})
     )
+    acs, files, daemon, state = rig.acs, rig.files, rig.daemon, rig.state
     acs.queue(download("fw-1", files.url("/fw.bin"), len(IMAGE)))
     acs.queue(_web("web-2", files.url("/portal.html")))
-    state = tmp_path / "state"
-    daemon = Supervisor(daemon_config(tmp_path, url), state)
-    daemon.start()
-    try:
+    async with running(rig):
         (first,) = await acs.wait_for_sessions(1, timeout=15)
         assert first.responses == [m.DownloadResponse(status=1)] * 2
         await wait_for(
@@ -71,13 +64,6 @@ async def test_download_queued_behind_firmware_runs_after_the_reboot(tmp_path: P
         answer = await inform_when_ready(tmp_path / "control.sock")
         assert answer["ok"], answer
         await wait_for(lambda: len(acs.completed_sessions) > done, 10, "one more session")
-    except BaseException:
-        print(daemon.stderr.decode(errors="replace")[-6000:])
-        raise
-    finally:
-        await daemon.stop()
-        await acs.stop()
-        await files.port.stopListening()
     outcomes = {tc.command_key: (tc.fault_code, tc.fault_string) for tc in transfer_completes(acs)}
     assert outcomes == {"fw-1": (0, ""), "web-2": (0, "")}
     assert len(transfer_completes(acs)) == 2  # one each, never repeated
@@ -93,15 +79,11 @@ async def test_download_queued_behind_firmware_runs_after_the_reboot(tmp_path: P
 async def test_download_cut_by_a_clean_shutdown_resumes_after_it(tmp_path: Path, cut: str) -> None:
     """SIGTERM (systemd stopping the agent for a reboot) mid-fetch is no transfer outcome:
     the next start fetches the file again and the one TransferComplete says success."""
-    acs = ScriptedAcs()
-    url = await acs.listen(reactor)
     how = {"hang": 1} if cut == "before-the-answer" else {"trickle": 1}
-    files = await serve_files(FileServer({"/portal.html": Behaviour(WEB, **how)}))
+    rig = await xfer_rig(tmp_path, FileServer({"/portal.html": Behaviour(WEB, **how)}))
+    acs, files, daemon, state = rig.acs, rig.files, rig.daemon, rig.state
     acs.queue(_web("web-1", files.url("/portal.html")))
-    state = tmp_path / "state"
-    daemon = Supervisor(daemon_config(tmp_path, url), state)
-    daemon.start()
-    try:
+    async with running(rig):
         await acs.wait_for_sessions(1, timeout=15)
         await wait_for(lambda: files.server.held, 10, "the first GET to hang")
         os.kill(daemon.pid, signal.SIGTERM)
@@ -112,13 +94,6 @@ async def test_download_cut_by_a_clean_shutdown_resumes_after_it(tmp_path: Path,
             10,
             "the queue to empty",
         )
-    except BaseException:
-        print(daemon.stderr.decode(errors="replace")[-6000:])
-        raise
-    finally:
-        await daemon.stop()
-        await acs.stop()
-        await files.port.stopListening()
     assert daemon.exits[0].signal is None  # a clean exit, not a kill
     assert daemon.exits[0].transfers == ["fetching"]  # left for the next start to resume
     (tc,) = transfer_completes(acs)

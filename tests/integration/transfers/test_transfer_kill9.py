@@ -5,55 +5,31 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_twisted
 
 from cwmpd.cwmp import messages as m
-from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
-from support.agent_harness import reactor
 from support.agent_xfer import (
     Behaviour,
     FileServer,
-    Served,
-    Supervisor,
-    daemon_config,
+    Rig,
     download,
     firmware,
-    inform_when_ready,
-    read_state,
-    serve_files,
+    running,
     transfer_completes,
     transfer_states,
     wait_for,
+    xfer_rig,
 )
+from support.control_client import inform_when_ready
 
 KEY = "fw-kill9"
 IMAGE = firmware("2.0.0", 64 * 1024)
 SW = "Device.DeviceInfo.SoftwareVersion"
 TC_EVENTS = ["1 BOOT", "7 TRANSFER COMPLETE", "M Download"]
-
-
-@dataclass
-class Rig:
-    """The ACS, the file server and the supervised daemon of one test."""
-
-    acs: ScriptedAcs
-    files: Served
-    daemon: Supervisor
-    state: Path
-
-    def records(self) -> list[dict[str, object]]:
-        """The persisted transfer records."""
-        data = read_state(self.state / "transfers.json")
-        return list(data["transfers"]) if isinstance(data, dict) else []
-
-    def gets(self) -> int:
-        """How many GETs the file server answered."""
-        return len(self.files.server.log)
 
 
 Kill = Callable[[Rig], Awaitable[None]]
@@ -65,14 +41,11 @@ async def run(tmp_path: Path, kill: Kill, *, crash_at: str = "", **kw: object) -
     Returns once exactly one TransferComplete for KEY came, a later session (asked for
     through the control socket) carried none, and the daemon has been stopped.
     """
-    acs = ScriptedAcs()
-    url = await acs.listen(reactor)
     trickle = int(kw.pop("trickle", 0))  # type: ignore[call-overload]
-    files = await serve_files(FileServer({"/fw.bin": Behaviour(IMAGE, trickle=trickle)}))
+    server = FileServer({"/fw.bin": Behaviour(IMAGE, trickle=trickle)})
+    rig = await xfer_rig(tmp_path, server, crash_at)
+    acs, files, daemon = rig.acs, rig.files, rig.daemon
     acs.queue(download(KEY, files.url("/fw.bin"), len(IMAGE), **kw))  # type: ignore[arg-type]
-    state = tmp_path / "state"
-    daemon = Supervisor(daemon_config(tmp_path, url), state, crash_at)
-    rig = Rig(acs, files, daemon, state)
     senders: list[int] = []  # which daemon run sent each TransferComplete
 
     def note_sender(session: AcsSession, exchange: Exchange) -> None:
@@ -80,8 +53,7 @@ async def run(tmp_path: Path, kill: Kill, *, crash_at: str = "", **kw: object) -
             senders.append(daemon.starts)
 
     acs.on_exchange(note_sender)
-    daemon.start()
-    try:
+    async with running(rig, log_tail=4000):
         (first,) = await acs.wait_for_sessions(1, timeout=15)
         assert first.responses == [m.DownloadResponse(status=1)]
         await kill(rig)
@@ -96,13 +68,6 @@ async def run(tmp_path: Path, kill: Kill, *, crash_at: str = "", **kw: object) -
         answer = await inform_when_ready(tmp_path / "control.sock")
         assert answer["ok"], answer
         await acs.wait_for_sessions(done + 1, timeout=10)
-    except BaseException:
-        print(daemon.stderr.decode(errors="replace")[-4000:])
-        raise
-    finally:
-        await daemon.stop()
-        await acs.stop()
-        await files.port.stopListening()
     assert len(transfer_completes(acs, KEY)) == 1
     assert acs.completed_sessions[-1].transfer_completes == []
     assert not {"7 TRANSFER COMPLETE", "M Download"} & set(acs.completed_sessions[-1].events)
