@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import defer, protocol, task
-from twisted.internet.utils import getProcessOutputAndValue
 
 from support.agent_harness import reactor
 from support.connreq_world import CR_PASS, CR_USER, World, sleep, start
+from support.processes import cwmpctl, output_and_code
 
 HERE = Path(__file__).resolve().parent
 ATTACKER = "127.0.0.2"
@@ -103,20 +103,16 @@ class _Attacker(protocol.ProcessProtocol):
 async def cwmpctl_status(sock: Path) -> int:
     """``cwmpctl status`` (a real subprocess); its exit code, -1 after 5 s without an answer."""
     try:
-        d = getProcessOutputAndValue(
-            sys.executable, ["-m", "cwmpd.ctl", "--socket", str(sock), "status"],
-            env=dict(os.environ),
-        )  # fmt: skip
-        _out, _err, code = await d.addTimeout(5, reactor)
+        code, _out, _err = await cwmpctl(sock, "status", timeout=5)
     except (defer.TimeoutError, OSError):  # OSError: EMFILE, no descriptor for the pipes
         return -1
-    return int(code)
+    return code
 
 
 async def curl_cr(world: World) -> str:
     """curl --digest to the published URL, 5 s at most; its status code ("000" = none)."""
     try:
-        out, _err, _code = await getProcessOutputAndValue(
+        out, _err, _code = await output_and_code(
             "/usr/bin/curl",
             ["-s", "-m", "5", "--digest", "-u", f"{CR_USER}:{CR_PASS}", "-o", "/dev/null",
              "-w", "%{http_code}", world.cr_url],

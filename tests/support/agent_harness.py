@@ -1,17 +1,17 @@
-"""Run the real agent in-process against the scripted ACS, on loopback."""
+"""Run the real agent in-process against the scripted ACS, on loopback (and the typed reactor)."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
 
 from twisted.internet import reactor as _reactor
 
 from cwmpd.config import Config, parse_config
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.service import CwmpAgent, makeService
 
-reactor: Any = _reactor
+reactor: AgentReactor = agent_reactor(_reactor)
 
 
 def agent_config(

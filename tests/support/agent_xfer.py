@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from twisted.internet import task
-from twisted.internet.endpoints import TCP4ServerEndpoint
-from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import reactor
 from support.daemon import RestartingDaemon, daemon_config
+from support.web import serve, stop
 
 HERE = Path(__file__).resolve().parent
 FW_TYPE = "1 Firmware Upgrade Image"
@@ -135,7 +135,7 @@ class Served:
     """A listening FileServer."""
 
     server: FileServer
-    port: Any
+    port: IListeningPort
     base: str
 
     def url(self, path: str) -> str:
@@ -145,13 +145,8 @@ class Served:
 
 async def serve_files(server: FileServer, tls: Any = None) -> Served:
     """Listen on a free loopback port (TLS when ``tls`` server options are given)."""
-    factory: Any = Site(server)  # type: ignore[no-untyped-call]
-    if tls is not None:
-        factory = TLSMemoryBIOFactory(tls, False, factory)
-    endpoint = TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
-    port = await endpoint.listen(factory)  # type: ignore[no-untyped-call]
-    scheme = "https" if tls is not None else "http"
-    return Served(server, port, f"{scheme}://127.0.0.1:{port.getHost().port}")
+    served = await serve(server, tls)
+    return Served(server, served.port, served.base)
 
 
 # -- the daemon under a supervisor -----------------------------------------------------------
@@ -232,4 +227,4 @@ async def running(rig: Rig, log_tail: int = 6000) -> AsyncIterator[Rig]:
     finally:
         await rig.daemon.stop()
         await rig.acs.stop()
-        await rig.files.port.stopListening()
+        await stop(rig.files.port)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from twisted.internet import task
-from twisted.internet.endpoints import TCP4ServerEndpoint
+from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
-from twisted.web.server import Request, Site
+from twisted.web.server import Request
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
@@ -28,6 +28,7 @@ from cwmpd.testing.acs_record import AcsSession, Exchange
 from support.agent_harness import reactor
 from support.control_client import command
 from support.daemon import RestartingDaemon, daemon_config
+from support.web import listen_local, port_number, site, stop
 
 
 async def sleep(seconds: float) -> None:
@@ -102,7 +103,7 @@ class Campaign:
     files: Files
     file_url: str
     rng: random.Random
-    port: Any = None  # the file server's listening port
+    port: IListeningPort  # the file server's
     acked: dict[str, float] = field(default_factory=dict)  # what the agent confirmed, when
     started_at: list[float] = field(default_factory=list)  # ACS time of each session start
     on_start: list[Callable[[AcsSession], None]] = field(default_factory=list)
@@ -155,17 +156,17 @@ async def campaign(tmp: Path, seed: int, periodic: int = 1) -> Campaign:
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
     files = Files({})
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(files))  # type: ignore[no-untyped-call]
+    port = await listen_local(site(files))
     config = daemon_config(tmp, url, periodic=periodic)
     rig = Campaign(
         tmp,
         acs,
         Daemon(config),
         files,
-        f"http://127.0.0.1:{port.getHost().port}",
+        f"http://127.0.0.1:{port_number(port)}",
         random.Random(seed),
+        port,
     )
-    rig.port = port
 
     def started(session: AcsSession) -> None:
         rig.started_at.append(time.monotonic())
@@ -181,7 +182,7 @@ async def finish(rig: Campaign) -> None:
     """Stop the daemon, the ACS and the file server."""
     await rig.daemon.stop()
     await rig.acs.stop()
-    await rig.port.stopListening()
+    await stop(rig.port)
 
 
 def after_completed(sessions: list[AcsSession]) -> list[AcsSession]:

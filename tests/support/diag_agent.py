@@ -8,10 +8,10 @@ from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IListeningPort
-from twisted.names import authority, dns, server
+from twisted.names import dns, server
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.web import resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
@@ -20,6 +20,8 @@ from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.agent_harness import AgentRunner, agent_config, reactor
+from support.diag_servers import Zone
+from support.web import site
 
 DIAG_COMPLETE = "8 DIAGNOSTICS COMPLETE"
 _SCHEMA = load_schema("Device.")
@@ -162,32 +164,16 @@ class ByteCounter(WrappingFactory):
 
 def http_server(sized: SizedFile) -> tuple[str, ByteCounter, IListeningPort]:
     """Serve ``sized`` at every path of http://127.0.0.1:PORT/: base URL, byte counter."""
-    counter = ByteCounter(Site(sized))
+    counter = ByteCounter(site(sized))
     port: IListeningPort = reactor.listenTCP(0, counter, interface="127.0.0.1")
     return f"http://127.0.0.1:{port.getHost().port}/", counter, port  # type: ignore[attr-defined]
-
-
-class _Zone(authority.FileAuthority):
-    """An in-memory zone "test." (FileAuthority without a file)."""
-
-    def __init__(self, zone: dict[str, str]) -> None:
-        self._zone = zone
-        super().__init__("test.")  # type: ignore[no-untyped-call]
-
-    def loadFile(self, filename: str) -> None:
-        """Fill the zone from the dict instead of a file."""
-        soa = dns.Record_SOA(mname=b"ns.test", rname=b"root.test", ttl=60)
-        self.soa = (b"test", soa)
-        self.records = {b"test": [soa]}
-        for name, addr in self._zone.items():
-            self.records[name.lower().encode()] = [dns.Record_A(address=addr, ttl=60)]
 
 
 class CountingDNSFactory(server.DNSServerFactory):
     """A DNS server factory that records the names it was asked about."""
 
     def __init__(self, zone: dict[str, str]) -> None:
-        super().__init__(authorities=[_Zone(zone)])  # type: ignore[no-untyped-call]
+        super().__init__(authorities=[Zone(zone)])  # type: ignore[no-untyped-call]
         self.asked: list[str] = []
 
     def handleQuery(self, message: dns.Message, protocol: Any, address: Any) -> Any:

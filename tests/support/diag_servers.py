@@ -7,7 +7,9 @@ from typing import Any
 from twisted.internet.interfaces import IListeningPort
 from twisted.names import authority, dns, server
 from twisted.web import resource
-from twisted.web.server import Request, Site
+from twisted.web.server import Request
+
+from support.web import site
 
 
 class TestFile(resource.Resource):
@@ -34,11 +36,11 @@ class TestFile(resource.Resource):
 def http_server(reactor: Any, size: int) -> tuple[TestFile, IListeningPort]:
     """An HTTP server on 127.0.0.1 serving a ``size``-byte test file at every path."""
     res = TestFile(size)
-    port: IListeningPort = reactor.listenTCP(0, Site(res), interface="127.0.0.1")
+    port: IListeningPort = reactor.listenTCP(0, site(res), interface="127.0.0.1")
     return res, port
 
 
-class _Zone(authority.FileAuthority):
+class Zone(authority.FileAuthority):
     """An in-memory zone "test." (FileAuthority without a file)."""
 
     def __init__(self, zone: dict[str, str]) -> None:
@@ -47,16 +49,18 @@ class _Zone(authority.FileAuthority):
 
     def loadFile(self, filename: str) -> None:
         """Fill the zone from the dict instead of a file."""
-        soa = dns.Record_SOA(mname=b"ns.test", rname=b"root.test", ttl=60)
-        self.soa = (b"test", soa)
-        self.records = {b"test": [soa]}
+        soa = dns.Record_SOA(mname=b"ns.test", rname=b"root.test", ttl=60)  # type: ignore[no-untyped-call]
+        records: dict[bytes, list[object]] = {b"test": [soa]}
         for name, addr in self._zone.items():
-            self.records[name.lower().encode()] = [dns.Record_A(address=addr, ttl=60)]
+            records[name.lower().encode()] = [dns.Record_A(address=addr, ttl=60)]  # type: ignore[no-untyped-call]
+        # Twisted types both attributes by their class-level None defaults
+        self.soa = (b"test", soa)  # type: ignore[assignment]
+        self.records = records  # type: ignore[assignment]
 
 
 def dns_server(reactor: Any, zone: dict[str, str]) -> tuple[IListeningPort, int]:
     """An authoritative DNS server for "test." on 127.0.0.1 (UDP) with A records of ``zone``."""
-    factory = server.DNSServerFactory(authorities=[_Zone(zone)])  # type: ignore[no-untyped-call]
+    factory = server.DNSServerFactory(authorities=[Zone(zone)])  # type: ignore[no-untyped-call]
     proto = dns.DNSDatagramProtocol(factory)  # type: ignore[no-untyped-call]
     port: IListeningPort = reactor.listenUDP(0, proto, interface="127.0.0.1")
     return port, int(port.getHost().port)  # type: ignore[attr-defined]

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet import reactor
-from twisted.internet.endpoints import TCP4ServerEndpoint
-from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
 from cwmpd.testing.acs_auth import Authenticator
+from support.web import serve
 
 USER = "fileuser"
 PASSWORD = "file-secret"
@@ -79,7 +79,7 @@ class Listening:
     """A listening FileServer and its base URL."""
 
     server: FileServer
-    port: Any
+    port: IListeningPort
     base: str
 
     def url(self, path: str) -> str:
@@ -89,9 +89,5 @@ class Listening:
 
 async def listen(server: FileServer, tls: Any = None, host: str = "127.0.0.1") -> Listening:
     """Listen on a free loopback port (TLS when ``tls`` is server options)."""
-    factory: Any = Site(server)
-    if tls is not None:
-        factory = TLSMemoryBIOFactory(tls, False, factory)
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(factory)
-    scheme = "https" if tls is not None else "http"
-    return Listening(server, port, f"{scheme}://{host}:{port.getHost().port}")
+    served = await serve(server, tls, host)
+    return Listening(server, served.port, served.base)

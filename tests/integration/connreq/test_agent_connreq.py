@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 import pytest_twisted
 from twisted.internet import defer, task
-from twisted.internet.utils import getProcessOutputAndValue
 
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
@@ -20,6 +19,7 @@ from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.agent_harness import AgentRunner, reactor
+from support.processes import output_and_code
 
 CR_USER, CR_PASS = "acs-cr", "cr-secret"
 CONNREQ = f'port = 0\nudp_port = 0\nusername = "{CR_USER}"\npassword = "{CR_PASS}"'
@@ -37,7 +37,7 @@ def _config(tmp_path: Path, url: str) -> Config:
 
 async def curl(*args: str) -> tuple[str, int]:
     """Run curl (argv, no shell); its stdout and exit code."""
-    out, _err, code = await getProcessOutputAndValue("/usr/bin/curl", ["-s", *args])
+    out, _err, code = await output_and_code("/usr/bin/curl", ["-s", *args])
     return out.decode(), code
 
 

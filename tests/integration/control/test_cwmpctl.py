@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import stat
 import subprocess
@@ -13,22 +12,15 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor, utils
+from twisted.internet import reactor
 
 from cwmpd.config import load_config
 from cwmpd.cwmp.structs import SetParameterAttributesStruct
 from cwmpd.service import CwmpAgent, makeService
+from support.processes import cwmpctl
 
 CODE = "Device.DeviceInfo.ProvisioningCode"
 Running = tuple[CwmpAgent, Path]
-
-
-async def cwmpctl(sock: Path, *args: str) -> tuple[int, str, str]:
-    """Run ``python -m cwmpd.ctl --socket SOCK ARGS`` without blocking the reactor."""
-    out, err, code = await utils.getProcessOutputAndValue(
-        sys.executable, ["-m", "cwmpd.ctl", "--socket", str(sock), *args], env=dict(os.environ)
-    )
-    return code, out.decode(), err.decode()
 
 
 @pytest_twisted.async_yield_fixture

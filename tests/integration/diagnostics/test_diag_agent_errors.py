@@ -22,6 +22,7 @@ from support.diag_agent import (
     values_of,
     within,
 )
+from support.web import stop
 
 PING = "Device.IP.Diagnostics.IPPing."
 DL = "Device.IP.Diagnostics.DownloadDiagnostics."
@@ -64,7 +65,7 @@ async def test_download_unknown_host_cannot_resolve(tmp_path: Path) -> None:
 async def test_download_from_a_closed_port_fails_to_connect(tmp_path: Path) -> None:
     """Nobody listens on the port: Error_InitConnectionFailed, no bytes counted."""
     url, _, port = http_server(SizedFile(1))
-    await port.stopListening()
+    await stop(port)
     _, got = await _complete(tmp_path, DL, {"DownloadURL": url + "f"})
     assert got[DL + "DiagnosticsState"] == "Error_InitConnectionFailed"
     assert got[DL + "TestBytesReceived"] == "0"

@@ -9,6 +9,7 @@ import pytest_twisted
 
 from cwmpd.cwmp import messages as m
 from support.diag_agent import DIAG_COMPLETE, AgentRun, SizedFile, http_server, spv, values_of
+from support.web import stop
 
 DL = "Device.IP.Diagnostics.DownloadDiagnostics."
 UL = "Device.IP.Diagnostics.UploadDiagnostics."
@@ -32,7 +33,7 @@ async def test_download_counts_exact_bytes_and_orders_times(tmp_path: Path) -> N
         first, second = await run.sessions(2)
     finally:
         await run.stop()
-        await port.stopListening()
+        await stop(port)
     assert first.responses == [m.SetParameterValuesResponse(status=1)]
     assert DIAG_COMPLETE in second.events
     got = values_of(second.responses[0])
@@ -68,7 +69,7 @@ async def test_upload_sends_exactly_sized_length(tmp_path: Path) -> None:
         first, second = await run.sessions(2)
     finally:
         await run.stop()
-        await port.stopListening()
+        await stop(port)
     assert first.responses == [m.SetParameterValuesResponse(status=1)]
     assert DIAG_COMPLETE in second.events
     got = values_of(second.responses[0])

@@ -8,6 +8,7 @@ import pytest_twisted
 
 from cwmpd.cwmp import messages as m
 from support.diag_agent import DIAG_COMPLETE, AgentRun, dns_server, spv, values_of
+from support.web import stop
 
 NS = "Device.DNS.Diagnostics.NSLookupDiagnostics."
 
@@ -24,7 +25,7 @@ async def _lookup(tmp_path: Path, params: dict[str, str]) -> tuple[dict[str, str
         first, second = await run.sessions(2)
     finally:
         await run.stop()
-        await listening.stopListening()
+        await stop(listening)
     assert first.responses == [m.SetParameterValuesResponse(status=1)]
     assert DIAG_COMPLETE in second.events
     return values_of(second.responses[0]), dns.asked

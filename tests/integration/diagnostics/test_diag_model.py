@@ -17,6 +17,7 @@ from cwmpd.datamodel.schema import load_schema
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import model_from_declarations, schema_prefixes
 from support.diag_servers import dns_server, http_server
+from support.web import stop
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."
@@ -218,7 +219,7 @@ async def test_download_and_upload_through_model(tmp_path: Path) -> None:
             }
         )
     finally:
-        await port.stopListening()
+        await stop(port)
     d = await dev.get(DL)
     assert d[DL + "DiagnosticsState"] == "Complete"
     assert d[DL + "TestBytesReceived"] == "12345"
@@ -253,7 +254,7 @@ async def test_nslookup_results_table(tmp_path: Path) -> None:
             }
         )
     finally:
-        await port.stopListening()
+        await stop(port)
     got = await dev.get(NS)
     assert got[NS + "DiagnosticsState"] == "Complete"
     assert got[NS + "SuccessCount"] == "1"

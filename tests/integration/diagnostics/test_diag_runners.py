@@ -15,6 +15,7 @@ from cwmpd.diagnostics.ping import PingParams, run_ping
 from cwmpd.diagnostics.process import find_tool, run_tool
 from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
 from support.diag_servers import dns_server, http_server
+from support.web import stop
 
 
 def _reactor() -> Any:
@@ -80,7 +81,7 @@ async def test_download_counts_exact_bytes_and_orders_times() -> None:
         url = f"http://127.0.0.1:{port.getHost().port}/file"  # type: ignore[attr-defined]
         r = await run_http_test(_reactor(), url, timeout=10)
     finally:
-        await port.stopListening()
+        await stop(port)
     assert r.state == "Complete"
     assert r.test_bytes == 100000
     assert r.total_bytes_received > 100000
@@ -98,7 +99,7 @@ async def test_upload_sends_test_file_length() -> None:
         url = f"http://127.0.0.1:{port.getHost().port}/up"  # type: ignore[attr-defined]
         r = await run_http_test(_reactor(), url, timeout=10, upload_length=70000)
     finally:
-        await port.stopListening()
+        await stop(port)
     assert r.state == "Complete"
     assert res.uploaded == [70000]
     assert r.test_bytes == 70000
@@ -111,7 +112,7 @@ async def test_download_from_closed_port_fails_to_connect() -> None:
     """An unreachable server (closed loopback port) is Error_InitConnectionFailed."""
     _, port = http_server(_reactor(), 1)
     number = port.getHost().port  # type: ignore[attr-defined]
-    await port.stopListening()
+    await stop(port)
     r = await run_http_test(_reactor(), f"http://127.0.0.1:{number}/", timeout=5)
     assert r.state == "Error_InitConnectionFailed"
 
@@ -125,7 +126,7 @@ async def test_nslookup_against_local_server() -> None:
         r = await run_nslookup(_reactor(), params)
         missing = await run_nslookup(_reactor(), NSLookupParams("nope.test", "127.0.0.1", number))
     finally:
-        await port.stopListening()
+        await stop(port)
     assert (r.state, r.success_count, len(r.results)) == ("Complete", 2, 2)
     first = r.results[0]
     assert first.status == "Success"

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest_twisted
-from twisted.internet import utils
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import AgentRunner, agent_config, reactor
+from support.processes import cwmpctl
 
 POLICY = "Device.ManagementServer.AutonomousTransferCompletePolicy."
-
-
-async def cwmpctl(sock: Path, *args: str) -> tuple[int, str, str]:
-    """The real cwmpctl, without blocking the reactor."""
-    out, err, code = await utils.getProcessOutputAndValue(
-        sys.executable, ["-m", "cwmpd.ctl", "--socket", str(sock), *args], env=dict(os.environ)
-    )
-    return code, out.decode(), err.decode()
 
 
 @pytest_twisted.ensureDeferred

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import task
-from twisted.internet.utils import getProcessOutputAndValue
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
@@ -33,6 +32,8 @@ from support.agent_xfer import (
     transfer_completes,
     wait_for,
 )
+from support.processes import output_and_code
+from support.web import stop
 
 REPO = Path(__file__).resolve().parents[3]
 HELPER = REPO / "debian" / "helpers" / "cwmpd-helper"
@@ -116,8 +117,8 @@ class Device:
 
     async def run_helper(self) -> tuple[bytes, int]:
         """``cwmpd-helper firmware`` as cwmpd-firmware.service runs it; (stderr, status)."""
-        _out, err, code = await getProcessOutputAndValue(
-            "/bin/sh", [str(HELPER), "firmware"], env=self.helper_env(), reactor=reactor
+        _out, err, code = await output_and_code(
+            "/bin/sh", [str(HELPER), "firmware"], env=self.helper_env()
         )
         return err, code
 
@@ -191,7 +192,7 @@ async def test_firmware_through_the_root_side_helper(tmp_path: Path, case: str) 
     finally:
         await daemon.stop()
         await acs.stop()
-        await files.port.stopListening()
+        await stop(files.port)
     (tc,) = transfer_completes(acs, KEY)
     (web,) = transfer_completes(acs, "web")
     assert (web.fault_code, files.server.log[-1]) == (0, ("/page.html", 200))

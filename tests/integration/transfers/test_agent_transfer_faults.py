@@ -16,6 +16,7 @@ from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import CertificateAuthority, make_ca, make_cert, server_tls_options
 from support.agent_harness import AgentRunner, agent_config, reactor
 from support.agent_xfer import Behaviour, FileServer, Served, download, firmware, serve_files
+from support.web import stop
 
 IMAGE = firmware("2.0.0", 8192)
 SW = "Device.DeviceInfo.SoftwareVersion"
@@ -134,7 +135,7 @@ async def test_failed_download_reports_its_fault(
         runner.stop()
         await acs.stop()
         for served in world.ports:
-            await served.port.stopListening()
+            await stop(served.port)
     assert first.responses == [m.DownloadResponse(status=1)]
     assert runner.exits == 0
     assert sorted(second.events) == ["7 TRANSFER COMPLETE", "M Download"]

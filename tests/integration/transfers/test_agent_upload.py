@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.web.resource import Resource
-from twisted.web.server import Request, Site
+from twisted.web.server import Request
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import AgentRunner, agent_config, reactor
+from support.web import listen_local, port_number, site, stop
 
 
 class Recorder(Resource):
@@ -41,10 +40,10 @@ async def test_vendor_configuration_upload(tmp_path: Path, server: str) -> None:
     """A listening server gets one PUT of the JSON snapshot and TransferComplete 0; a refused
     connection is 9015 (cannot contact the file server) with nothing sent."""
     recorder = Recorder()
-    port: Any = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(recorder))
-    put_url = f"http://127.0.0.1:{port.getHost().port}/up/config.json"
+    port = await listen_local(site(recorder))
+    put_url = f"http://127.0.0.1:{port_number(port)}/up/config.json"
     if server == "refusing":
-        await port.stopListening()
+        await stop(port)
     acs = ScriptedAcs(ns=NS_CWMP_12, use_cwmp_version="1.4")
     url = await acs.listen(reactor)
     acs.queue(m.Upload(command_key="ul-1", file_type="1 Vendor Configuration File", url=put_url))
@@ -56,7 +55,7 @@ async def test_vendor_configuration_upload(tmp_path: Path, server: str) -> None:
         runner.stop()
         await acs.stop()
         if server == "listening":
-            await port.stopListening()
+            await stop(port)
     assert first.responses == [m.UploadResponse(status=1)]
     (tc,) = second.transfer_completes
     if server == "listening":

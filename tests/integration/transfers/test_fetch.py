@@ -14,6 +14,7 @@ from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 from cwmpd.testing.pki import server_tls_options
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.http import FileServerClient, HttpLimits
+from support.web import stop
 from support.xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
 Serve = Callable[..., Awaitable[Listening]]
@@ -140,7 +141,7 @@ async def test_refused_connection_is_9015(serve: Serve, tmp_path: Path) -> None:
     """Nobody listening: unable to contact the file server (9015)."""
     srv = await serve()
     url = srv.url("/f")
-    await srv.port.stopListening()
+    await stop(srv.port)
     assert await fault_of(fetch(url, tmp_path / "spool")) == 9015
 
 

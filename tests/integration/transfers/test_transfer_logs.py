@@ -21,6 +21,7 @@ from cwmpd.transfers import record as r
 from cwmpd.transfers.http import FileServerClient
 from cwmpd.transfers.progress import TransferLog, host_of
 from support.log_capture import SECRET_QUERY, lines, until
+from support.web import listen_local, port_number, site, stop
 
 SIZE = 100 * 1024
 
@@ -55,12 +56,9 @@ async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float,
     """Serve DATA in ``steps`` of (seconds to advance the log clock, bytes sent so far).
 
     Steps before the last stay small (<= 10 KiB), so each arrives as one read."""
-    from twisted.internet.endpoints import TCP4ServerEndpoint
-    from twisted.web.server import Site
-
     paced = Paced(bytes(i % 256 for i in range(SIZE)), chunked=chunked)
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(paced))
-    url = f"http://127.0.0.1:{port.getHost().port}/fw.bin{SECRET_QUERY}"
+    port = await listen_local(site(paced))
+    url = f"http://127.0.0.1:{port_number(port)}/fw.bin{SECRET_QUERY}"
     clock = task.Clock()
     log = TransferLog(clock, r.DOWNLOAD, "fw-9", url)
     client = FileServerClient(reactor, TlsPolicy(), "user", "pw")
@@ -80,7 +78,7 @@ async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float,
         log.ended("complete")
     finally:
         await client.close()
-        await port.stopListening()
+        await stop(port)
 
 
 @pytest_twisted.ensureDeferred
