@@ -67,7 +67,7 @@ class Control(LineReceiver):
     def inform(self) -> None:
         """Ask the daemon for a session now."""
         request = {"command": "inform", "args": ["2 PERIODIC"]}
-        self.sendLine(json.dumps(request).encode())
+        self.sendLine(json.dumps(request).encode())  # type: ignore[no-untyped-call]
 
     def lineReceived(self, line: bytes) -> None:
         """A refusal ends the soak at once (no session would follow: it would hang)."""
@@ -127,7 +127,7 @@ async def soak(reactor: Any, folder: Path, total: int) -> dict[int, int]:
             if sock.exists():
                 break
             await task.deferLater(reactor, 0.05, lambda: None)
-        await connectProtocol(UNIXClientEndpoint(reactor, str(sock)), control)
+        await connectProtocol(UNIXClientEndpoint(reactor, str(sock)), control)  # type: ignore[no-untyped-call]
         if control.owed:
             control.inform()
         done.addTimeout(TIMEOUT, reactor)  # a soak that stalls fails, it never hangs CI

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import defer, protocol, task
+from twisted.python.failure import Failure
 
 from support.agent_harness import reactor
 from support.connreq_world import CR_PASS, CR_USER, World, sleep, start
 from support.processes import cwmpctl, output_and_code
+from support.tcp import connect_tcp
 
 HERE = Path(__file__).resolve().parent
 ATTACKER = "127.0.0.2"
@@ -54,10 +56,11 @@ class _Trickle(protocol.Protocol):
         self.loop.start(0.5)
 
     def tick(self) -> None:
+        assert self.transport is not None
         self.transport.write(self.text[:1])
         self.text = self.text[1:] or b"a"
 
-    def connectionLost(self, reason: object) -> None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         if self.loop.running:
             self.loop.stop()
         self.lost.callback(time.monotonic() - self.started)
@@ -69,8 +72,7 @@ async def test_headers_sent_at_one_byte_a_second_are_cut_off(tmp_path: Path) -> 
     world = await start(tmp_path)
     try:
         lost: defer.Deferred[float] = defer.Deferred()
-        factory = protocol.ClientFactory.forProtocol(lambda: _Trickle(lost))
-        reactor.connectTCP("127.0.0.1", world.http_port, factory, bindAddress=(ATTACKER, 0))
+        connect_tcp(_Trickle(lost), world.http_port, ATTACKER)
         held = await lost.addTimeout(10, reactor)
         print(f"slow client held its connection {held:.1f} s")
         assert held < 7.5  # header_timeout 5 s (default) and some slack

@@ -76,7 +76,7 @@ class Client:
     def __init__(self, url: str) -> None:
         self.url = url
         self.cookie: str | None = None
-        self.agent = Agent(reactor)
+        self.agent = Agent(reactor)  # type: ignore[no-untyped-call]
 
     async def post(
         self, body: bytes | None, *, url: str | None = None, authorization: str | None = None
@@ -90,7 +90,7 @@ class Client:
             headers.addRawHeader("cookie", self.cookie)
         if authorization:
             headers.addRawHeader("authorization", authorization)
-        producer: IBodyProducer | None = FileBodyProducer(BytesIO(body)) if body else None
+        producer: IBodyProducer | None = FileBodyProducer(BytesIO(body)) if body else None  # type: ignore[no-untyped-call]
         response = await self.agent.request(b"POST", (url or self.url).encode(), headers, producer)
         data = await readBody(response)
         set_cookie = response.headers.getRawHeaders("set-cookie")

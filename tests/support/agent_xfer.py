@@ -118,13 +118,13 @@ class FileServer(Resource):
             return NOT_DONE_YET
         if b.cut_after is None and b.trickle <= 0:
             return b.data
-        request.setHeader(b"content-length", str(len(b.data)).encode())
+        request.setHeader(b"content-length", str(len(b.data)).encode())  # type: ignore[no-untyped-call]
         if b.trickle > 0:
             b.trickle -= 1
-            request.write(b.data[:1024])
+            request.write(b.data[:1024])  # type: ignore[no-untyped-call]
             self.held.append(request)
             return NOT_DONE_YET
-        request.write(b.data[: b.cut_after])
+        request.write(b.data[: b.cut_after])  # type: ignore[no-untyped-call]
         transport: Any = request.channel.transport  # type: ignore[union-attr]
         reactor.callLater(0.01, transport.abortConnection)
         return NOT_DONE_YET

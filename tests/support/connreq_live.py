@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from twisted.internet import defer, protocol, reactor
+from twisted.python.failure import Failure
 
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from support.tcp import connect_tcp
 
 PATH = "/cr-7f3a9c"
 USER = "acs-user"
@@ -49,14 +51,16 @@ class _Pipeline(protocol.Protocol):
         self.buf = b""
 
     def connectionMade(self) -> None:
+        assert self.transport is not None
         self.transport.write(b"".join(self.payloads))
 
     def dataReceived(self, data: bytes) -> None:
         self.buf += data
         if len(re.findall(rb"HTTP/1\.1 (\d{3})", self.buf)) >= len(self.payloads):
+            assert self.transport is not None
             self.transport.loseConnection()
 
-    def connectionLost(self, reason: object) -> None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         codes = [int(c) for c in re.findall(rb"HTTP/1\.1 (\d{3})", self.buf)]
         if not self.done.called:
             self.done.callback(codes)
@@ -67,8 +71,7 @@ def send_raw(
 ) -> defer.Deferred[list[int]]:
     """Send ``payloads`` pipelined on one connection from ``source``; fires with the codes."""
     done: defer.Deferred[list[int]] = defer.Deferred()
-    factory = protocol.ClientFactory.forProtocol(lambda: _Pipeline(payloads, done))
-    reactor.connectTCP("127.0.0.1", port, factory, bindAddress=(source, 0))
+    connect_tcp(_Pipeline(payloads, done), port, source)
     return done
 
 

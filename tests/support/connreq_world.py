@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from twisted.internet import defer, protocol, task
+from twisted.python.failure import Failure
 
 from cwmpd.config import Config, parse_config
 from cwmpd.connreq.udp import signature
@@ -19,6 +20,7 @@ from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.agent_harness import AgentRunner, reactor
+from support.tcp import connect_tcp
 
 CR_USER, CR_PASS = "acs-cr", "cr-secret-7"
 URL_KEY = "Device.ManagementServer.ConnectionRequestURL"
@@ -132,14 +134,16 @@ class _OneShot(protocol.Protocol):
         self.payload, self.done, self.buf = payload, done, b""
 
     def connectionMade(self) -> None:
+        assert self.transport is not None
         self.transport.write(self.payload)
 
     def dataReceived(self, data: bytes) -> None:
         self.buf += data
         if b"\r\n\r\n" in self.buf:
+            assert self.transport is not None
             self.transport.loseConnection()
 
-    def connectionLost(self, reason: object) -> None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         match = _STATUS.match(self.buf)
         if not self.done.called:
             self.done.callback((int(match.group(1)) if match else 0, self.buf))
@@ -150,9 +154,8 @@ def request(
 ) -> defer.Deferred[tuple[int, bytes]]:
     """One request on its own connection from ``source``; fires (status or 0, response head)."""
     done: defer.Deferred[tuple[int, bytes]] = defer.Deferred()
-    factory = protocol.ClientFactory.forProtocol(lambda: _OneShot(payload, done))
-    factory.clientConnectionFailed = lambda _c, _r: done.callback((0, b""))  # type: ignore[method-assign]
-    reactor.connectTCP("127.0.0.1", port, factory, timeout=timeout, bindAddress=(source, 0))
+    failed = lambda _reason: done.callback((0, b""))  # noqa: E731
+    connect_tcp(_OneShot(payload, done), port, source, timeout=timeout, failed=failed)
     return done.addTimeout(timeout, reactor)
 
 

@@ -21,7 +21,7 @@ from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.agent_harness import AgentRunner, agent_config, reactor
 from support.diag_servers import Zone
-from support.web import site
+from support.web import listen_now, port_number, site
 
 DIAG_COMPLETE = "8 DIAGNOSTICS COMPLETE"
 _SCHEMA = load_schema("Device.")
@@ -107,7 +107,7 @@ class SizedFile(resource.Resource):
     isLeaf = True
 
     def __init__(self, size: int, *, stall: bool = False) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.size = size
         self.stall = stall
         self.uploaded: list[int] = []
@@ -118,7 +118,7 @@ class SizedFile(resource.Resource):
         """The test file, or (stalling) one byte and then nothing until the client leaves."""
         if not self.stall:
             return b"x" * self.size
-        request.write(b"x")
+        request.write(b"x")  # type: ignore[no-untyped-call]
         dropped: defer.Deferred[None] = defer.Deferred()
         self.dropped = dropped
         request.notifyFinish().addErrback(lambda _: dropped.callback(None))
@@ -165,8 +165,8 @@ class ByteCounter(WrappingFactory):
 def http_server(sized: SizedFile) -> tuple[str, ByteCounter, IListeningPort]:
     """Serve ``sized`` at every path of http://127.0.0.1:PORT/: base URL, byte counter."""
     counter = ByteCounter(site(sized))
-    port: IListeningPort = reactor.listenTCP(0, counter, interface="127.0.0.1")
-    return f"http://127.0.0.1:{port.getHost().port}/", counter, port  # type: ignore[attr-defined]
+    port = listen_now(counter)
+    return f"http://127.0.0.1:{port_number(port)}/", counter, port
 
 
 class CountingDNSFactory(server.DNSServerFactory):
@@ -186,5 +186,5 @@ def dns_server(zone: dict[str, str]) -> tuple[int, CountingDNSFactory, IListenin
     """An authoritative DNS server for "test." on 127.0.0.1 (UDP): port, factory, listener."""
     factory = CountingDNSFactory(zone)
     proto = dns.DNSDatagramProtocol(factory)  # type: ignore[no-untyped-call]
-    port: IListeningPort = reactor.listenUDP(0, proto, interface="127.0.0.1")
+    port: IListeningPort = reactor.listenUDP(0, proto, interface="127.0.0.1", maxPacketSize=8192)
     return int(port.getHost().port), factory, port  # type: ignore[attr-defined]

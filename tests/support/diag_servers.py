@@ -18,7 +18,7 @@ class TestFile(resource.Resource):
     isLeaf = True
 
     def __init__(self, size: int) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.size = size
         self.uploaded: list[int] = []
 

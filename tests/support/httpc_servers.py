@@ -15,13 +15,21 @@ from typing import Any
 from cryptography.x509.oid import NameOID
 from twisted.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
 from twisted.cred.portal import IRealm, Portal
-from twisted.internet import reactor
+from twisted.internet.address import IPv4Address
+from twisted.internet.interfaces import (
+    IListeningPort,
+    IOpenSSLContextFactory,
+    IOpenSSLServerConnectionCreator,
+    IProtocolFactory,
+)
+from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web.guard import DigestCredentialFactory, HTTPAuthSessionWrapper
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 from zope.interface import implementer
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert
+from support.web import listen_now, port_number, site
 
 USER = "cpe-0001"
 PASSWORD = "s3cret:with colon"
@@ -83,7 +91,9 @@ def seen_of(request: Request) -> Seen:
         for k, vs in request.requestHeaders.getAllRawHeaders()
     }
     body = request.content.read() if request.content is not None else b""
-    seen = Seen(request.uri.decode(), headers, body, request.getClientAddress().port)
+    peer = request.getClientAddress()  # type: ignore[no-untyped-call]
+    assert isinstance(peer, IPv4Address)
+    seen = Seen(request.uri.decode(), headers, body, peer.port)
     seen.transport = request.channel.transport
     peer_cert = getattr(request.channel.transport, "getPeerCertificate", None)
     cert = peer_cert() if peer_cert is not None else None
@@ -99,7 +109,7 @@ class Recorder(Resource):
     isLeaf = True
 
     def __init__(self, script: Script | None = None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.seen: list[Seen] = []
         self.script: Script = script or (lambda s: Reply(body=b"ok"))
 
@@ -121,20 +131,21 @@ def answer(request: Request, reply: Reply) -> Any:
     """Write ``reply`` to ``request`` (asynchronously, so closing works)."""
     if reply.hang:
         return NOT_DONE_YET
+    transport = request.channel.transport
+    assert transport is not None
     if reply.drop:
-        request.channel.transport.loseConnection()
+        transport.loseConnection()
         return NOT_DONE_YET
     request.setResponseCode(reply.status)
     for k, v in reply.headers:
         request.responseHeaders.addRawHeader(k.encode(), v.encode("latin-1"))
     if reply.close:
-        request.setHeader(b"connection", b"close")
+        request.setHeader(b"connection", b"close")  # type: ignore[no-untyped-call]
     if not reply.chunked:
-        request.setHeader(b"content-length", str(len(reply.body)).encode())
-    transport = request.channel.transport
+        request.setHeader(b"content-length", str(len(reply.body)).encode())  # type: ignore[no-untyped-call]
     for i in range(0, len(reply.body), 1000):
-        request.write(reply.body[i : i + 1000])
-    request.finish()
+        request.write(reply.body[i : i + 1000])  # type: ignore[no-untyped-call]
+    request.finish()  # type: ignore[no-untyped-call]
     if reply.close:
         transport.loseConnection()
     return NOT_DONE_YET
@@ -227,31 +238,35 @@ class _Realm:
         raise NotImplementedError
 
 
-def twisted_guard(algorithm: bytes, inner: Resource, password: str = PASSWORD) -> Resource:
+def twisted_guard(algorithm: bytes, inner: Resource, password: str = PASSWORD) -> IResource:
     """Twisted's own digest server (the oracle for MD5 and MD5-sess) in front of ``inner``."""
     checker = InMemoryUsernamePasswordDatabaseDontUse(**{USER: password.encode()})
     portal = Portal(_Realm(inner), [checker])
-    return HTTPAuthSessionWrapper(portal, [DigestCredentialFactory(algorithm, b"acs")])
+    factory = DigestCredentialFactory(algorithm, b"acs")  # type: ignore[no-untyped-call]
+    guarded: IResource = HTTPAuthSessionWrapper(portal, [factory])  # type: ignore[no-untyped-call]
+    return guarded
 
 
 @dataclass
 class Served:
     """A listening loopback server."""
 
-    port: Any
+    port: IListeningPort
     url: str
 
 
-def listen(resource: Resource, tls: Any = None, path: str = "/acs") -> Served:
+def listen(
+    resource: IResource,
+    tls: IOpenSSLServerConnectionCreator | IOpenSSLContextFactory | None = None,
+    path: str = "/acs",
+) -> Served:
     """Serve ``resource`` on 127.0.0.1 (plain or TLS) at an ephemeral port."""
-    site = Site(resource)
-    if tls is None:
-        port = reactor.listenTCP(0, site, interface="127.0.0.1")
-        scheme = "http"
-    else:
-        port = reactor.listenSSL(0, site, tls, interface="127.0.0.1")
-        scheme = "https"
-    return Served(port, f"{scheme}://127.0.0.1:{port.getHost().port}{path}")
+    factory: IProtocolFactory = site(resource)
+    if tls is not None:
+        factory = TLSMemoryBIOFactory(tls, False, factory)
+    port = listen_now(factory)
+    scheme = "https" if tls is not None else "http"
+    return Served(port, f"{scheme}://127.0.0.1:{port_number(port)}{path}")
 
 
 def basic_server() -> Recorder:

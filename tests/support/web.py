@@ -70,3 +70,10 @@ async def serve(
     port = await listen_local(factory)
     scheme = "https" if tls is not None else "http"
     return Served(port, f"{scheme}://{host}:{port_number(port)}")
+
+
+def listen_now(factory: IProtocolFactory) -> IListeningPort:
+    """Listen with ``factory`` on a free 127.0.0.1 port at once (for synchronous fixtures)."""
+    # listenTCP is typed for a ServerFactory[_ProtoWithFactory]: twisted.web's Site and
+    # the WrappingFactory subclasses do not fit that generic; the reactor takes any factory.
+    return reactor.listenTCP(0, factory, interface="127.0.0.1")  # type: ignore[arg-type]

@@ -56,7 +56,7 @@ class FileServer(Resource):
             )
             if not result.ok:
                 request.setResponseCode(401)
-                request.setHeader(b"www-authenticate", result.challenge.encode())
+                request.setHeader(b"www-authenticate", result.challenge.encode())  # type: ignore[no-untyped-call]
                 return b""
         request.setResponseCode(b.status)
         if request.method == b"PUT":
@@ -65,9 +65,9 @@ class FileServer(Resource):
         data = b.data
         if b.declared_length is not None or b.cut_after is not None or b.stall:
             length = b.declared_length if b.declared_length is not None else len(data)
-            request.setHeader(b"content-length", str(length).encode())
+            request.setHeader(b"content-length", str(length).encode())  # type: ignore[no-untyped-call]
             sent = data[: b.cut_after] if b.cut_after is not None else data[:10]
-            request.write(sent)
+            request.write(sent)  # type: ignore[no-untyped-call]
             if not b.stall:
                 reactor.callLater(0.01, request.channel.transport.abortConnection)
             return NOT_DONE_YET

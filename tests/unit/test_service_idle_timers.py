@@ -41,19 +41,19 @@ class TracingReactor(MemoryReactorClock):
     """MemoryReactorClock (plus UDP) that records what each callLater schedules."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.traced: list[tuple[float, str]] = []
 
     def listenTCP(self, port: int, factory: Any, backlog: int = 50, interface: str = "") -> Any:
         """A recorded listener whose factory is started, as a real port starts it."""
         factory.doStart()
-        return super().listenTCP(port, factory, backlog, interface)
+        return super().listenTCP(port, factory, backlog, interface)  # type: ignore[no-untyped-call]
 
     def listenUNIX(self, address: str, factory: Any, backlog: int = 50, mode: int = 0o666,
                    wantPID: int = 0) -> Any:  # fmt: skip
         """A recorded UNIX listener whose factory is started, as a real port starts it."""
         factory.doStart()
-        return super().listenUNIX(address, factory, backlog, mode, wantPID)
+        return super().listenUNIX(address, factory, backlog, mode, wantPID)  # type: ignore[no-untyped-call]
 
     def listenUDP(
         self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192

@@ -93,11 +93,11 @@ class NoProcesses:
 
     def seconds(self) -> float:
         """Reactor time."""
-        return float(_reactor.seconds())  # type: ignore[attr-defined]
+        return float(_reactor.seconds())
 
     def callLater(self, delay: float, f: Any, *a: Any) -> Any:
         """Delegated to the real reactor."""
-        return _reactor.callLater(delay, f, *a)  # type: ignore[attr-defined]
+        return _reactor.callLater(delay, f, *a)
 
 
 @pytest.mark.needs_tools("ping", "traceroute")

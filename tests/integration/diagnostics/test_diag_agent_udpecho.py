@@ -54,7 +54,7 @@ def free_udp_port() -> int:
 
 def _client(address: str) -> tuple[Client, Any]:
     proto = Client()
-    return proto, reactor.listenUDP(0, proto, interface=address)
+    return proto, reactor.listenUDP(0, proto, interface=address, maxPacketSize=8192)
 
 
 async def _enabled(tmp_path: Path, **extra: str) -> tuple[AgentRun, int]:

@@ -218,7 +218,7 @@ async def test_timeout_on_clock_aborts_connection(serve: Serve) -> None:
     clock.advance(0.2)
     assert len(outcome) == 1
     assert isinstance(outcome[0], Failure)
-    assert outcome[0].check(Timeout)
+    assert outcome[0].check(Timeout)  # type: ignore[no-untyped-call]
     await turns_until(lambda: bool(rec.seen[0].transport.disconnected))
     await c.close()
 

@@ -23,7 +23,7 @@ class Recorder(Resource):
     isLeaf = True
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.seen: list[tuple[str, str, str, bytes]] = []
 
     def render_PUT(self, request: Request) -> bytes:

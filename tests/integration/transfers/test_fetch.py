@@ -13,7 +13,8 @@ from cwmpd.http.tls import TlsPolicy
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 from cwmpd.testing.pki import server_tls_options
 from cwmpd.transfers.errors import TransferError
-from cwmpd.transfers.http import FileServerClient, HttpLimits
+from cwmpd.transfers.http import FileServerClient
+from cwmpd.transfers.limits import HttpLimits
 from support.web import stop
 from support.xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 

@@ -32,24 +32,24 @@ class Paced(Resource):
     isLeaf = True
 
     def __init__(self, data: bytes, *, chunked: bool = False) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.data, self.chunked, self.sent = data, chunked, 0
         self.request: Request | None = None
         self.arrived: Deferred[None] = Deferred()
 
     def render_GET(self, request: Request) -> Any:
         if not self.chunked:
-            request.setHeader(b"content-length", str(len(self.data)).encode())
+            request.setHeader(b"content-length", str(len(self.data)).encode())  # type: ignore[no-untyped-call]
         self.request = request
         self.arrived.callback(None)
         return NOT_DONE_YET
 
     def send_to(self, upto: int) -> None:
         assert self.request is not None
-        self.request.write(self.data[self.sent : upto])
+        self.request.write(self.data[self.sent : upto])  # type: ignore[no-untyped-call]
         self.sent = upto
         if upto == len(self.data):
-            self.request.finish()
+            self.request.finish()  # type: ignore[no-untyped-call]
 
 
 async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float, int]]) -> None:

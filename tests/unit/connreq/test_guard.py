@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
-from twisted.web.test.requesthelper import DummyRequest
+from twisted.logger import Logger
 
 from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
 from cwmpd.connreq.http import ConnectionRequestResource
@@ -15,6 +16,8 @@ from cwmpd.connreq.nonces import NonceStatus, NonceTable
 from cwmpd.connreq.ratelimit import BucketConfig, Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.urls import connection_request_url, ensure_path, udp_connection_request_address
 from cwmpd.http import digest
+from support.logged import LogCapture
+from support.requests import PathRequest, as_request
 
 CREDS = Credentials("u", "pw")
 
@@ -125,40 +128,36 @@ def test_urls() -> None:
 def test_200_is_written_before_on_request() -> None:
     """An authenticated request is answered 200 (empty body) before on_request runs."""
     clock = Clock()
-    calls: list[bool] = []
+    calls: list[int] = []
     guard = DigestGuard(NonceTable(clock))
-    request = DummyRequest([b"p"])
+    request = PathRequest(b"/p")
     resource = ConnectionRequestResource(
         clock, "/p", guard, RateLimiter(clock), CREDS, lambda: calls.append(request.finished)
     )
-    request.uri = request.path = b"/p"
     request.requestHeaders.setRawHeaders(b"authorization", [answer(guard).encode()])
-    body = resource.render(request)
-    assert (request.responseCode, body, calls) == (200, b"", [])
-    request.finish()
+    body = resource.render(as_request(request))
+    assert request.responseCode == 200
+    assert (body, calls) == (b"", [])
+    request.finish()  # type: ignore[no-untyped-call]
     clock.advance(0)
     assert calls == [1]
 
 
 def test_failed_attempt_logged_with_source_without_secrets() -> None:
     """A refused attempt is logged with the client address, never the header or path."""
-    from twisted.internet.address import IPv4Address
-    from twisted.logger import Logger, formatEvent
-
     clock = Clock()
-    events: list[dict[str, object]] = []
+    log = LogCapture()
     guard = DigestGuard(NonceTable(clock))
     resource = ConnectionRequestResource(
         clock, "/secret-path", guard, RateLimiter(clock), CREDS, lambda: None
     )
-    resource.log = Logger(observer=events.append)  # type: ignore[misc]
-    request = DummyRequest([b"secret-path"])
-    request.uri = request.path = b"/secret-path"
+    resource.log = Logger(observer=log)
+    request = PathRequest(b"/secret-path")
     request.client = IPv4Address("TCP", "192.168.1.1", 40000)
     bad = answer(guard, uri="/secret-path", pw="guess")
     request.requestHeaders.setRawHeaders(b"authorization", [bad.encode()])
-    resource.render(request)
+    resource.render(as_request(request))
     assert request.responseCode == 401
-    text = " ".join(formatEvent(e) for e in events)
+    text = " ".join(log.texts())
     assert "192.168.1.1" in text and "wrong username or password" in text
     assert "guess" not in text and "secret-path" not in text and "pw" not in text

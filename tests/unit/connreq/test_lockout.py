@@ -6,7 +6,6 @@ from pathlib import Path
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
-from twisted.web.test.requesthelper import DummyRequest
 
 from cwmpd.connreq.guard import Credentials, DigestGuard
 from cwmpd.connreq.http import ConnectionRequestResource
@@ -14,6 +13,7 @@ from cwmpd.connreq.lockout import AuthLockout, LockoutConfig
 from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import RateLimiter
 from cwmpd.http import digest
+from support.requests import PathRequest, as_request
 
 CFG = LockoutConfig(max_failures=5, lockout=60, max_lockout=3600, max_total_failures=20)
 
@@ -100,9 +100,8 @@ def test_tables_are_bounded_and_reset_clears() -> None:
     assert all(lock.locked(f"s{i}") == "" for i in range(100))
 
 
-def _request(auth: str | None, host: str) -> DummyRequest:
-    req = DummyRequest([b"p"])
-    req.uri = req.path = b"/p"
+def _request(auth: str | None, host: str) -> PathRequest:
+    req = PathRequest(b"/p")
     req.client = IPv4Address("TCP", host, 5000)
     if auth is not None:
         req.requestHeaders.setRawHeaders(b"authorization", [auth.encode()])
@@ -131,18 +130,18 @@ def test_resource_answers_503_without_checking_once_locked() -> None:
         clock, "/p", guard, RateLimiter(clock), Credentials("u", "pw"), lambda: calls.append(1),
         AuthLockout(clock, CFG),
     )  # fmt: skip
-    codes = []
+    codes: list[int | None] = []
     for pw in ["w1", "w2", "w3", "w4", "w5", "pw"]:
         req = _request(_answer(guard, pw), "198.51.100.9")
-        res.render(req)
+        res.render(as_request(req))
         codes.append(req.responseCode)
     assert codes == [401, 401, 401, 401, 401, 503]
     other = _request(_answer(guard, "pw"), "198.51.100.10")
-    res.render(other)
+    res.render(as_request(other))
     assert other.responseCode == 200
     res.credentials = Credentials("u", "new")
     again = _request(_answer(guard, "new"), "198.51.100.9")
-    res.render(again)
+    res.render(as_request(again))
     assert again.responseCode == 200
 
 
@@ -156,7 +155,7 @@ def test_no_credentials_configured_counts_no_failures() -> None:
         clock, "/p", guard, RateLimiter(clock), Credentials(), lambda: None, lock
     )
     for _ in range(10):
-        res.render(_request(_answer(guard, ""), "198.51.100.9"))
+        res.render(as_request(_request(_answer(guard, ""), "198.51.100.9")))
     assert lock.locked("198.51.100.9") == ""
 
 

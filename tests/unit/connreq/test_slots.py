@@ -19,12 +19,12 @@ class Transport(StringTransport):
     """StringTransport that records an abort (the real one only loses the connection)."""
 
     def __init__(self, peer: IPv4Address) -> None:
-        super().__init__(peerAddress=peer)
+        super().__init__(peerAddress=peer)  # type: ignore[no-untyped-call]
         self.aborted = False
 
     def abortConnection(self) -> None:
         self.aborted = True
-        super().abortConnection()
+        super().abortConnection()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture
@@ -74,10 +74,10 @@ def test_request_deadline_cuts_a_trickler_and_restarts_after_an_answer(clock: Cl
     slow, slow_t = connect(f, "203.0.113.5")
     quick, quick_t = connect(f, "198.51.100.1")
     for _ in range(4):
-        slow.dataReceived(b"G")  # a byte a second does not keep it alive
+        slow.dataReceived(b"G")  # type: ignore[no-untyped-call]  # a byte a second does not keep it alive
         clock.advance(1)
-    quick.dataReceived(b"GET /p HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert quick_t.value().startswith(b"HTTP/1.1 401")
+    quick.dataReceived(b"GET /p HTTP/1.1\r\nHost: x\r\n\r\n")  # type: ignore[no-untyped-call]
+    assert quick_t.value().startswith(b"HTTP/1.1 401")  # type: ignore[no-untyped-call]
     clock.advance(1.5)
     assert slow_t.aborted and not quick_t.aborted
     clock.advance(3.4)  # 8.9 s after connecting, 4.9 s after its answer

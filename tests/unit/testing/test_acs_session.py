@@ -336,4 +336,4 @@ def test_wait_times_out_on_the_given_clock() -> None:
     clock.advance(4.9)
     assert not d.called
     clock.advance(0.2)
-    assert failures and failures[0].check(defer.TimeoutError)
+    assert failures and failures[0].check(defer.TimeoutError)  # type: ignore[no-untyped-call]

@@ -27,7 +27,7 @@ async def test_listen_with_tls_serves_https(tmp_path: Path) -> None:
         assert url.startswith("https://127.0.0.1:")
         client = Client(url)
         trust = ssl.Certificate.loadPEM(ca.cert_path.read_bytes())
-        client.agent = Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(trustRoot=trust))
+        client.agent = Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(trustRoot=trust))  # type: ignore[no-untyped-call]
         inform = m.Inform(
             device_id=DeviceId("cwmpd", "00D09E", "Simulated", "SIM0001"),
             events=(EventStruct("1 BOOT"),),
