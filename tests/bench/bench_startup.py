@@ -26,6 +26,7 @@ from typing import Any
 from twisted.internet import defer, task
 
 from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.acs_record import AcsSession
 
 RUNS = 7
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -63,7 +64,12 @@ async def first_inform(reactor: Any, folder: Path) -> tuple[float, float]:
     acs = ScriptedAcs()
     seen: list[tuple[float, float]] = []
     proc: list[subprocess.Popen[bytes]] = []
-    acs.on_session(lambda _s: seen or seen.append((time.perf_counter(), cpu_seconds(proc[0].pid))))
+
+    def first(_session: AcsSession) -> None:
+        if not seen:
+            seen.append((time.perf_counter(), cpu_seconds(proc[0].pid)))
+
+    acs.on_session(first)
     url = await acs.listen(reactor)
     config = folder / "cwmpd.toml"
     config.write_text(

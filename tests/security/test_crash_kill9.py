@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest_twisted
 from twisted.internet.defer import Deferred, DeferredList
+from twisted.python.failure import Failure
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
@@ -59,6 +60,7 @@ async def both(tmp: Path, seed: int, scenario: Scenario) -> list[Campaign]:
     results = await DeferredList([Deferred.fromCoroutine(one(r)) for r in rigs])
     for ok, result in results:
         if not ok:
+            assert isinstance(result, Failure)
             result.raiseException()
     kills = sum(r.daemon.kills for r in rigs)
     print(f"{scenario.__name__}: {kills} kills, {time.monotonic() - began:.1f} s")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from twisted.internet import task
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.interfaces import IListeningPort, ITCPTransport
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
@@ -125,8 +125,7 @@ class FileServer(Resource):
             self.held.append(request)
             return NOT_DONE_YET
         request.write(b.data[: b.cut_after])  # type: ignore[no-untyped-call]
-        transport: Any = request.channel.transport  # type: ignore[union-attr]
-        reactor.callLater(0.01, transport.abortConnection)
+        reactor.callLater(0.01, ITCPTransport(request.channel.transport).abortConnection)
         return NOT_DONE_YET
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet import reactor
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.interfaces import IListeningPort, ITCPTransport
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
@@ -69,7 +69,7 @@ class FileServer(Resource):
             sent = data[: b.cut_after] if b.cut_after is not None else data[:10]
             request.write(sent)  # type: ignore[no-untyped-call]
             if not b.stall:
-                reactor.callLater(0.01, request.channel.transport.abortConnection)
+                reactor.callLater(0.01, ITCPTransport(request.channel.transport).abortConnection)
             return NOT_DONE_YET
         return data
 

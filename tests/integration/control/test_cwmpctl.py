@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor
+from twisted.internet import defer, reactor
 
 from cwmpd.config import load_config
 from cwmpd.cwmp.structs import SetParameterAttributesStruct
@@ -37,7 +37,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     agent = makeService(load_config(path), reactor, rng=random.Random(7))
     agent.startService()
     yield agent, sock
-    await agent.stopService()
+    await defer.maybeDeferred(agent.stopService)
 
 
 @pytest_twisted.ensureDeferred

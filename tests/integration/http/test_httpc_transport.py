@@ -22,6 +22,7 @@ from cwmpd.session.http import (
     UnexpectedStatus,
 )
 from support.httpc_servers import Recorder, Reply, Seen, Served
+from support.web import stop
 
 ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
 
@@ -228,7 +229,7 @@ async def test_connection_refused(serve: Serve, client: Client) -> None:
     """Nothing listening: ConnectFailed naming the address."""
     served = serve(Recorder())
     url = served.url
-    await served.port.stopListening()
+    await stop(served.port)
     with pytest.raises(ConnectFailed, match=r"127\.0\.0\.1"):
         await client(url).post(ENVELOPE)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
-
-import twisted
 
 TWISTD = [sys.executable, "-c", "from twisted.scripts.twistd import run; run()"]
 # Twisted 22.4 (Debian 12) prints usage errors but exits 0; later releases exit non-zero.
-USAGE_EXIT_OK = (twisted.version.major, twisted.version.minor) <= (22, 4)
+USAGE_EXIT_OK = tuple(int(n) for n in version("twisted").split(".")[:2]) <= (22, 4)
 
 
 def twistd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

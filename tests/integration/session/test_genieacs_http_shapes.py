@@ -26,6 +26,7 @@ from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
 from support.agent_harness import AgentRunner, agent_config, reactor
+from support.web import listen_now, port_number
 
 E2E = "genieacs-1.2.16-e2e"
 
@@ -93,8 +94,8 @@ async def run_against(
     end = recorded(spec, "http-204-session-end.json")
     log: list[tuple[bytes, bytes]] = []
     factory = Factory.forProtocol(lambda: GenieAcsShapes(log, inform, end, script))
-    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
-    url = f"http://127.0.0.1:{port.getHost().port}/"
+    port = listen_now(factory)
+    url = f"http://127.0.0.1:{port_number(port)}/"
     config = agent_config(tmp_path, url)
     if plugin != "simulated":
         config = replace(config, device=replace(config.device, plugins=(plugin,)))

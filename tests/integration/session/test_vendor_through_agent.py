@@ -157,8 +157,8 @@ async def test_vendor_names_in_every_rpc(tmp_path: Path, spec: Path) -> None:
     assert values[FAN + "2.Speed"] == ("0", "unsignedInt")
     assert isinstance(dele, m.DeleteObjectResponse), dele
     assert isinstance(gpv3, m.GetParameterValuesResponse), gpv3
-    values = {p.name: p.value for p in gpv3.parameters}
-    assert values == {"Device.X_00C0DE_FanNumberOfEntries": "1", FAN + "2.Speed": "0"} | {
+    after = {p.name: p.value for p in gpv3.parameters}
+    assert after == {"Device.X_00C0DE_FanNumberOfEntries": "1", FAN + "2.Speed": "0"} | {
         FAN + "2.Enable": "false"
     }
     assert isinstance(gpn2, m.GetParameterNamesResponse), gpn2

@@ -45,7 +45,7 @@ async def run(tmp_path: Path, kill: Kill, *, crash_at: str = "", **kw: object) -
     server = FileServer({"/fw.bin": Behaviour(IMAGE, trickle=trickle)})
     rig = await xfer_rig(tmp_path, server, crash_at)
     acs, files, daemon = rig.acs, rig.files, rig.daemon
-    acs.queue(download(KEY, files.url("/fw.bin"), len(IMAGE), **kw))  # type: ignore[arg-type]
+    acs.queue(download(KEY, files.url("/fw.bin"), len(IMAGE), **kw))
     senders: list[int] = []  # which daemon run sent each TransferComplete
 
     def note_sender(session: AcsSession, exchange: Exchange) -> None:

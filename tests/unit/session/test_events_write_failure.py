@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def test_failed_write_leaves_the_queue_as_it_was(tmp_path: Path) -> None:
     q.add("M Download", "dl")
     before = (q.queued(), q.scheduled())
     disk.failing = True
-    for change in (
+    changes: list[Callable[[], object]] = [
         lambda: q.add("0 BOOTSTRAP"),
         lambda: q.fire_scheduled([(10.0, "a")]),
         lambda: q.unschedule(10.0, "a"),
@@ -134,7 +135,8 @@ def test_failed_write_leaves_the_queue_as_it_was(tmp_path: Path) -> None:
         lambda: q.response_delivered("TransferComplete", "dl"),
         lambda: q.on_boot(),
         lambda: q.clear(),
-    ):
+    ]
+    for change in changes:
         with pytest.raises(OSError):
             change()
         assert (q.queued(), q.scheduled()) == before
