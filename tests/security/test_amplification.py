@@ -23,7 +23,7 @@ from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import AgentRunner, agent_config, reactor
 from support.control_client import command
 from support.daemon import daemon_config
-from support.tls_world import wait_for
+from support.waiting import wait_for
 
 MB = 1024 * 1024
 DI = "Device.DeviceInfo."

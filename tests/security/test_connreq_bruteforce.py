@@ -19,9 +19,9 @@ from support.connreq_world import (
     get,
     guess,
     request,
-    sleep,
     start,
 )
+from support.waiting import sleep
 
 ATTACKER = "127.0.0.2"
 NONCE_SOURCES = tuple(f"127.0.3.{i}" for i in range(1, 41))  # the attacker's other addresses

@@ -18,9 +18,10 @@ from twisted.internet import defer, protocol, task
 from twisted.python.failure import Failure
 
 from support.agent_harness import reactor
-from support.connreq_world import CR_PASS, CR_USER, World, sleep, start
+from support.connreq_world import CR_PASS, CR_USER, World, start
 from support.processes import cwmpctl, output_and_code
 from support.tcp import connect_tcp
+from support.waiting import sleep
 
 HERE = Path(__file__).resolve().parent
 ATTACKER = "127.0.0.2"

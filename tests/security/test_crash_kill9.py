@@ -28,7 +28,8 @@ from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.testing.acs_record import AcsSession
-from support.crash_rig import Campaign, after_completed, campaign, control, finish, sleep, wait_for
+from support.crash_rig import Campaign, after_completed, campaign, control, finish
+from support.waiting import sleep, wait_for
 
 KILLS = 26  # per campaign: two campaigns, so at least 52 kills per scenario
 ALIAS = "Device.IP.Interface.1.Alias"

@@ -11,7 +11,8 @@ import pytest_twisted
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs_record import AcsSession, Exchange
-from support.crash_rig import campaign, finish, wait_for
+from support.crash_rig import campaign, finish
+from support.waiting import wait_for
 
 
 @pytest_twisted.ensureDeferred

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import task
 from twisted.internet.interfaces import IListeningPort, ITCPTransport
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -47,15 +46,6 @@ def transfer_completes(acs: ScriptedAcs, key: str | None = None) -> list[m.Trans
     """Every TransferComplete that reached the ACS (in any session), optionally for ``key``."""
     out = [tc for s in acs.sessions for tc in s.transfer_completes]
     return [tc for tc in out if key is None or tc.command_key == key]
-
-
-async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``check`` every 10 ms until it is true; AssertionError after ``timeout`` s."""
-    for _ in range(int(timeout / 0.01)):
-        if check():
-            return
-        await task.deferLater(reactor, 0.01, lambda: None)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def read_state(path: Path) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from twisted.internet import defer, protocol, task
+from twisted.internet import defer, protocol
 from twisted.python.failure import Failure
 
 from cwmpd.config import Config, parse_config
@@ -21,6 +21,7 @@ from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 from support.agent_harness import AgentRunner, reactor
 from support.tcp import connect_tcp
+from support.waiting import sleep
 
 CR_USER, CR_PASS = "acs-cr", "cr-secret-7"
 URL_KEY = "Device.ManagementServer.ConnectionRequestURL"
@@ -95,11 +96,6 @@ async def start(tmp_path: Path, extra: str = "") -> World:
     runner.start()
     (first,) = await acs.wait_for_sessions(1, timeout=10)
     return World(acs, runner, first, tmp_path)
-
-
-async def sleep(seconds: float) -> None:
-    """Let the reactor run for ``seconds``."""
-    await task.deferLater(reactor, seconds, lambda: None)
 
 
 # -- UDP ---------------------------------------------------------------------------

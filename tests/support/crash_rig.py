@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import task
 from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
 from twisted.web.server import Request
@@ -28,21 +27,8 @@ from cwmpd.testing.acs_record import AcsSession, Exchange
 from support.agent_harness import reactor
 from support.control_client import command
 from support.daemon import RestartingDaemon, daemon_config
+from support.waiting import sleep, wait_for
 from support.web import listen_local, port_number, site, stop
-
-
-async def sleep(seconds: float) -> None:
-    """Wait on the real reactor."""
-    await task.deferLater(reactor, seconds, lambda: None)
-
-
-async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``check`` every 20 ms; AssertionError naming ``what`` after ``timeout`` s."""
-    end = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await sleep(0.02)
 
 
 class Daemon(RestartingDaemon[tuple[int | None, int | None]]):

@@ -11,10 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from twisted.internet import task
-
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
-from support.agent_harness import reactor
 
 FAST_RETRY = {"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}
 GOOD_HOSTS = ["127.0.0.1", "localhost"]
@@ -103,12 +100,3 @@ BAD_CERTS = [
         "issuer",
     ),
 ]
-
-
-async def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``check`` every 10 ms until it is true; AssertionError after ``timeout`` s."""
-    for _ in range(int(timeout / 0.01)):
-        if check():
-            return
-        await task.deferLater(reactor, 0.01, lambda: None)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

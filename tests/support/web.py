@@ -5,9 +5,11 @@ Twisted's Site and server endpoints are untyped; these wrappers are the one type
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from twisted.internet import defer
+from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.internet.interfaces import (
     IListeningPort,
@@ -77,3 +79,8 @@ def listen_now(factory: IProtocolFactory) -> IListeningPort:
     # listenTCP is typed for a ServerFactory[_ProtoWithFactory]: twisted.web's Site and
     # the WrappingFactory subclasses do not fit that generic; the reactor takes any factory.
     return reactor.listenTCP(0, factory, interface="127.0.0.1")  # type: ignore[arg-type]
+
+
+def stop_all(ports: Iterable[IListeningPort]) -> Deferred[list[None]]:
+    """Stop listening on every port of ``ports``; fires once all are closed."""
+    return defer.gatherResults([Deferred.fromCoroutine(stop(p)) for p in ports])

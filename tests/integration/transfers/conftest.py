@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer
+from twisted.internet.interfaces import IListeningPort
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
 from support.logged import capturing
+from support.web import stop_all
 from support.xfer_servers import FileServer, Listening, listen
 
 
@@ -38,7 +39,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
     """Start FileServers on loopback; all stop at teardown."""
-    ports: list[Any] = []
+    ports: list[IListeningPort] = []
 
     async def start(server: FileServer | None = None, tls: Any = None) -> Listening:
         served = await listen(server or FileServer(), tls)
@@ -46,9 +47,7 @@ def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
         return served
 
     yield start
-    pytest_twisted.blockon(
-        defer.gatherResults([defer.maybeDeferred(p.stopListening) for p in ports])
-    )
+    pytest_twisted.blockon(stop_all(ports))
 
 
 @pytest.fixture

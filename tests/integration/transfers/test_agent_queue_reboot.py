@@ -22,10 +22,10 @@ from support.agent_xfer import (
     read_state,
     running,
     transfer_completes,
-    wait_for,
     xfer_rig,
 )
 from support.control_client import inform_when_ready
+from support.waiting import wait_for
 
 IMAGE = firmware("2.0.0", 16 * 1024)
 WEB = b"<html>portal v2</html>\n" * 50

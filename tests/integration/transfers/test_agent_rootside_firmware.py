@@ -30,9 +30,9 @@ from support.agent_xfer import (
     download,
     serve_files,
     transfer_completes,
-    wait_for,
 )
 from support.processes import output_and_code
+from support.waiting import wait_for
 from support.web import stop
 
 REPO = Path(__file__).resolve().parents[3]

@@ -21,10 +21,10 @@ from support.agent_xfer import (
     running,
     transfer_completes,
     transfer_states,
-    wait_for,
     xfer_rig,
 )
 from support.control_client import inform_when_ready
+from support.waiting import wait_for
 
 KEY = "fw-kill9"
 IMAGE = firmware("2.0.0", 64 * 1024)
