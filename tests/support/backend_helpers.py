@@ -8,13 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import reactor as _reactor
-
 from cwmpd.datamodel.model import DataModel
 from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.load import build_model
+from support.agent_harness import reactor
 
-reactor: Any = _reactor
 HERE = Path(__file__).resolve().parent.parent / "integration" / "backends"
 SCRIPTS = HERE / "scripts"
 PY = sys.executable

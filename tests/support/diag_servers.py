@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from twisted.internet.interfaces import IListeningPort
 from twisted.names import authority, dns, server
 from twisted.web import resource
 from twisted.web.server import Request
 
-from support.web import site
+from support.agent_harness import reactor
+from support.web import listen_now, port_number, site
 
 
 class TestFile(resource.Resource):
@@ -33,11 +32,10 @@ class TestFile(resource.Resource):
         return b"ok"
 
 
-def http_server(reactor: Any, size: int) -> tuple[TestFile, IListeningPort]:
+def http_server(size: int) -> tuple[TestFile, IListeningPort]:
     """An HTTP server on 127.0.0.1 serving a ``size``-byte test file at every path."""
     res = TestFile(size)
-    port: IListeningPort = reactor.listenTCP(0, site(res), interface="127.0.0.1")
-    return res, port
+    return res, listen_now(site(res))
 
 
 class Zone(authority.FileAuthority):
@@ -58,9 +56,9 @@ class Zone(authority.FileAuthority):
         self.records = records  # type: ignore[assignment]
 
 
-def dns_server(reactor: Any, zone: dict[str, str]) -> tuple[IListeningPort, int]:
+def dns_server(zone: dict[str, str]) -> tuple[IListeningPort, int]:
     """An authoritative DNS server for "test." on 127.0.0.1 (UDP) with A records of ``zone``."""
     factory = server.DNSServerFactory(authorities=[Zone(zone)])  # type: ignore[no-untyped-call]
     proto = dns.DNSDatagramProtocol(factory)  # type: ignore[no-untyped-call]
-    port: IListeningPort = reactor.listenUDP(0, proto, interface="127.0.0.1")
-    return port, int(port.getHost().port)  # type: ignore[attr-defined]
+    port = reactor.listenUDP(0, proto, interface="127.0.0.1", maxPacketSize=8192)
+    return port, port_number(port)

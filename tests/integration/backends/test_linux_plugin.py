@@ -15,7 +15,7 @@ from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.plugin.api import source_tree_plugins
 from cwmpd.plugin.load import build_model
-from support.backend_helpers import reactor
+from support.agent_harness import reactor
 
 pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
 

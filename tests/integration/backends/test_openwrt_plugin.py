@@ -12,7 +12,8 @@ from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.model import DataModel
 from cwmpd.plugin.api import source_tree_plugins
-from support.backend_helpers import fake_uci_store, openwrt_model, reactor
+from support.agent_harness import reactor
+from support.backend_helpers import fake_uci_store, openwrt_model
 
 UCI = {
     "wireless": {
