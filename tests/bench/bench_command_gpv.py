@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cwmpd.reactors import AgentReactor, agent_reactor
+
 ROWS = 40
 FIELDS = ("PID", "Command", "Size", "Priority", "State")
 SCRIPT = (
@@ -57,7 +59,7 @@ def main() -> None:
         (plugin / "mapping.toml").write_text(mapping(script))
         result: dict[str, Any] = {}
 
-        async def run(reactor: Any) -> None:
+        async def run(reactor: AgentReactor) -> None:
             model, device = build_model(
                 [str(plugin)], state_dir=base / "state", factory_values={}, reactor=reactor
             )
@@ -67,7 +69,7 @@ def main() -> None:
             result["count"] = len(values)
             result["spawned"] = device.runner.spawned  # type: ignore[attr-defined]
 
-        d = Deferred.fromCoroutine(run(reactor))
+        d = Deferred.fromCoroutine(run(agent_reactor(reactor)))
         d.addErrback(lambda f: result.setdefault("error", f))
         d.addBoth(lambda _: reactor.stop())
         reactor.run()

@@ -17,19 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from twisted.internet import reactor
-from twisted.internet.defer import ensureDeferred
+from twisted.internet import reactor as _reactor
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.threads import blockingCallFromThread
 
 from cwmpd.config import parse_config
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
 from cwmpd.connreq.ratelimit import BucketConfig, RateLimitConfig, RateLimiter
 from cwmpd.http import digest
-from cwmpd.service import makeService
+from cwmpd.reactors import agent_reactor
+from cwmpd.service import CwmpAgent, makeService
 from cwmpd.testing.acs import ScriptedAcs
+
+reactor = agent_reactor(_reactor)
 
 N = 200
 PATH, USER, PASSWORD = "/bench-path", "acs", "pw"
@@ -105,7 +107,7 @@ def measure_connection_request_to_inform(port: int) -> list[float] | None:
     ended = threading.Event()
     folder = Path(tempfile.mkdtemp(prefix="cwmpd-bench-"))
 
-    async def setup() -> tuple[str, Any]:
+    async def setup() -> tuple[str, CwmpAgent]:
         acs = ScriptedAcs()
         acs.on_session(lambda s: informs[-1].set() if informs else None)
         acs.on_session_end(lambda s: ended.set())
@@ -127,7 +129,12 @@ def measure_connection_request_to_inform(port: int) -> list[float] | None:
         agent.connreq.http.resource._limiter = RateLimiter(reactor, unlimited)
         return acs.sessions[0].parameters["Device.ManagementServer.ConnectionRequestURL"], agent
 
-    cr_url, agent = blockingCallFromThread(reactor, lambda: ensureDeferred(setup()))
+    def start() -> Deferred[tuple[str, CwmpAgent]]:
+        return ensureDeferred(setup())
+
+    # Twisted types f as Callable[..., R] | Callable[..., Deferred[R]]: mypy cannot pick R
+    started: tuple[str, CwmpAgent] = blockingCallFromThread(reactor, start)  # type: ignore[arg-type]
+    cr_url, agent = started
     parts = urlsplit(cr_url)
     path = parts.path
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
@@ -170,17 +177,17 @@ def main() -> None:
         try:
             step()
         finally:
-            reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+            reactor.callFromThread(reactor.stop)
 
     def steps() -> None:
         results["bare"] = measure_bare(port)
         results["full"] = measure_full(port, fired)
         results["inform"] = measure_connection_request_to_inform(port)
 
-    reactor.callWhenRunning(  # type: ignore[attr-defined]
+    reactor.callWhenRunning(
         lambda: threading.Thread(target=work, args=(steps,), daemon=True).start()
     )
-    reactor.run()  # type: ignore[attr-defined]
+    reactor.run()
     bare, full, inform = results.get("bare"), results.get("full"), results.get("inform")
     assert bare and full, "benchmark did not complete"
     base = stats(bare)[0]

@@ -22,8 +22,9 @@ from random import Random
 TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS / "security"), str(TESTS)]
 
-import test_codec_fuzz as fuzz  # noqa: E402
 from lxml import etree  # noqa: E402
+
+from security import test_codec_fuzz as fuzz  # noqa: E402
 
 PROCESSES = 2
 CASES = 100_000

@@ -14,10 +14,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from twisted.internet import defer, task
 
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.acs import ScriptedAcs
 
 WINDOW = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
@@ -32,7 +32,7 @@ def cpu_seconds(pid: int) -> float:
     return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks) / 1e9
 
 
-async def idle_cpu(reactor: Any, folder: Path) -> tuple[float, float]:
+async def idle_cpu(reactor: AgentReactor, folder: Path) -> tuple[float, float]:
     """(daemon, bare reactor) CPU seconds over WINDOW seconds with nothing due."""
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
@@ -65,12 +65,12 @@ def main() -> None:
     """Measure and print CPU-s per 5 minutes, the bare baseline and the ratio to the target."""
     result: dict[str, tuple[float, float]] = {}
 
-    async def run(reactor: Any) -> None:
+    async def run(reactor: AgentReactor) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             result["cpu"] = await idle_cpu(reactor, Path(tmp))
 
     try:
-        task.react(lambda r: defer.ensureDeferred(run(r)))
+        task.react(lambda r: defer.ensureDeferred(run(agent_reactor(r))))
     except SystemExit as exc:
         if exc.code:
             raise

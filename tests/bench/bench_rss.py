@@ -12,11 +12,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from twisted.internet import defer, task
 
 from cwmpd.cwmp import messages as m
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.acs import ScriptedAcs
 
 BASELINE = (
@@ -34,7 +34,7 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def daemon_rss(reactor: Any, folder: Path) -> int:
+async def daemon_rss(reactor: AgentReactor, folder: Path) -> int:
     """RSS of the daemon after one session with a few RPCs."""
     acs = ScriptedAcs()
     acs.queue(m.GetParameterNames(path="", next_level=False))
@@ -69,12 +69,12 @@ def main() -> None:
     )
     result: dict[str, int] = {}
 
-    async def run(reactor: Any) -> None:
+    async def run(reactor: AgentReactor) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             result["rss"] = await daemon_rss(reactor, Path(tmp))
 
     try:
-        task.react(lambda r: defer.ensureDeferred(run(r)))
+        task.react(lambda r: defer.ensureDeferred(run(agent_reactor(r))))
     except SystemExit as exc:
         if exc.code:
             raise

@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from twisted.internet import defer, task
 from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
@@ -30,6 +29,7 @@ from twisted.protocols.basic import LineReceiver
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
 
@@ -67,7 +67,7 @@ class Control(LineReceiver):
     def inform(self) -> None:
         """Ask the daemon for a session now."""
         request = {"command": "inform", "args": ["2 PERIODIC"]}
-        self.sendLine(json.dumps(request).encode())
+        self.sendLine(json.dumps(request).encode())  # type: ignore[no-untyped-call]
 
     def lineReceived(self, line: bytes) -> None:
         """A refusal ends the soak at once (no session would follow: it would hang)."""
@@ -84,7 +84,7 @@ def queue_session(acs: ScriptedAcs, n: int) -> None:
     acs.queue(m.SetParameterValues((value,), f"soak-{n}"))
 
 
-async def soak(reactor: Any, folder: Path, total: int) -> dict[int, int]:
+async def soak(reactor: AgentReactor, folder: Path, total: int) -> dict[int, int]:
     """Run ``total`` sessions; RSS (KiB) by session count, plus -1: failed sessions."""
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
@@ -127,7 +127,7 @@ async def soak(reactor: Any, folder: Path, total: int) -> dict[int, int]:
             if sock.exists():
                 break
             await task.deferLater(reactor, 0.05, lambda: None)
-        await connectProtocol(UNIXClientEndpoint(reactor, str(sock)), control)
+        await connectProtocol(UNIXClientEndpoint(reactor, str(sock)), control)  # type: ignore[no-untyped-call]
         if control.owed:
             control.inform()
         done.addTimeout(TIMEOUT, reactor)  # a soak that stalls fails, it never hangs CI
@@ -148,13 +148,13 @@ def main() -> None:
     result: dict[int, int] = {}
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-    async def run(reactor: Any) -> None:
+    async def run(reactor: AgentReactor) -> None:
         with tempfile.TemporaryDirectory(dir=shm) as tmp:
             result.update(await soak(reactor, Path(tmp), total))
 
     start = time.perf_counter()
     try:
-        task.react(lambda r: defer.ensureDeferred(run(r)))
+        task.react(lambda r: defer.ensureDeferred(run(agent_reactor(r))))
     except SystemExit as exc:
         if exc.code:
             raise

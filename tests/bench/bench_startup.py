@@ -21,11 +21,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from twisted.internet import defer, task
 
+from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.acs_record import AcsSession
 
 RUNS = 7
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -58,12 +59,17 @@ def import_service() -> float:
     return float(done.stdout)
 
 
-async def first_inform(reactor: Any, folder: Path) -> tuple[float, float]:
+async def first_inform(reactor: AgentReactor, folder: Path) -> tuple[float, float]:
     """(seconds, daemon CPU seconds) from launch to the first Inform reaching the ACS."""
     acs = ScriptedAcs()
     seen: list[tuple[float, float]] = []
     proc: list[subprocess.Popen[bytes]] = []
-    acs.on_session(lambda _s: seen or seen.append((time.perf_counter(), cpu_seconds(proc[0].pid))))
+
+    def first(_session: AcsSession) -> None:
+        if not seen:
+            seen.append((time.perf_counter(), cpu_seconds(proc[0].pid)))
+
+    acs.on_session(first)
     url = await acs.listen(reactor)
     config = folder / "cwmpd.toml"
     config.write_text(
@@ -99,14 +105,14 @@ def main() -> None:
     imported = statistics.median(import_service() for _ in range(3))
     runs: list[tuple[float, float]] = []
 
-    async def run(reactor: Any) -> None:
+    async def run(reactor: AgentReactor) -> None:
         for _ in range(RUNS + 1):  # the first is the warm-up
             with tempfile.TemporaryDirectory() as tmp:
                 runs.append(await first_inform(reactor, Path(tmp)))
         del runs[0]
 
     try:
-        task.react(lambda r: defer.ensureDeferred(run(r)))
+        task.react(lambda r: defer.ensureDeferred(run(agent_reactor(r))))
     except SystemExit as exc:
         if exc.code:
             raise

@@ -28,7 +28,7 @@ listed but not set: changing them would end the session or reach beyond loopback
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,6 @@ import pytest
 import pytest_twisted
 from twisted.internet.defer import ensureDeferred
 
-from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
@@ -50,6 +49,7 @@ from cwmpd.datamodel.schema import ParamMeta
 from cwmpd.datamodel.validate import check_value
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.agent_harness import AgentRunner, reactor
 from support.wholemodel.device import Plan, plan
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support" / "wholemodel"
@@ -335,6 +335,7 @@ def test_gpa_and_spa_cover_every_parameter(run: Run) -> None:
                 continue
             for name, meta in p.params.items():
                 forced = meta.active_notify in ("forceEnabled", "forceDefaultEnabled")
+                want: tuple[int, tuple[str, ...]]
                 if when == "before":
                     want = (2 if forced else 0, ())
                 else:
@@ -389,9 +390,9 @@ def test_added_instances_read_valid_defaults_and_are_counted(run: Run) -> None:
             full = full and len(p.instances[table]) >= obj.max_entries  # type: ignore[union-attr,operator]
             got = x.received
             if full and not (isinstance(got, m.Fault) and got.code == 9004):
-                yield f"{table}: full, want 9004, got {got}"
+                yield f"{table}: full, want 9004, got {got!r}"
             elif not full and not isinstance(got, m.AddObjectResponse):
-                yield f"{table}: {got}"
+                yield f"{table}: {got!r}"
 
     _none(outcomes(), "AddObject answers not as the table's maxEntries says")
     final = run.answers(m.GetParameterValuesResponse)[3]
@@ -455,7 +456,7 @@ def test_inform_carries_model_parameters_typed_as_the_model_says(run: Run) -> No
 
 
 def test_the_device_covers_every_parameter_of_the_model(
-    run: Run, record_property: pytest.RecordProperty
+    run: Run, record_property: Callable[[str, object], None]
 ) -> None:
     """Every live parameter of the BBF model is exercised (7210 of TR-181 2.19.1's 7343
     are live, 133 are status="deleted"; TR-098 1.8: 1800 of 1801); the counts are recorded
@@ -481,13 +482,17 @@ def test_deleting_the_new_instances_gives_back_the_model(run: Run) -> None:
     """DeleteObject of every instance AddObject made: status 0 each, and the whole GPV is
     again the one read before AddObject (values, types, counters)."""
     made = [x for x in run.session.acs_exchanges if isinstance(x.received, m.AddObjectResponse)]
-    deletes = [x for x in run.session.acs_exchanges if isinstance(x.sent, m.DeleteObject)]
+    deletes = [
+        (x.sent, x.received)
+        for x in run.session.acs_exchanges
+        if isinstance(x.sent, m.DeleteObject)
+    ]
     assert made and len(deletes) == len(made)
     _none(
         (
-            f"{x.sent.object_name}: {x.received}"
-            for x in deletes  # type: ignore[union-attr]
-            if not isinstance(x.received, m.DeleteObjectResponse) or x.received.status != 0
+            f"{sent.object_name}: {received!r}"
+            for sent, received in deletes
+            if not isinstance(received, m.DeleteObjectResponse) or received.status != 0
         ),
         "DeleteObject answers other than status 0",
     )

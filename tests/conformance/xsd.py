@@ -39,19 +39,21 @@ class _LocalResolver(etree.Resolver):
         super().__init__()
         self.xsd_dir = xsd_dir
 
-    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+    # lxml-stubs 0.5 know neither the context lxml passes nor Resolver.resolve_filename
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]
         """A local file for a known URL, else None (relative names resolve normally)."""
         if system_url in _EXACT:
-            return self.resolve_filename(str(self.xsd_dir / _EXACT[system_url]), context)
+            return self.resolve_filename(str(self.xsd_dir / _EXACT[system_url]), context)  # type: ignore[attr-defined]
         for prefix in _PREFIXES:
             if system_url.startswith(prefix):
                 name = system_url[len(prefix) :]
-                return self.resolve_filename(str(self.xsd_dir / name), context)
+                return self.resolve_filename(str(self.xsd_dir / name), context)  # type: ignore[attr-defined]
         return None
 
 
 def _schema_parser(xsd_dir: Path) -> etree.XMLParser:
-    parser = etree.XMLParser(no_network=True, resolve_entities="internal")
+    # lxml-stubs 0.5 know resolve_entities as a bool only; lxml >= 5 also takes "internal"
+    parser = etree.XMLParser(no_network=True, resolve_entities="internal")  # type: ignore[arg-type]
     parser.resolvers.add(_LocalResolver(xsd_dir))
     return parser
 
@@ -83,9 +85,9 @@ def validate_envelope(spec_dir: Path, data: bytes) -> list[str]:
     envelope, per_ns = schemas(Path(spec_dir))
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     doc = etree.ElementTree(etree.fromstring(data, parser))
-    errors: list[str] = []
+    errors: list[str] = []  # (lxml-stubs 0.5: an _ErrorLog is not iterable; lxml's is)
     if not envelope.validate(doc):
-        errors += [f"envelope: {e}" for e in envelope.error_log]
+        errors += [f"envelope: {e}" for e in envelope.error_log]  # type: ignore[attr-defined]
     body = doc.getroot().find(f"{{{SOAP_ENV}}}Body")
     rpcs = [] if body is None else [c for c in body if isinstance(c.tag, str)]
     for rpc in rpcs:
@@ -98,5 +100,5 @@ def validate_envelope(spec_dir: Path, data: bytes) -> list[str]:
             continue
         standalone = etree.ElementTree(etree.fromstring(etree.tostring(rpc)))
         if not schema.validate(standalone):
-            errors += [f"{etree.QName(rpc).localname}: {e}" for e in schema.error_log]
+            errors += [f"{etree.QName(rpc).localname}: {e}" for e in schema.error_log]  # type: ignore[attr-defined]
     return errors

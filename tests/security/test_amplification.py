@@ -9,7 +9,6 @@ daemon go on.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,14 +17,13 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from tls_world import wait_for
-from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
-from twisted.protocols.basic import LineReceiver
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.control_client import command
+from support.daemon import daemon_config
+from support.waiting import wait_for
 
 MB = 1024 * 1024
 DI = "Device.DeviceInfo."
@@ -43,39 +41,6 @@ def _reset_peak(pid: int) -> int:
     """Reset the peak RSS (VmHWM) to the current RSS; returns the current RSS."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
     return _status(pid, "VmRSS")
-
-
-class _Line(LineReceiver):
-    delimiter = b"\n"
-
-    def __init__(self) -> None:
-        self.answer: Deferred[bytes] = Deferred()
-
-    def lineReceived(self, line: bytes) -> None:
-        if not self.answer.called:
-            self.answer.callback(line)
-
-
-async def _inform(socket_path: Path) -> dict[str, Any]:
-    """What ``cwmpctl inform`` does: ask the daemon for a session now."""
-    proto = _Line()
-    await connectProtocol(UNIXClientEndpoint(reactor, str(socket_path)), proto)
-    proto.sendLine(b'{"command": "inform", "args": []}')
-    answer = await proto.answer
-    proto.transport.loseConnection()  # type: ignore[union-attr]
-    result: dict[str, Any] = json.loads(answer)
-    return result
-
-
-def _config(tmp: Path, url: str) -> Path:
-    path = tmp / "cwmpd.toml"
-    path.write_text(
-        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\n'
-        "[connection_request]\nenable = false\n"
-        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp / "state"}"\n'
-        f'[control]\nsocket = "{tmp}/control.sock"\n'
-    )
-    return path
 
 
 # (case, request, bound on the peak RSS growth). The 100,000-name request is refused on
@@ -101,7 +66,7 @@ async def test_whole_tree_many_times_gets_9004_in_bounded_memory(
     url = await acs.listen(reactor)
     sock = tmp_path / "control.sock"
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "cwmpd", "--config", str(_config(tmp_path, url))],
+        [sys.executable, "-m", "cwmpd", "--config", str(daemon_config(tmp_path, url))],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -112,11 +77,11 @@ async def test_whole_tree_many_times_gets_9004_in_bounded_memory(
         acs.queue(make())
         acs.queue(m.GetParameterValues(names=("Device.DeviceInfo.SoftwareVersion",)))
         await wait_for(sock.exists, 10, "the control socket")
-        assert (await _inform(sock)).get("ok", True)
+        assert (await command(sock, "inform")).get("ok", True)
         _, second = await acs.wait_for_sessions(2, timeout=120)
         growth = _status(daemon.pid, "VmHWM") - before
         assert daemon.poll() is None, "the daemon died"
-        await _inform(sock)
+        await command(sock, "inform")
         await acs.wait_for_sessions(3, timeout=30)
     finally:
         daemon.kill()

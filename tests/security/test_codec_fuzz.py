@@ -26,7 +26,7 @@ import random
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -90,6 +90,8 @@ def seed_tree(index: int) -> etree._Element | None:
 
 
 # -- mutations ------------------------------------------------------------------------------
+
+T = TypeVar("T")
 
 JUNK: tuple[bytes, ...] = (
     b"<", b">", b"&", b"&amp;", b"&lol;", b"&#0;", b"&#x110000;", b"&#xD800;", b"]]>",
@@ -164,7 +166,7 @@ def _elements(root: etree._Element) -> list[etree._Element]:
     return [e for e in root.iter() if isinstance(e.tag, str)]
 
 
-def _pick(seq: Sequence[Any], n: int) -> Any:
+def _pick(seq: Sequence[T], n: int) -> T:
     return seq[n % len(seq)]
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from connreq_world import (
+from twisted.internet import defer
+
+from support.connreq_world import (
     CR_PASS,
     World,
     authorization,
@@ -17,10 +19,9 @@ from connreq_world import (
     get,
     guess,
     request,
-    sleep,
     start,
 )
-from twisted.internet import defer
+from support.waiting import sleep
 
 ATTACKER = "127.0.0.2"
 NONCE_SOURCES = tuple(f"127.0.3.{i}" for i in range(1, 41))  # the attacker's other addresses

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from connreq_world import CR_PASS, CR_USER, World, sleep, start
 from twisted.internet import defer, protocol, task
-from twisted.internet.utils import getProcessOutputAndValue
+from twisted.python.failure import Failure
 
-from agent_harness import reactor
+from support.agent_harness import reactor
+from support.connreq_world import CR_PASS, CR_USER, World, start
+from support.processes import cwmpctl, output_and_code
+from support.tcp import connect_tcp
+from support.waiting import sleep
 
 HERE = Path(__file__).resolve().parent
 ATTACKER = "127.0.0.2"
@@ -54,10 +57,11 @@ class _Trickle(protocol.Protocol):
         self.loop.start(0.5)
 
     def tick(self) -> None:
+        assert self.transport is not None
         self.transport.write(self.text[:1])
         self.text = self.text[1:] or b"a"
 
-    def connectionLost(self, reason: object) -> None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         if self.loop.running:
             self.loop.stop()
         self.lost.callback(time.monotonic() - self.started)
@@ -69,8 +73,7 @@ async def test_headers_sent_at_one_byte_a_second_are_cut_off(tmp_path: Path) -> 
     world = await start(tmp_path)
     try:
         lost: defer.Deferred[float] = defer.Deferred()
-        factory = protocol.ClientFactory.forProtocol(lambda: _Trickle(lost))
-        reactor.connectTCP("127.0.0.1", world.http_port, factory, bindAddress=(ATTACKER, 0))
+        connect_tcp(_Trickle(lost), world.http_port, ATTACKER)
         held = await lost.addTimeout(10, reactor)
         print(f"slow client held its connection {held:.1f} s")
         assert held < 7.5  # header_timeout 5 s (default) and some slack
@@ -103,20 +106,16 @@ class _Attacker(protocol.ProcessProtocol):
 async def cwmpctl_status(sock: Path) -> int:
     """``cwmpctl status`` (a real subprocess); its exit code, -1 after 5 s without an answer."""
     try:
-        d = getProcessOutputAndValue(
-            sys.executable, ["-m", "cwmpd.ctl", "--socket", str(sock), "status"],
-            env=dict(os.environ),
-        )  # fmt: skip
-        _out, _err, code = await d.addTimeout(5, reactor)
+        code, _out, _err = await cwmpctl(sock, "status", timeout=5)
     except (defer.TimeoutError, OSError):  # OSError: EMFILE, no descriptor for the pipes
         return -1
-    return int(code)
+    return code
 
 
 async def curl_cr(world: World) -> str:
     """curl --digest to the published URL, 5 s at most; its status code ("000" = none)."""
     try:
-        out, _err, _code = await getProcessOutputAndValue(
+        out, _err, _code = await output_and_code(
             "/usr/bin/curl",
             ["-s", "-m", "5", "--digest", "-u", f"{CR_USER}:{CR_PASS}", "-o", "/dev/null",
              "-w", "%{http_code}", world.cr_url],

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import pytest_twisted
-from connreq_world import World, send_udp, sleep, start, udp_text
+
+from support.connreq_world import World, send_udp, start, udp_text
+from support.waiting import sleep
 
 
 async def genuine_gets_a_session(world: World, ts: int, id_: int) -> None:

@@ -21,13 +21,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest_twisted
-from crash_rig import Campaign, after_completed, campaign, control, finish, sleep, wait_for
 from twisted.internet.defer import Deferred, DeferredList
+from twisted.python.failure import Failure
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.testing.acs_record import AcsSession
+from support.crash_rig import Campaign, after_completed, campaign, control, finish
+from support.waiting import sleep, wait_for
 
 KILLS = 26  # per campaign: two campaigns, so at least 52 kills per scenario
 ALIAS = "Device.IP.Interface.1.Alias"
@@ -59,6 +61,7 @@ async def both(tmp: Path, seed: int, scenario: Scenario) -> list[Campaign]:
     results = await DeferredList([Deferred.fromCoroutine(one(r)) for r in rigs])
     for ok, result in results:
         if not ok:
+            assert isinstance(result, Failure)
             result.raiseException()
     kills = sum(r.daemon.kills for r in rigs)
     print(f"{scenario.__name__}: {kills} kills, {time.monotonic() - began:.1f} s")

@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from crash_rig import campaign, finish, wait_for
 
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.crash_rig import campaign, finish
+from support.waiting import wait_for
 
 
 @pytest_twisted.ensureDeferred

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from tls_world import BAD_CERTS, FAST_RETRY, BadCert, LogCapture, Pki, wait_for
 from twisted.logger import LogLevel, globalLogPublisher
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import SwitchableServerTls, make_cert
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.logged import LogCapture
+from support.tls_world import BAD_CERTS, FAST_RETRY, BadCert, Pki
+from support.waiting import wait_for
 
 
 async def _run(tmp_path: Path, host: str, bad_pem: Path, pki: Pki) -> tuple[LogCapture, int]:

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from tls_world import BAD_CERTS, BadCert, LogCapture, Pki
-from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.logger import LogLevel, globalLogPublisher
-from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web.resource import Resource
-from twisted.web.server import Request, Site
+from twisted.web.server import Request
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import SwitchableServerTls, make_cert
+from support.agent_harness import AgentRunner, agent_config, reactor
+from support.logged import LogCapture
+from support.tls_world import BAD_CERTS, BadCert, Pki
+from support.web import serve, stop
 
 SW = "Device.DeviceInfo.SoftwareVersion"
 FW_TYPE = "1 Firmware Upgrade Image"
@@ -103,9 +103,9 @@ async def test_upload_to_bad_certificate_is_refused(tmp_path: Path, upload_host:
     else:
         cert = make_cert(pki.ca, [], tmp_path, "bad", common_name="127.0.0.1")
     recorder = _Recorder()
-    factory = TLSMemoryBIOFactory(SwitchableServerTls(cert.pem_path), False, Site(recorder))
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(factory)
-    put_url = f"https://127.0.0.1:{port.getHost().port}/up/config"
+    served = await serve(recorder, SwitchableServerTls(cert.pem_path))
+    port = served.port
+    put_url = served.url("/up/config")
     acs.queue(m.Upload(command_key="ul", file_type="1 Vendor Configuration File", url=put_url))
     runner = AgentRunner(
         agent_config(tmp_path / "state", url, acs=f'ca_file = "{pki.ca.cert_path}"')
@@ -116,7 +116,7 @@ async def test_upload_to_bad_certificate_is_refused(tmp_path: Path, upload_host:
     finally:
         runner.stop()
         await acs.stop()
-        await port.stopListening()
+        await stop(port)
     (tc,) = second.transfer_completes
     if upload_host == "good":
         assert (tc.fault_code, recorder.seen) == (0, [b"PUT"]), tc.fault_string

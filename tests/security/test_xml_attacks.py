@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import BadEnvelope, parse
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 MAX_BODY = 256 * 1024
 SOFTWARE_VERSION = "Device.DeviceInfo.SoftwareVersion"

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import (
+
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from support.backend_helpers import (
     PY,
     SCRIPTS,
     calls,
@@ -17,9 +20,6 @@ from backend_helpers import (
     store_cmd,
     toml_list,
 )
-
-from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.cwmp.structs import ParameterValueStruct as PV
 
 P1 = "Device.DeviceInfo.HostName"
 P2 = "Device.DeviceInfo.MemoryStatus.MemoryMonitor.FilePath"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
-from agent_harness import AgentRunner, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.config import parse_config
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, reactor
 
 pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from backend_helpers import reactor
 
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.plugin.load import build_model, source_tree_plugins
+from support.agent_harness import reactor
 
 pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import fake_uci_store, openwrt_model
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.model import DataModel
+from support.backend_helpers import fake_uci_store, openwrt_model
 
 UCI = {
     "network": {

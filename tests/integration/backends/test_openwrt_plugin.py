@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import fake_uci_store, openwrt_model, reactor
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.model import DataModel
 from cwmpd.plugin.load import source_tree_plugins
+from support.agent_harness import reactor
+from support.backend_helpers import fake_uci_store, openwrt_model
 
 UCI = {
     "wireless": {

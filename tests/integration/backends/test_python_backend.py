@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import load_model, make_plugin
+
+from support.backend_helpers import load_model, make_plugin
 
 UI_PY = """
 from cwmpd.backends.base import ReadOnlyTransaction

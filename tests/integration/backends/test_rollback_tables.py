@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from backend_helpers import (
+
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from support.backend_helpers import (
     calls,
     device_values,
     load_model,
@@ -15,9 +18,6 @@ from backend_helpers import (
     store_cmd,
     toml_list,
 )
-
-from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.cwmp.structs import ParameterValueStruct as PV
 
 NAMES = {
     "HostName": "Device.DeviceInfo.HostName",

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import pytest_twisted
-from connreq_live import PASSWORD, PATH, USER, Live, start
 
 from cwmpd.connreq.http import ListenerConfig
+from support.connreq_live import PASSWORD, PATH, USER, Live, start
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ import time
 import pytest
 import pytest_twisted
 import requests
-from connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
 from requests.auth import HTTPDigestAuth
-from twisted.internet import defer, reactor, task, threads, utils
+from twisted.internet import defer, reactor, task, threads
 
 from cwmpd.connreq.http import ListenerConfig
 from cwmpd.http import digest
+from support.connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
+from support.processes import output_and_code
 
 CURL = "/usr/bin/curl"
 
@@ -49,7 +50,7 @@ def authorization(
 @pytest_twisted.ensureDeferred
 async def test_curl_digest_succeeds(live: Live) -> None:
     """`curl --digest` gets 200 with an empty body and on_request runs exactly once."""
-    out, err, code = await utils.getProcessOutputAndValue(
+    out, err, code = await output_and_code(
         CURL,
         ["-v", "--digest", "-u", f"{USER}:{PASSWORD}", "-s", "-w", "%{http_code}", live.url],
     )

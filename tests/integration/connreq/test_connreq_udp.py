@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import defer, protocol
 
 from cwmpd.connreq import stunmsg
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.ratelimit import RateLimiter
 from cwmpd.connreq.stun import StunClient, StunConfig
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol, signature
+from support.agent_harness import reactor
+from support.web import port_number
 
 USER, PASSWORD = "acs-user", "s3cret-pw"
 
@@ -66,8 +68,8 @@ def udp() -> Iterator[Udp]:
     live.proto = UdpConnectionRequestProtocol(
         Credentials(USER, PASSWORD), RateLimiter(reactor), live.called
     )
-    port = reactor.listenUDP(0, live.proto, interface="127.0.0.1")
-    live.port = port.getHost().port
+    port = reactor.listenUDP(0, live.proto, interface="127.0.0.1", maxPacketSize=8192)
+    live.port = port_number(port)
     yield live
     pytest_twisted.blockon(defer.maybeDeferred(port.stopListening))
 
@@ -77,9 +79,10 @@ async def test_valid_then_invalid_messages(udp: Udp) -> None:
     """A valid message starts a session; tampered sig, old ts, repeated id, wrong user and
     garbage are dropped, and no datagram is ever sent back."""
     sender = Sender()
-    sport = reactor.listenUDP(0, sender, interface="127.0.0.1")
+    sport = reactor.listenUDP(0, sender, interface="127.0.0.1", maxPacketSize=8192)
     dest = ("127.0.0.1", udp.port)
     t = int(time.time()) - 100
+    assert sender.transport is not None
     try:
         waiter = udp.next_call()
         sender.transport.write(message(t, 1), dest)
@@ -125,12 +128,13 @@ class StunResponder(protocol.DatagramProtocol):
             attrs = ((stunmsg.MAPPED_ADDRESS, stunmsg.address_attr(*mapped)),)
             key = self.password.encode() if self.password else None
             out = stunmsg.encode(stunmsg.BINDING_RESPONSE, req.transaction_id, attrs, key)
+        assert self.transport is not None
         self.transport.write(out, addr)
 
 
 async def run_stun(udp: Udp, responder: StunResponder, **cfg: object) -> list[tuple[str, bool]]:
     """Bind the responder, run a StunClient over the UDP CR socket until an address is known."""
-    sport = reactor.listenUDP(0, responder, interface="127.0.0.1")
+    sport = reactor.listenUDP(0, responder, interface="127.0.0.1", maxPacketSize=8192)
     changes: list[tuple[str, bool]] = []
     got: defer.Deferred[None] = defer.Deferred()
 
@@ -139,7 +143,7 @@ async def run_stun(udp: Udp, responder: StunResponder, **cfg: object) -> list[tu
         if not got.called:
             got.callback(None)
 
-    config = StunConfig("127.0.0.1", sport.getHost().port, min_keepalive=30, **cfg)  # type: ignore[arg-type]
+    config = StunConfig("127.0.0.1", port_number(sport), min_keepalive=30, **cfg)  # type: ignore[arg-type]
     client = StunClient(reactor, config, udp.proto.send, lambda: ("127.0.0.1", udp.port), changed)
     udp.proto.stun = client.datagram
     client.start()

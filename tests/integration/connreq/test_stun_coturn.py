@@ -12,12 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.ratelimit import RateLimiter
 from cwmpd.connreq.stun import StunClient, StunConfig
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
+from support.agent_harness import reactor
+from support.web import port_number, stop
 
 TURNSERVER = shutil.which("turnserver")
 
@@ -69,8 +71,8 @@ async def test_binding_through_coturn(coturn: int) -> None:
     """coturn answers the TR-111 binding request; the mapped address is our own (no NAT)."""
     got: defer.Deferred[tuple[str, bool]] = defer.Deferred()
     proto = UdpConnectionRequestProtocol(Credentials("u", "p"), RateLimiter(reactor), lambda: None)
-    port = reactor.listenUDP(0, proto, interface="127.0.0.1")
-    local = ("127.0.0.1", port.getHost().port)
+    port = reactor.listenUDP(0, proto, interface="127.0.0.1", maxPacketSize=8192)
+    local = ("127.0.0.1", port_number(port))
     client = StunClient(
         reactor, StunConfig("127.0.0.1", coturn), proto.send, lambda: local,
         lambda address, nat: got.callback((address, nat)) if not got.called else None,
@@ -81,7 +83,7 @@ async def test_binding_through_coturn(coturn: int) -> None:
         address, nat = await got.addTimeout(5, reactor)
     finally:
         client.stop()
-        await port.stopListening()
+        await stop(port)
     assert address == f"127.0.0.1:{local[1]}"
     assert nat is False
     assert client.mapped == local

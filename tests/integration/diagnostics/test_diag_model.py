@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from diag_servers import dns_server, http_server
 from twisted.internet import defer
 
 from cwmpd.cwmp.faults import CwmpFault
@@ -17,18 +16,15 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import load_schema
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import model_from_declarations, schema_prefixes
+from support.agent_harness import reactor
+from support.diag_servers import dns_server, http_server
+from support.web import stop
 
 PING = "Device.IP.Diagnostics.IPPing."
 TRACE = "Device.IP.Diagnostics.TraceRoute."
 DL = "Device.IP.Diagnostics.DownloadDiagnostics."
 UL = "Device.IP.Diagnostics.UploadDiagnostics."
 NS = "Device.DNS.Diagnostics.NSLookupDiagnostics."
-
-
-def _reactor() -> Any:
-    from twisted.internet import reactor
-
-    return reactor
 
 
 def _invalidator(model: DataModel) -> Any:
@@ -43,7 +39,7 @@ class Device:
     def __init__(self, tmp: Path, root: str = "Device.", dns_port: int = 53) -> None:
         self.completed: list[str] = []
         self.waiters: list[defer.Deferred[None]] = []
-        self.diag = Diagnostics(_reactor(), root, ping_interval=0.2, dns_port=dns_port)
+        self.diag = Diagnostics(reactor, root, ping_interval=0.2, dns_port=dns_port)
         self.diag.on_complete = self._done
         decl = Declarations(root)
         decl.store(f"{root}ManagementServer.ParameterKey", "")
@@ -205,7 +201,7 @@ async def test_parameter_change_aborts_running_test(tmp_path: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_download_and_upload_through_model(tmp_path: Path) -> None:
     """TR-143 download/upload via the model: exact byte counts, ROM <= BOM <= EOM."""
-    res, port = http_server(_reactor(), 12345)
+    res, port = http_server(12345)
     base = f"http://127.0.0.1:{port.getHost().port}/"  # type: ignore[attr-defined]
     dev = Device(tmp_path)
     try:
@@ -218,7 +214,7 @@ async def test_download_and_upload_through_model(tmp_path: Path) -> None:
             }
         )
     finally:
-        await port.stopListening()
+        await stop(port)
     d = await dev.get(DL)
     assert d[DL + "DiagnosticsState"] == "Complete"
     assert d[DL + "TestBytesReceived"] == "12345"
@@ -242,7 +238,7 @@ async def test_download_url_must_be_http(tmp_path: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_nslookup_results_table(tmp_path: Path) -> None:
     """NSLookup against a loopback twisted.names server fills Result.{i}."""
-    port, number = dns_server(_reactor(), {"host.test": "127.0.0.9"})
+    port, number = dns_server({"host.test": "127.0.0.9"})
     dev = Device(tmp_path, dns_port=number)
     try:
         await dev.run(
@@ -253,7 +249,7 @@ async def test_nslookup_results_table(tmp_path: Path) -> None:
             }
         )
     finally:
-        await port.stopListening()
+        await stop(port)
     got = await dev.get(NS)
     assert got[NS + "DiagnosticsState"] == "Complete"
     assert got[NS + "SuccessCount"] == "1"

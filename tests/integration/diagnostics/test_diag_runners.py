@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import pytest_twisted
-from diag_servers import dns_server, http_server
 from twisted.internet import defer
 
 from cwmpd.cwmp.types import parse_datetime
@@ -15,19 +12,16 @@ from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup
 from cwmpd.diagnostics.ping import PingParams, run_ping
 from cwmpd.diagnostics.process import find_tool, run_tool
 from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
-
-
-def _reactor() -> Any:
-    from twisted.internet import reactor
-
-    return reactor
+from support.agent_harness import reactor
+from support.diag_servers import dns_server, http_server
+from support.web import stop
 
 
 @pytest.mark.needs_tools("ping", "traceroute")
 @pytest_twisted.ensureDeferred
 async def test_ping_loopback_counts_every_reply() -> None:
     """Pinging 127.0.0.1 three times gives three successes and ordered response times."""
-    r = await run_ping(_reactor(), PingParams("127.0.0.1", repetitions=3, interval=0.2))
+    r = await run_ping(reactor, PingParams("127.0.0.1", repetitions=3, interval=0.2))
     assert (r.state, r.success_count, r.failure_count) == ("Complete", 3, 0)
     assert r.ip_address_used == "127.0.0.1"
     assert 0 < r.minimum_us <= r.average_us <= r.maximum_us
@@ -38,7 +32,7 @@ async def test_ping_loopback_counts_every_reply() -> None:
 @pytest_twisted.ensureDeferred
 async def test_ping_unknown_host_cannot_resolve() -> None:
     """A name under .invalid ends in Error_CannotResolveHostName."""
-    r = await run_ping(_reactor(), PingParams("nohost.invalid", repetitions=1))
+    r = await run_ping(reactor, PingParams("nohost.invalid", repetitions=1))
     assert r.state == "Error_CannotResolveHostName"
 
 
@@ -46,9 +40,9 @@ async def test_ping_unknown_host_cannot_resolve() -> None:
 @pytest_twisted.ensureDeferred
 async def test_option_like_host_is_data() -> None:
     """A host like "-f;reboot" never reaches ping as an option nor a shell."""
-    r = await run_ping(_reactor(), PingParams("-f;reboot", repetitions=1))
+    r = await run_ping(reactor, PingParams("-f;reboot", repetitions=1))
     assert r.state == "Error_CannotResolveHostName"
-    t = await run_traceroute(_reactor(), TraceRouteParams("-f;reboot"))
+    t = await run_traceroute(reactor, TraceRouteParams("-f;reboot"))
     assert t.state == "Error_CannotResolveHostName"
 
 
@@ -56,7 +50,7 @@ async def test_option_like_host_is_data() -> None:
 @pytest_twisted.ensureDeferred
 async def test_traceroute_loopback_is_one_hop() -> None:
     """traceroute to 127.0.0.1 reports exactly one hop, the target, with its RTTs."""
-    r = await run_traceroute(_reactor(), TraceRouteParams("127.0.0.1", timeout_ms=1000))
+    r = await run_traceroute(reactor, TraceRouteParams("127.0.0.1", timeout_ms=1000))
     assert r.state == "Complete"
     assert len(r.hops) == 1
     assert r.hops[0].host_address == "127.0.0.1"
@@ -66,8 +60,8 @@ async def test_traceroute_loopback_is_one_hop() -> None:
 @pytest_twisted.ensureDeferred
 async def test_cancel_kills_the_tool() -> None:
     """Cancelling a running tool's Deferred kills the subprocess promptly."""
-    d = run_tool(_reactor(), [find_tool("sleep"), "30"], timeout=60)
-    _reactor().callLater(0.1, d.cancel)
+    d = run_tool(reactor, [find_tool("sleep"), "30"], timeout=60)
+    reactor.callLater(0.1, d.cancel)
     with pytest.raises(defer.CancelledError):
         await d
 
@@ -75,12 +69,12 @@ async def test_cancel_kills_the_tool() -> None:
 @pytest_twisted.ensureDeferred
 async def test_download_counts_exact_bytes_and_orders_times() -> None:
     """A download of a 100000-byte file: TestBytesReceived exact, ROM <= BOM <= EOM."""
-    _, port = http_server(_reactor(), 100000)
+    _, port = http_server(100000)
     try:
         url = f"http://127.0.0.1:{port.getHost().port}/file"  # type: ignore[attr-defined]
-        r = await run_http_test(_reactor(), url, timeout=10)
+        r = await run_http_test(reactor, url, timeout=10)
     finally:
-        await port.stopListening()
+        await stop(port)
     assert r.state == "Complete"
     assert r.test_bytes == 100000
     assert r.total_bytes_received > 100000
@@ -93,12 +87,12 @@ async def test_download_counts_exact_bytes_and_orders_times() -> None:
 @pytest_twisted.ensureDeferred
 async def test_upload_sends_test_file_length() -> None:
     """An upload PUTs exactly TestFileLength bytes, and sends at least that many in total."""
-    res, port = http_server(_reactor(), 0)
+    res, port = http_server(0)
     try:
         url = f"http://127.0.0.1:{port.getHost().port}/up"  # type: ignore[attr-defined]
-        r = await run_http_test(_reactor(), url, timeout=10, upload_length=70000)
+        r = await run_http_test(reactor, url, timeout=10, upload_length=70000)
     finally:
-        await port.stopListening()
+        await stop(port)
     assert r.state == "Complete"
     assert res.uploaded == [70000]
     assert r.test_bytes == 70000
@@ -109,23 +103,23 @@ async def test_upload_sends_test_file_length() -> None:
 @pytest_twisted.ensureDeferred
 async def test_download_from_closed_port_fails_to_connect() -> None:
     """An unreachable server (closed loopback port) is Error_InitConnectionFailed."""
-    _, port = http_server(_reactor(), 1)
+    _, port = http_server(1)
     number = port.getHost().port  # type: ignore[attr-defined]
-    await port.stopListening()
-    r = await run_http_test(_reactor(), f"http://127.0.0.1:{number}/", timeout=5)
+    await stop(port)
+    r = await run_http_test(reactor, f"http://127.0.0.1:{number}/", timeout=5)
     assert r.state == "Error_InitConnectionFailed"
 
 
 @pytest_twisted.ensureDeferred
 async def test_nslookup_against_local_server() -> None:
     """NSLookup against a twisted.names server on loopback returns its authoritative answer."""
-    port, number = dns_server(_reactor(), {"host.test": "127.0.0.7"})
+    port, number = dns_server({"host.test": "127.0.0.7"})
     try:
         params = NSLookupParams("host.test", "127.0.0.1", number, 2000, 2)
-        r = await run_nslookup(_reactor(), params)
-        missing = await run_nslookup(_reactor(), NSLookupParams("nope.test", "127.0.0.1", number))
+        r = await run_nslookup(reactor, params)
+        missing = await run_nslookup(reactor, NSLookupParams("nope.test", "127.0.0.1", number))
     finally:
-        await port.stopListening()
+        await stop(port)
     assert (r.state, r.success_count, len(r.results)) == ("Complete", 2, 2)
     first = r.results[0]
     assert first.status == "Success"

@@ -7,19 +7,21 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from httpc_servers import PASSWORD, USER, Pki, Served, listen
 from twisted.internet import defer, reactor
+from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.testing.pki import make_ca, make_cert
+from support.httpc_servers import PASSWORD, USER, Pki, Served, listen
+from support.web import stop_all
 
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Served]]:
     """Start loopback servers; all stop at teardown."""
-    ports: list[Any] = []
+    ports: list[IListeningPort] = []
 
     def start(resource: Resource, tls: Any = None, path: str = "/acs") -> Served:
         served = listen(resource, tls, path)
@@ -27,9 +29,7 @@ def serve() -> Iterator[Callable[..., Served]]:
         return served
 
     yield start
-    pytest_twisted.blockon(
-        defer.gatherResults([defer.maybeDeferred(p.stopListening) for p in ports])
-    )
+    pytest_twisted.blockon(stop_all(ports))
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import pytest
 import pytest_twisted
-from httpc_servers import (
+
+from cwmpd.session.http import AcsHttpClient, AuthenticationFailed
+from support.httpc_servers import (
     BASIC,
     DigestChecker,
     Recorder,
@@ -16,8 +18,6 @@ from httpc_servers import (
     basic_server,
     twisted_guard,
 )
-
-from cwmpd.session.http import AcsHttpClient, AuthenticationFailed
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest_twisted
-from httpc_servers import PASSWORD, DigestChecker, Served, basic_server
-from twisted.logger import LogEvent, formatEvent, globalLogPublisher
+from twisted.logger import LogLevel, formatEvent
 
 from cwmpd.http.auth import Challenge, choose, parse_challenges
 from cwmpd.session.http import AcsHttpClient
+from support.httpc_servers import PASSWORD, DigestChecker, Served, basic_server
+from support.logged import capturing
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]
@@ -49,15 +50,12 @@ def test_choice_prefers_sha256_then_md5_then_basic() -> None:
 async def test_no_secret_in_logs(serve: Serve, client: Client) -> None:
     """Neither the password nor a digest response ever appears in log events, and
     Basic over plain http is logged as a warning."""
-    events: list[LogEvent] = []
-    globalLogPublisher.addObserver(events.append)
-    try:
+    with capturing() as log:
         digest_server = DigestChecker("MD5")
         await client(serve(digest_server).url).post(b"<x/>")
         await client(serve(basic_server()).url, allow_basic_over_http=True).post(b"<x/>")
-    finally:
-        globalLogPublisher.removeObserver(events.append)
-    text = "\n".join(formatEvent(e) or "" for e in events)
+    text = "\n".join(log.texts())
     assert PASSWORD not in text
     assert digest_server.accepted[0]["response"] not in text
-    assert any(e.get("log_level").name == "warn" and "plain http" in formatEvent(e) for e in events)
+    warned = [e for e in log.events if e.get("log_level") == LogLevel.warn]
+    assert any("plain http" in (formatEvent(e) or "") for e in warned)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 import pytest_twisted
-from httpc_servers import Recorder, Reply, Seen, Served
 
 from cwmpd.session.http import MAX_REDIRECTS, AcsHttpClient, TooManyRedirects
+from support.httpc_servers import Recorder, Reply, Seen, Served
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 import pytest_twisted
-from httpc_servers import BASIC, DigestChecker, Pki, Recorder, Reply, Served, basic_server
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient, ConnectFailed
 from cwmpd.testing.pki import server_tls_options
+from support.httpc_servers import BASIC, DigestChecker, Pki, Recorder, Reply, Served, basic_server
 
 Serve = Callable[..., Served]
 Client = Callable[..., AcsHttpClient]
@@ -151,7 +151,7 @@ async def test_certificate_dates_skipped_only_without_a_trustworthy_clock(
     expired = make_cert(pki.ca, ["127.0.0.1"], pki.dir, "expired", expired=True)
     url = serve(Recorder(), server_tls_options(expired.pem_path)).url
     clock = time.time if now is None else (lambda: now)
-    agent = Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock))
+    agent = Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock))  # type: ignore[no-untyped-call]
     request = agent.request(b"POST", url.encode())
     if accepted:
         response = await request
@@ -164,6 +164,6 @@ async def test_certificate_dates_skipped_only_without_a_trustworthy_clock(
         other = make_cert(pki.other_ca, ["127.0.0.1"], pki.dir, "other-expired", expired=True)
         url2 = serve(Recorder(), server_tls_options(other.pem_path)).url
         with pytest.raises(Exception, match="not issued by a trusted CA"):
-            await Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock)).request(
+            await Agent(reactor, contextFactory=tls_policy_for(trusting(pki), clock)).request(  # type: ignore[no-untyped-call]
                 b"POST", url2.encode()
             )

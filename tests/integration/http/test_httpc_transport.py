@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from httpc_servers import Recorder, Reply, Seen, Served
 from twisted.internet import reactor, task
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
@@ -22,6 +21,8 @@ from cwmpd.session.http import (
     Timeout,
     UnexpectedStatus,
 )
+from support.httpc_servers import Recorder, Reply, Seen, Served
+from support.web import stop
 
 ENVELOPE = b'<?xml version="1.0"?><soap:Envelope xmlns:soap="x"><soap:Body/></soap:Envelope>'
 
@@ -218,7 +219,7 @@ async def test_timeout_on_clock_aborts_connection(serve: Serve) -> None:
     clock.advance(0.2)
     assert len(outcome) == 1
     assert isinstance(outcome[0], Failure)
-    assert outcome[0].check(Timeout)
+    assert outcome[0].check(Timeout)  # type: ignore[no-untyped-call]
     await turns_until(lambda: bool(rec.seen[0].transport.disconnected))
     await c.close()
 
@@ -228,7 +229,7 @@ async def test_connection_refused(serve: Serve, client: Client) -> None:
     """Nothing listening: ConnectFailed naming the address."""
     served = serve(Recorder())
     url = served.url
-    await served.port.stopListening()
+    await stop(served.port)
     with pytest.raises(ConnectFailed, match=r"127\.0\.0\.1"):
         await client(url).post(ENVELOPE)
 

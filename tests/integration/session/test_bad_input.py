@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 ENV = (
     b'<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" '

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 URL = "Device.ManagementServer.URL"
 

@@ -12,8 +12,8 @@ import pytest
 import pytest_twisted
 from twisted.internet import task
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 FAST_RETRY = {"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest_twisted
 
-from agent_harness import AgentRunner, agent_config, reactor
 from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 MS = "Device.ManagementServer."
 

@@ -9,11 +9,11 @@ import pytest
 import pytest_twisted
 from twisted.internet import task
 
-from agent_harness import AgentRunner, agent_config, reactor
 from cwmpd.cwmp import messages as m
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca, make_cert, server_tls_options
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 MS = "Device.ManagementServer."
 

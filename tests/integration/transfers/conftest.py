@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer
-from twisted.logger import globalLogPublisher
-from xfer_servers import FileServer, Listening, listen
+from twisted.internet.interfaces import IListeningPort
 
 from cwmpd.testing.pki import CertificateAuthority, IssuedCert, make_ca, make_cert
+from support.logged import capturing
+from support.web import stop_all
+from support.xfer_servers import FileServer, Listening, listen
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
     """Start FileServers on loopback; all stop at teardown."""
-    ports: list[Any] = []
+    ports: list[IListeningPort] = []
 
     async def start(server: FileServer | None = None, tls: Any = None) -> Listening:
         served = await listen(server or FileServer(), tls)
@@ -46,20 +47,11 @@ def serve() -> Iterator[Callable[..., Awaitable[Listening]]]:
         return served
 
     yield start
-    pytest_twisted.blockon(
-        defer.gatherResults([defer.maybeDeferred(p.stopListening) for p in ports])
-    )
+    pytest_twisted.blockon(stop_all(ports))
 
 
 @pytest.fixture
 def events() -> Iterator[list[dict[str, Any]]]:
     """Every cwmpd.transfers log event while the test runs."""
-    seen: list[dict[str, Any]] = []
-
-    def observe(event: dict[str, Any]) -> None:
-        if event.get("log_namespace") == "cwmpd.transfers":
-            seen.append(event)
-
-    globalLogPublisher.addObserver(observe)
-    yield seen
-    globalLogPublisher.removeObserver(observe)
+    with capturing(lambda event: event.get("log_namespace") == "cwmpd.transfers") as log:
+        yield log.events

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
 from cwmpd.testing.pki import server_tls_options
 from cwmpd.transfers.errors import TransferError
-from cwmpd.transfers.http import FileServerClient, HttpLimits
+from cwmpd.transfers.http import FileServerClient
+from cwmpd.transfers.limits import HttpLimits
+from support.web import stop
+from support.xfer_servers import PASSWORD, USER, Behaviour, FileServer, Listening
 
 Serve = Callable[..., Awaitable[Listening]]
 DATA = b"CWMPD-SIMULATED-FIRMWARE version=2.0.0\n" + bytes(range(256)) * 400
@@ -140,7 +142,7 @@ async def test_refused_connection_is_9015(serve: Serve, tmp_path: Path) -> None:
     """Nobody listening: unable to contact the file server (9015)."""
     srv = await serve()
     url = srv.url("/f")
-    await srv.port.stopListening()
+    await stop(srv.port)
     assert await fault_of(fetch(url, tmp_path / "spool")) == 9015
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest_twisted
-from log_capture import SECRET_QUERY, lines, until
 from twisted.internet import reactor, task
 from twisted.internet.defer import Deferred
 from twisted.logger import LogLevel
@@ -21,6 +20,8 @@ from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.http import FileServerClient
 from cwmpd.transfers.progress import TransferLog, host_of
+from support.log_capture import SECRET_QUERY, lines, until
+from support.web import listen_local, port_number, site, stop
 
 SIZE = 100 * 1024
 
@@ -31,36 +32,33 @@ class Paced(Resource):
     isLeaf = True
 
     def __init__(self, data: bytes, *, chunked: bool = False) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.data, self.chunked, self.sent = data, chunked, 0
         self.request: Request | None = None
         self.arrived: Deferred[None] = Deferred()
 
     def render_GET(self, request: Request) -> Any:
         if not self.chunked:
-            request.setHeader(b"content-length", str(len(self.data)).encode())
+            request.setHeader(b"content-length", str(len(self.data)).encode())  # type: ignore[no-untyped-call]
         self.request = request
         self.arrived.callback(None)
         return NOT_DONE_YET
 
     def send_to(self, upto: int) -> None:
         assert self.request is not None
-        self.request.write(self.data[self.sent : upto])
+        self.request.write(self.data[self.sent : upto])  # type: ignore[no-untyped-call]
         self.sent = upto
         if upto == len(self.data):
-            self.request.finish()
+            self.request.finish()  # type: ignore[no-untyped-call]
 
 
 async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float, int]]) -> None:
     """Serve DATA in ``steps`` of (seconds to advance the log clock, bytes sent so far).
 
     Steps before the last stay small (<= 10 KiB), so each arrives as one read."""
-    from twisted.internet.endpoints import TCP4ServerEndpoint
-    from twisted.web.server import Site
-
     paced = Paced(bytes(i % 256 for i in range(SIZE)), chunked=chunked)
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(Site(paced))
-    url = f"http://127.0.0.1:{port.getHost().port}/fw.bin{SECRET_QUERY}"
+    port = await listen_local(site(paced))
+    url = f"http://127.0.0.1:{port_number(port)}/fw.bin{SECRET_QUERY}"
     clock = task.Clock()
     log = TransferLog(clock, r.Kind.DOWNLOAD, "fw-9", url)
     client = FileServerClient(reactor, TlsPolicy(), "user", "pw")
@@ -80,7 +78,7 @@ async def paced_download(tmp_path: Path, chunked: bool, steps: list[tuple[float,
         log.ended("complete")
     finally:
         await client.close()
-        await port.stopListening()
+        await stop(port)
 
 
 @pytest_twisted.ensureDeferred

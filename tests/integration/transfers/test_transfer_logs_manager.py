@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from log_capture import SECRET_QUERY, lines, until
 from twisted.internet import reactor
 from twisted.logger import LogLevel
-from xfer_servers import Behaviour, FileServer, Listening
 
 from cwmpd.backends.base import BackendError
 from cwmpd.cwmp import messages as m
@@ -20,6 +18,8 @@ from cwmpd.transfers import record as r
 from cwmpd.transfers.handlers import StoreFile
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.settings import TransferSettings
+from support.log_capture import SECRET_QUERY, lines, until
+from support.xfer_servers import Behaviour, FileServer, Listening
 
 
 class RefusingDevice:

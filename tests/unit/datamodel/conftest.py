@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from datamodel_fakes import make_model
 
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import make_model
 
 
 @pytest.fixture

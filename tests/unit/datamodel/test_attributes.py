@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import MS, make_model
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import MS, make_model
 
 SW = "Device.DeviceInfo.SoftwareVersion"
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import declarations
 
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
@@ -21,6 +20,7 @@ from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.tree import GenericTree, Index
 from cwmpd.plugin.load import schema_prefixes
 from cwmpd.state import write_json
+from support.datamodel_fakes import declarations
 
 ALIAS = "Device.IP.Interface.1.Alias"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import MS
 
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel import inform
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import MS
 
 FORCED = {
     "Device.RootDataModelVersion",

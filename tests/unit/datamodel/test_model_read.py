@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import MS, FakeBackend, make_model
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import MS, FakeBackend, make_model
 
 
 @pytest_twisted.ensureDeferred

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from datamodel_fakes import MS, FakeBackend, limited_schema, make_model
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
+from support.datamodel_fakes import MS, FakeBackend, limited_schema, make_model
 
 IF1 = "Device.IP.Interface.1."
 

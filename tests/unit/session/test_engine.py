@@ -21,6 +21,7 @@ from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import HttpResponse
+from support.logged import capturing
 
 MS = "Device.ManagementServer."
 
@@ -238,24 +239,14 @@ async def test_rpc_missing_from_the_namespace_is_not_supported_there(tmp_path: P
 @pytest_twisted.ensureDeferred
 async def test_debug_log_names_each_exchange_without_values(tmp_path: Path) -> None:
     """--log-level debug shows every exchange (RPC, ID, namespace) and never a value."""
-    from twisted.logger import formatEvent, globalLogPublisher
-
-    lines: list[str] = []
-
-    def observe(event: dict[str, object]) -> None:
-        if event.get("log_namespace") == "cwmpd.session":
-            lines.append(formatEvent(event))
-
     secret = ParameterValueStruct(MS + "ParameterKey", "s3cret-value", "string")
     request = soap.Envelope(m.SetParameterValues((secret,), "k"), id="r-9")
     http = FakeHttp(
         [(200, acs(m.InformResponse(max_envelopes=1), hold=True)), (200, request), (204, None)]
     )
-    globalLogPublisher.addObserver(observe)
-    try:
+    with capturing(lambda event: event.get("log_namespace") == "cwmpd.session") as log:
         assert await make_engine(tmp_path, http, Source()).run(0)
-    finally:
-        globalLogPublisher.removeObserver(observe)
+    lines = log.texts()
     assert any(line.startswith("CPE -> ACS Inform id=") for line in lines)
     assert "ACS -> CPE SetParameterValues id=r-9 ns=cwmp-1-0" in lines
     assert any(line.startswith("CPE -> ACS fault 9003") for line in lines)

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from conftest import digest_answer
 from cwmpd.testing.acs_auth import BasicAuthenticator, DigestAuthenticator
+from support.acs_client import digest_answer
 
 
 def _basic(user: str, password: str) -> str:

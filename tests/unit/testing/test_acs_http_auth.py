@@ -7,11 +7,11 @@ import base64
 import pytest
 import pytest_twisted
 
-from conftest import Start, digest_answer
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import Envelope, parse, serialize
 from cwmpd.cwmp.structs import DeviceId, EventStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.acs_client import Start, digest_answer
 
 INFORM = serialize(
     Envelope(

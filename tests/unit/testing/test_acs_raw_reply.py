@@ -6,11 +6,11 @@ import pytest
 import pytest_twisted
 from twisted.web.client import ResponseFailed
 
-from conftest import Start
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import Envelope, serialize
 from cwmpd.cwmp.structs import DeviceId
 from cwmpd.testing.acs import ScriptedAcs
+from support.acs_client import Start
 
 INFORM = serialize(
     Envelope(m.Inform(DeviceId("A", "00AABB", "P", "S"), (), 1, "2024-01-01T00:00:00Z", 0, ()))

@@ -9,11 +9,11 @@ from twisted.internet.task import Clock
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
-from conftest import Start
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import NS_CWMP_12, Envelope, parse, serialize
 from cwmpd.cwmp.structs import DeviceId, EventStruct, ParameterValueStruct
 from cwmpd.testing.acs import ScriptedAcs
+from support.acs_client import Start
 
 INFORM = m.Inform(
     device_id=DeviceId("cwmpd", "00D09E", "Simulated", "SIM0001"),
@@ -336,4 +336,4 @@ def test_wait_times_out_on_the_given_clock() -> None:
     clock.advance(4.9)
     assert not d.called
     clock.advance(0.2)
-    assert failures and failures[0].check(defer.TimeoutError)
+    assert failures and failures[0].check(defer.TimeoutError)  # type: ignore[no-untyped-call]

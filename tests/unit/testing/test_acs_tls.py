@@ -8,12 +8,12 @@ import pytest_twisted
 from twisted.internet import reactor, ssl
 from twisted.web.client import Agent, BrowserLikePolicyForHTTPS
 
-from conftest import Client
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.soap import Envelope, parse, serialize
 from cwmpd.cwmp.structs import DeviceId, EventStruct
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca, make_cert, server_tls_options
+from support.acs_client import Client
 
 
 @pytest_twisted.ensureDeferred
@@ -27,7 +27,7 @@ async def test_listen_with_tls_serves_https(tmp_path: Path) -> None:
         assert url.startswith("https://127.0.0.1:")
         client = Client(url)
         trust = ssl.Certificate.loadPEM(ca.cert_path.read_bytes())
-        client.agent = Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(trustRoot=trust))
+        client.agent = Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(trustRoot=trust))  # type: ignore[no-untyped-call]
         inform = m.Inform(
             device_id=DeviceId("cwmpd", "00D09E", "Simulated", "SIM0001"),
             events=(EventStruct("1 BOOT"),),

@@ -136,7 +136,10 @@ class Rig:
     def download(self, url: str = "http://f/fw", **kw: Any) -> m.Message:
         self.mgr.session_started()
         kw.setdefault("file_type", FW)
-        return self.call(self.rpcs.download(m.Download(command_key="k1", url=url, **kw)))
+        answer: m.Message = self.call(
+            self.rpcs.download(m.Download(command_key="k1", url=url, **kw))
+        )
+        return answer
 
     def session(self) -> list[m.Message]:
         """One session: the TransferCompletes sent, each acknowledged; then after_session."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
+from twisted.python.failure import Failure
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.transfers.handlers import SELF_REBOOT
@@ -46,7 +48,7 @@ def test_silent_root_side_is_9010_after_the_timeout_and_the_request_is_withdrawn
     assert paths.request.read_bytes() == handler.request_for(image)
     assert paths.image.read_bytes() == image.read_bytes()
     failures: list[CwmpFault] = []
-    d.addErrback(lambda f: failures.append(f.value))
+    d.addErrback(collect_faults(failures))
     clock.pump([1] * 4)
     assert not d.called
     clock.advance(1)
@@ -66,7 +68,7 @@ def test_a_result_for_another_request_is_not_taken(tmp_path: Path) -> None:
     assert not d.called
     _answer(paths, handler.request_for(image), 65, "bad\x1b[31m signature\n")
     failures: list[CwmpFault] = []
-    d.addErrback(lambda f: failures.append(f.value))
+    d.addErrback(collect_faults(failures))
     clock.advance(1)
     assert [(f.code, f.string) for f in failures] == [(9018, "bad[31m signature")]
     assert not paths.image.exists()
@@ -124,3 +126,13 @@ def test_defaults_are_the_debian_paths() -> None:
         "/run/cwmpd/firmware-request",
         "/var/lib/cwmpd/firmware/result",
     )
+
+
+def collect_faults(into: list[CwmpFault]) -> Callable[[Failure], None]:
+    """An errback appending the CwmpFault of each failure to ``into``."""
+
+    def collect(failure: Failure) -> None:
+        assert isinstance(failure.value, CwmpFault), failure
+        into.append(failure.value)
+
+    return collect

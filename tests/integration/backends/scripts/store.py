@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 DIR = Path(sys.argv[1])
 CMD = sys.argv[2]
@@ -18,11 +19,12 @@ ARGS = sys.argv[3:]
 VALUES = DIR / "values.json"
 
 
-def load():
-    return json.loads(VALUES.read_text()) if VALUES.exists() else {}
+def load() -> dict[str, Any]:
+    values: dict[str, Any] = json.loads(VALUES.read_text()) if VALUES.exists() else {}
+    return values
 
 
-def save(values):
+def save(values: dict[str, Any]) -> None:
     VALUES.write_text(json.dumps(values))
 
 
