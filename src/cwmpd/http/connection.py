@@ -1,13 +1,13 @@
-"""Plumbing under the ACS client: endpoints that remember the local address,
-an in-memory body producer and a size-capped body reader.
+"""Connection plumbing of the HTTP clients: endpoints that remember the local address,
+an in-memory body producer, a size-capped body reader and aborting a response's connection.
 
-Twisted's ``FileBodyProducer`` needs the global cooperator and ``readBody`` has
-no size cap, and Agent does not expose the local address of its connections.
+Twisted's ``FileBodyProducer`` needs a cooperator and ``readBody`` has no size cap,
+and Agent does not expose the local address of its connections. A response's body
+transport (``TransportProxyProducer``) has no ``abortConnection`` (``readBody`` warns
+about it): ``abort_transport`` reaches the connection under it, for every client.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
@@ -21,10 +21,17 @@ from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 from twisted.web.client import URI, ResponseDone
 from twisted.web.http import PotentialDataLoss
-from twisted.web.iweb import UNKNOWN_LENGTH, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS
+from twisted.web.iweb import (
+    UNKNOWN_LENGTH,
+    IAgentEndpointFactory,
+    IBodyProducer,
+    IPolicyForHTTPS,
+    IResponse,
+)
 from zope.interface import implementer
 
 from cwmpd.http.errors import ResponseTooLarge
+from cwmpd.reactors import AgentReactor
 
 
 @implementer(IStreamClientEndpoint)
@@ -43,12 +50,12 @@ class RecordingEndpointFactory:
     """Builds TCP (or TLS over TCP) endpoints and records every connection made:
     how many, the last protocol, and the local IP it used."""
 
-    def __init__(self, reactor: Any, tls: IPolicyForHTTPS | None, timeout: float) -> None:
+    def __init__(self, reactor: AgentReactor, tls: IPolicyForHTTPS | None, timeout: float) -> None:
         self._reactor = reactor
         self.tls = tls
         self._timeout = timeout
         self.connections_made = 0
-        self.last_protocol: Any = None
+        self.last_protocol: IProtocol | None = None
         self.local_address: str | None = None
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
@@ -97,14 +104,20 @@ class BytesProducer:
         """Nothing to stop."""
 
 
-def abort_transport(transport: Any) -> None:
-    """Abort the real connection under a response's proxy transport (as readBody does)."""
+def abort_transport(transport: object) -> None:
+    """Abort the real connection under a response's proxy transport (what readBody means to
+    do); stop producing when there is no connection to abort."""
     producer = getattr(transport, "_producer", None)
     abort = getattr(producer, "abortConnection", None)
     if abort is not None:
         abort()
     elif transport is not None:
-        transport.stopProducing()
+        transport.stopProducing()  # type: ignore[attr-defined]
+
+
+async def discard(response: IResponse) -> None:
+    """Throw a (small) body away unread: abort the connection under it."""
+    abort_transport(getattr(response, "_transport", None))
 
 
 class CappedBodyReader(Protocol):

@@ -17,17 +17,8 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseDone
 from twisted.web.http import PotentialDataLoss
 
+from cwmpd.http.connection import abort_transport
 from cwmpd.transfers.errors import TransferError
-
-
-def abort_transport(transport: object) -> None:
-    """Abort the connection under a response's proxy transport."""
-    producer = getattr(transport, "_producer", None)
-    abort = getattr(producer, "abortConnection", None)
-    if abort is not None:
-        abort()
-    elif transport is not None:
-        transport.stopProducing()  # type: ignore[attr-defined]
 
 
 class SpoolWriter(Protocol):
