@@ -9,6 +9,8 @@ about it): ``abort_transport`` reaches the connection under it, for every client
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from twisted.internet import defer
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.interfaces import (
@@ -32,6 +34,8 @@ from zope.interface import implementer
 
 from cwmpd.http.errors import ResponseTooLarge
 from cwmpd.reactors import AgentReactor
+
+T = TypeVar("T")
 
 
 @implementer(IStreamClientEndpoint)
@@ -120,46 +124,75 @@ async def discard(response: IResponse) -> None:
     abort_transport(getattr(response, "_transport", None))
 
 
-class CappedBodyReader(Protocol):
+class BodyReader(Protocol, Generic[T]):
+    """Base of every response-body reader (ACS answers, spooled downloads, diagnostics).
+
+    ``finished`` fires with ``result()`` once the body is complete (also without
+    Content-Length or chunking, PotentialDataLoss) and fails with ``lost(reason)``
+    when the connection is cut under it; ``fail(error)`` and cancelling ``finished``
+    abort the connection.
+    """
+
+    def __init__(self) -> None:
+        self.finished: defer.Deferred[T] = defer.Deferred(self._cancel)
+
+    def _cancel(self, d: defer.Deferred[T]) -> None:
+        abort_transport(self.transport)
+
+    def fail(self, error: Exception) -> None:
+        """Stop reading: abort the connection and fail ``finished`` with ``error``."""
+        if self.finished.called:
+            return
+        abort_transport(self.transport)
+        self.finished.errback(error)
+
+    def result(self) -> T:
+        """What ``finished`` fires with once the whole body was read."""
+        raise NotImplementedError
+
+    def lost(self, reason: Failure) -> Failure | Exception:
+        """What ``finished`` fails with when the connection is cut under the body."""
+        return reason
+
+    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
+        """Body complete, or the connection cut under it."""
+        if self.finished.called:
+            return
+        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
+            self.finished.callback(self.result())
+        else:
+            self.finished.errback(self.lost(reason))
+
+
+class CappedBodyReader(BodyReader[bytes]):
     """Collects a response body; past ``limit`` bytes it aborts the connection and
     fails with ResponseTooLarge."""
 
     def __init__(self, limit: int, declared: object = UNKNOWN_LENGTH) -> None:
+        super().__init__()
         self._limit = limit
         self._declared = declared
         self._parts: list[bytes] = []
         self._size = 0
-        self._failed = False
-        self.finished: defer.Deferred[bytes] = defer.Deferred(self._cancel)
-
-    def _cancel(self, d: defer.Deferred[bytes]) -> None:
-        abort_transport(self.transport)
 
     def connectionMade(self) -> None:
         """Refuse at once a body whose declared length is over the cap."""
         if isinstance(self._declared, int) and self._declared > self._limit:
-            self._fail()
+            self._too_large()
 
-    def _fail(self) -> None:
-        self._failed = True
-        abort_transport(self.transport)
-        self.finished.errback(ResponseTooLarge(f"ACS response body exceeds {self._limit} bytes"))
+    def _too_large(self) -> None:
+        self.fail(ResponseTooLarge(f"ACS response body exceeds {self._limit} bytes"))
 
     def dataReceived(self, data: bytes) -> None:
         """Accumulate, or abort once over the cap."""
-        if self._failed:
+        if self.finished.called:
             return
         self._size += len(data)
         if self._size > self._limit:
-            self._fail()
+            self._too_large()
             return
         self._parts.append(data)
 
-    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
-        """Body complete (or connection lost under it)."""
-        if self._failed or self.finished.called:
-            return
-        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
-            self.finished.callback(b"".join(self._parts))
-        else:
-            self.finished.errback(reason)
+    def result(self) -> bytes:
+        """The whole body."""
+        return b"".join(self._parts)
