@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from twisted.internet import defer
-from twisted.internet.endpoints import HostnameEndpoint
 from twisted.internet.interfaces import (
     IAddress,
     IProtocol,
@@ -24,6 +23,7 @@ from twisted.web.client import URI
 from twisted.web.iweb import IAgentEndpointFactory
 from zope.interface import implementer
 
+from cwmpd.http.connection import endpoint_for_uri
 from cwmpd.reactors import AgentReactor
 
 
@@ -111,7 +111,6 @@ class MeteredEndpointFactory:
         self._timeout = connect_timeout
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
-        """A HostnameEndpoint to the URI's host and port, wrapped for measurement."""
-        host = uri.host.decode("idna") if isinstance(uri.host, bytes) else uri.host
-        inner = HostnameEndpoint(self._reactor, host, uri.port, timeout=self._timeout)
+        """A TCP endpoint to the URI's host and port, wrapped for measurement."""
+        inner = endpoint_for_uri(self._reactor, uri, self._timeout)
         return _MeteredEndpoint(inner, self.meter, self._reactor)

@@ -38,6 +38,20 @@ from cwmpd.reactors import AgentReactor
 T = TypeVar("T")
 
 
+def endpoint_for_uri(
+    reactor: AgentReactor, uri: URI, timeout: float, tls: IPolicyForHTTPS | None = None
+) -> IStreamClientEndpoint:
+    """A TCP endpoint to ``uri``'s host and port (an IPv6 literal without its brackets);
+    https is wrapped in TLS from ``tls``, verified for the URI's host."""
+    host = uri.host.decode("ascii").strip("[]")
+    inner: IStreamClientEndpoint = HostnameEndpoint(reactor, host, uri.port, timeout=timeout)
+    if uri.scheme != b"https":
+        return inner
+    if tls is None:
+        raise ValueError("https URL without a TLS policy")
+    return wrapClientTLS(tls.creatorForNetloc(uri.host, uri.port), inner)
+
+
 @implementer(IStreamClientEndpoint)
 class _RecordingEndpoint:
     def __init__(self, inner: IStreamClientEndpoint, owner: RecordingEndpointFactory) -> None:
@@ -64,15 +78,7 @@ class RecordingEndpointFactory:
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
         """An endpoint for ``uri``; https gets wrapped in TLS verified for uri's host."""
-        host = uri.host.decode("ascii").strip("[]")
-        inner: IStreamClientEndpoint = HostnameEndpoint(
-            self._reactor, host, uri.port, timeout=max(1, round(self._timeout))
-        )
-        if uri.scheme == b"https":
-            if self.tls is None:
-                raise ValueError("https URL without a TLS policy")
-            creator = self.tls.creatorForNetloc(uri.host, uri.port)
-            inner = wrapClientTLS(creator, inner)
+        inner = endpoint_for_uri(self._reactor, uri, max(1, round(self._timeout)), self.tls)
         return _RecordingEndpoint(inner, self)
 
     def connected(self, protocol: IProtocol) -> IProtocol:

@@ -1,7 +1,7 @@
 """Why a request got no response: the one place that unwraps Twisted's wrapper exceptions.
 
-twisted.web's ``ResponseFailed``, ``ResponseNeverReceived`` and
-``RequestTransmissionFailed`` carry the real causes in ``reasons`` (a list of
+twisted.web's ``ResponseFailed``, ``ResponseNeverReceived``, ``RequestTransmissionFailed``
+and ``RequestGenerationFailed`` carry the real causes in ``reasons`` (a list of
 Failures); connect, DNS and TLS errors come bare. Every client of the agent (ACS
 session, file transfers, TR-143 diagnostics) asks here which cause it was and then
 words it in its own terms (a message, a CWMP fault code, a diagnostics state).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet.error import ConnectError, DNSLookupError
-from twisted.web.client import ResponseFailed  # the base of the wrappers that carry reasons
+from twisted.web.client import RequestGenerationFailed, RequestTransmissionFailed, ResponseFailed
 
 from cwmpd.http.tls import CertificateRejected
 
@@ -31,9 +31,13 @@ class Why(enum.Enum):
     OTHER = 6  # anything else (connection lost, cancelled, ...)
 
 
+#: twisted.web's exceptions that carry ``reasons`` (ResponseNeverReceived is a ResponseFailed).
+WRAPPERS = (ResponseFailed, RequestGenerationFailed, RequestTransmissionFailed)
+
+
 def causes(exc: BaseException) -> list[BaseException]:
     """The exceptions under a Twisted wrapper exception, or ``[exc]`` itself."""
-    reasons = exc.reasons if isinstance(exc, ResponseFailed) else []
+    reasons = exc.reasons if isinstance(exc, WRAPPERS) else []
     found = [f.value for f in reasons if f.value is not None]
     return found or [exc]
 
