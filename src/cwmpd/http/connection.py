@@ -32,10 +32,14 @@ from twisted.web.iweb import (
 )
 from zope.interface import implementer
 
+import cwmpd
 from cwmpd.http.errors import ResponseTooLarge
 from cwmpd.reactors import AgentReactor
 
 T = TypeVar("T")
+
+#: What every client of the agent sends as User-Agent (ACS and file servers).
+USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
 
 
 def endpoint_for_uri(

@@ -6,6 +6,10 @@ through cwmpd.http.follow, the loop every client of the agent shares (why not
 Twisted's RedirectAgent is said there). What is left here is the ACS's part:
 re-POSTing the envelope, the redirected URL sticking for the session, one retry
 on a kept-alive connection the ACS closed, a timeout and a capped body read.
+
+Not composed: ``ContentDecoderAgent``. It would add ``Accept-Encoding`` to every
+POST, and the ACS answers uncompressed today; H-12's compression is the CPE's own
+(Content-Encoding of what it sends), which that wrapper does not do.
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ from twisted.web.client import (
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS, IResponse
 
-import cwmpd
 from cwmpd.http.auth import Authenticator
-from cwmpd.http.connection import BytesProducer, CappedBodyReader, RecordingEndpointFactory
+from cwmpd.http.connection import (
+    USER_AGENT,
+    BytesProducer,
+    CappedBodyReader,
+    RecordingEndpointFactory,
+)
 from cwmpd.http.errors import (
     AcsHttpError,
     AuthenticationFailed,
@@ -66,7 +74,6 @@ _RULES = Rules(
     max_answers=1,
     stale_renewals=2,
 )
-_USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
 
 _log = Logger()
 
@@ -203,7 +210,7 @@ class AcsHttpClient:
         )
 
     def _headers(self, url: str, body: bytes | None) -> Headers:
-        headers = Headers({b"User-Agent": [_USER_AGENT]})
+        headers = Headers({b"User-Agent": [USER_AGENT]})
         if body is not None:
             headers.setRawHeaders(b"Content-Type", [b'text/xml; charset="utf-8"'])
             headers.setRawHeaders(b"SOAPAction", [b""])

@@ -29,9 +29,8 @@ from twisted.web.client import (
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer, IPolicyForHTTPS, IResponse
 
-import cwmpd
 from cwmpd.http.auth import Authenticator
-from cwmpd.http.connection import discard
+from cwmpd.http.connection import USER_AGENT, discard
 from cwmpd.http.errors import (
     AuthenticationFailed,
     RedirectUnusable,
@@ -47,7 +46,6 @@ from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.limits import HttpLimits
 from cwmpd.transfers.spool import SpoolWriter
 
-_USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
 Progress = Callable[[int, int], None]  # (bytes so far, total or 0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _AUTH_ANSWERS = 2  # the third 401 in a row fails (9012)
@@ -116,7 +114,7 @@ class FileServerClient:
         """Send, answering 401 challenges and following redirects; the final response."""
 
         async def send(url: str) -> IResponse:
-            headers = Headers({b"user-agent": [_USER_AGENT]})
+            headers = Headers({b"user-agent": [USER_AGENT]})
             if content_type:
                 headers.addRawHeader(b"content-type", content_type.encode("latin-1"))
             value = self._auth.authorization(method.decode(), request_target(url), origin(url)[0])
