@@ -95,8 +95,8 @@ async def follow(
 
     ``send`` adds ``auth``'s Authorization itself (it knows the method); ``discard``
     throws away the body of a 401 or redirect that ``send`` left unread.
-    Raises AuthenticationFailed, TooManyRedirects, RedirectWithoutLocation or
-    RedirectUnusable (subclasses of UnexpectedStatus).
+    Raises AuthenticationFailed, TooManyRedirects, or RedirectWithoutLocation and
+    RedirectUnusable (both UnexpectedStatus).
     """
     redirects = answered = renewals = 0
     while True:
