@@ -27,6 +27,7 @@ class Behaviour:
     cut_after: int | None = None  # abort the connection after this many body bytes
     auth: Authenticator | None = None
     stall: bool = False  # send headers and a few bytes, then nothing
+    location: str = ""  # a Location header to send (with a 3xx status: a redirect)
 
 
 @dataclass
@@ -59,6 +60,8 @@ class FileServer(Resource):
                 request.setHeader(b"www-authenticate", result.challenge.encode())  # type: ignore[no-untyped-call]
                 return b""
         request.setResponseCode(b.status)
+        if b.location:
+            request.setHeader(b"location", b.location.encode())
         if request.method == b"PUT":
             b.data = body
             return b""

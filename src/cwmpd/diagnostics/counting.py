@@ -7,16 +7,24 @@ wrapped: ``connect`` stamps TCPOpenRequestTime/ResponseTime and puts a byte-coun
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from twisted.internet import defer
-from twisted.internet.endpoints import HostnameEndpoint
-from twisted.internet.interfaces import IProtocol, IProtocolFactory, IStreamClientEndpoint
+from twisted.internet.interfaces import (
+    IAddress,
+    IProtocol,
+    IProtocolFactory,
+    IReactorTime,
+    IStreamClientEndpoint,
+)
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.web.client import URI
 from twisted.web.iweb import IAgentEndpointFactory
 from zope.interface import implementer
+
+from cwmpd.http.connection import endpoint_for_uri
+from cwmpd.reactors import AgentReactor
 
 
 @dataclass
@@ -33,7 +41,7 @@ class Meter:
 
 class _CountingProtocol(ProtocolWrapper):
     meter: Meter
-    clock: Any
+    clock: IReactorTime
 
     def dataReceived(self, data: bytes) -> None:
         if not self.meter.bytes_received:
@@ -52,7 +60,7 @@ class _CountingProtocol(ProtocolWrapper):
         if abort is not None:
             abort()
 
-    def writeSequence(self, data: Any) -> None:
+    def writeSequence(self, data: Iterable[bytes]) -> None:
         for chunk in data:
             self.write(chunk)
 
@@ -60,12 +68,12 @@ class _CountingProtocol(ProtocolWrapper):
 class _CountingFactory(WrappingFactory):
     protocol = _CountingProtocol
 
-    def __init__(self, wrapped: IProtocolFactory, meter: Meter, clock: Any) -> None:
+    def __init__(self, wrapped: IProtocolFactory, meter: Meter, clock: IReactorTime) -> None:
         super().__init__(wrapped)  # type: ignore[no-untyped-call]
         self.meter = meter
         self.clock = clock
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress | None) -> ProtocolWrapper:
         proto = super().buildProtocol(addr)
         if isinstance(proto, _CountingProtocol):
             proto.meter = self.meter
@@ -75,7 +83,7 @@ class _CountingFactory(WrappingFactory):
 
 @implementer(IStreamClientEndpoint)
 class _MeteredEndpoint:
-    def __init__(self, inner: IStreamClientEndpoint, meter: Meter, clock: Any) -> None:
+    def __init__(self, inner: IStreamClientEndpoint, meter: Meter, clock: IReactorTime) -> None:
         self._inner = inner
         self._meter = meter
         self._clock = clock
@@ -97,13 +105,12 @@ class _MeteredEndpoint:
 class MeteredEndpointFactory:
     """Plain-TCP endpoints for an Agent, each connection measured into ``meter``."""
 
-    def __init__(self, reactor: Any, meter: Meter, connect_timeout: float) -> None:
+    def __init__(self, reactor: AgentReactor, meter: Meter, connect_timeout: float) -> None:
         self._reactor = reactor
         self.meter = meter
         self._timeout = connect_timeout
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
-        """A HostnameEndpoint to the URI's host and port, wrapped for measurement."""
-        host = uri.host.decode("idna") if isinstance(uri.host, bytes) else uri.host
-        inner = HostnameEndpoint(self._reactor, host, uri.port, timeout=self._timeout)
+        """A TCP endpoint to the URI's host and port, wrapped for measurement."""
+        inner = endpoint_for_uri(self._reactor, uri, self._timeout)
         return _MeteredEndpoint(inner, self.meter, self._reactor)

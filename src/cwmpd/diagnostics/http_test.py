@@ -1,7 +1,8 @@
 """TR-143 DownloadDiagnostics and UploadDiagnostics over HTTP with twisted.web.client.Agent.
 
 Only the TR-143 bookkeeping is hand-written (timestamps, byte counts, state mapping);
-the HTTP client is Twisted's, measured through :mod:`cwmpd.diagnostics.counting`.
+the HTTP client is Twisted's, measured through :mod:`cwmpd.diagnostics.counting`, and
+a failure's cause is found by the HTTP kit every client shares (cwmpd.http.failures).
 """
 
 from __future__ import annotations
@@ -9,26 +10,25 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
-from twisted.internet import defer, error
-from twisted.internet.protocol import Protocol, connectionDone
-from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseDone
+from twisted.internet import defer
+from twisted.internet.interfaces import IReactorTime
 from twisted.web.client import (
     Agent,
     FileBodyProducer,
     HTTPConnectionPool,
     ResponseFailed,
 )
-from twisted.web.http import PotentialDataLoss
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
 from cwmpd.cwmp.types import format_datetime
 from cwmpd.diagnostics.counting import Meter, MeteredEndpointFactory
 from cwmpd.diagnostics.hosts import never_resolves, safe_host
+from cwmpd.http.connection import BodyReader
+from cwmpd.http.failures import Why, diagnose
+from cwmpd.reactors import AgentReactor
 
 COMPLETE = "Complete"
 CANNOT_RESOLVE = "Error_CannotResolveHostName"
@@ -98,9 +98,10 @@ class _ZeroFile(io.RawIOBase):
 
 
 def _failure_state(exc: BaseException, upload: bool) -> str:
-    if isinstance(exc, error.DNSLookupError):
+    why = diagnose(exc).why
+    if why is Why.DNS:
         return CANNOT_RESOLVE
-    if isinstance(exc, error.ConnectError | error.TimeoutError):
+    if why is Why.CONNECT:
         return INIT_FAILED
     if isinstance(exc, defer.CancelledError):
         return TIMEOUT
@@ -110,7 +111,7 @@ def _failure_state(exc: BaseException, upload: bool) -> str:
 
 
 async def _measure(
-    reactor: Any, url: str, timeout: float, upload_length: int | None
+    reactor: AgentReactor, url: str, timeout: float, upload_length: int | None
 ) -> HttpTestResult:
     meter = Meter()
     pool = HTTPConnectionPool(reactor, persistent=False)  # type: ignore[no-untyped-call]
@@ -152,44 +153,33 @@ async def _measure(
     )
 
 
-class _BodyCounter(Protocol):
+class _BodyCounter(BodyReader[int]):
     """Counts a response body without keeping it (test files can be large)."""
 
-    def __init__(self, done: defer.Deferred[int]) -> None:
-        self.done = done
+    def __init__(self) -> None:
+        super().__init__()
         self.size = 0
 
     def dataReceived(self, data: bytes) -> None:
         self.size += len(data)
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
-            self.done.callback(self.size)
-        else:
-            self.done.errback(reason)
+    def result(self) -> int:
+        return self.size
 
 
-async def _body_size(response: IResponse, reactor: Any, timeout: float) -> int:
-    counter: _BodyCounter
-
-    def cancel(_: defer.Deferred[int]) -> None:
-        stop = getattr(counter.transport, "stopProducing", None)
-        if stop is not None:
-            stop()
-
-    d: defer.Deferred[int] = defer.Deferred(cancel)
-    counter = _BodyCounter(d)
+async def _body_size(response: IResponse, reactor: IReactorTime, timeout: float) -> int:
+    counter = _BodyCounter()
     response.deliverBody(counter)  # type: ignore[no-untyped-call]
-    watchdog = reactor.callLater(timeout, d.cancel)
+    watchdog = reactor.callLater(timeout, counter.finished.cancel)
     try:
-        return await d
+        return await counter.finished
     finally:
         if watchdog.active():
             watchdog.cancel()
 
 
 async def run_http_test(
-    reactor: Any, url: str, *, timeout: float = 60.0, upload_length: int | None = None
+    reactor: AgentReactor, url: str, *, timeout: float = 60.0, upload_length: int | None = None
 ) -> HttpTestResult:
     """A download (GET ``url``) or, with ``upload_length``, an upload (PUT that many bytes)."""
     if not check_url(url):

@@ -1,13 +1,15 @@
-"""Plumbing under the ACS client: endpoints that remember the local address,
-an in-memory body producer and a size-capped body reader.
+"""Connection plumbing of the HTTP clients: endpoints that remember the local address,
+an in-memory body producer, a size-capped body reader and aborting a response's connection.
 
-Twisted's ``FileBodyProducer`` needs the global cooperator and ``readBody`` has
-no size cap, and Agent does not expose the local address of its connections.
+Twisted's ``FileBodyProducer`` needs a cooperator and ``readBody`` has no size cap,
+and Agent does not expose the local address of its connections. A response's body
+transport (``TransportProxyProducer``) has no ``abortConnection`` (``readBody`` warns
+about it): ``abort_transport`` reaches the connection under it, for every client.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Generic, TypeVar
 
 from twisted.internet import defer
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
@@ -21,10 +23,37 @@ from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 from twisted.web.client import URI, ResponseDone
 from twisted.web.http import PotentialDataLoss
-from twisted.web.iweb import UNKNOWN_LENGTH, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS
+from twisted.web.iweb import (
+    UNKNOWN_LENGTH,
+    IAgentEndpointFactory,
+    IBodyProducer,
+    IPolicyForHTTPS,
+    IResponse,
+)
 from zope.interface import implementer
 
+import cwmpd
 from cwmpd.http.errors import ResponseTooLarge
+from cwmpd.reactors import AgentReactor
+
+T = TypeVar("T")
+
+#: What every client of the agent sends as User-Agent (ACS and file servers).
+USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
+
+
+def endpoint_for_uri(
+    reactor: AgentReactor, uri: URI, timeout: float, tls: IPolicyForHTTPS | None = None
+) -> IStreamClientEndpoint:
+    """A TCP endpoint to ``uri``'s host and port (an IPv6 literal without its brackets);
+    https is wrapped in TLS from ``tls``, verified for the URI's host."""
+    host = uri.host.decode("ascii").strip("[]")
+    inner: IStreamClientEndpoint = HostnameEndpoint(reactor, host, uri.port, timeout=timeout)
+    if uri.scheme != b"https":
+        return inner
+    if tls is None:
+        raise ValueError("https URL without a TLS policy")
+    return wrapClientTLS(tls.creatorForNetloc(uri.host, uri.port), inner)
 
 
 @implementer(IStreamClientEndpoint)
@@ -43,25 +72,17 @@ class RecordingEndpointFactory:
     """Builds TCP (or TLS over TCP) endpoints and records every connection made:
     how many, the last protocol, and the local IP it used."""
 
-    def __init__(self, reactor: Any, tls: IPolicyForHTTPS | None, timeout: float) -> None:
+    def __init__(self, reactor: AgentReactor, tls: IPolicyForHTTPS | None, timeout: float) -> None:
         self._reactor = reactor
         self.tls = tls
         self._timeout = timeout
         self.connections_made = 0
-        self.last_protocol: Any = None
+        self.last_protocol: IProtocol | None = None
         self.local_address: str | None = None
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
         """An endpoint for ``uri``; https gets wrapped in TLS verified for uri's host."""
-        host = uri.host.decode("ascii").strip("[]")
-        inner: IStreamClientEndpoint = HostnameEndpoint(
-            self._reactor, host, uri.port, timeout=max(1, round(self._timeout))
-        )
-        if uri.scheme == b"https":
-            if self.tls is None:
-                raise ValueError("https URL without a TLS policy")
-            creator = self.tls.creatorForNetloc(uri.host, uri.port)
-            inner = wrapClientTLS(creator, inner)
+        inner = endpoint_for_uri(self._reactor, uri, max(1, round(self._timeout)), self.tls)
         return _RecordingEndpoint(inner, self)
 
     def connected(self, protocol: IProtocol) -> IProtocol:
@@ -97,56 +118,91 @@ class BytesProducer:
         """Nothing to stop."""
 
 
-def abort_transport(transport: Any) -> None:
-    """Abort the real connection under a response's proxy transport (as readBody does)."""
+def abort_transport(transport: object) -> None:
+    """Abort the real connection under a response's proxy transport (what readBody means to
+    do); stop producing when there is no connection to abort."""
     producer = getattr(transport, "_producer", None)
     abort = getattr(producer, "abortConnection", None)
     if abort is not None:
         abort()
     elif transport is not None:
-        transport.stopProducing()
+        transport.stopProducing()  # type: ignore[attr-defined]
 
 
-class CappedBodyReader(Protocol):
+async def discard(response: IResponse) -> None:
+    """Throw a (small) body away unread: abort the connection under it."""
+    abort_transport(getattr(response, "_transport", None))
+
+
+class BodyReader(Protocol, Generic[T]):
+    """Base of every response-body reader (ACS answers, spooled downloads, diagnostics).
+
+    ``finished`` fires with ``result()`` once the body is complete (also without
+    Content-Length or chunking, PotentialDataLoss) and fails with ``lost(reason)``
+    when the connection is cut under it; ``fail(error)`` and cancelling ``finished``
+    abort the connection.
+    """
+
+    def __init__(self) -> None:
+        self.finished: defer.Deferred[T] = defer.Deferred(self._cancel)
+
+    def _cancel(self, d: defer.Deferred[T]) -> None:
+        abort_transport(self.transport)
+
+    def fail(self, error: Exception) -> None:
+        """Stop reading: abort the connection and fail ``finished`` with ``error``."""
+        if self.finished.called:
+            return
+        abort_transport(self.transport)
+        self.finished.errback(error)
+
+    def result(self) -> T:
+        """What ``finished`` fires with once the whole body was read."""
+        raise NotImplementedError
+
+    def lost(self, reason: Failure) -> Failure | Exception:
+        """What ``finished`` fails with when the connection is cut under the body."""
+        return reason
+
+    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
+        """Body complete, or the connection cut under it."""
+        if self.finished.called:
+            return
+        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
+            self.finished.callback(self.result())
+        else:
+            self.finished.errback(self.lost(reason))
+
+
+class CappedBodyReader(BodyReader[bytes]):
     """Collects a response body; past ``limit`` bytes it aborts the connection and
     fails with ResponseTooLarge."""
 
     def __init__(self, limit: int, declared: object = UNKNOWN_LENGTH) -> None:
+        super().__init__()
         self._limit = limit
         self._declared = declared
         self._parts: list[bytes] = []
         self._size = 0
-        self._failed = False
-        self.finished: defer.Deferred[bytes] = defer.Deferred(self._cancel)
-
-    def _cancel(self, d: defer.Deferred[bytes]) -> None:
-        abort_transport(self.transport)
 
     def connectionMade(self) -> None:
         """Refuse at once a body whose declared length is over the cap."""
         if isinstance(self._declared, int) and self._declared > self._limit:
-            self._fail()
+            self._too_large()
 
-    def _fail(self) -> None:
-        self._failed = True
-        abort_transport(self.transport)
-        self.finished.errback(ResponseTooLarge(f"ACS response body exceeds {self._limit} bytes"))
+    def _too_large(self) -> None:
+        self.fail(ResponseTooLarge(f"ACS response body exceeds {self._limit} bytes"))
 
     def dataReceived(self, data: bytes) -> None:
         """Accumulate, or abort once over the cap."""
-        if self._failed:
+        if self.finished.called:
             return
         self._size += len(data)
         if self._size > self._limit:
-            self._fail()
+            self._too_large()
             return
         self._parts.append(data)
 
-    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
-        """Body complete (or connection lost under it)."""
-        if self._failed or self.finished.called:
-            return
-        if isinstance(reason.value, ResponseDone | PotentialDataLoss):
-            self.finished.callback(b"".join(self._parts))
-        else:
-            self.finished.errback(reason)
+    def result(self) -> bytes:
+        """The whole body."""
+        return b"".join(self._parts)

@@ -1,23 +1,24 @@
 """The CPE's HTTP client towards the ACS for one CWMP session (contract C, H-1..H-11).
 
-Built on twisted.web's Agent, HTTPConnectionPool and CookieAgent; what is
-hand-written is what Twisted lacks: CWMP's auth retry rules, redirects that
-re-POST the envelope and stick for the session, and a capped body read.
+Built on twisted.web's Agent, HTTPConnectionPool and CookieAgent (cookies per
+session, H-5: the jar is dropped at close()); the 401 answers and redirects go
+through cwmpd.http.follow, the loop every client of the agent shares (why not
+Twisted's RedirectAgent is said there). What is left here is the ACS's part:
+re-POSTing the envelope, the redirected URL sticking for the session, one retry
+on a kept-alive connection the ACS closed, a timeout and a capped body read.
+
+Not composed: ``ContentDecoderAgent``. It would add ``Accept-Encoding`` to every
+POST, and the ACS answers uncompressed today; H-12's compression is the CPE's own
+(Content-Encoding of what it sends), which that wrapper does not do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
-from typing import Any
-from urllib.parse import urljoin, urlsplit
 
-from OpenSSL import SSL
-from service_identity import VerificationError
 from twisted.internet import defer
-from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 from twisted.web.client import (
     Agent,
     CookieAgent,
@@ -28,9 +29,13 @@ from twisted.web.client import (
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS, IResponse
 
-import cwmpd
 from cwmpd.http.auth import Authenticator
-from cwmpd.http.connection import BytesProducer, CappedBodyReader, RecordingEndpointFactory
+from cwmpd.http.connection import (
+    USER_AGENT,
+    BytesProducer,
+    CappedBodyReader,
+    RecordingEndpointFactory,
+)
 from cwmpd.http.errors import (
     AcsHttpError,
     AuthenticationFailed,
@@ -40,7 +45,11 @@ from cwmpd.http.errors import (
     TooManyRedirects,
     UnexpectedStatus,
 )
-from cwmpd.http.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.failures import Why, diagnose
+from cwmpd.http.follow import Rules, follow
+from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.urls import origin, request_target, safe, usable, where
+from cwmpd.reactors import AgentReactor
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -57,9 +66,14 @@ __all__ = [
 ]
 
 MAX_REDIRECTS = 5
-_REDIRECT_CODES = frozenset({301, 302, 307, 308})
-_STALE_RENEWALS = 2
-_USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
+#: 302 and 307 re-POST (H-9); 301 and 308 too. One answer per 401, two stale renewals.
+_RULES = Rules(
+    peer="ACS",
+    redirect_codes=frozenset({301, 302, 307, 308}),
+    max_redirects=MAX_REDIRECTS,
+    max_answers=1,
+    stale_renewals=2,
+)
 
 _log = Logger()
 
@@ -77,51 +91,22 @@ class _ReusedConnectionDied(Exception):
     """A kept-alive connection was closed by the ACS before it answered."""
 
 
-def _url_key(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
-
-
-def _safe(url: str) -> str:
-    """A URL for messages: userinfo (credentials) and query removed."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        port = ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-def _where(url: str) -> str:
-    """host:port of a URL, without any userinfo (for messages)."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        port = 0
-    return f"{parts.hostname}:{port}"
-
-
 def _describe(exc: BaseException, url: str) -> str:
     """One line naming the most specific cause of a transport failure."""
-    where = _where(url)
-    reasons: list[Failure] = list(getattr(exc, "reasons", None) or [])
-    causes = [f.value for f in reasons if f.value is not None] or [exc]
-    for c in causes:
-        if isinstance(c, CertificateRejected):
-            return f"TLS: certificate of {where} refused: {c}"
-        if isinstance(c, VerificationError):
-            return f"TLS: certificate of {where} does not match the host name: {c}"
-    for c in causes:
-        if isinstance(c, SSL.Error):
-            errs = c.args[0] if c.args and isinstance(c.args[0], list) else []
-            detail = ", ".join(str(a[-1]) for a in errs if a) or str(c)
-            return f"TLS handshake with {where} failed: {detail}"
-    for c in causes:
-        if isinstance(c, DNSLookupError | ConnectError):
-            return f"cannot connect to {where}: {c}"
-    return f"connection to {where} failed: " + "; ".join(str(c) or repr(c) for c in causes)
+    at = where(url)
+    d = diagnose(exc)
+    c = d.cause
+    if d.why is Why.CERTIFICATE_REFUSED:
+        return f"TLS: certificate of {at} refused: {c}"
+    if d.why is Why.NAME_MISMATCH:
+        return f"TLS: certificate of {at} does not match the host name: {c}"
+    if d.why is Why.TLS_HANDSHAKE:
+        errs = c.args[0] if c.args and isinstance(c.args[0], list) else []
+        detail = ", ".join(str(a[-1]) for a in errs if a) or str(c)
+        return f"TLS handshake with {at} failed: {detail}"
+    if d.why in (Why.DNS, Why.CONNECT):
+        return f"cannot connect to {at}: {c}"
+    return f"connection to {at} failed: {d.text()}"
 
 
 class AcsHttpClient:
@@ -130,7 +115,7 @@ class AcsHttpClient:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         url: str,
         username: str,
         password: str,
@@ -184,54 +169,25 @@ class AcsHttpClient:
         return d
 
     async def _post(self, body: bytes | None) -> HttpResponse:
-        redirects = answered = renewals = 0
-        retried = False
-        while True:
-            url = self._url
-            try:
-                response, data = await self._exchange(url, body)
-            except _ReusedConnectionDied as e:
-                if retried:
-                    raise ConnectFailed(str(e)) from None
-                retried = True
-                continue
-            code = response.code
-            if code in (200, 204):
-                return HttpResponse(code, response.headers, data)
-            if code == 401:
-                challenges = [
-                    v.decode("latin-1")
-                    for v in response.headers.getRawHeaders(b"www-authenticate", [])
-                ]
-                stale = self._auth.answer(challenges, urlsplit(url).scheme)
-                if stale and renewals < _STALE_RENEWALS:
-                    renewals += 1
-                    continue
-                if answered:
-                    raise AuthenticationFailed(f"ACS at {_where(url)} rejected our credentials")
-                answered += 1
-                continue
-            if code in _REDIRECT_CODES:
-                redirects += 1
-                self._follow(url, response, redirects)
-                answered = 0
-                continue
-            raise UnexpectedStatus(code)
+        retried: list[bool] = []  # one retry per post on a kept-alive connection that died
 
-    def _follow(self, url: str, response: IResponse, redirects: int) -> None:
-        if redirects > MAX_REDIRECTS:
-            raise TooManyRedirects(f"more than {MAX_REDIRECTS} redirects in a row from the ACS")
-        location = response.headers.getRawHeaders(b"location")
-        if not location:
-            raise UnexpectedStatus(response.code, f"redirect {response.code} without Location")
-        new = urljoin(url, location[0].decode("latin-1").strip())
-        if urlsplit(new).scheme not in ("http", "https") or not urlsplit(new).hostname:
-            raise UnexpectedStatus(response.code, f"redirect to an unusable URL ({_safe(new)})")
-        if _url_key(new) != _url_key(url):
-            self._auth.reset()
-        _log.info(
-            "ACS redirected ({code}) to {url} for this session", code=response.code, url=_safe(new)
-        )
+        async def send(url: str) -> HttpResponse:
+            while True:
+                try:
+                    return await self._exchange(url, body)
+                except _ReusedConnectionDied as e:
+                    if retried:
+                        raise ConnectFailed(str(e)) from None
+                    retried.append(True)
+
+        response, _ = await follow(self._url, send, self._auth, _RULES, on_redirect=self._follow)
+        if response.code in (200, 204):
+            return response
+        raise UnexpectedStatus(response.code)
+
+    def _follow(self, code: int, new: str) -> None:
+        """A redirect: its URL is used for the rest of this session only (H-9)."""
+        _log.info("ACS redirected ({code}) to {url} for this session", code=code, url=safe(new))
         self._url = new
 
     def _tls_policy(self) -> IPolicyForHTTPS:
@@ -254,25 +210,22 @@ class AcsHttpClient:
         )
 
     def _headers(self, url: str, body: bytes | None) -> Headers:
-        parts = urlsplit(url)
-        headers = Headers({b"User-Agent": [_USER_AGENT]})
+        headers = Headers({b"User-Agent": [USER_AGENT]})
         if body is not None:
             headers.setRawHeaders(b"Content-Type", [b'text/xml; charset="utf-8"'])
             headers.setRawHeaders(b"SOAPAction", [b""])
-        key = _url_key(url)
-        if self._expect_new_connection(key):
+        if self._expect_new_connection(origin(url)):
             self._auth.new_connection()
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        authorization = self._auth.authorization("POST", target, parts.scheme)
+        scheme = origin(url)[0]
+        authorization = self._auth.authorization("POST", request_target(url), scheme)
         if authorization is not None:
             headers.setRawHeaders(b"Authorization", [authorization.encode("utf-8")])
         return headers
 
-    async def _exchange(self, url: str, body: bytes | None) -> tuple[IResponse, bytes]:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or not url.isascii():
-            raise ConnectFailed(f"unusable ACS URL ({_safe(url)}): need http(s)://host[:port]/path")
-        if parts.scheme == "https":
+    async def _exchange(self, url: str, body: bytes | None) -> HttpResponse:
+        if not usable(url) or not url.isascii():
+            raise ConnectFailed(f"unusable ACS URL ({safe(url)}): need http(s)://host[:port]/path")
+        if origin(url)[0] == "https":
             try:
                 self._tls_policy()
             except TlsConfigError as e:
@@ -288,10 +241,10 @@ class AcsHttpClient:
 
         timer = self._reactor.callLater(self._timeout, expire)
         try:
-            response, data = await d
+            response = await d
         except Exception as e:
             if expired:
-                msg = f"no complete answer from {_where(url)} within {self._timeout:g}s"
+                msg = f"no complete answer from {where(url)} within {self._timeout:g}s"
                 raise Timeout(msg) from None
             if isinstance(e, AcsHttpError | defer.CancelledError):
                 raise
@@ -304,13 +257,11 @@ class AcsHttpClient:
         finally:
             if timer.active():
                 timer.cancel()
-        self._last_key = _url_key(url)
+        self._last_key = origin(url)
         self._last_broken = False
-        return response, data
+        return response
 
-    async def _request(
-        self, url: str, headers: Headers, body: bytes | None
-    ) -> tuple[IResponse, bytes]:
+    async def _request(self, url: str, headers: Headers, body: bytes | None) -> HttpResponse:
         producer = BytesProducer(body) if body is not None else None
         response: IResponse = await self._agent.request(
             b"POST", url.encode("ascii"), headers, producer
@@ -318,4 +269,4 @@ class AcsHttpClient:
         reader = CappedBodyReader(self._max_body, declared=response.length)
         response.deliverBody(reader)  # type: ignore[no-untyped-call]
         data = await reader.finished
-        return response, data
+        return HttpResponse(response.code, response.headers, data)

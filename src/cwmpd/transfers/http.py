@@ -1,9 +1,11 @@
 """HTTP(S) to file servers: GET into a spool file, PUT from a file (P-24, P-30, X-7).
 
-Built on twisted.web's Agent (non-persistent pool) with the ACS's TLS policy
-(cwmpd.http.tls) and the ACS client's Basic/Digest state (cwmpd.http.auth).
-Hand-written: the 401 retry loop, redirects and the mapping of each cause of
-failure to its CWMP fault code, which no library knows.
+Built on twisted.web's Agent (non-persistent pool) and the HTTP kit every client of
+the agent shares: the ACS's TLS policy (cwmpd.http.tls), Basic/Digest
+(cwmpd.http.auth), the 401 and redirect loop (cwmpd.http.follow, where it is said
+why not Twisted's RedirectAgent) and the failure diagnosis (cwmpd.http.failures).
+Hand-written here: the mapping of each cause of failure to its CWMP fault code,
+which no library knows, and the download's watchdog.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin, urlsplit
 
-from OpenSSL import SSL
-from service_identity import VerificationError
 from twisted.internet import defer, task
-from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.threads import deferToThreadPool
 from twisted.web.client import (
     Agent,
@@ -30,42 +29,40 @@ from twisted.web.client import (
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer, IPolicyForHTTPS, IResponse
 
-import cwmpd
 from cwmpd.http.auth import Authenticator
-from cwmpd.http.errors import AuthenticationFailed
-from cwmpd.http.tls import CertificateRejected, TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.connection import USER_AGENT, discard
+from cwmpd.http.errors import (
+    AuthenticationFailed,
+    RedirectUnusable,
+    RedirectWithoutLocation,
+    TooManyRedirects,
+)
+from cwmpd.http.failures import Why, diagnose
+from cwmpd.http.follow import Rules, follow
+from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.urls import origin, request_target
+from cwmpd.reactors import AgentReactor
 from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.limits import HttpLimits
-from cwmpd.transfers.spool import SpoolWriter, abort_transport
+from cwmpd.transfers.spool import SpoolWriter
 
-_USER_AGENT = f"cwmpd/{cwmpd.__version__}".encode()
 Progress = Callable[[int, int], None]  # (bytes so far, total or 0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_AUTH_TRIES = 3
+_AUTH_ANSWERS = 2  # the third 401 in a row fails (9012)
 
 
 def _cause(exc: BaseException) -> TransferError:
     """The fault code of a failure to get a response (connect, DNS, TLS, timeout)."""
-    reasons = list(getattr(exc, "reasons", None) or [])
-    causes = [f.value for f in reasons if f.value is not None] or [exc]
-    for c in causes:
-        if isinstance(c, CertificateRejected):
-            return TransferError(9015, f"TLS: certificate of the file server refused: {c}")
-        if isinstance(c, VerificationError | SSL.Error):
-            return TransferError(9015, f"TLS verification of the file server failed: {c}")
-    for c in causes:
-        if isinstance(c, DNSLookupError | ConnectError | TimeoutError):
-            return TransferError(9015, f"cannot contact the file server: {c}")
+    d = diagnose(exc)
+    if d.why is Why.CERTIFICATE_REFUSED:
+        return TransferError(9015, f"TLS: certificate of the file server refused: {d.cause}")
+    if d.why in (Why.NAME_MISMATCH, Why.TLS_HANDSHAKE):
+        return TransferError(9015, f"TLS verification of the file server failed: {d.cause}")
+    if d.why in (Why.DNS, Why.CONNECT):
+        return TransferError(9015, f"cannot contact the file server: {d.cause}")
     if isinstance(exc, ResponseFailed):
         return TransferError(9017, "connection lost during the transfer")
-    return TransferError(9015, "; ".join(str(c) or type(c).__name__ for c in causes))
-
-
-def _target(url: str) -> tuple[str, str]:
-    """(scheme, request-target) of a URL, for the digest uri."""
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme.lower(), target
+    return TransferError(9015, d.text())
 
 
 class FileServerClient:
@@ -73,7 +70,7 @@ class FileServerClient:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: AgentReactor,
         tls: TlsPolicy,
         username: str,
         password: str,
@@ -84,6 +81,12 @@ class FileServerClient:
         self._reactor = reactor
         self._tls = tls
         self._limits = limits
+        self._rules = Rules(
+            peer="file server",
+            redirect_codes=_REDIRECTS,
+            max_redirects=limits.max_redirects,
+            max_answers=_AUTH_ANSWERS,
+        )
         self._auth = Authenticator(username, password, allow_basic_over_http=allow_basic_over_http)
         self._pool = HTTPConnectionPool(reactor, persistent=False)  # type: ignore[no-untyped-call]
         self._policy: IPolicyForHTTPS | None = None
@@ -109,13 +112,12 @@ class FileServerClient:
         content_type: str = "",
     ) -> tuple[IResponse, str]:
         """Send, answering 401 challenges and following redirects; the final response."""
-        redirects = auth_tries = 0
-        while True:
-            scheme, target = _target(url)
-            headers = Headers({b"user-agent": [_USER_AGENT]})
+
+        async def send(url: str) -> IResponse:
+            headers = Headers({b"user-agent": [USER_AGENT]})
             if content_type:
                 headers.addRawHeader(b"content-type", content_type.encode("latin-1"))
-            value = self._auth.authorization(method.decode(), target, scheme)
+            value = self._auth.authorization(method.decode(), request_target(url), origin(url)[0])
             if value is not None:
                 headers.addRawHeader(b"authorization", value.encode())
             try:
@@ -130,31 +132,16 @@ class FileServerClient:
                 DNSLookupError,
             ) as exc:
                 raise _cause(exc) from exc
-            if response.code == 401:
-                await _discard(response)
-                auth_tries += 1
-                challenges = response.headers.getRawHeaders(b"www-authenticate", [])
-                if auth_tries >= _AUTH_TRIES or not challenges:
-                    raise TransferError(9012, "the file server refused the credentials")
-                try:
-                    self._auth.answer([c.decode("latin-1") for c in challenges], scheme)
-                except AuthenticationFailed as exc:
-                    raise TransferError(9012, str(exc)) from exc
-                continue
-            if response.code in _REDIRECTS:
-                await _discard(response)
-                location = response.headers.getRawHeaders(b"location", [b""])[0]
-                redirects += 1
-                if not location or redirects > self._limits.max_redirects:
-                    raise TransferError(9016, "too many redirects or no Location")
-                new = urljoin(url, location.decode("latin-1"))
-                if urlsplit(new).scheme.lower() not in ("http", "https"):
-                    raise TransferError(9013, "redirected to an unsupported protocol")
-                if urlsplit(new).netloc != urlsplit(url).netloc:
-                    self._auth.reset()
-                url = new
-                continue
-            return response, url
+            return response
+
+        try:
+            return await follow(url, send, self._auth, self._rules, discard=discard)
+        except AuthenticationFailed as exc:
+            raise TransferError(9012, str(exc)) from exc
+        except (TooManyRedirects, RedirectWithoutLocation) as exc:
+            raise TransferError(9016, f"too many redirects or no Location: {exc}") from exc
+        except RedirectUnusable as exc:
+            raise TransferError(9013, f"redirected to an unsupported protocol: {exc}") from exc
 
     async def get(
         self, url: str, dest: Path, *, expected: int, space: int, progress: Progress | None = None
@@ -172,15 +159,15 @@ class FileServerClient:
     ) -> int:
         response, url = await self._request(b"GET", url, lambda: None)
         if not 200 <= response.code < 300:
-            await _discard(response)
+            await discard(response)
             raise TransferError(9016, f"the file server answered HTTP {response.code}")
         length = response.length
         if length is not UNKNOWN_LENGTH and isinstance(length, int):
             if expected and length != expected:
-                await _discard(response)
+                await discard(response)
                 raise TransferError(9017, f"file is {length} bytes, FileSize says {expected}")
             if length > space:
-                await _discard(response)
+                await discard(response)
                 raise TransferError(9010, f"not enough space for {length} bytes")
         total = length if isinstance(length, int) else expected
         on_chunk = None if progress is None else (lambda done: progress(done, total))
@@ -214,7 +201,7 @@ class FileServerClient:
             return producer
 
         response, _ = await self._request(b"PUT", url, body, content_type)
-        await _discard(response)
+        await discard(response)
         if not 200 <= response.code < 300:
             raise TransferError(9011, f"the file server answered HTTP {response.code}")
         return int(response.code)
@@ -228,7 +215,9 @@ class FileServerClient:
 class _Watchdog:
     """Fails a body read that stalls for idle_timeout or lasts past total_timeout (9017)."""
 
-    def __init__(self, clock: Any, writer: SpoolWriter, limits: HttpLimits) -> None:
+    _call: IDelayedCall
+
+    def __init__(self, clock: IReactorTime, writer: SpoolWriter, limits: HttpLimits) -> None:
         self._clock = clock
         self._writer = writer
         self._limits = limits
@@ -249,11 +238,6 @@ class _Watchdog:
     def stop(self) -> None:
         if self._call.active():
             self._call.cancel()
-
-
-async def _discard(response: IResponse) -> None:
-    """Throw a (small) body away and let the connection close."""
-    abort_transport(getattr(response, "_transport", None))
 
 
 def _unlink(path: Path) -> None:

@@ -1,8 +1,9 @@
 """Streams an HTTP response body into a file with constant memory (one chunk at a time).
 
 Twisted's ``readBody`` keeps the whole body in memory and ``downloadPage`` is gone; this
-small IProtocol writes each chunk as it arrives, enforces the size limits and reports
-a cut connection as an incomplete transfer (9017).
+body reader (on cwmpd.http.connection.BodyReader, the one every client shares) writes each
+chunk as it arrives, enforces the size limits and reports a cut connection as an
+incomplete transfer (9017).
 """
 
 from __future__ import annotations
@@ -11,32 +12,20 @@ import os
 from collections.abc import Callable
 from typing import BinaryIO
 
-from twisted.internet import defer
-from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
-from twisted.web.client import ResponseDone
-from twisted.web.http import PotentialDataLoss
 
+from cwmpd.http.connection import BodyReader
 from cwmpd.transfers.errors import TransferError
 
 
-def abort_transport(transport: object) -> None:
-    """Abort the connection under a response's proxy transport."""
-    producer = getattr(transport, "_producer", None)
-    abort = getattr(producer, "abortConnection", None)
-    if abort is not None:
-        abort()
-    elif transport is not None:
-        transport.stopProducing()  # type: ignore[attr-defined]
-
-
-class SpoolWriter(Protocol):
+class SpoolWriter(BodyReader[int]):
     """Writes the body to ``out``; ``finished`` fires with the byte count.
 
     ``expected`` (0 = unknown) is the FileSize the ACS announced: more bytes than that
     is a size mismatch (9017). ``space`` is what may be written at most (9010 past it).
-    ``touched`` is called on every chunk (the idle timer's heartbeat); ``progress`` gets
-    the byte count after each chunk written.
+    ``touched`` is counted up on every chunk (the idle timer's heartbeat); ``progress``
+    gets the byte count after each chunk written. A body without Content-Length or
+    chunking ends with the connection: only FileSize can tell it was whole.
     """
 
     def __init__(
@@ -47,23 +36,13 @@ class SpoolWriter(Protocol):
         space: int,
         progress: Callable[[int], None] | None = None,
     ) -> None:
+        super().__init__()
         self._out = out
         self._progress = progress
         self._expected = expected
         self._space = space
         self.size = 0
         self.touched = 0
-        self.finished: defer.Deferred[int] = defer.Deferred(self._cancel)
-
-    def _cancel(self, d: defer.Deferred[int]) -> None:
-        abort_transport(self.transport)
-
-    def fail(self, error: TransferError) -> None:
-        """Stop reading and fail ``finished`` with ``error``."""
-        if self.finished.called:
-            return
-        abort_transport(self.transport)
-        self.finished.errback(error)
 
     def dataReceived(self, data: bytes) -> None:
         """Write one chunk, or fail once a limit is passed."""
@@ -85,14 +64,10 @@ class SpoolWriter(Protocol):
         if self._progress is not None:
             self._progress(self.size)
 
-    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
-        """Complete body, or a connection cut under it (9017)."""
-        if self.finished.called:
-            return
-        if isinstance(reason.value, ResponseDone):
-            self.finished.callback(self.size)
-        elif isinstance(reason.value, PotentialDataLoss):
-            # No Content-Length and no chunking: only FileSize can tell it was whole.
-            self.finished.callback(self.size)
-        else:
-            self.finished.errback(TransferError(9017, f"connection lost after {self.size} bytes"))
+    def result(self) -> int:
+        """The byte count written."""
+        return self.size
+
+    def lost(self, reason: Failure) -> TransferError:
+        """A connection cut under the body: an incomplete transfer (9017)."""
+        return TransferError(9017, f"connection lost after {self.size} bytes")

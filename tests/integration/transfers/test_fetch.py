@@ -115,6 +115,52 @@ async def test_wrong_password_is_9012(serve: Serve, tmp_path: Path) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_redirects_are_followed_and_auth_answered_after_them(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """302 and 303 are followed with GET; the redirected URL's own 401 is answered."""
+    files = {
+        "/old": Behaviour(status=302, location="/moved"),
+        "/moved": Behaviour(status=303, location="/f"),
+        "/f": Behaviour(DATA, auth=DigestAuthenticator(USER, PASSWORD)),
+    }
+    server = FileServer(files=files)
+    srv = await serve(server)
+    dest = tmp_path / "spool"
+    assert await fetch(srv.url("/old"), dest) == len(DATA)
+    assert [(m, p) for m, p, _ in server.log] == [
+        ("GET", "/old"),
+        ("GET", "/moved"),
+        ("GET", "/f"),
+        ("GET", "/f"),
+    ]
+
+
+@pytest_twisted.ensureDeferred
+async def test_endless_redirects_are_9016(serve: Serve, tmp_path: Path) -> None:
+    """max_redirects are followed, the next one fails as "unable to access file" (9016)."""
+    server = FileServer(files={"/loop": Behaviour(status=307, location="/loop")})
+    srv = await serve(server)
+    limits = HttpLimits(max_redirects=2)
+    assert await fault_of(fetch(srv.url("/loop"), tmp_path / "spool", limits=limits)) == 9016
+    assert len(server.log) == 3
+
+
+@pytest_twisted.ensureDeferred
+async def test_redirect_without_location_is_9016(serve: Serve, tmp_path: Path) -> None:
+    """A redirect status with no Location cannot be followed: 9016."""
+    srv = await serve(FileServer(files={"/f": Behaviour(status=302)}))
+    assert await fault_of(fetch(srv.url("/f"), tmp_path / "spool")) == 9016
+
+
+@pytest_twisted.ensureDeferred
+async def test_redirect_to_another_protocol_is_9013(serve: Serve, tmp_path: Path) -> None:
+    """A redirect to ftp:// is an unsupported protocol (9013), nothing is fetched there."""
+    srv = await serve(FileServer(files={"/f": Behaviour(status=301, location="ftp://h/f")}))
+    assert await fault_of(fetch(srv.url("/f"), tmp_path / "spool")) == 9013
+
+
+@pytest_twisted.ensureDeferred
 async def test_basic_over_plain_http_is_refused_unless_allowed(
     serve: Serve, tmp_path: Path
 ) -> None:
