@@ -23,9 +23,9 @@ from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST, DIAGNOSTICS_COMPLETE
 from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
-from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.http.tls import TlsPolicy, check_tls_files
 from cwmpd.plugin.api import DeviceHooks
-from cwmpd.plugin.load import build_model, management_server_values
+from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
 from cwmpd.session.boot import (
     AgentLife,
@@ -51,31 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
 
 _log = Logger(namespace="cwmpd.service")
-
-
-def check_tls_files(config: Config) -> None:
-    """Load acs.ca_file and acs.client_cert now: a bad one is a ConfigError naming its key."""
-    for key in ("ca_file", "client_cert"):
-        path = getattr(config.acs, key)
-        if not path:
-            continue
-        try:
-            tls_policy_for(TlsPolicy(**{key: path}))
-        except TlsConfigError as exc:
-            raise ConfigError(f"{config.source}: acs.{key}: {exc}") from exc
-
-
-def factory_values(config: Config, root: str) -> dict[str, str]:
-    """ManagementServer factory values taken from the config file (DESIGN.md contract)."""
-    return management_server_values(
-        root,
-        url=config.acs.url,
-        username=config.acs.username,
-        password=config.acs.password,
-        periodic_inform_interval=config.acs.periodic_inform_interval,
-        connection_request_username=config.connection_request.username,
-        connection_request_password=config.connection_request.password,
-    )
 
 
 class CwmpAgent(MultiService):
@@ -155,7 +130,7 @@ class CwmpAgent(MultiService):
         self.model, self.device = build_model(
             self.config.device.plugins,
             state_dir=self.files.root,
-            factory_values=lambda root: factory_values(self.config, root),
+            factory_values=lambda root: config_factory_values(self.config, root),
             reactor=self.reactor,
             diagnostics=self._make_diagnostics,
         )

@@ -37,7 +37,7 @@ from twisted.python.failure import Failure
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
-from cwmpd.config import AcsConfig
+from cwmpd.config import AcsConfig, Config, ConfigError
 from cwmpd.http.tls_verify import chain_error, leaf_error
 
 _log = Logger(namespace="cwmpd.tls")
@@ -255,3 +255,15 @@ def tls_policy_for(policy: TlsPolicy, clock: Callable[[], float] = time.time) ->
     return VerifyingPolicyForHTTPS(
         _trust_root(policy), client, chain, clock, allow_cn_match=policy.allow_cn_match
     )
+
+
+def check_tls_files(config: Config) -> None:
+    """Load acs.ca_file and acs.client_cert now: a bad one is a ConfigError naming its key."""
+    for key in ("ca_file", "client_cert"):
+        path = getattr(config.acs, key)
+        if not path:
+            continue
+        try:
+            tls_policy_for(TlsPolicy(**{key: path}))
+        except TlsConfigError as exc:
+            raise ConfigError(f"{config.source}: acs.{key}: {exc}") from exc

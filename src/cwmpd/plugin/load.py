@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
+from cwmpd.config import Config
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
@@ -138,6 +139,19 @@ def management_server_values(
     if periodic_inform_interval > 0:
         values[ms + "PeriodicInformInterval"] = str(periodic_inform_interval)
     return values
+
+
+def config_factory_values(config: Config, root: str) -> dict[str, str]:
+    """ManagementServer factory values taken from the config file (DESIGN.md contract)."""
+    return management_server_values(
+        root,
+        url=config.acs.url,
+        username=config.acs.username,
+        password=config.acs.password,
+        periodic_inform_interval=config.acs.periodic_inform_interval,
+        connection_request_username=config.connection_request.username,
+        connection_request_password=config.connection_request.password,
+    )
 
 
 def source_tree_plugins() -> Path:
