@@ -10,7 +10,12 @@ import pytest_twisted
 from support.backend_helpers import load_model, make_plugin
 
 UI_PY = """
-from cwmpd.backends.base import ReadOnlyTransaction
+class NothingStaged:
+    async def commit(self):
+        return False
+
+    async def abort(self):
+        return None
 
 
 class Ui:
@@ -21,7 +26,7 @@ class Ui:
         return {n: "true" if n.endswith("Enable") else "false" for n in names}
 
     async def begin(self, changes):
-        return ReadOnlyTransaction()
+        return NothingStaged()
 
     async def list_instances(self, table):
         return []
