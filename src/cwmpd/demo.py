@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet import defer, protocol
 from twisted.internet.error import ProcessDone, ProcessTerminated
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.eventcodes import BOOT, M_REBOOT
 from cwmpd.cwmp.structs import ParameterValueStruct, SetParameterAttributesStruct
 from cwmpd.reactors import AgentReactor, agent_reactor
@@ -29,9 +29,9 @@ TIMEOUT = 60.0
 
 def script(acs: ScriptedAcs) -> None:
     """The first session's ACS requests."""
-    acs.queue(m.GetParameterNames(path="Device.ManagementServer.", next_level=True))
+    acs.queue(messages.GetParameterNames(path="Device.ManagementServer.", next_level=True))
     acs.queue(
-        m.GetParameterValues(
+        messages.GetParameterValues(
             names=(
                 "Device.DeviceInfo.",
                 "Device.ManagementServer.PeriodicInformInterval",
@@ -39,7 +39,7 @@ def script(acs: ScriptedAcs) -> None:
         )
     )
     acs.queue(
-        m.SetParameterValues(
+        messages.SetParameterValues(
             parameters=(
                 ParameterValueStruct(
                     "Device.ManagementServer.PeriodicInformInterval", "600", "unsignedInt"
@@ -50,7 +50,7 @@ def script(acs: ScriptedAcs) -> None:
         )
     )
     acs.queue(
-        m.SetParameterAttributes(
+        messages.SetParameterAttributes(
             parameters=(
                 SetParameterAttributesStruct(
                     "Device.ManagementServer.PeriodicInformInterval", True, 1, False, ()
@@ -58,8 +58,8 @@ def script(acs: ScriptedAcs) -> None:
             )
         )
     )
-    acs.queue(m.AddObject(object_name="Device.IP.Interface.", parameter_key="demo-add-1"))
-    acs.queue(m.Reboot(command_key="demo-reboot-1"))
+    acs.queue(messages.AddObject(object_name="Device.IP.Interface.", parameter_key="demo-add-1"))
+    acs.queue(messages.Reboot(command_key="demo-reboot-1"))
 
 
 def _free_port(kind: socket.SocketKind) -> int:

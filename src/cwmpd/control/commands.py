@@ -13,8 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from cwmpd.config import ConfigError
-from cwmpd.cwmp import messages as m
-from cwmpd.cwmp import types
+from cwmpd.cwmp import messages, types
 from cwmpd.cwmp.eventcodes import PERIODIC, POLICIES, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault, fault_string
 from cwmpd.cwmp.structs import (
@@ -297,7 +296,7 @@ class ControlCommands:
         if size_n < 0 or not (fault_n == 0 or 9001 <= fault_n <= 9899):
             raise ControlError("SIZE must be >= 0 and FAULT 0 or 9001..9899")
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        message = m.AutonomousTransferComplete(
+        message = messages.AutonomousTransferComplete(
             announce_url="", transfer_url=url, is_download=direction == "download",
             file_type=file_type, file_size=size_n, target_file_name=target,
             fault_code=fault_n, fault_string=text if fault_n else "",

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from cwmpd.cwmp import eventcodes as ec
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.cwmp.xmlns import NS_CWMP_10, NS_CWMP_11, NS_CWMP_12
 
@@ -79,9 +79,9 @@ def transfer_fault_code(code: int, ns: str) -> int:
 _COMPLETES = ("TransferComplete", "AutonomousTransferComplete")
 
 
-def adapt(message: m.Message, ns: str) -> m.Message:
+def adapt(message: messages.Message, ns: str) -> messages.Message:
     """``message`` with any fault code narrowed to what ``ns`` defines."""
-    if isinstance(message, m.Fault):
+    if isinstance(message, messages.Fault):
         set_faults = tuple(
             dataclasses.replace(f, code=fault_code(f.code, ns)) for f in message.set_faults
         )
@@ -89,7 +89,7 @@ def adapt(message: m.Message, ns: str) -> m.Message:
             message, code=fault_code(message.code, ns), set_faults=set_faults
         )
     if message.name in _COMPLETES and isinstance(  # by name first: no load of the classes
-        message, m.TransferComplete | m.AutonomousTransferComplete
+        message, messages.TransferComplete | messages.AutonomousTransferComplete
     ):
         return dataclasses.replace(message, fault_code=transfer_fault_code(message.fault_code, ns))
     return message

@@ -1,7 +1,7 @@
 """Every CWMP RPC as a frozen dataclass with encode()/decode(), and the name registry.
 
 The classes live in small modules by topic and are re-exported here, so callers use
-``from cwmpd.cwmp import messages as m`` and ``m.Inform``, ``m.Fault`` ... The session RPCs
+``from cwmpd.cwmp import messages`` and ``messages.Inform``, ``messages.Fault`` ... The session RPCs
 are imported at once; the parameter, transfer and software-module ones when first used
 (``m.Download``, ``RPC_TYPES["Download"]``), so that a start-up does not create their classes.
 """

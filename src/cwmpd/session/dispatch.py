@@ -8,13 +8,13 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.eventcodes import M_REBOOT
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.budget import ResponseBudget, ResponseLimits
 from cwmpd.datamodel.model import DataModel
 
-Handler = Callable[[Any], Awaitable[m.Message]]
+Handler = Callable[[Any], Awaitable[messages.Message]]
 
 _log = Logger(namespace="cwmpd.session")
 
@@ -64,7 +64,7 @@ class Dispatcher:
     def register(self, name: str, handler: Handler) -> None:
         """Add (or replace) the handler of the RPC ``name`` ("Download"); GetRPCMethods lists
         it from then on. By name: the RPC's class need not be loaded before a request."""
-        if name not in m.RPC_TYPES:
+        if name not in messages.RPC_TYPES:
             raise ValueError(f"not a CWMP RPC: {name!r}")
         self._handlers[name] = handler
 
@@ -76,66 +76,66 @@ class Dispatcher:
         """Forget what the previous session asked for after it."""
         self.after = AfterSession()
 
-    async def answer(self, request: m.Message) -> m.Message:
+    async def answer(self, request: messages.Message) -> messages.Message:
         """The response to ``request``, or a Fault message; never raises."""
         handler = self._handlers.get(request.name)
         if handler is None:
-            return m.Fault.from_exception(CwmpFault(9000))
+            return messages.Fault.from_exception(CwmpFault(9000))
         try:
             return await handler(request)
         except CwmpFault as fault:
-            return m.Fault.from_exception(fault)
+            return messages.Fault.from_exception(fault)
         except Exception:
             _log.failure("internal error answering {method}", method=request.name)
-            return m.Fault.from_exception(CwmpFault(9002))
+            return messages.Fault.from_exception(CwmpFault(9002))
 
     def _budget(self) -> ResponseBudget:
         return ResponseBudget(self._limits)
 
-    async def _get_rpc_methods(self, req: m.GetRPCMethods) -> m.Message:
-        return m.GetRPCMethodsResponse(methods=self.methods())
+    async def _get_rpc_methods(self, req: messages.GetRPCMethods) -> messages.Message:
+        return messages.GetRPCMethodsResponse(methods=self.methods())
 
-    async def _gpv(self, req: m.GetParameterValues) -> m.Message:
+    async def _gpv(self, req: messages.GetParameterValues) -> messages.Message:
         params = await self._model.get_parameter_values(req.names, self._budget())
-        return m.GetParameterValuesResponse(parameters=tuple(params))
+        return messages.GetParameterValuesResponse(parameters=tuple(params))
 
-    async def _spv(self, req: m.SetParameterValues) -> m.Message:
+    async def _spv(self, req: messages.SetParameterValues) -> messages.Message:
         status = await self._model.set_parameter_values(req.parameters, req.parameter_key)
-        return m.SetParameterValuesResponse(status=status)
+        return messages.SetParameterValuesResponse(status=status)
 
-    async def _gpn(self, req: m.GetParameterNames) -> m.Message:
+    async def _gpn(self, req: messages.GetParameterNames) -> messages.Message:
         params = await self._model.get_parameter_names(req.path, req.next_level, self._budget())
-        return m.GetParameterNamesResponse(parameters=tuple(params))
+        return messages.GetParameterNamesResponse(parameters=tuple(params))
 
-    async def _gpa(self, req: m.GetParameterAttributes) -> m.Message:
+    async def _gpa(self, req: messages.GetParameterAttributes) -> messages.Message:
         params = await self._model.get_parameter_attributes(req.names, self._budget())
-        return m.GetParameterAttributesResponse(parameters=tuple(params))
+        return messages.GetParameterAttributesResponse(parameters=tuple(params))
 
-    async def _spa(self, req: m.SetParameterAttributes) -> m.Message:
+    async def _spa(self, req: messages.SetParameterAttributes) -> messages.Message:
         await self._model.set_parameter_attributes(req.parameters)
-        return m.SetParameterAttributesResponse()
+        return messages.SetParameterAttributesResponse()
 
-    async def _add_object(self, req: m.AddObject) -> m.Message:
+    async def _add_object(self, req: messages.AddObject) -> messages.Message:
         instance, status = await self._model.add_object(req.object_name, req.parameter_key)
-        return m.AddObjectResponse(instance_number=instance, status=status)
+        return messages.AddObjectResponse(instance_number=instance, status=status)
 
-    async def _delete_object(self, req: m.DeleteObject) -> m.Message:
+    async def _delete_object(self, req: messages.DeleteObject) -> messages.Message:
         status = await self._model.delete_object(req.object_name, req.parameter_key)
-        return m.DeleteObjectResponse(status=status)
+        return messages.DeleteObjectResponse(status=status)
 
-    async def _reboot(self, req: m.Reboot) -> m.Message:
+    async def _reboot(self, req: messages.Reboot) -> messages.Message:
         # Queued (and persisted) now so that the CommandKey survives the reboot (E-6);
         # the Inform of this session has been sent already, so it goes in the next one.
         self._add_event(M_REBOOT, req.command_key)
         self.after.reboot = True
-        return m.RebootResponse()
+        return messages.RebootResponse()
 
-    async def _factory_reset(self, req: m.FactoryReset) -> m.Message:
+    async def _factory_reset(self, req: messages.FactoryReset) -> messages.Message:
         self.after.factory_reset = True
-        return m.FactoryResetResponse()
+        return messages.FactoryResetResponse()
 
-    async def _schedule(self, req: m.ScheduleInform) -> m.Message:
+    async def _schedule(self, req: messages.ScheduleInform) -> messages.Message:
         if req.delay_seconds <= 0:
             raise CwmpFault(9003, "DelaySeconds must be greater than 0")
         self._schedule_inform(req.delay_seconds, req.command_key)
-        return m.ScheduleInformResponse()
+        return messages.ScheduleInformResponse()

@@ -17,8 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from cwmpd.cwmp import compat, soap
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import compat, messages, soap
 from cwmpd.cwmp.eventcodes import BOOTSTRAP, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
@@ -65,14 +64,14 @@ class CpeRequestSource(Protocol):
     def session_started(self) -> None:
         """A session begins (before its Inform): e.g. the transfer queue holds its runs."""
 
-    def pending_requests(self) -> list[m.Message]:
+    def pending_requests(self) -> list[messages.Message]:
         """The requests to send now, in order."""
 
-    def delivered(self, request: m.Message, response: m.Message) -> None:
+    def delivered(self, request: messages.Message, response: messages.Message) -> None:
         """The ACS answered ``request`` with ``response``."""
 
 
-Exchange = Callable[[str, m.Message | None], None]
+Exchange = Callable[[str, messages.Message | None], None]
 
 
 class SessionEngine:
@@ -167,7 +166,7 @@ class SessionEngine:
             events=", ".join(e.code for e in events) or "no events",
             retry=f" (retry {retry_count})" if retry_count else "",
         )
-        inform = m.Inform(
+        inform = messages.Inform(
             device_id=await self._model.device_id(),
             events=tuple(events),
             max_envelopes=1,
@@ -182,7 +181,7 @@ class SessionEngine:
             supported_cwmp_versions=SUPPORTED_CWMP_VERSIONS,
         )
         answer = await self._request(client, first)
-        if not isinstance(answer.body, m.InformResponse):
+        if not isinstance(answer.body, messages.InformResponse):
             raise SessionFailed(f"ACS answered Inform with {_describe(answer.body)}")
         self._delivered_inform(events)
         ns = _VERSION_NS.get(answer.use_cwmp_version or "", answer.ns)
@@ -203,7 +202,7 @@ class SessionEngine:
                 raise SessionFailed(f"ACS sent no answer to {env.body.name}")
             if isinstance(answer, soap.BadEnvelope):
                 raise SessionFailed(f"unreadable answer to {env.body.name}: {answer.fault}")
-            if isinstance(answer.body, m.Fault) and answer.body.code == 8005:
+            if isinstance(answer.body, messages.Fault) and answer.body.code == 8005:
                 _log.info("ACS asked to retry {method}", method=env.body.name)
                 continue
             return answer
@@ -221,7 +220,7 @@ class SessionEngine:
                     continue
                 env = soap.Envelope(body=compat.adapt(request, ns), ns=ns, id=self._next_id())
                 answer = await self._request(client, env)
-                if isinstance(answer.body, m.Fault):
+                if isinstance(answer.body, messages.Fault):
                     _log.warn(
                         "ACS refused {method}: {code} {string}; kept for a later session",
                         method=request.name,
@@ -248,14 +247,16 @@ class SessionEngine:
             _log.warn("bad message from the ACS: {fault}", fault=str(incoming.fault))
             return incoming.to_envelope()
         body = incoming.body
-        if isinstance(body, m.Fault) or body.name.endswith("Response"):
+        if isinstance(body, messages.Fault) or body.name.endswith("Response"):
             # Never answer a response or a fault (S-21): carry on with an empty POST.
             _log.warn("unexpected {what} from the ACS ignored", what=_describe(body))
             return None
         if not compat.defined(body.name, incoming.ns):
             # Its response would not exist in that namespace either (A.6): not supported there.
             unsupported = CwmpFault(9000, f"{body.name} is not part of {incoming.ns}")
-            return soap.Envelope(m.Fault.from_exception(unsupported), incoming.ns, incoming.id)
+            return soap.Envelope(
+                messages.Fault.from_exception(unsupported), incoming.ns, incoming.id
+            )
         response = compat.adapt(await self._dispatcher.answer(body), incoming.ns)
         return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
 
@@ -298,7 +299,7 @@ def _summary(env: soap.Envelope | None) -> str:
     return f"{_describe(env.body)} id={env.id} ns={env.ns.rsplit(':', 1)[-1]}"
 
 
-def _describe(body: m.Message) -> str:
-    if isinstance(body, m.Fault):
+def _describe(body: messages.Message) -> str:
+    if isinstance(body, messages.Fault):
         return f"fault {body.code} {body.string}"
     return body.name

@@ -18,7 +18,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.soap import NS_CWMP_10
 from cwmpd.testing import acs_auth
 from cwmpd.testing.acs_cwmp import XML_CONTENT_TYPE, CwmpSessions, Post, Queued, Reply
@@ -83,7 +83,7 @@ class ScriptedAcs:
 
     # -- scripting -------------------------------------------------------------------------
 
-    def queue(self, message: m.Message, *, hold_requests: bool = False) -> None:
+    def queue(self, message: messages.Message, *, hold_requests: bool = False) -> None:
         """Send ``message`` (an ACS RPC) in the current session, or the next one."""
         self._cwmp.queue.append(Queued(message, hold_requests))
 

@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.soap import BadEnvelope, Envelope, parse, serialize
 from cwmpd.testing.acs_record import AcsSession, Exchange
 
@@ -45,7 +45,7 @@ class Reply:
 class Queued:
     """One scripted ACS request: a message, or raw bytes sent as they are."""
 
-    body: m.Message | bytes
+    body: messages.Message | bytes
     hold_requests: bool = False
     content_type: str = XML_CONTENT_TYPE
     raw_http: bool = False
@@ -64,16 +64,16 @@ class Listener(Protocol):
         """An exchange finished."""
 
 
-def cpe_request_answer(msg: m.Message) -> m.Message | None:
+def cpe_request_answer(msg: messages.Message) -> messages.Message | None:
     """The ACS's response to a CPE-originated request, or None if ``msg`` is not one."""
-    if isinstance(msg, m.TransferComplete):
-        return m.TransferCompleteResponse()
-    if isinstance(msg, m.AutonomousTransferComplete):
-        return m.AutonomousTransferCompleteResponse()
-    if isinstance(msg, m.GetRPCMethods):
-        return m.GetRPCMethodsResponse(methods=ACS_METHODS)
-    if isinstance(msg, m.RequestDownload):
-        return m.RequestDownloadResponse()
+    if isinstance(msg, messages.TransferComplete):
+        return messages.TransferCompleteResponse()
+    if isinstance(msg, messages.AutonomousTransferComplete):
+        return messages.AutonomousTransferCompleteResponse()
+    if isinstance(msg, messages.GetRPCMethods):
+        return messages.GetRPCMethodsResponse(methods=ACS_METHODS)
+    if isinstance(msg, messages.RequestDownload):
+        return messages.RequestDownloadResponse()
     return None
 
 
@@ -96,7 +96,7 @@ class CwmpSessions:
         self.queue: deque[Queued] = deque()
         self.inform_faults: deque[int] = deque()
         self.current: AcsSession | None = None
-        self._outstanding: tuple[m.Message | bytes, str | None] | None = None
+        self._outstanding: tuple[messages.Message | bytes, str | None] | None = None
         self._ids = 0
 
     def handle(self, post: Post) -> Reply:
@@ -120,8 +120,8 @@ class CwmpSessions:
                     return self._next(session)
                 session.errors.append(f"undecodable request: {bad.fault}")
             code = 8000 if bad.fault.code == 9000 else 8003
-            return self._envelope(m.Fault(code, "", ()), bad.ns, bad.id)
-        if isinstance(env.body, m.Inform):
+            return self._envelope(messages.Fault(code, "", ()), bad.ns, bad.id)
+        if isinstance(env.body, messages.Inform):
             return self._inform(post, env, env.body)
         if session is None:
             return Reply(400)
@@ -145,12 +145,12 @@ class CwmpSessions:
         except BadEnvelope:
             env = None
         session = self.current
-        if env is not None and isinstance(env.body, m.Inform):
+        if env is not None and isinstance(env.body, messages.Inform):
             session = self._start(env, env.body)
         if session is None:
             return
         self._note(session, post)
-        if env is not None and not isinstance(env.body, m.Inform):
+        if env is not None and not isinstance(env.body, messages.Inform):
             self._finish(session, env.body, env, "")
         self.fail(session, "connection cut by the script")
 
@@ -161,7 +161,7 @@ class CwmpSessions:
         session.failure = reason
         self._end(session, retire_nonces=retire_nonces)
 
-    def _start(self, env: Envelope, inform: m.Inform) -> AcsSession:
+    def _start(self, env: Envelope, inform: messages.Inform) -> AcsSession:
         session = self.current
         if session is not None and not session.inform_answered:  # retry after our 8005
             session.inform, session.inform_envelope = inform, env
@@ -172,18 +172,18 @@ class CwmpSessions:
         self.current = session
         return session
 
-    def _inform(self, post: Post, env: Envelope, inform: m.Inform) -> Reply:
+    def _inform(self, post: Post, env: Envelope, inform: messages.Inform) -> Reply:
         session = self._start(env, inform)
         self._note(session, post)
         ns = self.ns or env.ns
         if self.inform_faults:
             code = self.inform_faults.popleft()
-            fault = m.Fault(code, "", ())
+            fault = messages.Fault(code, "", ())
             self._record(session, Exchange(fault, inform, True, env.id, env))
             if code != 8005:
                 self.fail(session, f"Inform answered with fault {code}")
             return self._envelope(fault, ns, env.id)
-        answer = m.InformResponse(max_envelopes=1)
+        answer = messages.InformResponse(max_envelopes=1)
         session.inform_answered = True
         headers: tuple[tuple[str, str], ...] = ()
         if self.set_cookie:
@@ -210,7 +210,7 @@ class CwmpSessions:
         env = Envelope(item.body, ns=ns, id=ident, hold_requests=item.hold_requests)
         return Reply(200, serialize(env))
 
-    def _envelope(self, msg: m.Message, ns: str, ident: str | None) -> Reply:
+    def _envelope(self, msg: messages.Message, ns: str, ident: str | None) -> Reply:
         return Reply(200, serialize(Envelope(msg, ns=ns, id=ident)))
 
     def _cookie_ok(self, session: AcsSession, post: Post) -> bool:
@@ -231,7 +231,7 @@ class CwmpSessions:
     def _finish(
         self,
         session: AcsSession,
-        received: m.Message | bytes | None,
+        received: messages.Message | bytes | None,
         env: Envelope | None,
         problem: str,
     ) -> None:

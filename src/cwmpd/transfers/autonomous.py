@@ -13,7 +13,7 @@ from pathlib import Path
 
 from twisted.logger import Logger
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.eventcodes import AUTONOMOUS_TRANSFER_COMPLETE
 from cwmpd.cwmp.types import is_true
 from cwmpd.state import Writer, read_json, write_json
@@ -31,7 +31,7 @@ class AutonomousTransfers:
         path: Path,
         events: Events,
         request_session: Callable[[], None],
-        policy: Callable[[m.AutonomousTransferComplete], bool] | None = None,
+        policy: Callable[[messages.AutonomousTransferComplete], bool] | None = None,
         writer: Writer = write_json,
     ) -> None:
         self._path = Path(path)
@@ -39,14 +39,14 @@ class AutonomousTransfers:
         self._policy = policy
         self._events = events
         self._request_session = request_session
-        self._pending: list[m.AutonomousTransferComplete] = []
+        self._pending: list[messages.AutonomousTransferComplete] = []
         try:
             for item in read_json(self._path, []):
-                self._pending.append(m.AutonomousTransferComplete(**item))
+                self._pending.append(messages.AutonomousTransferComplete(**item))
         except (ValueError, TypeError) as exc:
             _log.error("ignoring unreadable {path}: {error}", path=self._path, error=exc)
 
-    def report(self, message: m.AutonomousTransferComplete) -> bool:
+    def report(self, message: messages.AutonomousTransferComplete) -> bool:
         """Queue one report (the oldest is dropped past MAX_PENDING) and ask for a session.
 
         False when AutonomousTransferCompletePolicy filters it out (nothing is sent).
@@ -62,13 +62,13 @@ class AutonomousTransfers:
     def session_started(self) -> None:
         """A session begins: nothing to hold (the reports go out in any session)."""
 
-    def pending_requests(self) -> list[m.Message]:
+    def pending_requests(self) -> list[messages.Message]:
         """Every report not yet acknowledged."""
         return list(self._pending)
 
-    def delivered(self, request: m.Message, response: m.Message) -> None:
+    def delivered(self, request: messages.Message, response: messages.Message) -> None:
         """AutonomousTransferCompleteResponse: forget the report, then count the event down."""
-        if not isinstance(response, m.AutonomousTransferCompleteResponse):
+        if not isinstance(response, messages.AutonomousTransferCompleteResponse):
             return
         if request in self._pending:
             rest = list(self._pending)
@@ -76,13 +76,15 @@ class AutonomousTransfers:
             self._save(rest)
             self._events.response_delivered("AutonomousTransferComplete")
 
-    def _save(self, pending: list[m.AutonomousTransferComplete]) -> None:
+    def _save(self, pending: list[messages.AutonomousTransferComplete]) -> None:
         """Write ``pending``, then make it the list (a failed write changes nothing)."""
         self._writer(self._path, [dataclasses.asdict(p) for p in pending])
         self._pending = pending
 
 
-def policy_allows(values: Callable[[str], str], message: m.AutonomousTransferComplete) -> bool:
+def policy_allows(
+    values: Callable[[str], str], message: messages.AutonomousTransferComplete
+) -> bool:
     """ManagementServer.AutonomousTransferCompletePolicy.* (read through ``values``) lets
     ``message`` through: enabled, and the transfer direction, result and file type match."""
     if not is_true(values("Enable")):

@@ -123,11 +123,11 @@ def next_transfer(t: Transfer, outcome: Outcome) -> Transfer:
     match outcome:
         case Started(now):
             state = State.UPLOADING if t.kind == Kind.UPLOAD else State.FETCHING
-            return t.but(state=state, attempts=t.attempts + 1, start_time=iso(now))
+            return t.with_changes(state=state, attempts=t.attempts + 1, start_time=iso(now))
         case Fetched():
-            return t.but(state=State.FETCHED)
+            return t.with_changes(state=State.FETCHED)
         case Verified(now, prior, expected, boot_id):
-            return t.but(
+            return t.with_changes(
                 state=State.APPLYING,
                 complete_time=iso(now),
                 prior_version=prior,
@@ -135,9 +135,9 @@ def next_transfer(t: Transfer, outcome: Outcome) -> Transfer:
                 boot_id=boot_id,
             )
         case Applied(self_reboot):
-            return t.but(state=State.AWAITING_BOOT, self_reboot=self_reboot)
+            return t.with_changes(state=State.AWAITING_BOOT, self_reboot=self_reboot)
         case Completed(now, code, reason):
-            done = t.but(
+            done = t.with_changes(
                 state=State.COMPLETE,
                 password="",  # not kept on disk once it is no longer needed
                 fault_code=code,
@@ -146,16 +146,16 @@ def next_transfer(t: Transfer, outcome: Outcome) -> Transfer:
                 events_queued=False,
             )
             if done.start_time == UNKNOWN_TIME and code:
-                done = done.but(start_time=done.complete_time)
+                done = done.with_changes(start_time=done.complete_time)
             return done
         case EventsQueued():
-            return t.but(events_queued=True)
+            return t.with_changes(events_queued=True)
         case Restarted():
-            return t.but(state=State.QUEUED, not_before=0.0)
+            return t.with_changes(state=State.QUEUED, not_before=0.0)
         case Reapply():
-            return t.but(state=State.FETCHED)
+            return t.with_changes(state=State.FETCHED)
         case Rescheduled(not_before):
-            return t.but(not_before=not_before)
+            return t.with_changes(not_before=not_before)
     raise AssertionError(f"unknown outcome {outcome!r}")
 
 

@@ -19,7 +19,7 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.transfers.lifecycle import Completed, window_step
 from cwmpd.transfers.queue import TransferQueue
@@ -46,7 +46,7 @@ class TransferManager:
         self._interrupted: int | None = None  # the run stop()/cancel asked to end
         self._cancelled: set[int] = set()
         self._timer: IDelayedCall | None = None
-        self._sent: dict[int, tuple[int, m.Message]] = {}
+        self._sent: dict[int, tuple[int, messages.Message]] = {}
         self._sendable: set[int] | None = None  # see before_session()
 
     def register(self, dispatcher: Any) -> None:
@@ -169,16 +169,16 @@ class TransferManager:
 
     # -- CpeRequestSource ----------------------------------------------------------------
 
-    def pending_requests(self) -> list[m.Message]:
+    def pending_requests(self) -> list[messages.Message]:
         """One TransferComplete per completed transfer not yet acknowledged (P-26)."""
         self._sent.clear()
-        out: list[m.Message] = []
+        out: list[messages.Message] = []
         for t in self.store:
             if t.state != State.COMPLETE:
                 continue
             if self._sendable is not None and t.id not in self._sendable:
                 continue  # its events missed this session's Inform
-            tc = m.TransferComplete(
+            tc = messages.TransferComplete(
                 command_key=t.command_key,
                 fault_code=t.fault_code,
                 fault_string=t.fault_string,
@@ -189,10 +189,10 @@ class TransferManager:
             out.append(tc)
         return out
 
-    def delivered(self, request: m.Message, response: m.Message) -> None:
+    def delivered(self, request: messages.Message, response: messages.Message) -> None:
         """TransferCompleteResponse: forget the transfer first, then its events."""
         entry = self._sent.pop(id(request), None)
-        if entry is None or not isinstance(response, m.TransferCompleteResponse):
+        if entry is None or not isinstance(response, messages.TransferCompleteResponse):
             return
         t = self.store.get(entry[0])
         if t is None:

@@ -101,7 +101,7 @@ class Transfer:
             return 1
         return 3 if self.state == State.COMPLETE else 2
 
-    def but(self, **changes: Any) -> Transfer:
+    def with_changes(self, **changes: Any) -> Transfer:
         """A copy with ``changes``."""
         return dataclasses.replace(self, **changes)
 

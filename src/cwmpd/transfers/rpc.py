@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.cwmp.faults import CwmpFault
-from cwmpd.transfers import validate as v
+from cwmpd.transfers import validate
 from cwmpd.transfers.queue import TransferQueue
 from cwmpd.transfers.record import Kind, Transfer, Window
 from cwmpd.transfers.store import QueueFull
@@ -50,16 +50,16 @@ class TransferRpcs:
         if file_size and file_size > free:
             raise CwmpFault(9004, f"not enough space for {file_size} bytes")
 
-    async def download(self, req: m.Download) -> m.Message:
+    async def download(self, req: messages.Download) -> messages.Message:
         """Validate, persist, answer Status 1 with Unknown Times (P-25); runs after the session."""
-        v.check_common(
+        validate.check_common(
             req.command_key, req.file_type, req.url, req.username, req.password, req.file_size
         )
-        v.check_download_type(req.file_type, tuple(self._transfers.handlers))
-        v.check_text(req.target_file_name, "TargetFileName")
+        validate.check_download_type(req.file_type, tuple(self._transfers.handlers))
+        validate.check_text(req.target_file_name, "TargetFileName")
         for name, url in (("SuccessURL", req.success_url), ("FailureURL", req.failure_url)):
-            v.check_text(url, name)
-        if not 0 <= req.delay_seconds <= v.MAX_UNSIGNED:
+            validate.check_text(url, name)
+        if not 0 <= req.delay_seconds <= validate.MAX_UNSIGNED:
             raise CwmpFault(9003, "DelaySeconds out of range")
         self._check_space(req.file_size)
         self._queue(
@@ -76,13 +76,15 @@ class TransferRpcs:
                 not_before=self._transfers.now() + req.delay_seconds,
             )
         )
-        return m.DownloadResponse(status=1)
+        return messages.DownloadResponse(status=1)
 
-    async def upload(self, req: m.Upload) -> m.Message:
+    async def upload(self, req: messages.Upload) -> messages.Message:
         """Validate and persist an Upload; Status 1, TransferComplete follows (P-30)."""
-        v.check_common(req.command_key, req.file_type, req.url, req.username, req.password, 0)
-        v.check_upload_type(req.file_type, tuple(self._transfers.uploads))
-        if not 0 <= req.delay_seconds <= v.MAX_UNSIGNED:
+        validate.check_common(
+            req.command_key, req.file_type, req.url, req.username, req.password, 0
+        )
+        validate.check_upload_type(req.file_type, tuple(self._transfers.uploads))
+        if not 0 <= req.delay_seconds <= validate.MAX_UNSIGNED:
             raise CwmpFault(9003, "DelaySeconds out of range")
         self._queue(
             Transfer(
@@ -96,16 +98,16 @@ class TransferRpcs:
                 not_before=self._transfers.now() + req.delay_seconds,
             )
         )
-        return m.UploadResponse(status=1)
+        return messages.UploadResponse(status=1)
 
-    async def schedule_download(self, req: m.ScheduleDownload) -> m.Message:
+    async def schedule_download(self, req: messages.ScheduleDownload) -> messages.Message:
         """Validate the windows (9003) and queue for the first one (P-32)."""
-        v.check_common(
+        validate.check_common(
             req.command_key, req.file_type, req.url, req.username, req.password, req.file_size
         )
-        v.check_download_type(req.file_type, tuple(self._transfers.handlers))
-        v.check_text(req.target_file_name, "TargetFileName")
-        v.check_windows(req.time_windows)
+        validate.check_download_type(req.file_type, tuple(self._transfers.handlers))
+        validate.check_text(req.target_file_name, "TargetFileName")
+        validate.check_windows(req.time_windows)
         self._check_space(req.file_size)
         now = self._transfers.now()
         windows = tuple(
@@ -127,21 +129,21 @@ class TransferRpcs:
                 windows=windows,
             )
         )
-        return m.ScheduleDownloadResponse()
+        return messages.ScheduleDownloadResponse()
 
-    async def get_queued(self, req: m.GetQueuedTransfers) -> m.Message:
+    async def get_queued(self, req: messages.GetQueuedTransfers) -> messages.Message:
         """CommandKey and State of the first 16 transfers (P-33, deprecated form)."""
         items = list(self._transfers.store)[:16]
-        return m.GetQueuedTransfersResponse(
-            transfers=tuple(m.QueuedTransfer(t.command_key, t.queue_state) for t in items)
+        return messages.GetQueuedTransfersResponse(
+            transfers=tuple(messages.QueuedTransfer(t.command_key, t.queue_state) for t in items)
         )
 
-    async def get_all_queued(self, req: m.GetAllQueuedTransfers) -> m.Message:
+    async def get_all_queued(self, req: messages.GetAllQueuedTransfers) -> messages.Message:
         """Every field of the first 16 transfers (P-33)."""
         items = list(self._transfers.store)[:16]
-        return m.GetAllQueuedTransfersResponse(
+        return messages.GetAllQueuedTransfersResponse(
             transfers=tuple(
-                m.AllQueuedTransfer(
+                messages.AllQueuedTransfer(
                     command_key=t.command_key,
                     state=t.queue_state,
                     is_download=t.is_download,
@@ -153,7 +155,7 @@ class TransferRpcs:
             )
         )
 
-    async def cancel(self, req: m.CancelTransfer) -> m.Message:
+    async def cancel(self, req: messages.CancelTransfer) -> messages.Message:
         """Cancel a transfer not yet applied; 9021 otherwise (P-34)."""
         self._cancel(req.command_key)
-        return m.CancelTransferResponse()
+        return messages.CancelTransferResponse()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cwmpd.config import Config
-from cwmpd.cwmp import messages as m
+from cwmpd.cwmp import messages
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.reactors import AgentReactor
@@ -64,7 +64,7 @@ def build_transfers(
     manager = TransferManager(settings)
     policy = f"{model.root}ManagementServer.AutonomousTransferCompletePolicy."
 
-    def allowed(message: m.AutonomousTransferComplete) -> bool:
+    def allowed(message: messages.AutonomousTransferComplete) -> bool:
         def value(name: str) -> str:
             try:
                 return str(model.value(policy + name))

@@ -121,7 +121,7 @@ def test_a_schedule_download_waits_for_its_window_then_runs_out_of_them() -> Non
     """Before the window: wait for its start; inside it: no change; past the last: 9020."""
     t = transfer(windows=(Window(T0 + 10, T0 + 20, "1 At Any Time"),), kind=Kind.SCHEDULE_DOWNLOAD)
     assert window_step(t, T0) == Rescheduled(T0 + 10)
-    assert window_step(t.but(not_before=T0 + 10), T0 + 15) is None
+    assert window_step(t.with_changes(not_before=T0 + 10), T0 + 15) is None
     assert window_step(t, T0 + 20) == Completed(T0 + 20, 9020, "no time window left to download in")
-    confirm = t.but(windows=(Window(T0 + 10, T0 + 20, "4 Confirmation Needed"),))
+    confirm = t.with_changes(windows=(Window(T0 + 10, T0 + 20, "4 Confirmation Needed"),))
     assert isinstance(window_step(confirm, T0), Completed)

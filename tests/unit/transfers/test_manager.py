@@ -305,7 +305,7 @@ def test_crash_between_outcome_and_events_queues_them_once(rig: Rig) -> None:
     """A record persisted complete without its events gets them at start-up, once."""
     rig.download(file_type=WEB, url="http://f/web")
     (t,) = rig.mgr.store
-    rig.mgr.store.put(t.but(state=r.State.COMPLETE, events_queued=False))
+    rig.mgr.store.put(t.with_changes(state=r.State.COMPLETE, events_queued=False))
     rig.build()
     rig.build()
     assert sorted(rig.codes()) == ["7 TRANSFER COMPLETE", "M Download"]
