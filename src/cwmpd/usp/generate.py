@@ -45,7 +45,7 @@ def licence_header(proto_text: str) -> str:
             if lines:
                 break
             continue
-        lines.append(("# " + stripped[2:].rstrip()).rstrip())
+        lines.append(("#" + stripped[2:]).rstrip())
     return "\n".join(lines) + "\n"
 
 
