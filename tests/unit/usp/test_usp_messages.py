@@ -193,7 +193,9 @@ RESPONSES: list[Message] = [
         registered_path_results=[pb.RegisterResp.RegisteredPathResult(requested_path="Device.X.")]
     ),
     pb.DeregisterResp(
-        deregistered_path_results=[pb.DeregisterResp.DeregisteredPathResult(requested_path="Device.X.")]
+        deregistered_path_results=[
+            pb.DeregisterResp.DeregisteredPathResult(requested_path="Device.X.")
+        ]
     ),
 ]
 
