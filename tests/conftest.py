@@ -41,7 +41,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("needs_tools"):
         missing = [name for name in marker.args if shutil.which(name) is None]
         if missing:
-            msg = f"needs {', '.join(missing)} (Debian: iputils-ping traceroute curl coturn)"
+            debian = "iputils-ping traceroute curl coturn mosquitto mosquitto-clients"
+            msg = f"needs {', '.join(missing)} (Debian: {debian})"
             if os.environ.get("CI"):
                 pytest.fail(msg)
             pytest.skip(msg)

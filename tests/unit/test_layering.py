@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
     {"cwmpd.plugin"},
     {"cwmpd.datamodel"},
     {"cwmpd.backends"},
+    {"cwmpd.mtp"},
     {"cwmpd.http"},
     {"cwmpd.cwmp", "cwmpd.usp"},
 ]

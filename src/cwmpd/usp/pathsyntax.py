@@ -168,6 +168,7 @@ def _follow(name: str, ref: str) -> Follow:
 
 def _component(r: _Reader) -> Component:
     relpath: list[Name | Follow] = []
+    r.blanks()
     while True:
         name = r.match(_NAME)
         if name is None:

@@ -108,6 +108,7 @@ def test_kinds() -> None:
         ('Type=="Normal"&&Alias=="LAN"', [3]),
         ("Name==eth1", [3]),  # unquoted strings are tolerated
         ('Name=="nothing"', []),
+        (' Type == "Normal" && Alias != "WAN" ', [3]),  # blanks tolerated (R-ARC.9a)
     ],
 )
 def test_operators(expression: str, numbers: list[int]) -> None:

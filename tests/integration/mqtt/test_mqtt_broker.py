@@ -1,0 +1,266 @@
+"""The USP MQTT client against a real broker: Debian's mosquitto (MQTT 5.0), started here on
+a free loopback port, with mosquitto_pub/mosquitto_sub as the independent peer; and the
+3.1.1 fallback against a broker stand-in that refuses MQTT 5.0."""
+
+from __future__ import annotations
+
+import random
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+import pytest_twisted
+from twisted.internet import defer, protocol
+from twisted.internet import reactor as _reactor
+from twisted.internet.task import deferLater
+
+from cwmpd.mtp.mqtt import MqttClient, MqttConnection, MqttSettings, reply_topic_v311
+from cwmpd.reactors import AgentReactor, agent_reactor
+from cwmpd.usp import mqttwire as w
+
+pytestmark = pytest.mark.needs_tools("mosquitto", "mosquitto_pub", "mosquitto_sub")
+
+AGENT_ID = "os::012345-SN0001"
+AGENT_TOPIC = "/usp/endpoint/agent"
+CONTROLLER_TOPIC = "/usp/controller"
+
+
+def reactor() -> AgentReactor:
+    """The global reactor, typed."""
+    return agent_reactor(_reactor)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Broker:
+    """A mosquitto process on 127.0.0.1:port."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = free_port()
+        self.conf = tmp / "mosquitto.conf"
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["mosquitto", "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """mosquitto, running for the test."""
+    b = Broker(tmp_path)
+    b.start()
+    yield b
+    b.stop()
+
+
+def settings(port: int, **extra: object) -> MqttSettings:
+    """The Agent's MQTT client settings for a broker on ``port``."""
+    fields: dict[str, object] = {
+        "url": f"mqtt://127.0.0.1:{port}",
+        "endpoint_id": AGENT_ID,
+        "agent_topic": AGENT_TOPIC,
+        "client_id": "agent-under-test",
+        "keep_alive": 5,
+        "retry_minimum": 0.2,
+    }
+    fields.update(extra)
+    return MqttSettings(**fields)  # type: ignore[arg-type]
+
+
+class Agent:
+    """An MqttClient with what it received and a Deferred for each (re)connection."""
+
+    def __init__(self, mqtt_settings: MqttSettings) -> None:
+        self.received: list[tuple[bytes, str]] = []
+        self.arrived: defer.Deferred[None] = defer.Deferred()
+        self.up: defer.Deferred[MqttConnection] = defer.Deferred()
+        self.client = MqttClient(
+            mqtt_settings, reactor(), self.record, rng=random.Random(1), on_connected=self.connected
+        )
+
+    def record(self, data: bytes, reply: str) -> None:
+        self.received.append((data, reply))
+        waiting, self.arrived = self.arrived, defer.Deferred()
+        waiting.callback(None)
+
+    def connected(self, connection: MqttConnection) -> None:
+        waiting, self.up = self.up, defer.Deferred()
+        waiting.callback(connection)
+
+
+def within(d: defer.Deferred[object], seconds: float) -> defer.Deferred[object]:
+    """``d``, failed with a timeout after ``seconds``."""
+    return d.addTimeout(seconds, _reactor)  # type: ignore[arg-type]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """A mosquitto client command, bounded in time."""
+    return subprocess.run(list(args), capture_output=True, timeout=15, check=False)
+
+
+@pytest_twisted.ensureDeferred
+async def test_connect_subscribe_and_receive(broker: Broker) -> None:
+    """MQTT 5.0: the Agent subscribes to its topic and gets a Record with its reply-to."""
+    agent = Agent(settings(broker.port))
+    agent.client.startService()
+    try:
+        connection = await within(agent.up, 10)
+        assert isinstance(connection, MqttConnection) and connection.version == w.V5
+        assert connection.reply_to == AGENT_TOPIC
+        pub = run(
+            "mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-V", "mqttv5", "-q", "1",
+            "-t", AGENT_TOPIC, "-D", "publish", "content-type", "usp.msg",
+            "-D", "publish", "response-topic", CONTROLLER_TOPIC, "-m", "record-bytes",
+        )  # fmt: skip
+        assert pub.returncode == 0, pub.stderr
+        await within(agent.arrived, 10)
+        assert agent.received == [(b"record-bytes", CONTROLLER_TOPIC)]
+    finally:
+        agent.client.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_other_content_types_are_not_records(broker: Broker) -> None:
+    """A PUBLISH whose Content Type is not usp.msg is not handed over (R-MQTT.27a)."""
+    agent = Agent(settings(broker.port))
+    agent.client.startService()
+    try:
+        await within(agent.up, 10)
+        for kind, body in (("text/plain", "hello"), ("application/vnd.bbf.usp.msg", "usp")):
+            run(
+                "mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-V", "mqttv5",
+                "-t", AGENT_TOPIC, "-D", "publish", "content-type", kind, "-m", body,
+            )  # fmt: skip
+        await within(agent.arrived, 10)
+        assert agent.received == [(b"usp", "")]
+    finally:
+        agent.client.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_publish_carries_content_type_and_response_topic(broker: Broker) -> None:
+    """The Agent's PUBLISH has Content Type usp.msg and its reply-to as Response Topic."""
+    agent = Agent(settings(broker.port))
+    agent.client.startService()
+    try:
+        await within(agent.up, 10)
+        sub = subprocess.Popen(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-V", "mqttv5",
+             "-t", CONTROLLER_TOPIC, "-C", "1", "-W", "10", "-F", "%C|%R|%x"],
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
+        await within(agent.client.publish(CONTROLLER_TOPIC, b"\x0a\x03\x31\x2e\x34"), 10)
+        out, _ = await deferLater(_reactor, 0, sub.communicate, timeout=15)  # type: ignore[arg-type]
+        assert out.decode().strip() == f"usp.msg|{AGENT_TOPIC}|0a03312e34"
+    finally:
+        agent.client.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_reconnects_after_the_broker_restarts(broker: Broker) -> None:
+    """A lost broker is retried with back-off until it is back; the count then resets."""
+    agent = Agent(settings(broker.port))
+    agent.client.startService()
+    try:
+        await within(agent.up, 10)
+        broker.stop()
+        await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
+        assert agent.client.connection is None and agent.client.retries >= 1
+        broker.start()
+        connection = await within(agent.up, 20)
+        assert isinstance(connection, MqttConnection) and agent.client.retries == 0
+    finally:
+        agent.client.stopService()
+
+
+class RefusesV5(protocol.Protocol):
+    """A broker stand-in speaking 3.1.1 only: CONNACK 1 to a level-5 CONNECT."""
+
+    seen: ClassVar[list[int]] = []
+    subscribed: ClassVar[list[bytes]] = []
+
+    def dataReceived(self, data: bytes) -> None:
+        kind = data[0] >> 4
+        if kind == w.CONNECT:
+            level = data[2 + 6]
+            RefusesV5.seen.append(level)
+            self.transport.write(
+                w.packet(w.CONNACK, 0, b"\x00" + (b"\x01" if level == 5 else b"\x00"))
+            )  # type: ignore[union-attr]
+            if level == 5:
+                self.transport.loseConnection()  # type: ignore[union-attr]
+        elif kind == w.SUBSCRIBE:
+            RefusesV5.subscribed.append(data)
+            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x01"))  # type: ignore[union-attr]
+
+
+@pytest_twisted.ensureDeferred
+async def test_falls_back_to_mqtt_311() -> None:
+    """A broker that refuses MQTT 5.0 is asked again with 3.1.1, and the topic is a filter."""
+    RefusesV5.seen, RefusesV5.subscribed = [], []
+    port = _reactor.listenTCP(0, protocol.Factory.forProtocol(RefusesV5), interface="127.0.0.1")  # type: ignore[attr-defined]
+    agent = Agent(settings(port.getHost().port))
+    agent.client.startService()
+    try:
+        connection = await within(agent.up, 10)
+        assert isinstance(connection, MqttConnection) and connection.version == w.V311
+        assert RefusesV5.seen == [5, 4]
+        assert w.string(AGENT_TOPIC + "/#") in RefusesV5.subscribed[0]
+    finally:
+        agent.client.stopService()
+        await port.stopListening()
+
+
+def test_reply_to_in_a_311_topic() -> None:
+    """R-MQTT.24/25: the reply-to follows the last "/reply-to=", with %2F for "/"."""
+    topic = (
+        "usp/agents/cid:3AA3F8:my-unique-usp-id-42"
+        "/reply-to=usp%2Fcontrollers%2Foui:00256D:my-unique-bbf-id-42"
+    )
+    assert reply_topic_v311(topic) == (
+        "usp/agents/cid:3AA3F8:my-unique-usp-id-42",
+        "usp/controllers/oui:00256D:my-unique-bbf-id-42",
+    )
+    assert reply_topic_v311("plain") == ("plain", "")
+
+
+def test_retry_delays_follow_the_back_off_table() -> None:
+    """Attempt n waits m*k^(n-1)..m*k^n seconds (5-10, 10-20 ... capped at the maximum)."""
+    client = MqttClient(
+        settings(1, retry_minimum=5.0), reactor(), lambda d, r: None, rng=random.Random(3)
+    )
+    for retries, (low, high) in enumerate([(5, 10), (10, 20), (20, 40), (40, 80)], start=1):
+        client.retries = retries
+        assert low <= client.retry_delay() <= high
+    client.retries = 40
+    assert client.retry_delay() <= 30720
