@@ -94,6 +94,7 @@ class MqttConnection(Protocol):
         self._acks: dict[int, Deferred[None]] = {}
         self._ping: IDelayedCall | None = None
         self._keep_alive = client.settings.keep_alive
+        self._last_heard = client.clock.seconds()
 
     # -- connection life
 
@@ -116,6 +117,7 @@ class MqttConnection(Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         """Decode and handle each whole packet; a protocol violation closes the connection."""
+        self._last_heard = self.client.clock.seconds()
         try:
             for packet in self.decoder.feed(data):
                 self._handle(packet)
@@ -250,6 +252,11 @@ class MqttConnection(Protocol):
 
     def _send_ping(self) -> None:
         self._ping = None
+        silent = self.client.clock.seconds() - self._last_heard
+        if silent > 1.5 * self._keep_alive:  # no PINGRESP to the last PINGREQ: a dead peer
+            _log.warn("MQTT: {url} silent for {s:.0f} s, dropping", url=self.settings.url, s=silent)
+            self.transport.abortConnection()  # type: ignore[union-attr]
+            return
         self.transport.write(w.pingreq())  # type: ignore[union-attr]
         self._schedule_ping()
 

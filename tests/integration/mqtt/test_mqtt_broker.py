@@ -4,6 +4,7 @@ a free loopback port, with mosquitto_pub/mosquitto_sub as the independent peer; 
 
 from __future__ import annotations
 
+import getpass
 import random
 import socket
 import subprocess
@@ -18,8 +19,10 @@ from twisted.internet import defer, protocol
 from twisted.internet import reactor as _reactor
 from twisted.internet.task import deferLater
 
+from cwmpd.http.tls import TlsPolicy
 from cwmpd.mtp.mqtt import MqttClient, MqttConnection, MqttSettings, reply_topic_v311
 from cwmpd.reactors import AgentReactor, agent_reactor
+from cwmpd.testing.pki import make_ca, make_cert
 from cwmpd.usp import mqttwire as w
 
 pytestmark = pytest.mark.needs_tools("mosquitto", "mosquitto_pub", "mosquitto_sub")
@@ -27,6 +30,8 @@ pytestmark = pytest.mark.needs_tools("mosquitto", "mosquitto_pub", "mosquitto_su
 AGENT_ID = "os::012345-SN0001"
 AGENT_TOPIC = "/usp/endpoint/agent"
 CONTROLLER_TOPIC = "/usp/controller"
+# mosquitto started as root drops to user "mosquitto", who cannot read pytest's tmp_path.
+RUN_AS = f"user {getpass.getuser()}"
 
 
 def reactor() -> AgentReactor:
@@ -48,7 +53,7 @@ class Broker:
     def __init__(self, tmp: Path) -> None:
         self.port = free_port()
         self.conf = tmp / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n{RUN_AS}\n")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -264,3 +269,90 @@ def test_retry_delays_follow_the_back_off_table() -> None:
         assert low <= client.retry_delay() <= high
     client.retries = 40
     assert client.retry_delay() <= 30720
+
+
+class SilentBroker(protocol.Protocol):
+    """A broker stand-in that accepts, subscribes, then never answers a PINGREQ."""
+
+    def dataReceived(self, data: bytes) -> None:
+        kind = data[0] >> 4
+        if kind == w.CONNECT:
+            self.transport.write(w.packet(w.CONNACK, 0, b"\x00\x00\x00"))  # type: ignore[union-attr]
+        elif kind == w.SUBSCRIBE:
+            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x00\x01"))  # type: ignore[union-attr]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_silent_broker_is_dropped_by_keep_alive() -> None:
+    """No PINGRESP within Keep Alive and a half: the connection is dropped and retried."""
+    port = _reactor.listenTCP(0, protocol.Factory.forProtocol(SilentBroker), interface="127.0.0.1")  # type: ignore[attr-defined]
+    agent = Agent(settings(port.getHost().port, keep_alive=1, retry_minimum=30.0))
+    agent.client.startService()
+    try:
+        await within(agent.up, 10)
+        assert agent.client.connection is not None
+        await deferLater(_reactor, 2.5, lambda: None)  # type: ignore[arg-type]
+        assert agent.client.connection is None and agent.client.retries == 1
+    finally:
+        agent.client.stopService()
+        await port.stopListening()
+
+
+class TlsBroker(Broker):
+    """mosquitto with a TLS listener (optionally demanding a client certificate)."""
+
+    def __init__(self, tmp: Path, *, require_client_cert: bool = False) -> None:
+        super().__init__(tmp)
+        self.ca = make_ca(tmp)
+        server = make_cert(self.ca, ["127.0.0.1"], tmp, "broker")
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "allow_anonymous true",
+            RUN_AS,
+            f"cafile {self.ca.cert_path}",
+            f"certfile {server.cert_path}",
+            f"keyfile {server.key_path}",
+        ]
+        if require_client_cert:
+            lines.append("require_certificate true")
+        self.conf.write_text("\n".join(lines) + "\n")
+
+
+@pytest_twisted.ensureDeferred
+async def test_mqtts_verified_like_the_acs(tmp_path: Path) -> None:
+    """mqtts:// is checked with the ACS's TLS policy: a trusted CA connects, another does not."""
+    broker = TlsBroker(tmp_path)
+    broker.start()
+    url = f"mqtts://127.0.0.1:{broker.port}"
+    other = tmp_path / "other"
+    other.mkdir()
+    stranger = make_ca(other, common_name="unknown CA")
+    refused = Agent(settings(broker.port, url=url, tls=TlsPolicy(ca_file=str(stranger.cert_path))))
+    trusted = Agent(settings(broker.port, url=url, tls=TlsPolicy(ca_file=str(broker.ca.cert_path))))
+    try:
+        refused.client.startService()
+        trusted.client.startService()
+        connection = await within(trusted.up, 10)
+        assert isinstance(connection, MqttConnection)
+        await deferLater(_reactor, 1.0, lambda: None)  # type: ignore[arg-type]
+        assert refused.client.connection is None and refused.client.retries >= 1
+    finally:
+        refused.client.stopService()
+        trusted.client.stopService()
+        broker.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_mqtts_with_a_client_certificate(tmp_path: Path) -> None:
+    """A broker demanding a client certificate takes the Agent's (TlsPolicy.client_cert)."""
+    broker = TlsBroker(tmp_path, require_client_cert=True)
+    broker.start()
+    mine = make_cert(broker.ca, ["127.0.0.1"], tmp_path, "agent", client=True)
+    policy = TlsPolicy(ca_file=str(broker.ca.cert_path), client_cert=str(mine.pem_path))
+    agent = Agent(settings(broker.port, url=f"mqtts://127.0.0.1:{broker.port}", tls=policy))
+    try:
+        agent.client.startService()
+        assert isinstance(await within(agent.up, 10), MqttConnection)
+    finally:
+        agent.client.stopService()
+        broker.stop()
