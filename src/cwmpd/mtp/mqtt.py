@@ -16,8 +16,10 @@ topic, to every CONNACK ``subscribe-topic`` and to the Response Information it w
 which becomes its "reply to" topic (R-MQTT.15/21); no working subscription means no
 publishing and a disconnect (R-MQTT.17). PUBLISH carries the Record with Content Type
 ``usp.msg`` and the Response Topic (MQTT 5.0) or a ``/reply-to=`` suffix (3.1.1, R-MQTT.22-27).
-A broker that refuses MQTT 5.0 is asked again with 3.1.1. Lost connections are retried
-with TR-181's ``Device.MQTT.Client.{i}.ConnectRetry*`` back-off (5 s, x2, at most 30720 s).
+Each configured Controller gets an MQTTConnect Record naming that topic once the session
+is up (R-MTP.6). A broker that refuses MQTT 5.0 is asked again with 3.1.1. Lost connections
+are retried with TR-181's ``Device.MQTT.Client.{i}.ConnectRetry*`` back-off (5 s, x2, at
+most 30720 s); a broker silent for Keep Alive and a half is dropped.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from twisted.python.failure import Failure
 from cwmpd.http.tls import TlsPolicy, tls_policy_for
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp import mqttwire as w
+from cwmpd.usp.records import mqtt_connect_record
 
 CONTENT_TYPES = ("usp.msg", "application/vnd.bbf.usp.msg")
 _REFUSED_VERSION = (0x01, 0x84)  # 3.1.1 "unacceptable protocol version", 5.0 "unsupported"
@@ -68,6 +71,9 @@ class MqttSettings:
     retry_multiplier: int = 2000  # ConnectRetryIntervalMultiplier
     retry_maximum: float = 30720.0  # ConnectRetryMaxInterval
     max_packet: int = 1024 * 1024 + 1024
+    #: (EndpointID, topic) of each Controller reached through this broker: each gets an
+    #: MQTTConnect Record once the session is up (R-MTP.6).
+    controllers: tuple[tuple[str, str], ...] = ()
 
 
 RecordHandler = Callable[[bytes, str], None]  # (USP Record, the sender's reply-to topic)
@@ -344,8 +350,23 @@ class MqttClient(Service):
             v="5.0" if connection.version == w.V5 else "3.1.1",
             topic=connection.reply_to,
         )
+        for endpoint_id, topic in self.settings.controllers:
+            record = mqtt_connect_record(
+                endpoint_id,
+                self.settings.endpoint_id,
+                connection.reply_to,
+                v5=connection.version == w.V5,
+            )
+            connection.publish(topic, record).addErrback(self._unsent, endpoint_id)
         if self.on_connected is not None:
             self.on_connected(connection)
+
+    def _unsent(self, failure: Failure, endpoint_id: str) -> None:
+        _log.info(
+            "MQTT: MQTTConnect to {id} not delivered: {e}",
+            id=endpoint_id,
+            e=failure.getErrorMessage(),
+        )
 
     def lost(self, connection: MqttConnection) -> None:
         """A session ended; try again (at once with 3.1.1 if 5.0 was refused)."""

@@ -9,7 +9,7 @@ import random
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +24,7 @@ from cwmpd.mtp.mqtt import MqttClient, MqttConnection, MqttSettings, reply_topic
 from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.pki import make_ca, make_cert
 from cwmpd.usp import mqttwire as w
+from cwmpd.usp import records
 
 pytestmark = pytest.mark.needs_tools("mosquitto", "mosquitto_pub", "mosquitto_sub")
 
@@ -127,6 +128,15 @@ def within(d: defer.Deferred[object], seconds: float) -> defer.Deferred[object]:
     return d.addTimeout(seconds, _reactor)  # type: ignore[arg-type]
 
 
+async def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll ``check`` every 50 ms until it holds; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        await deferLater(_reactor, 0.05, lambda: None)  # type: ignore[arg-type]
+
+
 def run(*args: str) -> subprocess.CompletedProcess[bytes]:
     """A mosquitto client command, bounded in time."""
     return subprocess.run(list(args), capture_output=True, timeout=15, check=False)
@@ -180,12 +190,15 @@ async def test_publish_carries_content_type_and_response_topic(broker: Broker) -
         await within(agent.up, 10)
         sub = subprocess.Popen(
             ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-V", "mqttv5",
-             "-t", CONTROLLER_TOPIC, "-C", "1", "-W", "10", "-F", "%C|%R|%x"],
+             "-t", CONTROLLER_TOPIC, "-C", "1", "-W", "20", "-F", "%C|%R|%x"],
             stdout=subprocess.PIPE,
         )  # fmt: skip
-        await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
-        await within(agent.client.publish(CONTROLLER_TOPIC, b"\x0a\x03\x31\x2e\x34"), 10)
-        out, _ = await deferLater(_reactor, 0, sub.communicate, timeout=15)  # type: ignore[arg-type]
+        for _ in range(40):  # until mosquitto_sub is subscribed and has its one message
+            await within(agent.client.publish(CONTROLLER_TOPIC, b"\x0a\x03\x31\x2e\x34"), 10)
+            await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
+            if sub.poll() is not None:
+                break
+        out, _ = sub.communicate(timeout=15)
         assert out.decode().strip() == f"usp.msg|{AGENT_TOPIC}|0a03312e34"
     finally:
         agent.client.stopService()
@@ -199,8 +212,8 @@ async def test_reconnects_after_the_broker_restarts(broker: Broker) -> None:
     try:
         await within(agent.up, 10)
         broker.stop()
-        await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
-        assert agent.client.connection is None and agent.client.retries >= 1
+        await eventually(lambda: agent.client.retries >= 1, 10, "a retry")
+        assert agent.client.connection is None
         broker.start()
         connection = await within(agent.up, 20)
         assert isinstance(connection, MqttConnection) and agent.client.retries == 0
@@ -291,8 +304,9 @@ async def test_a_silent_broker_is_dropped_by_keep_alive() -> None:
     try:
         await within(agent.up, 10)
         assert agent.client.connection is not None
-        await deferLater(_reactor, 2.5, lambda: None)  # type: ignore[arg-type]
-        assert agent.client.connection is None and agent.client.retries == 1
+        began = time.monotonic()
+        await eventually(lambda: agent.client.connection is None, 10, "the drop")
+        assert time.monotonic() - began >= 1.5 and agent.client.retries == 1
     finally:
         agent.client.stopService()
         await port.stopListening()
@@ -334,8 +348,8 @@ async def test_mqtts_verified_like_the_acs(tmp_path: Path) -> None:
         trusted.client.startService()
         connection = await within(trusted.up, 10)
         assert isinstance(connection, MqttConnection)
-        await deferLater(_reactor, 1.0, lambda: None)  # type: ignore[arg-type]
-        assert refused.client.connection is None and refused.client.retries >= 1
+        await eventually(lambda: refused.client.retries >= 1, 10, "the refusal")
+        assert refused.client.connection is None
     finally:
         refused.client.stopService()
         trusted.client.stopService()
@@ -356,3 +370,30 @@ async def test_mqtts_with_a_client_certificate(tmp_path: Path) -> None:
     finally:
         agent.client.stopService()
         broker.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_each_controller_gets_an_mqtt_connect_record(broker: Broker) -> None:
+    """Once subscribed, the Agent publishes an MQTTConnect Record to each Controller."""
+    ctrl = "proto::controller-1"
+    controller = Agent(
+        settings(
+            broker.port, agent_topic=CONTROLLER_TOPIC, client_id="controller", endpoint_id=ctrl
+        )
+    )
+    controller.client.startService()
+    agent = Agent(settings(broker.port, controllers=((ctrl, CONTROLLER_TOPIC),)))
+    try:
+        await within(controller.up, 10)
+        agent.client.startService()
+        await within(controller.arrived, 10)
+        ((data, reply),) = controller.received
+        assert reply == AGENT_TOPIC
+        record = records.decode(data)
+        assert record.WhichOneof("record_type") == "mqtt_connect"
+        assert (record.to_id, record.from_id) == (ctrl, AGENT_ID)
+        assert record.mqtt_connect.subscribed_topic == AGENT_TOPIC
+        assert record.mqtt_connect.version == record.mqtt_connect.V5
+    finally:
+        agent.client.stopService()
+        controller.client.stopService()
