@@ -1,5 +1,5 @@
-"""The CWMP-only agent pays nothing for USP: neither importing the daemon's modules nor running
-the agent loads protobuf or cwmpd.usp (they come with the optional ``cwmpd[usp]`` extra)."""
+"""The CWMP-only agent pays nothing for USP: neither importing the daemon's modules nor
+running the agent loads protobuf, cwmpd.usp or cwmpd.mtp (USP needs the ``cwmpd[usp]`` extra)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-
-OPTIONAL = ("google.protobuf", "cwmpd.usp")
 
 RUN_AGENT = """
 import random, sys
@@ -31,7 +29,7 @@ reactor.callLater(1.5, reactor.stop)
 reactor.run()
 running = bool(agent.running)
 agent.stopService()
-loaded = [m for m in sys.modules if m.startswith(("google.protobuf", "cwmpd.usp"))]
+loaded = [m for m in sys.modules if m.startswith(("google.protobuf", "cwmpd.usp", "cwmpd.mtp"))]
 print("LOADED", loaded, "RAN", running)
 """
 
