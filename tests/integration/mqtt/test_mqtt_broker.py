@@ -11,12 +11,14 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import pytest
 import pytest_twisted
 from twisted.internet import defer, protocol
 from twisted.internet import reactor as _reactor
+from twisted.internet.address import IPv4Address
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import deferLater
 
 from cwmpd.http.tls import TlsPolicy
@@ -33,6 +35,7 @@ AGENT_TOPIC = "/usp/endpoint/agent"
 CONTROLLER_TOPIC = "/usp/controller"
 # mosquitto started as root drops to user "mosquitto", who cannot read pytest's tmp_path.
 RUN_AS = f"user {getpass.getuser()}"
+T = TypeVar("T")
 
 
 def reactor() -> AgentReactor:
@@ -123,9 +126,24 @@ class Agent:
         waiting.callback(connection)
 
 
-def within(d: defer.Deferred[object], seconds: float) -> defer.Deferred[object]:
+def within(d: defer.Deferred[T], seconds: float) -> defer.Deferred[T]:
     """``d``, failed with a timeout after ``seconds``."""
-    return d.addTimeout(seconds, _reactor)  # type: ignore[arg-type]
+    return d.addTimeout(seconds, reactor())
+
+
+def pause(seconds: float) -> defer.Deferred[None]:
+    """Fires after ``seconds``."""
+    return deferLater(reactor(), seconds, lambda: None)
+
+
+def listen(kind: type[protocol.Protocol]) -> tuple[IListeningPort, int]:
+    """A server of ``kind`` on a free loopback port: the port and its number."""
+    factory = protocol.ServerFactory()
+    factory.protocol = kind
+    port = reactor().listenTCP(0, factory, interface="127.0.0.1")
+    address = port.getHost()
+    assert isinstance(address, IPv4Address)
+    return port, address.port
 
 
 async def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
@@ -134,7 +152,7 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-        await deferLater(_reactor, 0.05, lambda: None)  # type: ignore[arg-type]
+        await pause(0.05)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -195,7 +213,7 @@ async def test_publish_carries_content_type_and_response_topic(broker: Broker) -
         )  # fmt: skip
         for _ in range(40):  # until mosquitto_sub is subscribed and has its one message
             await within(agent.client.publish(CONTROLLER_TOPIC, b"\x0a\x03\x31\x2e\x34"), 10)
-            await deferLater(_reactor, 0.5, lambda: None)  # type: ignore[arg-type]
+            await pause(0.5)
             if sub.poll() is not None:
                 break
         out, _ = sub.communicate(timeout=15)
@@ -228,26 +246,27 @@ class RefusesV5(protocol.Protocol):
     subscribed: ClassVar[list[bytes]] = []
 
     def dataReceived(self, data: bytes) -> None:
+        assert self.transport is not None
         kind = data[0] >> 4
         if kind == w.CONNECT:
             level = data[2 + 6]
             RefusesV5.seen.append(level)
             self.transport.write(
                 w.packet(w.CONNACK, 0, b"\x00" + (b"\x01" if level == 5 else b"\x00"))
-            )  # type: ignore[union-attr]
+            )
             if level == 5:
-                self.transport.loseConnection()  # type: ignore[union-attr]
+                self.transport.loseConnection()
         elif kind == w.SUBSCRIBE:
             RefusesV5.subscribed.append(data)
-            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x01"))  # type: ignore[union-attr]
+            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x01"))
 
 
 @pytest_twisted.ensureDeferred
 async def test_falls_back_to_mqtt_311() -> None:
     """A broker that refuses MQTT 5.0 is asked again with 3.1.1, and the topic is a filter."""
     RefusesV5.seen, RefusesV5.subscribed = [], []
-    port = _reactor.listenTCP(0, protocol.Factory.forProtocol(RefusesV5), interface="127.0.0.1")  # type: ignore[attr-defined]
-    agent = Agent(settings(port.getHost().port))
+    port, number = listen(RefusesV5)
+    agent = Agent(settings(number))
     agent.client.startService()
     try:
         connection = await within(agent.up, 10)
@@ -256,7 +275,7 @@ async def test_falls_back_to_mqtt_311() -> None:
         assert w.string(AGENT_TOPIC + "/#") in RefusesV5.subscribed[0]
     finally:
         agent.client.stopService()
-        await port.stopListening()
+        await defer.maybeDeferred(port.stopListening)
 
 
 def test_reply_to_in_a_311_topic() -> None:
@@ -288,18 +307,19 @@ class SilentBroker(protocol.Protocol):
     """A broker stand-in that accepts, subscribes, then never answers a PINGREQ."""
 
     def dataReceived(self, data: bytes) -> None:
+        assert self.transport is not None
         kind = data[0] >> 4
         if kind == w.CONNECT:
-            self.transport.write(w.packet(w.CONNACK, 0, b"\x00\x00\x00"))  # type: ignore[union-attr]
+            self.transport.write(w.packet(w.CONNACK, 0, b"\x00\x00\x00"))
         elif kind == w.SUBSCRIBE:
-            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x00\x01"))  # type: ignore[union-attr]
+            self.transport.write(w.packet(w.SUBACK, 0, data[2:4] + b"\x00\x01"))
 
 
 @pytest_twisted.ensureDeferred
 async def test_a_silent_broker_is_dropped_by_keep_alive() -> None:
     """No PINGRESP within Keep Alive and a half: the connection is dropped and retried."""
-    port = _reactor.listenTCP(0, protocol.Factory.forProtocol(SilentBroker), interface="127.0.0.1")  # type: ignore[attr-defined]
-    agent = Agent(settings(port.getHost().port, keep_alive=1, retry_minimum=30.0))
+    port, number = listen(SilentBroker)
+    agent = Agent(settings(number, keep_alive=1, retry_minimum=30.0))
     agent.client.startService()
     try:
         await within(agent.up, 10)
@@ -309,7 +329,7 @@ async def test_a_silent_broker_is_dropped_by_keep_alive() -> None:
         assert time.monotonic() - began >= 1.5 and agent.client.retries == 1
     finally:
         agent.client.stopService()
-        await port.stopListening()
+        await defer.maybeDeferred(port.stopListening)
 
 
 class TlsBroker(Broker):
@@ -366,7 +386,8 @@ async def test_mqtts_with_a_client_certificate(tmp_path: Path) -> None:
     agent = Agent(settings(broker.port, url=f"mqtts://127.0.0.1:{broker.port}", tls=policy))
     try:
         agent.client.startService()
-        assert isinstance(await within(agent.up, 10), MqttConnection)
+        connection = await within(agent.up, 10)
+        assert isinstance(connection, MqttConnection)
     finally:
         agent.client.stopService()
         broker.stop()

@@ -4,12 +4,12 @@ or is dropped with a log line, never a traceback; Records out decode with the 1.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from twisted.logger import globalLogPublisher
+from twisted.logger import ILogObserver, globalLogPublisher
 
 from cwmpd.usp import messages, records
 from cwmpd.usp.errors import ErrorCode
@@ -36,9 +36,10 @@ def record(msg: mpb.Msg | bytes | None = GET, **fields: Any) -> bytes:
 def logged() -> Iterator[list[dict[str, Any]]]:
     """Log events published while the test runs."""
     events: list[dict[str, Any]] = []
-    globalLogPublisher.addObserver(events.append)
+    observer = cast(ILogObserver, events.append)
+    globalLogPublisher.addObserver(observer)
     yield events
-    globalLogPublisher.removeObserver(events.append)
+    globalLogPublisher.removeObserver(observer)
 
 
 def test_a_good_request_is_inbound() -> None:
