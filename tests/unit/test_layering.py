@@ -1,9 +1,9 @@
 """The import graph of src/cwmpd and plugins/ follows the README layout, read with ast.
 
 Arrows point one way: cli -> service -> {session, connreq, transfers, diagnostics} ->
-plugin -> datamodel -> backends -> http -> cwmp; anything may use the shared leaves (state,
+plugin -> datamodel -> backends -> http -> cwmp | usp; anything may use the shared leaves (state,
 config, logs and the package itself), which import nothing else of cwmpd; cwmp imports
-nothing of ours. Library code never imports the global reactor at module top.
+nothing of ours, usp only cwmp. Library code never imports the global reactor at module top.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ LAYERS: list[set[str]] = [
     {"cwmpd.plugin"},
     {"cwmpd.datamodel"},
     {"cwmpd.backends"},
+    {"cwmpd.mtp"},
     {"cwmpd.http"},
-    {"cwmpd.cwmp"},
+    {"cwmpd.cwmp", "cwmpd.usp"},
 ]
 
 #: Units held to fewer imports than their layer allows.
@@ -43,6 +44,9 @@ ONLY = {
     "cwmpd.testing": {"cwmpd.cwmp", "cwmpd.http"},
     # The protocol codec is the ground floor: it imports nothing of ours.
     "cwmpd.cwmp": set(),
+    # The USP codec and path resolver likewise: protobuf, the stdlib, and cwmp's TR-106 value
+    # parsing (one lexical form for both protocols), nothing else of ours.
+    "cwmpd.usp": {"cwmpd.cwmp"},
 }
 
 #: What a data-model plugin may not import: the daemon's wiring and protocol machinery above it.
@@ -181,6 +185,10 @@ def test_the_checker_sees_violations() -> None:
     assert _allowed("cwmpd.transfers.http", "cwmpd.http.tls")
     assert not _allowed("cwmpd.transfers.http", "cwmpd.session.http")
     assert not _allowed("cwmpd.cwmp.soap", "cwmpd.state")
+    assert _allowed("cwmpd.usp.resolve", "cwmpd.cwmp.types")
+    assert not _allowed("cwmpd.usp.records", "cwmpd.logs")
+    assert not _allowed("cwmpd.usp.resolve", "cwmpd.datamodel.model")
+    assert not _allowed("cwmpd.cwmp.types", "cwmpd.usp.resolve")
     assert not _allowed("cwmpd.http.auth", "cwmpd.session.http")
     tree = ast.parse("def f():\n    from twisted.internet import reactor\n")
     assert not any(_imports_reactor(n) for n in _top_level(tree))

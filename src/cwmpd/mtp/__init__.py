@@ -1,0 +1,1 @@
+"""USP Message Transfer Protocols on the reactor: how USP Records travel (MQTT first)."""
