@@ -150,12 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cwmpd`` console script."""
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from cwmpd.demo import run_demo
+        from cwmpd.demo import run_demo  # lazy: the agent does not load the demo
 
         code: int = run_demo(state_dir=args.state_dir, verbose=args.verbose)
         return code
     if args.command == "check-plugin":
-        from cwmpd.plugin.check import main as check_main
+        from cwmpd.plugin.check import main as check_main  # lazy: nor the checker
 
         checked: int = check_main(args.path)
         return checked

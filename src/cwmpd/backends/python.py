@@ -10,7 +10,8 @@ import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.base import Backend
 from cwmpd.backends.process import ProcessRunner
@@ -24,7 +25,7 @@ class PythonContext:
 
     folder: Path
     state_dir: Path
-    clock: Any
+    clock: IReactorTime
     runner: ProcessRunner
 
 

@@ -1,4 +1,8 @@
-"""The DNS queries of NSLookupDiagnostics, with twisted.names (imported only when a test runs)."""
+"""NSLookupDiagnostics' DNS queries with twisted.names: A and AAAA to one server, timed.
+
+Only the TR-181 result mapping is hand-written; DNS itself is twisted.names. This module is
+imported only when a test runs (cwmpd.diagnostics.kinds), so the idle daemon stays smaller.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ import socket
 from twisted.internet import defer
 from twisted.names import client, dns, error
 
-from cwmpd.diagnostics.nslookup import NSLookupAnswer, NSLookupParams
+from cwmpd.diagnostics.hosts import is_ip, never_resolves, safe_host
+from cwmpd.diagnostics.nslookup import (
+    COMPLETE,
+    OTHER,
+    SERVER_NOT_RESOLVED,
+    NSLookupAnswer,
+    NSLookupParams,
+    NSLookupResult,
+)
 from cwmpd.reactors import AgentReactor
 
 _FAMILY = {dns.A: socket.AF_INET, dns.AAAA: socket.AF_INET6}
@@ -67,3 +79,27 @@ def forget(resolver: client.Resolver) -> None:
     call = getattr(resolver, "_parseCall", None)
     if call is not None and call.active():
         call.cancel()
+
+
+async def run_nslookup(reactor: AgentReactor, params: NSLookupParams) -> NSLookupResult:
+    """Run ``repetitions`` lookups of ``host_name``; a DNS failure is a result, not an error."""
+    if params.dns_server and not is_ip(params.dns_server):
+        return NSLookupResult(SERVER_NOT_RESOLVED)
+    if not safe_host(params.host_name):
+        return NSLookupResult(OTHER)
+    if params.dns_server:
+        resolver = client.Resolver(servers=[(params.dns_server, params.port)], reactor=reactor)  # type: ignore[no-untyped-call]
+    else:
+        resolver = client.Resolver(resolv="/etc/resolv.conf", reactor=reactor)  # type: ignore[no-untyped-call]
+    try:
+        server = params.dns_server or (resolver.dynServers or resolver.servers or [("", 0)])[0][0]
+        if never_resolves(params.host_name):
+            none = NSLookupAnswer("Error_HostNameNotResolved", "None", "", (), server, 0)
+            return NSLookupResult(COMPLETE, 0, (none,) * params.repetitions)
+        answers = [
+            await one_lookup(reactor, resolver, params, server) for _ in range(params.repetitions)
+        ]
+    finally:
+        forget(resolver)
+    ok = sum(1 for a in answers if a.status == "Success")
+    return NSLookupResult(COMPLETE, ok, tuple(answers))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cwmpd.diagnostics.hosts import is_ip
+from cwmpd.diagnostics.nslookup import NSLookupParams
 from cwmpd.diagnostics.objects import Kind, Outcome
 from cwmpd.reactors import AgentReactor
 
@@ -162,7 +163,7 @@ def _check_url(name: str) -> Any:
 def _nslookup(dns_port: int | Callable[[], int]) -> Any:
     async def run(reactor: AgentReactor, p: Mapping[str, str]) -> Outcome:
         port = dns_port() if callable(dns_port) else dns_port
-        from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup  # lazy
+        from cwmpd.diagnostics.dnsquery import run_nslookup  # lazy: twisted.names
 
         r = await run_nslookup(
             reactor,

@@ -1,14 +1,11 @@
-"""NSLookupDiagnostics with twisted.names: A and AAAA queries to one DNS server, timed.
+"""NSLookupDiagnostics' parameters and results (TR-181 Result.{i}); the lookups are dnsquery's.
 
-Only the TR-181 result mapping is hand-written; DNS itself is twisted.names.
+Kept apart from dnsquery so that declaring the object does not load twisted.names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from cwmpd.diagnostics.hosts import is_ip, never_resolves, safe_host
-from cwmpd.reactors import AgentReactor
 
 COMPLETE = "Complete"
 SERVER_NOT_RESOLVED = "Error_DNSServerNotResolved"
@@ -45,32 +42,3 @@ class NSLookupResult:
     state: str
     success_count: int = 0
     results: tuple[NSLookupAnswer, ...] = ()
-
-
-async def run_nslookup(reactor: AgentReactor, params: NSLookupParams) -> NSLookupResult:
-    """Run ``repetitions`` lookups of ``host_name``; a DNS failure is a result, not an error."""
-    if params.dns_server and not is_ip(params.dns_server):
-        return NSLookupResult(SERVER_NOT_RESOLVED)
-    if not safe_host(params.host_name):
-        return NSLookupResult(OTHER)
-    # twisted.names is only imported when a lookup runs: the idle daemon stays smaller.
-    from twisted.names import client
-
-    from cwmpd.diagnostics.dnsquery import forget, one_lookup
-
-    if params.dns_server:
-        resolver = client.Resolver(servers=[(params.dns_server, params.port)], reactor=reactor)  # type: ignore[no-untyped-call]
-    else:
-        resolver = client.Resolver(resolv="/etc/resolv.conf", reactor=reactor)  # type: ignore[no-untyped-call]
-    try:
-        server = params.dns_server or (resolver.dynServers or resolver.servers or [("", 0)])[0][0]
-        if never_resolves(params.host_name):
-            none = NSLookupAnswer("Error_HostNameNotResolved", "None", "", (), server, 0)
-            return NSLookupResult(COMPLETE, 0, (none,) * params.repetitions)
-        answers = [
-            await one_lookup(reactor, resolver, params, server) for _ in range(params.repetitions)
-        ]
-    finally:
-        forget(resolver)
-    ok = sum(1 for a in answers if a.status == "Success")
-    return NSLookupResult(COMPLETE, ok, tuple(answers))

@@ -7,8 +7,9 @@ import pytest_twisted
 from twisted.internet import defer
 
 from cwmpd.cwmp.types import parse_datetime
+from cwmpd.diagnostics.dnsquery import run_nslookup
 from cwmpd.diagnostics.http_test import run_http_test
-from cwmpd.diagnostics.nslookup import NSLookupParams, run_nslookup
+from cwmpd.diagnostics.nslookup import NSLookupParams
 from cwmpd.diagnostics.ping import PingParams, run_ping
 from cwmpd.diagnostics.process import find_tool, run_tool
 from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
