@@ -48,6 +48,10 @@ _SCHEDULER_KEYS = (
 )
 
 
+#: How the agent builds its model and device: ``cwmpd.plugin.load.build_model``'s signature.
+ModelBuilder = Callable[..., tuple[DataModel, DevicePlugin]]
+
+
 class StateDirInUse(ConfigError):
     """Another agent holds the lock of this device.state_dir."""
 
@@ -88,8 +92,12 @@ class CwmpAgent(MultiService):
         rng: random.Random | None = None,
         on_exit: Callable[[], None] | None = None,
         on_exchange: Exchange | None = None,
+        build: ModelBuilder = build_model,
     ) -> None:
+        """``build`` makes the model and the device plugin (``cwmpd fleet`` shares their
+        schema and plugin module between its devices)."""
         super().__init__()  # type: ignore[no-untyped-call]
+        self._build = build
         self.config = config
         self.reactor = reactor
         self.rng = rng or random.SystemRandom()
@@ -160,7 +168,7 @@ class CwmpAgent(MultiService):
         self.connreq, self.control, self.poller = None, None, None
         check_tls_files(self.config)
         self._open_state_dir()
-        self.model, self.device = build_model(
+        self.model, self.device = self._build(
             self.config.device.plugins,
             state_dir=self.state_dir,
             factory_values=lambda root: factory_values(self.config, root),

@@ -27,6 +27,7 @@ SHARED = {"cwmpd", "cwmpd.state", "cwmpd.statedir", "cwmpd.config", "cwmpd.logs"
 LAYERS: list[set[str]] = [
     {"cwmpd.__main__"},
     {"cwmpd.cli", "cwmpd.ctl"},
+    {"cwmpd.fleet"},
     {"cwmpd.demo", "cwmpd.service"},
     {"cwmpd.control", "cwmpd.testing"},
     {"cwmpd.session", "cwmpd.connreq", "cwmpd.transfers", "cwmpd.diagnostics"},

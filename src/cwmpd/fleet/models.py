@@ -1,0 +1,180 @@
+"""The fleet's model builder: each plugin module and schema loaded once, shared by devices.
+
+``cwmpd.plugin.load.build_model`` imports the plugin module and reads the schema for every
+agent; a fleet of thousands builds its devices from one copy of each. A device's identity
+(serial, software version, OUI, ProductClass, MAC, IP) goes in as factory values and as
+the simulated hardware's first state.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from twisted.internet.interfaces import IReactorTime
+
+from cwmpd.cwmp import paths
+from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.schema import Schema, load_schema
+from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.fleet.identity import Identity
+from cwmpd.plugin.api import DevicePlugin, PluginContext, PluginError, find_plugin
+from cwmpd.plugin.load import model_from_declarations, schema_prefixes
+from cwmpd.state import write_json
+
+Builder = Callable[..., tuple[DataModel, DevicePlugin]]
+
+#: Identity fields and the parameters that carry them, where the plugin stores them.
+_IDENTITY_PARAMS = {
+    "Device.": {
+        "oui": ("Device.DeviceInfo.ManufacturerOUI",),
+        "product_class": ("Device.DeviceInfo.ProductClass",),
+        "ip": ("Device.IP.Interface.1.IPv4Address.1.IPAddress",),
+        "mac": ("Device.Ethernet.Interface.1.MACAddress",),
+    },
+    "InternetGatewayDevice.": {
+        "oui": ("InternetGatewayDevice.DeviceInfo.ManufacturerOUI",),
+        "product_class": ("InternetGatewayDevice.DeviceInfo.ProductClass",),
+        "ip": (
+            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1."
+            "WANIPConnection.1.ExternalIPAddress",
+        ),
+        "mac": (
+            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.MACAddress",
+        ),
+    },
+}
+
+
+def identity_values(ident: Identity, decl: Declarations) -> dict[str, str]:
+    """The factory values that make a device ``ident``, among what the plugin stores."""
+    fields = {
+        "oui": ident.variant.oui,
+        "product_class": ident.variant.product_class,
+        "ip": ident.ip,
+        "mac": ident.mac,
+    }
+    out: dict[str, str] = {}
+    for field, names in _IDENTITY_PARAMS.get(decl.root, {}).items():
+        for name in names:
+            if fields[field] and paths.generic(name) in decl.store_params:
+                out[name] = fields[field]
+    return out
+
+
+def seed_hardware(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -> None:
+    """First state of a simulated device (``cwmpd.plugin.simhardware``): its serial and
+    software version from the identity; kept as it is when the device has state already."""
+    path = folder / "device.json"
+    if path.exists():
+        return
+    write_json(
+        path,
+        {
+            "serial": ident.serial,
+            "software_version": ident.variant.software_version or initial,
+            "pending_version": "",
+            "boot_id": str(uuid.uuid4()),
+            "boot_time": clock.seconds(),
+        },
+    )
+
+
+class SharedModels:
+    """Builds every device's model from one import of each plugin and one schema per kind."""
+
+    def __init__(self, extra_plugin_paths: Sequence[Path] = ()) -> None:
+        self._extra = tuple(extra_plugin_paths)
+        self._modules: dict[str, tuple[Path, ModuleType]] = {}
+        self._schemas: dict[tuple[str, ...], Schema] = {}
+        self.build_seconds = 0.0
+
+    def module(self, name: str) -> tuple[Path, ModuleType]:
+        """The plugin folder and its module, imported on first use."""
+        known = self._modules.get(name)
+        if known is not None:
+            return known
+        folder = find_plugin(name, self._extra)
+        module_name = f"cwmpd_fleet_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', folder.name)}"
+        spec = importlib.util.spec_from_file_location(module_name, folder / "plugin.py")
+        if spec is None or spec.loader is None:
+            raise PluginError(f"cannot import {folder / 'plugin.py'}")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} failed to import: {exc}") from exc
+        self._modules[name] = (folder, module)
+        return folder, module
+
+    def _create(
+        self, name: str, state_dir: Path, clock: IReactorTime, ident: Identity
+    ) -> DevicePlugin:
+        folder, module = self.module(name)
+        create: Any = module.__dict__.get("create")
+        if not callable(create):
+            raise PluginError(f"plugin {name!r} has no create(ctx) function")
+        ctx = PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, clock)
+        initial = module.__dict__.get("INITIAL_VERSION")
+        if isinstance(initial, str):
+            seed_hardware(ctx.state_dir, ident, clock, initial)
+        plugin = create(ctx)
+        if not isinstance(plugin, DevicePlugin):
+            raise PluginError(f"plugin {name!r}: create() did not return a DevicePlugin")
+        return plugin
+
+    def _schema(self, names: Sequence[str], decl: Declarations) -> Schema:
+        key = tuple(names)
+        schema = self._schemas.get(key)
+        if schema is None:
+            base = load_schema(decl.root, prefixes=schema_prefixes(decl))
+            schema = self._schemas[key] = with_vendor(base, decl.vendor)
+        return schema
+
+    def builder(self, ident: Identity, *, periodic: int = 0, cr_url: str = "") -> Builder:
+        """The model builder of device ``ident`` (``CwmpAgent(build=...)``): its identity,
+        Connection Request credentials and ``periodic`` inform interval as factory values."""
+
+        def build(
+            plugin_names: Sequence[str],
+            *,
+            state_dir: Path,
+            factory_values: Mapping[str, str] | Callable[[str], Mapping[str, str]],
+            clock: IReactorTime,
+        ) -> tuple[DataModel, DevicePlugin]:
+            started = time.perf_counter()
+            if not plugin_names:
+                raise PluginError("no data-model plugin configured")
+            plugins = [self._create(n, state_dir, clock, ident) for n in plugin_names]
+            device = plugins[0]
+            decl = Declarations(device.root)
+            for plugin in plugins:
+                if plugin.root != device.root:
+                    raise PluginError(f"plugins disagree on the root: {device.root}")
+                plugin.declare(decl)
+            schema = self._schema(plugin_names, decl)
+            values = factory_values(device.root) if callable(factory_values) else factory_values
+            ms = f"{device.root}ManagementServer."
+            values = {
+                **identity_values(ident, decl),
+                **values,
+                ms + "ConnectionRequestUsername": ident.cr_username,
+                ms + "ConnectionRequestPassword": ident.cr_password,
+                ms + "PeriodicInformEnable": "true" if periodic > 0 else "false",
+                ms + "ConnectionRequestURL": cr_url,
+            }
+            if periodic > 0:
+                values[ms + "PeriodicInformInterval"] = str(periodic)
+            model = model_from_declarations(decl, schema, Path(state_dir), values)
+            model.add_factory_reset_hook(device.factory_reset)
+            self.build_seconds += time.perf_counter() - started
+            return model, device
+
+        return build
