@@ -27,7 +27,7 @@ from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.fleet.identity import Identity
 from cwmpd.plugin.api import DevicePlugin, PluginContext, PluginError, find_plugin
 from cwmpd.plugin.load import model_from_declarations, schema_prefixes
-from cwmpd.state import write_json
+from cwmpd.state import read_json, write_json
 
 Builder = Callable[..., tuple[DataModel, DevicePlugin]]
 
@@ -69,22 +69,22 @@ def identity_values(ident: Identity, decl: Declarations) -> dict[str, str]:
     return out
 
 
-def seed_hardware(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -> None:
-    """First state of a simulated device (``cwmpd.plugin.simhardware``): its serial and
-    software version from the identity; kept as it is when the device has state already."""
+def power_on(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -> None:
+    """A simulated device (``cwmpd.plugin.simhardware``) powers on: a new boot id and boot
+    time (so a fleet run on kept state is "1 BOOT"); on first start its serial and software
+    version come from the identity."""
     path = folder / "device.json"
-    if path.exists():
-        return
-    write_json(
-        path,
-        {
-            "serial": ident.serial,
-            "software_version": ident.variant.software_version or initial,
-            "pending_version": "",
-            "boot_id": str(uuid.uuid4()),
-            "boot_time": clock.seconds(),
-        },
-    )
+    saved = read_json(path, None)
+    hardware: dict[str, Any] = saved if isinstance(saved, dict) else {
+        "serial": ident.serial,
+        "software_version": ident.variant.software_version or initial,
+        "pending_version": "",
+    }  # fmt: skip
+    if hardware.get("pending_version"):
+        hardware["software_version"], hardware["pending_version"] = hardware["pending_version"], ""
+    hardware["boot_id"] = str(uuid.uuid4())
+    hardware["boot_time"] = clock.seconds()
+    write_json(path, hardware)
 
 
 class SharedModels:
@@ -124,7 +124,7 @@ class SharedModels:
         ctx = PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, clock)
         initial = module.__dict__.get("INITIAL_VERSION")
         if isinstance(initial, str):
-            seed_hardware(ctx.state_dir, ident, clock, initial)
+            power_on(ctx.state_dir, ident, clock, initial)
         plugin = create(ctx)
         if not isinstance(plugin, DevicePlugin):
             raise PluginError(f"plugin {name!r}: create() did not return a DevicePlugin")
