@@ -1,0 +1,130 @@
+"""Benchmark: ``cwmpd fleet`` memory per device and time to first session, in one run.
+
+Each fleet runs as a subprocess (``python -m cwmpd fleet``) against the many-session
+scripted ACS in this process, at an unbounded ramp; each device's first session is
+Inform, GPV of 20 parameters, SPV of 1, end. Once every device has completed it, the
+fleet's VmRSS is read from /proc and it gets SIGINT (a Ctrl-C: it stops cleanly and writes
+its report). Prints: (a) memory per device, RSS(2,000) - RSS(100) over 1,900 (target
+under 50 KB), against one ``cwmpd`` process per device (bench_rss's daemon figure, ~30 MB);
+(b) the fleet's sessions per CPU-second, from its report; (c) time to bring the 2,000
+devices through their first session, per device. Run: python tests/bench/bench_fleet.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from twisted.internet import defer, task
+
+from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.structs import ParameterValueStruct
+from cwmpd.testing.acs_fleet import FleetAcs
+from cwmpd.testing.acs_record import AcsSession
+
+SMALL, LARGE = 100, 2000
+GPV = (
+    "Device.DeviceInfo.Manufacturer",
+    "Device.DeviceInfo.ManufacturerOUI",
+    "Device.DeviceInfo.ProductClass",
+    "Device.DeviceInfo.SerialNumber",
+    "Device.DeviceInfo.HardwareVersion",
+    "Device.DeviceInfo.SoftwareVersion",
+    "Device.DeviceInfo.UpTime",
+    "Device.DeviceInfo.ProvisioningCode",
+    "Device.ManagementServer.URL",
+    "Device.ManagementServer.PeriodicInformEnable",
+    "Device.ManagementServer.PeriodicInformInterval",
+    "Device.ManagementServer.ParameterKey",
+    "Device.ManagementServer.ConnectionRequestURL",
+    "Device.IP.Interface.1.Enable",
+    "Device.IP.Interface.1.Name",
+    "Device.IP.Interface.1.Status",
+    "Device.IP.Interface.1.IPv4Address.1.IPAddress",
+    "Device.IP.Interface.1.IPv4Address.1.SubnetMask",
+    "Device.IP.InterfaceNumberOfEntries",
+    "Device.RootDataModelVersion",
+)
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def script(acs: FleetAcs, session: AcsSession) -> None:
+    """Every device's first session: GPV of 20 parameters, SPV of 1."""
+    if "0 BOOTSTRAP" not in session.events:
+        return
+    acs.queue_in(session, m.GetParameterValues(names=GPV))
+    pvs = (ParameterValueStruct("Device.DeviceInfo.ProvisioningCode", "BENCH", "string"),)
+    acs.queue_in(session, m.SetParameterValues(parameters=pvs, parameter_key="bench"))
+
+
+async def fleet_run(reactor: Any, devices: int, folder: Path) -> dict[str, Any]:
+    """Run a fleet of ``devices``; its RSS after the first sessions, timing, its report."""
+    acs = FleetAcs()
+    acs.on_session(lambda s: script(acs, s))
+    url = await acs.listen(reactor)
+    report = folder / f"fleet-{devices}.json"
+    argv = [sys.executable, "-m", "cwmpd", "fleet", "--acs", url, "--devices", str(devices)]
+    argv += ["--ramp", "0", "--periodic", "0", "--report", str(report), "--no-progress"]
+    started = time.monotonic()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    try:
+        await acs.wait_for_sessions(devices, timeout=600)
+        took = time.monotonic() - started
+        await task.deferLater(reactor, 0.5)  # the last devices see their 204
+        rss = rss_kib(child.pid)
+        child.send_signal(signal.SIGINT)
+        while child.poll() is None:
+            await task.deferLater(reactor, 0.05)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        await acs.stop()
+    data = json.loads(report.read_text())
+    return {"rss_kib": rss, "took": took, "report": data, "exit": child.returncode}
+
+
+async def main(reactor: Any) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        small = await fleet_run(reactor, SMALL, Path(tmp))
+        large = await fleet_run(reactor, LARGE, Path(tmp))
+    per_device_kb = (large["rss_kib"] - small["rss_kib"]) * 1024 / 1000 / (LARGE - SMALL)
+    rep = large["report"]
+    print(
+        f"fleet RSS: {SMALL} devices {small['rss_kib']} KiB, {LARGE} devices {large['rss_kib']} KiB"
+    )
+    print(
+        f"(a) memory per device: {per_device_kb:.0f} KB (target < 50 KB); one cwmpd process "
+        f"per device costs ~30,000 KB (bench_rss): ratio {per_device_kb / 30000:.4f}"
+    )
+    print(
+        f"(b) fleet sessions per CPU-second: {rep['sessions_per_cpu_second']} "
+        f"({rep['metrics']['sessions_ok']} sessions, {rep['cpu_seconds']} CPU-s incl. start-up); "
+        "the bare-Twisted replay baseline is not implemented yet"
+    )
+    print(
+        f"(c) {LARGE} devices through their first session at an unbounded ramp: "
+        f"{large['took']:.1f} s, {large['took'] / LARGE * 1000:.1f} ms per device"
+    )
+    s = rep["metrics"]["session_latency"]
+    print(f"session latency ms: p50 {s['p50_ms']} p99 {s['p99_ms']} max {s['max_ms']}")
+    print(f"Ctrl-C exit codes {small['exit']}, {large['exit']}; reports written")
+    if os.environ.get("BENCH_FLEET_STRICT") and per_device_kb >= 50:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    task.react(lambda reactor: defer.ensureDeferred(main(reactor)))
