@@ -8,7 +8,9 @@ partial path is one ``bisect`` away from its parameters (no per-call tree walkin
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import intern
 
 from cwmpd.backends.base import Backend
 from cwmpd.cwmp import paths
@@ -215,35 +217,46 @@ class Index:
     forced: list[str] = field(default_factory=list)
 
     @classmethod
-    async def build(cls, tree: GenericTree) -> Index:
-        """Expand ``tree`` with the instances its backends report."""
+    async def build(
+        cls, tree: GenericTree, route: Callable[[Backend], Backend] | None = None
+    ) -> Index:
+        """Expand ``tree`` with the instances its backends report; ``route`` gives the
+        device's backend for one the tree names, when the tree is shared by devices."""
         index = cls()
-        await index._expand(tree, tree.root, tree.root, None, False)
+        await index._expand(tree, tree.root, tree.root, None, False, route)
         index.param_names = sorted(index.params)
         index.all_names = sorted([*index.params, *index.objects])
         index.forced = [n for n in index.param_names if index.params[n].forced_inform]
         return index
 
     async def _expand(
-        self, tree: GenericTree, gobj: str, cobj: str, table: TableInfo | None, inst: bool
+        self,
+        tree: GenericTree,
+        gobj: str,
+        cobj: str,
+        table: TableInfo | None,
+        inst: bool,
+        route: Callable[[Backend], Backend] | None,
     ) -> None:
         self.objects[cobj] = ObjectInfo(table, inst)
         kids = self.children.setdefault(cobj, [])
         params = self.params
         for child in tree.layout(gobj):
             if child.param is not None:
-                name = cobj + child.segment
+                name = intern(cobj + child.segment)  # one copy for every device of a fleet
                 params[name] = child.param
                 kids.append(name)
             elif not child.segment and child.table is not None:
                 info = child.table
-                for number in sorted(await info.backend.list_instances(cobj)):
-                    kids.append(f"{cobj}{number}.")
-                    await self._expand(tree, child.generic, f"{cobj}{number}.", info, True)
+                backend = info.backend if route is None else route(info.backend)
+                for number in sorted(await backend.list_instances(cobj)):
+                    name = intern(f"{cobj}{number}.")
+                    kids.append(name)
+                    await self._expand(tree, child.generic, name, info, True, route)
             else:
-                name = cobj + child.segment
+                name = intern(cobj + child.segment)
                 kids.append(name)
-                await self._expand(tree, child.generic, name, child.table, False)
+                await self._expand(tree, child.generic, name, child.table, False, route)
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""

@@ -13,20 +13,34 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
+from cwmpd.backends.base import Backend
+from cwmpd.backends.functions import FunctionBackend
+from cwmpd.backends.store import StoreBackend
 from cwmpd.cwmp import paths
+from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
+from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.fleet.identity import Identity
 from cwmpd.plugin.api import DevicePlugin, PluginContext, PluginError, find_plugin
-from cwmpd.plugin.load import model_from_declarations, schema_prefixes
+from cwmpd.plugin.load import (
+    ATTRIBUTES_FILE,
+    CHANGES_FILE,
+    STORE_FILE,
+    model_from_declarations,
+    schema_prefixes,
+)
 from cwmpd.state import read_json, write_json
 
 Builder = Callable[..., tuple[DataModel, DevicePlugin]]
@@ -87,6 +101,80 @@ def power_on(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -
     write_json(path, hardware)
 
 
+@dataclass(frozen=True)
+class Template:
+    """The first device's tree and the backends it names, for the next devices to share."""
+
+    tree: GenericTree
+    decl: Declarations
+    store: Backend
+    functions: Backend
+    counter: CounterBackend
+
+    def fits(self, decl: Declarations) -> bool:
+        """True when ``decl`` declares the same names in the same ways (same plugin)."""
+        t = self.decl
+        return (
+            t.store_params == decl.store_params
+            and t.getters.keys() == decl.getters.keys()
+            and t.bound.keys() == decl.bound.keys()
+            and t.tables.keys() == decl.tables.keys()
+            and t.read_only == decl.read_only
+            and [n is None for n in t.tables.values()] == [n is None for n in decl.tables.values()]
+        )
+
+    def routes(
+        self, decl: Declarations, store: Backend, functions: Backend, counter: Backend
+    ) -> dict[int, Backend]:
+        """Each backend the tree names (by id) -> this device's."""
+        out: dict[int, Backend] = {
+            id(self.store): store,
+            id(self.functions): functions,
+            id(self.counter): counter,
+        }
+        for name, backend in self.decl.bound.items():
+            out[id(backend)] = decl.bound[name]
+        for name, table in self.decl.tables.items():
+            mine = decl.tables[name]
+            if table is not None and mine is not None:
+                out[id(table)] = mine
+        return out
+
+
+def shared_model(
+    template: Template | None,
+    decl: Declarations,
+    schema: Schema,
+    state_dir: Path,
+    factory_values: Mapping[str, str],
+) -> tuple[DataModel, Template | None]:
+    """A device's model on ``template``'s tree (its own backends routed in); a new template
+    (the model on a tree of its own) when there is none yet or the declarations differ."""
+    if template is not None and not template.fits(decl):
+        return model_from_declarations(decl, schema, state_dir, factory_values), None
+    for name in factory_values:
+        if paths.generic(name) not in decl.store_params:
+            raise ValueError(f"factory value for {name}, which is not an agent-stored parameter")
+    store = StoreBackend(state_dir / STORE_FILE, {**decl.factory_values, **factory_values})
+    functions = FunctionBackend(decl.getters)
+    counter = CounterBackend()
+    routes: dict[int, Backend] | None = None
+    made: Template | None = None
+    if template is None:
+        tree = GenericTree.build(decl, schema, store, functions, counter)
+        for name, table in tree.counters.items():
+            counter.count(name, table)
+        made = Template(tree, decl, store, functions, counter)
+    else:
+        tree = template.tree
+        counter.tables = template.counter.tables  # the same counters: one dict for all
+        routes = template.routes(decl, store, functions, counter)
+    attrs = AttributeStore(state_dir / ATTRIBUTES_FILE)
+    changes = ChangeTracker(state_dir / CHANGES_FILE)
+    model = DataModel(tree, store, attrs, counter, changes, backends=routes)
+    return model, made
+
+
 class SharedModels:
     """Builds every device's model from one import of each plugin and one schema per kind."""
 
@@ -94,6 +182,7 @@ class SharedModels:
         self._extra = tuple(extra_plugin_paths)
         self._modules: dict[str, tuple[Path, ModuleType]] = {}
         self._schemas: dict[tuple[str, ...], Schema] = {}
+        self._templates: dict[tuple[str, ...], Template] = {}
         self.build_seconds = 0.0
 
     def module(self, name: str) -> tuple[Path, ModuleType]:
@@ -172,7 +261,12 @@ class SharedModels:
             }
             if periodic > 0:
                 values[ms + "PeriodicInformInterval"] = str(periodic)
-            model = model_from_declarations(decl, schema, Path(state_dir), values)
+            key = tuple(plugin_names)
+            model, made = shared_model(
+                self._templates.get(key), decl, schema, Path(state_dir), values
+            )
+            if made is not None and key not in self._templates:
+                self._templates[key] = made
             model.add_factory_reset_hook(device.factory_reset)
             self.build_seconds += time.perf_counter() - started
             return model, device
