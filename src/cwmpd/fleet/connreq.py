@@ -104,7 +104,7 @@ class FleetConnectionRequests(Resource):
 
     def listen(self, reactor: Any, port: int, interface: str = "127.0.0.1") -> Deferred[int]:
         """Listen on ``interface:port`` (0: any free port); fires with the port."""
-        endpoint = TCP4ServerEndpoint(reactor, port, interface=interface)  # type: ignore[no-untyped-call]
+        endpoint = TCP4ServerEndpoint(reactor, port, backlog=1024, interface=interface)  # type: ignore[no-untyped-call]
         d: Deferred[IListeningPort] = endpoint.listen(Site(self))  # type: ignore[no-untyped-call]
 
         def listening(p: IListeningPort) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import resource
 import shutil
 import sys
@@ -48,6 +49,8 @@ class Fleet:
         self.reactor = reactor
         self.say = say
         self.metrics = Metrics()
+        #: Retry jitter of every device's scheduler: one seeded generator (2.5 KiB each).
+        self.rng = random.Random(f"{opts.seed}/scheduler")  # noqa: S311 - seeded on purpose
         self.models = SharedModels()
         self.devices: dict[str, FleetDevice] = {}
         self.identities: list[Identity] = list(
@@ -160,7 +163,7 @@ class Fleet:
             build=self.models.builder(
                 ident, periodic=periodic_interval(opts, ident.n), cr_url=cr_url
             ),
-            rng=device_rng(opts.seed, ident.n, "scheduler"),
+            rng=self.rng,
             on_session=self._session_ended,
             cr_url=cr_url,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.web.server import Request
 
 from cwmpd.cwmp import messages as m
@@ -35,6 +36,11 @@ class FleetAcs(ScriptedAcs):
             "set_cookie": True,
             "require_cookie": False,
         }
+
+    def listen(self, reactor: Any, **kwargs: Any) -> Deferred[str]:
+        """As ScriptedAcs.listen, with room for a boot storm's connections (backlog 4096)."""
+        kwargs.setdefault("backlog", 4096)
+        return super().listen(reactor, **kwargs)
 
     def queue_for(self, serial: str, message: m.Message) -> None:
         """Send ``message`` in the current or next session of device ``serial``."""
