@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from sys import intern
+from weakref import WeakValueDictionary
 
 from cwmpd.backends.base import Backend
 from cwmpd.cwmp import paths
@@ -83,7 +84,12 @@ class GenericTree:
     children: dict[str, list[str]] = field(default_factory=dict)
     counters: dict[str, str] = field(default_factory=dict)
     """Generic counter parameter -> the generic table it counts (from the schema)."""
+    share_indexes: bool = False
+    """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
     _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
+    _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
+        default_factory=WeakValueDictionary, repr=False
+    )
 
     @classmethod
     def build(
@@ -227,6 +233,12 @@ class Index:
         index.param_names = sorted(index.params)
         index.all_names = sorted([*index.params, *index.objects])
         index.forced = [n for n in index.param_names if index.params[n].forced_inform]
+        if tree.share_indexes:  # an Index is never changed once built: equal ones are one
+            key = tuple(index.all_names)
+            known = tree._indexes.get(key)
+            if known is not None:
+                return known
+            tree._indexes[key] = index
         return index
 
     async def _expand(

@@ -162,6 +162,7 @@ def shared_model(
     made: Template | None = None
     if template is None:
         tree = GenericTree.build(decl, schema, store, functions, counter)
+        tree.share_indexes = True
         for name, table in tree.counters.items():
             counter.count(name, table)
         made = Template(tree, decl, store, functions, counter)
