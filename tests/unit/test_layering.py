@@ -22,7 +22,7 @@ PLUGINS = REPO / "plugins"
 SHARED = {"cwmpd", "cwmpd.state", "cwmpd.statedir", "cwmpd.config", "cwmpd.logs", "cwmpd.reactors"}
 
 #: Top to bottom: a unit may import units of lower layers (and SHARED), never higher or equal.
-#: README's layout: cli -> service -> session | connreq | transfers | diagnostics ->
+#: README's layout: cli -> fleet -> service -> session | connreq | transfers | diagnostics ->
 #: datamodel | plugin -> backends -> http | cwmp (plugin builds the model: it sits on datamodel).
 LAYERS: list[set[str]] = [
     {"cwmpd.__main__"},
