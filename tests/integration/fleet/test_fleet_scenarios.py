@@ -1,0 +1,64 @@
+"""Scenario steps: reboot and factory-reset waves over a seeded share of the devices;
+the command line stops cleanly at --duration and writes the report, which merges."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest_twisted
+from fleet_support import settle, start_fleet, stop, wait_for
+from twisted.internet.utils import getProcessValue
+
+from agent_harness import reactor
+from cwmpd.fleet.options import Step
+from cwmpd.fleet.scenarios import chosen
+from cwmpd.testing.acs_fleet import FleetAcs
+
+
+@pytest_twisted.ensureDeferred
+async def test_reboot_then_factory_reset_waves() -> None:
+    """Half the devices reboot (1 BOOT, same identity), a quarter then reset (0 BOOTSTRAP)."""
+    acs = FleetAcs()
+    steps = (Step(0.8, "reboot", 0.5), Step(1.6, "factory-reset", 0.25))
+    fleet = await start_fleet(acs, devices=12, seed=4, steps=steps)
+    try:
+        await wait_for(lambda: len(acs.completed_sessions) >= 12 + 6 + 3, 30, "the waves")
+        await settle(fleet)
+        keys = sorted(fleet.devices)
+        rebooted, reset = chosen(keys, 0.5, 4, 0), chosen(keys, 0.25, 4, 1)
+        assert fleet.scenarios.done == [("reboot", 6), ("factory-reset", 3)]
+        later = acs.sessions[12:]
+        boots = [s for s in later if s.events == ["1 BOOT"]]
+        assert sorted(s.inform.device_id.serial_number for s in boots) == rebooted
+        again = [s for s in later if "0 BOOTSTRAP" in s.events]
+        assert sorted(s.inform.device_id.serial_number for s in again) == reset
+        assert len(acs.sessions) == 12 + 6 + 3
+    finally:
+        await stop(fleet, acs)
+
+
+@pytest_twisted.ensureDeferred
+async def test_command_line_duration_report_and_merge(tmp_path: Path) -> None:
+    """`cwmpd fleet ... --duration` ends by itself with the report; `report` merges two."""
+    acs = FleetAcs()
+    url = await acs.listen(reactor)
+    reports = []
+    try:
+        for shard in ("0/2", "1/2"):
+            out = tmp_path / f"r{shard[0]}.json"
+            argv = ["-m", "cwmpd", "fleet", "--acs", url, "--devices", "6", "--ramp", "0"]
+            argv += ["--periodic", "0", "--duration", "2", "--shard", shard, "--report", str(out)]
+            assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0
+            reports.append(out)
+        assert len(acs.sessions) == 6
+        merged = tmp_path / "all.json"
+        argv = ["-m", "cwmpd", "fleet", "report", *map(str, reports), "--out", str(merged)]
+        assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0
+        data = json.loads(merged.read_text())
+        assert data["devices_total"] == 6
+        assert data["metrics"]["sessions_ok"] == 6
+    finally:
+        await acs.stop()
