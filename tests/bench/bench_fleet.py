@@ -137,22 +137,31 @@ def rss_kib(pid: int) -> int:
 
 
 def script(acs: FleetAcs, session: AcsSession) -> None:
-    """Every device's first session: GPV of 20 parameters, SPV of 1."""
-    if "0 BOOTSTRAP" not in session.events:
-        return
+    """Every session: GPV of 20 parameters, SPV of 1."""
     acs.queue_in(session, m.GetParameterValues(names=GPV))
     pvs = (ParameterValueStruct("Device.DeviceInfo.ProvisioningCode", "BENCH", "string"),)
     acs.queue_in(session, m.SetParameterValues(parameters=pvs, parameter_key="bench"))
 
 
-async def fleet_run(reactor: Any, devices: int, folder: Path) -> dict[str, Any]:
-    """Run a fleet of ``devices``; its RSS after the first sessions, timing, its report."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def fleet_run(
+    reactor: Any, devices: int, folder: Path, window: float = 0.0
+) -> dict[str, Any]:
+    """Run a fleet of ``devices``; its RSS after the first sessions, timing, its report;
+    with a ``window``, its sessions per CPU-second over that many seconds of periodic
+    informs once every device has had its first session."""
     acs = FleetAcs()
     acs.on_session(lambda s: script(acs, s))
     url = await acs.listen(reactor)
     report = folder / f"fleet-{devices}.json"
     argv = [sys.executable, "-m", "cwmpd", "fleet", "--acs", url, "--devices", str(devices)]
-    argv += ["--ramp", "0", "--periodic", "0", "--report", str(report), "--no-progress"]
+    periodic = ["--periodic", "40", "--jitter", "0.5"] if window else ["--periodic", "0"]
+    argv += ["--ramp", "0", *periodic, "--report", str(report), "--no-progress"]
     started = time.monotonic()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
     try:
@@ -160,6 +169,12 @@ async def fleet_run(reactor: Any, devices: int, folder: Path) -> dict[str, Any]:
         took = time.monotonic() - started
         await task.deferLater(reactor, 0.5)  # the last devices see their 204
         rss = rss_kib(child.pid)
+        rate = 0.0
+        if window:
+            count, cpu = len(acs.completed_sessions), cpu_seconds(child.pid)
+            await task.deferLater(reactor, window)
+            count = len(acs.completed_sessions) - count
+            rate = count / max(1e-9, cpu_seconds(child.pid) - cpu)
         child.send_signal(signal.SIGINT)
         while child.poll() is None:
             await task.deferLater(reactor, 0.05)
@@ -169,13 +184,20 @@ async def fleet_run(reactor: Any, devices: int, folder: Path) -> dict[str, Any]:
         await acs.stop()
     data = json.loads(report.read_text())
     first = acs.sessions[0].raw_requests
-    return {"rss_kib": rss, "took": took, "report": data, "exit": child.returncode, "bodies": first}
+    return {
+        "rss_kib": rss,
+        "took": took,
+        "report": data,
+        "exit": child.returncode,
+        "bodies": first,
+        "rate": rate,
+    }
 
 
 async def main(reactor: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small = await fleet_run(reactor, SMALL, Path(tmp))
-        large = await fleet_run(reactor, LARGE, Path(tmp))
+        large = await fleet_run(reactor, LARGE, Path(tmp), window=20.0)
         replay = await replay_rate(reactor, small["bodies"], Path(tmp))
     per_device_kb = (large["rss_kib"] - small["rss_kib"]) * 1024 / 1000 / (LARGE - SMALL)
     rep = large["report"]
@@ -186,11 +208,12 @@ async def main(reactor: Any) -> None:
         f"(a) memory per device: {per_device_kb:.0f} KB (target < 50 KB); one cwmpd process "
         f"per device costs ~30,000 KB (bench_rss): ratio {per_device_kb / 30000:.4f}"
     )
-    fleet_rate = float(rep["sessions_per_cpu_second"])
+    fleet_rate = float(large["rate"])
     print(
-        f"(b) sessions per CPU-second: fleet {fleet_rate:.0f} ({rep['metrics']['sessions_ok']} "
-        f"sessions, {rep['cpu_seconds']} CPU-s with the devices' start-up), bare Twisted replay "
-        f"of the same POSTs {replay:.0f}: ratio {fleet_rate / replay:.2f} (target >= 0.5)"
+        f"(b) sessions per CPU-second: fleet {fleet_rate:.0f} (periodic informs over 20 s after "
+        f"the first sessions; {rep['sessions_per_cpu_second']} counting the devices' start-up), "
+        f"bare Twisted replay of the same POSTs {replay:.0f}: ratio {fleet_rate / replay:.2f} "
+        "(target >= 0.5)"
     )
     print(
         f"(c) {LARGE} devices through their first session at an unbounded ramp: "
