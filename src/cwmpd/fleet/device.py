@@ -20,6 +20,7 @@ from twisted.logger import Logger
 
 from cwmpd.config import Config
 from cwmpd.cwmp import messages as m
+from cwmpd.fleet.faults import DeviceFaults, FaultyClient
 from cwmpd.fleet.identity import Identity
 from cwmpd.fleet.metrics import Metrics
 from cwmpd.fleet.models import Builder
@@ -44,6 +45,12 @@ class FleetAgent(CwmpAgent):
         name = f"{self.model.root}ManagementServer.ConnectionRequestURL"
         if url and self.model.value(name) != url:
             self.model.set_local({name: url})
+
+    def _http_client(self) -> Any:
+        """The agent's ACS client; a faulty device's wrapped in its faults."""
+        client = super()._http_client()
+        faults = self.fleet_device.faults
+        return client if faults is None else FaultyClient(client, faults, self.reactor)
 
     def _open_state_dir(self) -> None:
         """The fleet locks its state folder once; a device only needs its own folder."""
@@ -75,6 +82,7 @@ class FleetDevice:
         rng: random.Random,
         on_session: Callable[[FleetDevice, str], None] | None = None,
         cr_url: str = "",
+        faults: DeviceFaults | None = None,
     ) -> None:
         self.identity = identity
         self.config = config
@@ -84,6 +92,7 @@ class FleetDevice:
         self.rng = rng
         self.on_session = on_session
         self.cr_url = cr_url
+        self.faults = faults
         self.agent: FleetAgent | None = None
         self.state = "idle"  # idle, up, in-session, rebooting, stopped
         self.sessions = 0

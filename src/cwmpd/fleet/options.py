@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cwmpd.config import ConfigError
+from cwmpd.fleet.faults import Faults
 from cwmpd.fleet.identity import DEFAULT_VARIANTS, Shard, Variant
 
 MAX_DEVICES = 100_000  # --devices above this is refused (the bound the issue asks for)
@@ -49,6 +50,7 @@ class FleetOptions:
     username: str = ""
     password: str = ""
     steps: tuple[Step, ...] = ()
+    faults: Faults = field(default_factory=Faults)
     progress: bool = True
 
     def check(self) -> None:
@@ -134,9 +136,11 @@ def from_toml(path: Path) -> FleetOptions:
             kwargs["variants"] = tuple(_table(path, "variant", Variant, v) for v in value)
         elif name == "step":
             kwargs["steps"] = tuple(_table(path, "step", Step, v) for v in value)
+        elif name == "faults":
+            kwargs["faults"] = _table(path, "faults", Faults, value)
         elif name == "shard":
             kwargs["shard"] = _shard(str(value))
-        elif name in known and name not in ("variants", "steps"):
+        elif name in known and name not in ("variants", "steps", "faults"):
             kwargs[name] = value
         else:
             raise ConfigError(f"{path}: unknown key {key!r}")
@@ -150,7 +154,7 @@ def from_toml(path: Path) -> FleetOptions:
 
 def _table(path: Path, what: str, cls: type[Any], value: Any) -> Any:
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [[{what}]] must be a table")
+        raise ConfigError(f"{path}: {what} must be a table")
     names = {f.name for f in fields(cls)}
     unknown = set(value) - names
     if unknown:

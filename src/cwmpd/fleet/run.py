@@ -166,6 +166,7 @@ class Fleet:
             rng=self.rng,
             on_session=self._session_ended,
             cr_url=cr_url,
+            faults=opts.faults.of(opts.seed, ident.n),
         )
         self.devices[ident.key] = device
         try:

@@ -13,6 +13,8 @@ from fleet_support import settle, start_fleet, stop, wait_for
 from twisted.internet.utils import getProcessValue
 
 from agent_harness import reactor
+from cwmpd.cwmp import messages as m
+from cwmpd.fleet.faults import Faults
 from cwmpd.fleet.options import Step
 from cwmpd.fleet.scenarios import chosen
 from cwmpd.testing.acs_fleet import FleetAcs
@@ -62,3 +64,34 @@ async def test_command_line_duration_report_and_merge(tmp_path: Path) -> None:
         assert data["metrics"]["sessions_ok"] == 6
     finally:
         await acs.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_injected_faults_cut_sessions_and_9002() -> None:
+    """Seeded faulty devices: cut ones fail their session after the Inform (counted by
+    cause), 9002 ones answer the ACS's GPV with Fault 9002; the others are unaffected."""
+    faults = Faults(cut=0.25, internal_error=0.25)
+    acs = FleetAcs()
+    acs.on_session(lambda s: acs.queue_in(s, m.GetParameterValues(names=("Device.DeviceInfo.",))))
+    fleet = await start_fleet(acs, devices=16, seed=2, faults=faults)
+    try:
+        plan = {d.identity.serial: d.faults for d in fleet.devices.values()}
+        cut = sorted(k for k, f in plan.items() if f is not None and f.cut)
+        wrong = sorted(k for k, f in plan.items() if f is not None and f.internal_error)
+        assert cut and wrong
+        await wait_for(lambda: len(acs.completed_sessions) >= 16 - len(cut), 30, "the sessions")
+        await wait_for(
+            lambda: fleet.metrics.failures["session cut by fault injection"] >= len(cut), 10, "cuts"
+        )
+        await settle(fleet)
+        assert fleet.metrics.failures == {"session cut by fault injection": len(cut)}
+        done = {s.inform.device_id.serial_number: s for s in acs.completed_sessions}
+        assert sorted(set(plan) - set(done)) == cut
+        for serial, session in done.items():
+            answer = session.acs_exchanges[0].received
+            if serial in wrong:
+                assert isinstance(answer, m.Fault) and answer.code == 9002
+            else:
+                assert isinstance(answer, m.GetParameterValuesResponse)
+    finally:
+        await stop(fleet, acs)
