@@ -78,6 +78,7 @@ class Fleet:
         self._stop_call: Any = None
         self._stopping = False
         self._first_sessions = 0
+        self._states_at_stop: Counter[str] = Counter()
         self._acs = AcsConfig(
             url=opts.acs, username=opts.username, password=opts.password,
             periodic_inform_interval=0,
@@ -209,6 +210,7 @@ class Fleet:
             self._stop_call.cancel()
         self.scenarios.cancel()
         ended = time.monotonic()
+        self._states_at_stop = Counter(d.state for d in self.devices.values())
         stopping: list[Deferred[Any]] = []
         for device in self.devices.values():
             device.stop()
@@ -241,7 +243,7 @@ class Fleet:
     def report(self, ended: float) -> Report:
         """What this run did, as the JSON report holds it."""
         wall = max(1e-9, ended - self.started_at)
-        by_state = Counter(d.state for d in self.devices.values())
+        by_state = self._states_at_stop or Counter(d.state for d in self.devices.values())
         first = None
         if self.first_session_done_at is not None:
             first = self.first_session_done_at - self.started_at
