@@ -52,6 +52,7 @@ def main(argv: Sequence[str]) -> int:
     # Lazy: the reactor and the agent code are loaded once the arguments are good.
     from twisted.internet import defer, task
 
+    from cwmpd.fleet.resolver import LiteralResolver
     from cwmpd.fleet.run import Fleet
     from cwmpd.logs import start_logging
 
@@ -59,6 +60,7 @@ def main(argv: Sequence[str]) -> int:
     result = {"code": 0}
 
     async def run(reactor: Any) -> None:
+        reactor.installNameResolver(LiteralResolver(reactor.nameResolver))
         fleet = Fleet(opts, reactor, say=_say)
         signal.signal(signal.SIGINT, lambda *_: reactor.callFromThread(fleet.stop))
         signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(fleet.stop))
