@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--state-dir", metavar="DIR", help="keep the device state here")
     demo.add_argument("--verbose", action="store_true", help="also show the agent's own log")
+    sub.add_parser(
+        "fleet",
+        help="N simulated CPEs in one process against an ACS (cwmpd fleet --help)",
+        add_help=False,
+    )
     chk = sub.add_parser(
         "check-plugin",
         help="check a data-model plugin against the Broadband Forum data model (exit 1 on errors)",
@@ -148,6 +153,11 @@ def _reload(agent: CwmpAgent) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cwmpd`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fleet"]:
+        from cwmpd.fleet.main import main as fleet_main  # lazy: only the fleet needs it
+
+        return fleet_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "demo":
         from cwmpd.demo import run_demo  # lazy: the agent does not load the demo

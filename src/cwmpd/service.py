@@ -52,6 +52,9 @@ __all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
 
 _log = Logger(namespace="cwmpd.service")
 
+#: How the agent builds its model and device: ``cwmpd.plugin.load.build_model``'s signature.
+ModelBuilder = Callable[..., tuple[DataModel, DeviceHooks]]
+
 
 class CwmpAgent(MultiService):
     """The agent. ``on_exit`` ends the process when a reboot needs the daemon restarted."""
@@ -64,8 +67,12 @@ class CwmpAgent(MultiService):
         rng: random.Random | None = None,
         on_exit: Callable[[], None] | None = None,
         on_exchange: Exchange | None = None,
+        build: ModelBuilder = build_model,
     ) -> None:
+        """``build`` makes the model and the device plugin (``cwmpd fleet`` shares their
+        schema and plugin module between its devices)."""
         super().__init__()  # type: ignore[no-untyped-call]
+        self._build = build
         self.config = config
         self.reactor = reactor
         self.rng = rng or random.SystemRandom()
@@ -116,6 +123,11 @@ class CwmpAgent(MultiService):
 
         return done.addCallback(restart)
 
+    def _open_state_dir(self) -> None:
+        """Lock device.state_dir (made if missing): one agent per state folder."""
+        if self._lock is None:
+            self._lock = lock_state_dir(self.files, self.config.source)
+
     def _release_lock(self) -> None:
         lock, self._lock = self._lock, None
         if lock is not None:
@@ -124,10 +136,9 @@ class CwmpAgent(MultiService):
     def startService(self) -> None:
         """Load state, detect boot and bootstrap, start the scheduler and the children."""
         check_tls_files(self.config)
-        if self._lock is None:
-            self._lock = lock_state_dir(self.files, self.config.source)
+        self._open_state_dir()
         self.diagnostics = None
-        self.model, self.device = build_model(
+        self.model, self.device = self._build(
             self.config.device.plugins,
             state_dir=self.files.root,
             factory_values=lambda root: config_factory_values(self.config, root),
@@ -135,9 +146,7 @@ class CwmpAgent(MultiService):
             diagnostics=self._make_diagnostics,
         )
         self.events = EventQueue(self.files.events)
-        self.scheduler = SessionScheduler(
-            self.reactor, self.rng, lambda retry_count: self.runner.run(retry_count), self.events
-        )
+        self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
         self.life = AgentLife(
             self.model,
             self.device,
@@ -188,6 +197,10 @@ class CwmpAgent(MultiService):
         self.scheduler.start()
         self.runner.resume()
         self.life.started()
+
+    def _run_session(self, retry_count: int) -> Deferred[bool]:
+        """One session with what goes around it (the scheduler calls this)."""
+        return self.runner.run(retry_count)
 
     def _add_child(self, child: Service) -> None:
         child.setServiceParent(self)  # type: ignore[no-untyped-call]

@@ -22,11 +22,12 @@ PLUGINS = REPO / "plugins"
 SHARED = {"cwmpd", "cwmpd.state", "cwmpd.statedir", "cwmpd.config", "cwmpd.logs", "cwmpd.reactors"}
 
 #: Top to bottom: a unit may import units of lower layers (and SHARED), never higher or equal.
-#: README's layout: cli -> service -> session | connreq | transfers | diagnostics ->
+#: README's layout: cli -> fleet -> service -> session | connreq | transfers | diagnostics ->
 #: datamodel | plugin -> backends -> http | cwmp (plugin builds the model: it sits on datamodel).
 LAYERS: list[set[str]] = [
     {"cwmpd.__main__"},
     {"cwmpd.cli", "cwmpd.ctl"},
+    {"cwmpd.fleet"},
     {"cwmpd.demo", "cwmpd.service"},
     {"cwmpd.control", "cwmpd.testing"},
     {"cwmpd.session", "cwmpd.connreq", "cwmpd.transfers", "cwmpd.diagnostics"},

@@ -49,10 +49,16 @@ class DataModel:
         attrs: AttributeStore,
         counter: CounterBackend,
         changes: ChangeTracker | None = None,
+        *,
+        backends: Mapping[int, Backend] | None = None,
     ) -> None:
-        """``changes``: the persisted value-change set (default: kept in memory only)."""
+        """``changes``: the persisted value-change set (default: kept in memory only).
+
+        ``backends``: when ``tree`` is shared by several devices (``cwmpd fleet``), this
+        device's backend in place of each backend the tree names (keyed by ``id``)."""
         self.root = tree.root
         self._tree = tree
+        self._backends = backends
         self._store = store
         self._attrs = attrs
         self._counter = counter
@@ -64,6 +70,12 @@ class DataModel:
         self._reset_hooks: list[Callable[[], None]] = []
         self._pk = f"{self.root}ManagementServer.ParameterKey"
         self._inform_table = f"{self.root}ManagementServer.InformParameter."
+
+    def _backend(self, backend: Backend) -> Backend:
+        """This device's backend for one the tree names (the same unless the tree is shared)."""
+        if self._backends is None:
+            return backend
+        return self._backends.get(id(backend), backend)
 
     # -- reading -----------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class DataModel:
         if stored is not None:
             return stored
         info = self._tree.params.get(paths.generic(name))
-        if info is None or info.backend is not self._store:
+        if info is None or self._backend(info.backend) is not self._store:
             raise KeyError(f"{name} is not an agent-stored parameter")
         return info.default
 
@@ -190,7 +202,7 @@ class DataModel:
             except CwmpFault as fault:
                 faults.append(SetParameterValuesFault(p.name, fault.code, fault.string))
                 continue
-            groups.setdefault(info.backend, {})[p.name] = value
+            groups.setdefault(self._backend(info.backend), {})[p.name] = value
         if faults:
             raise CwmpFault(9003, set_faults=tuple(faults))
         return groups
@@ -242,14 +254,13 @@ class DataModel:
             raise CwmpFault(9004, f"{object_name} already has {table.max_entries} entries")
         defaults = self._tree.instance_defaults(table.generic)
         key = {self._pk: parameter_key}
-        if table.backend is self._store:
+        backend = self._backend(table.backend)
+        if backend is self._store:
             number = await transaction.guarded(
                 self._store.add_instance(object_name, defaults, also=key), "add"
             )
         else:
-            number = await transaction.guarded(
-                table.backend.add_instance(object_name, defaults), "add"
-            )
+            number = await transaction.guarded(backend.add_instance(object_name, defaults), "add")
             self._store.write(key)
         self._index = None
         self._committed(key, "acs")
@@ -262,10 +273,11 @@ class DataModel:
         if obj is None or not obj.is_instance or obj.table is None or not obj.writable:
             raise CwmpFault(9005, f"{object_name} is not an instance the ACS may delete")
         key = {self._pk: parameter_key}
-        if obj.table.backend is self._store:
+        backend = self._backend(obj.table.backend)
+        if backend is self._store:
             await transaction.guarded(self._store.delete_instance(object_name, also=key), "delete")
         else:
-            await transaction.guarded(obj.table.backend.delete_instance(object_name), "delete")
+            await transaction.guarded(backend.delete_instance(object_name), "delete")
             self._store.write(key)
         self._attrs.forget_under(object_name)
         self._changes.forget_under(object_name)
@@ -277,7 +289,7 @@ class DataModel:
         """Agent-internal write of store parameters (persisted; may be notified)."""
         for name in values:
             info = self._tree.params.get(paths.generic(name))
-            if info is None or info.backend is not self._store:
+            if info is None or self._backend(info.backend) is not self._store:
                 raise KeyError(f"{name} is not an agent-stored parameter")
         changed = {n: v for n, v in values.items() if self.value(n) != v}
         if changed:
@@ -389,7 +401,7 @@ class DataModel:
     def _polled(self, index: Index, name: str) -> bool:
         info = index.params[name]
         forced = info.forced_inform and info.active_notify == "forceEnabled"
-        return info.backend is not self._store and not forced and not info.hidden
+        return self._backend(info.backend) is not self._store and not forced and not info.hidden
 
     # -- session end, factory reset ----------------------------------------------
 
@@ -434,7 +446,8 @@ class DataModel:
     async def _live(self) -> Index:
         index = self._index
         if index is None:
-            index = await transaction.guarded(Index.build(self._tree), "list instances")
+            built = Index.build(self._tree, self._backend)
+            index = await transaction.guarded(built, "list instances")
             self._index = self._counter.index = index
         return index
 
@@ -449,7 +462,7 @@ class DataModel:
         for name in names:
             info = params[name]
             if not info.hidden:
-                groups.setdefault(info.backend, []).append(name)
+                groups.setdefault(self._backend(info.backend), []).append(name)
         values: dict[str, str] = {}
         for backend, group in groups.items():
             values.update(await transaction.guarded(backend.get_many(group), "read"))

@@ -8,7 +8,10 @@ partial path is one ``bisect`` away from its parameters (no per-call tree walkin
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import intern
+from weakref import WeakValueDictionary
 
 from cwmpd.backends.base import Backend
 from cwmpd.cwmp import paths
@@ -81,7 +84,12 @@ class GenericTree:
     children: dict[str, list[str]] = field(default_factory=dict)
     counters: dict[str, str] = field(default_factory=dict)
     """Generic counter parameter -> the generic table it counts (from the schema)."""
+    share_indexes: bool = False
+    """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
     _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
+    _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
+        default_factory=WeakValueDictionary, repr=False
+    )
 
     @classmethod
     def build(
@@ -215,35 +223,52 @@ class Index:
     forced: list[str] = field(default_factory=list)
 
     @classmethod
-    async def build(cls, tree: GenericTree) -> Index:
-        """Expand ``tree`` with the instances its backends report."""
+    async def build(
+        cls, tree: GenericTree, route: Callable[[Backend], Backend] | None = None
+    ) -> Index:
+        """Expand ``tree`` with the instances its backends report; ``route`` gives the
+        device's backend for one the tree names, when the tree is shared by devices."""
         index = cls()
-        await index._expand(tree, tree.root, tree.root, None, False)
+        await index._expand(tree, tree.root, tree.root, None, False, route)
         index.param_names = sorted(index.params)
         index.all_names = sorted([*index.params, *index.objects])
         index.forced = [n for n in index.param_names if index.params[n].forced_inform]
+        if tree.share_indexes:  # an Index is never changed once built: equal ones are one
+            key = tuple(index.all_names)
+            known = tree._indexes.get(key)
+            if known is not None:
+                return known
+            tree._indexes[key] = index
         return index
 
     async def _expand(
-        self, tree: GenericTree, gobj: str, cobj: str, table: TableInfo | None, inst: bool
+        self,
+        tree: GenericTree,
+        gobj: str,
+        cobj: str,
+        table: TableInfo | None,
+        inst: bool,
+        route: Callable[[Backend], Backend] | None,
     ) -> None:
         self.objects[cobj] = ObjectInfo(table, inst)
         kids = self.children.setdefault(cobj, [])
         params = self.params
         for child in tree.layout(gobj):
             if child.param is not None:
-                name = cobj + child.segment
+                name = intern(cobj + child.segment)  # one copy for every device of a fleet
                 params[name] = child.param
                 kids.append(name)
             elif not child.segment and child.table is not None:
                 info = child.table
-                for number in sorted(await info.backend.list_instances(cobj)):
-                    kids.append(f"{cobj}{number}.")
-                    await self._expand(tree, child.generic, f"{cobj}{number}.", info, True)
+                backend = info.backend if route is None else route(info.backend)
+                for number in sorted(await backend.list_instances(cobj)):
+                    name = intern(f"{cobj}{number}.")
+                    kids.append(name)
+                    await self._expand(tree, child.generic, name, info, True, route)
             else:
-                name = cobj + child.segment
+                name = intern(cobj + child.segment)
                 kids.append(name)
-                await self._expand(tree, child.generic, name, child.table, False)
+                await self._expand(tree, child.generic, name, child.table, False, route)
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
@@ -68,6 +69,20 @@ def build_model(
         for n in plugin_names
     ]
     device = plugins[0]
+    decl = declare_all(plugins, diagnostics)
+    schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
+    values = factory_values(device.root) if callable(factory_values) else factory_values
+    model = model_from_declarations(decl, schema, Path(state_dir), values)
+    model.add_factory_reset_hook(device.hooks.factory_reset)
+    return model, device.hooks
+
+
+def declare_all(
+    plugins: Sequence[DevicePlugin], diagnostics: Callable[[str], Declarer] | None = None
+) -> Declarations:
+    """What the plugins declare (the first is the device), with what the agent adds:
+    ManagementServer, and the diagnostics objects when the device's hooks ask for them."""
+    device = plugins[0]
     decl = Declarations(device.root)
     declare_management_server(decl, device.root)
     for plugin in plugins:
@@ -76,11 +91,7 @@ def build_model(
         plugin.declare(decl)
     if device.hooks.diagnostics and diagnostics is not None:
         diagnostics(device.root).declare(decl)
-    schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
-    values = factory_values(device.root) if callable(factory_values) else factory_values
-    model = model_from_declarations(decl, schema, Path(state_dir), values)
-    model.add_factory_reset_hook(device.hooks.factory_reset)
-    return model, device.hooks
+    return decl
 
 
 def device_declarations(plugin: DevicePlugin) -> Declarations:
@@ -180,12 +191,12 @@ def find_plugin(name: str, extra: Sequence[Path] = ()) -> Path:
     raise PluginError(f"plugin {name!r} not found in {', '.join(map(str, search_path(extra)))}")
 
 
-def load_plugin(
-    name: str, *, state_dir: Path, reactor: AgentReactor, extra: Sequence[Path] = ()
-) -> DevicePlugin:
-    """Find, import and create plugin ``name``; its state lives in ``state_dir/plugins/NAME``."""
+def import_plugin(
+    name: str, extra: Sequence[Path] = (), prefix: str = "cwmpd_plugin_"
+) -> tuple[Path, ModuleType]:
+    """Find plugin ``name`` and import its ``plugin.py``: (its folder, the module)."""
     folder = find_plugin(name, extra)
-    module_name = f"cwmpd_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', folder.name)}"
+    module_name = f"{prefix}{re.sub(r'[^A-Za-z0-9_]', '_', folder.name)}"
     spec = importlib.util.spec_from_file_location(module_name, folder / "plugin.py")
     if spec is None or spec.loader is None:
         raise PluginError(f"cannot import {folder / 'plugin.py'}")
@@ -194,11 +205,28 @@ def load_plugin(
         spec.loader.exec_module(module)
     except Exception as exc:
         raise PluginError(f"plugin {name!r} failed to import: {exc}") from exc
+    return folder, module
+
+
+def create_plugin(name: str, folder: Path, module: ModuleType, ctx: PluginContext) -> DevicePlugin:
+    """Call the module's ``create(ctx)``; PluginError unless it gives a plugin with hooks."""
     create = vars(module).get("create")
     if not callable(create):
         raise PluginError(f"plugin {name!r} has no create(ctx) function")
-    ctx = PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, reactor)
     plugin = create(ctx)
     if not isinstance(plugin, DevicePlugin) or not isinstance(plugin.hooks, DeviceHooks):
         raise PluginError(f"plugin {name!r}: create() did not return a DevicePlugin with hooks")
     return plugin
+
+
+def plugin_context(folder: Path, state_dir: Path, reactor: AgentReactor) -> PluginContext:
+    """The context of the plugin in ``folder``: its state lives in ``state_dir/plugins/NAME``."""
+    return PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, reactor)
+
+
+def load_plugin(
+    name: str, *, state_dir: Path, reactor: AgentReactor, extra: Sequence[Path] = ()
+) -> DevicePlugin:
+    """Find, import and create plugin ``name``; its state lives in ``state_dir/plugins/NAME``."""
+    folder, module = import_plugin(name, extra)
+    return create_plugin(name, folder, module, plugin_context(folder, state_dir, reactor))

@@ -195,10 +195,12 @@ class ScriptedAcs:
         interface: str = "127.0.0.1",
         tls: Any = None,
         host: str | None = None,
+        backlog: int = 50,
     ) -> Deferred[str]:
         """Listen (TLS when ``tls``, a server connection creator or context factory is given).
 
         Fires with the ACS URL, ``http(s)://host:port/acs``; ``host`` defaults to the interface.
+        ``backlog``: connections waiting to be accepted (a fleet's boot storm needs more).
         """
         if self._clock is None and IReactorTime.providedBy(reactor):
             self._clock = reactor
@@ -206,7 +208,7 @@ class ScriptedAcs:
         if tls is not None:
             factory = TLSMemoryBIOFactory(tls, False, factory)
         endpoint_type = TCP6ServerEndpoint if ":" in interface else TCP4ServerEndpoint
-        endpoint = endpoint_type(reactor, port, interface=interface)
+        endpoint = endpoint_type(reactor, port, backlog=backlog, interface=interface)
         name = host or (f"[{interface}]" if ":" in interface else interface)
         scheme = "https" if tls is not None else "http"
 
