@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import defer, protocol
 from twisted.python.failure import Failure
 
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
+from support.agent_harness import reactor
 from support.tcp import connect_tcp
 
 PATH = "/cr-7f3a9c"

@@ -17,6 +17,7 @@ from twisted.internet.testing import MemoryReactorClock
 
 from cwmpd.config import parse_config
 from cwmpd.service import CwmpAgent, makeService
+from support.fakes import stand_in
 
 INTERVAL = 3600
 POLL = 60
@@ -79,7 +80,7 @@ def _agent(tmp_path: Path, reactor: TracingReactor) -> CwmpAgent:
         f'[control]\nsocket = "{tmp_path / "control.sock"}"\n',
         "idle.toml",
     )
-    return makeService(config, reactor, rng=random.Random(3))
+    return makeService(config, stand_in(reactor), rng=random.Random(3))
 
 
 def _idle_agent(tmp_path: Path) -> tuple[CwmpAgent, TracingReactor]:

@@ -15,7 +15,7 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IReactorTCP, IReactorTime
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
@@ -26,7 +26,6 @@ from cwmpd.connreq.nonces import NonceTable
 from cwmpd.connreq.ratelimit import Budget, RateLimitConfig, RateLimiter
 from cwmpd.connreq.slots import SlotsFactory, descriptor_cap, source_key
 from cwmpd.connreq.urls import check_path
-from cwmpd.reactors import AgentReactor
 
 _log = Logger()
 
@@ -193,18 +192,22 @@ def _source(request: Request) -> str:
 
 
 class ConnectionRequestServer(Service):
-    """The listener as a Twisted service: ``listen()`` binds, ``stop()`` closes (C-11)."""
+    """The listener as a Twisted service: ``listen()`` binds, ``stop()`` closes (C-11).
+
+    ``reactor`` listens (IReactorTCP) and times the site's connections (IReactorTime, also
+    the default ``clock``); TypeError at once if it is no clock."""
 
     def __init__(
         self,
-        reactor: AgentReactor,
+        reactor: IReactorTCP,
         config: ListenerConfig,
         on_request: Callable[[], None],
         *,
         clock: IReactorTime | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
-        clock = clock if clock is not None else reactor
+        site_clock = IReactorTime(reactor)
+        clock = clock if clock is not None else site_clock
         self._reactor = reactor
         self.config = config
         self.limiter = limiter if limiter is not None else RateLimiter(clock, config.rate)
@@ -218,7 +221,7 @@ class ConnectionRequestServer(Service):
             on_request,
             AuthLockout(clock, config.lockout, trusted=config.trusted_state),
         )
-        self.site = _Site(self.resource, timeout=config.idle_timeout, reactor=reactor)  # type: ignore[no-untyped-call]
+        self.site = _Site(self.resource, timeout=config.idle_timeout, reactor=site_clock)  # type: ignore[no-untyped-call]
         self.site.displayTracebacks = False
         self.site.noisy = False
         self.slots = SlotsFactory(self.site, clock, config.max_connections, config.header_timeout)

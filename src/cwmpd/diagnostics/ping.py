@@ -9,9 +9,10 @@ import math
 import re
 from dataclasses import dataclass
 
+from twisted.internet.interfaces import IReactorProcess
+
 from cwmpd.diagnostics.hosts import family_flag, never_resolves, safe_host
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
-from cwmpd.reactors import AgentReactor
 
 COMPLETE = "Complete"
 CANNOT_RESOLVE = "Error_CannotResolveHostName"
@@ -113,8 +114,10 @@ def parse_ping(out: ToolOutput, repetitions: int) -> PingResult:
     )
 
 
-async def run_ping(reactor: AgentReactor, params: PingParams) -> PingResult:
-    """Run one IPPing test; never raises for a test failure (it is the result's state)."""
+async def run_ping(reactor: IReactorProcess, params: PingParams) -> PingResult:
+    """Run one IPPing test; never raises for a test failure (it is the result's state).
+
+    ``reactor`` spawns the tool and times it out: IReactorProcess and IReactorTime."""
     if not safe_host(params.host) or never_resolves(params.host):
         return PingResult(CANNOT_RESOLVE)
     try:

@@ -16,8 +16,6 @@ from twisted.internet.interfaces import IDelayedCall, IReactorProcess, IReactorT
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
-from cwmpd.reactors import AgentReactor
-
 MAX_OUTPUT = 256 * 1024
 
 
@@ -82,15 +80,15 @@ class _Collector(ProcessProtocol):
 
 
 def run_tool(
-    reactor: AgentReactor, argv: Sequence[str], timeout: float
+    reactor: IReactorProcess, argv: Sequence[str], timeout: float
 ) -> defer.Deferred[ToolOutput]:
     """Run ``argv`` (no shell, LC_ALL=C); fires with its output, or fails with ToolTimeout.
 
     Cancelling the Deferred kills the process. ``reactor`` provides IReactorProcess and
-    IReactorTime.
+    IReactorTime (TypeError before anything is spawned otherwise).
     """
-    proc_reactor: IReactorProcess = reactor
-    clock: IReactorTime = reactor
+    proc_reactor = reactor
+    clock = IReactorTime(reactor)
     timer: list[IDelayedCall] = []
 
     def cancel(_: defer.Deferred[ToolOutput]) -> None:

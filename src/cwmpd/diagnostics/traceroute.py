@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from twisted.internet.interfaces import IReactorProcess
+
 from cwmpd.diagnostics.hosts import family_flag, is_ip, never_resolves, safe_host
 from cwmpd.diagnostics.ping import CANNOT_RESOLVE, COMPLETE, INTERNAL, OTHER
 from cwmpd.diagnostics.process import ToolMissing, ToolOutput, ToolTimeout, find_tool, run_tool
-from cwmpd.reactors import AgentReactor
 
 MAX_HOPS_EXCEEDED = "Error_MaxHopCountExceeded"
 
@@ -111,8 +112,10 @@ def parse_traceroute(out: ToolOutput) -> TraceRouteResult:
     )
 
 
-async def run_traceroute(reactor: AgentReactor, params: TraceRouteParams) -> TraceRouteResult:
-    """Run one TraceRoute test; a failed test is a result state, never an exception."""
+async def run_traceroute(reactor: IReactorProcess, params: TraceRouteParams) -> TraceRouteResult:
+    """Run one TraceRoute test; a failed test is a result state, never an exception.
+
+    ``reactor`` spawns the tool and times it out: IReactorProcess and IReactorTime."""
     if not safe_host(params.host) or never_resolves(params.host):
         return TraceRouteResult(CANNOT_RESOLVE)
     try:

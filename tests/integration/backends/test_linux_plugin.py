@@ -16,6 +16,7 @@ from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.validate import check_value
 from cwmpd.plugin.load import build_model, source_tree_plugins
 from support.agent_harness import reactor
+from support.fakes import stand_in
 
 pytestmark = pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip -j)")
 
@@ -28,7 +29,7 @@ async def test_gpv_of_device_is_real_and_valid(tmp_path: Path) -> None:
         [str(source_tree_plugins() / "linux")],
         state_dir=tmp_path,
         factory_values={},
-        reactor=counting,
+        reactor=stand_in(counting),
     )
     values = {v.name: v for v in await model.get_parameter_values(["Device."])}
     schema = load_schema("Device.")

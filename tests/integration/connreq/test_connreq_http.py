@@ -8,10 +8,11 @@ import pytest
 import pytest_twisted
 import requests
 from requests.auth import HTTPDigestAuth
-from twisted.internet import defer, reactor, task, threads
+from twisted.internet import defer, task, threads
 
 from cwmpd.connreq.http import ListenerConfig
 from cwmpd.http import digest
+from support.agent_harness import reactor
 from support.connreq_live import PASSWORD, PATH, USER, Live, get, send_raw, start
 from support.processes import output_and_code
 

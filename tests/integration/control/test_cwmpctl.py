@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 
 from cwmpd.config import load_config
 from cwmpd.cwmp.structs import SetParameterAttributesStruct
 from cwmpd.service import CwmpAgent, makeService
+from support.agent_harness import reactor
 from support.processes import cwmpctl
 
 CODE = "Device.DeviceInfo.ProvisioningCode"

@@ -3,16 +3,25 @@ cancel and a parameter change while a test runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor as _reactor
+from twisted.internet.interfaces import (
+    IDelayedCall,
+    IProcessProtocol,
+    IProcessTransport,
+    IReactorProcess,
+    IReactorTime,
+)
+from zope.interface import implementer
 
 from cwmpd.cwmp import messages as m
 from cwmpd.diagnostics.ping import PingParams, run_ping
 from cwmpd.diagnostics.traceroute import TraceRouteParams, run_traceroute
+from support.agent_harness import reactor
 from support.diag_agent import (
     DIAG_COMPLETE,
     AgentRun,
@@ -80,24 +89,42 @@ async def test_option_like_host_is_data_never_a_command(tmp_path: Path) -> None:
     assert run.runner is not None and run.runner.exits == 0
 
 
+@implementer(IReactorProcess, IReactorTime)
 class NoProcesses:
-    """A reactor stand-in that fails the test if any process is spawned."""
+    """A reactor for the tools that fails the test if any process is spawned; real time."""
 
     def __init__(self) -> None:
-        self.spawned: list[list[str]] = []
+        self.spawned: list[Sequence[bytes | str]] = []
 
-    def spawnProcess(self, proto: Any, exe: str, args: list[str], **kw: Any) -> None:
+    def spawnProcess(
+        self,
+        processProtocol: IProcessProtocol,
+        executable: bytes | str,
+        args: Sequence[bytes | str],
+        env: Mapping[AnyStr, AnyStr] | None = None,
+        path: bytes | str | None = None,
+        uid: int | None = None,
+        gid: int | None = None,
+        usePTY: bool = False,
+        childFDs: Mapping[int, int | str] | None = None,
+    ) -> IProcessTransport:
         """Record the argv; the tool must never be reached."""
         self.spawned.append(args)
         raise AssertionError(f"spawned {args}")
 
     def seconds(self) -> float:
         """Reactor time."""
-        return float(_reactor.seconds())
+        return reactor.seconds()
 
-    def callLater(self, delay: float, f: Any, *a: Any) -> Any:
+    def callLater(
+        self, delay: float, callable: Callable[..., Any], *args: object, **kwargs: object
+    ) -> IDelayedCall:
         """Delegated to the real reactor."""
-        return _reactor.callLater(delay, f, *a)
+        return reactor.callLater(delay, callable, *args, **kwargs)
+
+    def getDelayedCalls(self) -> Sequence[IDelayedCall]:
+        """The real reactor's."""
+        return reactor.getDelayedCalls()
 
 
 @pytest.mark.needs_tools("ping", "traceroute")

@@ -21,6 +21,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import generic_path
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import build_model, source_tree_plugins
+from support.fakes import stand_in
 
 MODELS = {
     "InternetGatewayDevice": "tr-098-1-8-0-full.xml",
@@ -94,8 +95,8 @@ async def test_claimed_profiles_have_their_required_parameters(
         [str(source_tree_plugins() / plugin)],
         state_dir=tmp_path,
         factory_values={},
-        reactor=Clock(),
-        diagnostics=lambda root: Diagnostics(Clock(), root),
+        reactor=stand_in(Clock()),
+        diagnostics=lambda root: Diagnostics(stand_in(Clock()), root),
     )
     infos = {p.name: p.writable for p in await model.get_parameter_names("", False)}
     summary_name = root + "DeviceSummary"
@@ -136,8 +137,8 @@ async def test_every_listed_parameter_answers_gpv(tmp_path: Path, plugin: str) -
         [str(source_tree_plugins() / plugin)],
         state_dir=tmp_path,
         factory_values={},
-        reactor=Clock(),
-        diagnostics=lambda root: Diagnostics(Clock(), root),
+        reactor=stand_in(Clock()),
+        diagnostics=lambda root: Diagnostics(stand_in(Clock()), root),
     )
     listed = [p.name for p in await model.get_parameter_names("", False)]
     silent = [n for n in listed if not n.endswith(".") and not await answers(model, n)]

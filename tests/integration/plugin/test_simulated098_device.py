@@ -15,6 +15,7 @@ from cwmpd.datamodel.validate import check_value
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.check import main as check_main
 from cwmpd.plugin.load import build_model, source_tree_plugins
+from support.fakes import stand_in
 
 IGD = "InternetGatewayDevice."
 PLUGIN = str(source_tree_plugins() / "simulated098")
@@ -25,7 +26,8 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
     """A good image is staged, the reboot gives a new boot id, uptime 0 and the new version."""
     clock = Clock()
     clock.advance(1000)
-    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=clock)
+    reactor = stand_in(clock)
+    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=reactor)
     first_boot = device.boot_id()
     clock.advance(50)
     up = f"{IGD}DeviceInfo.UpTime"
@@ -33,10 +35,10 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
     assert {v.name: v.value for v in await model.get_parameter_values([up])}[up] == "50"
     image = tmp_path / "fw.bin"
     image.write_bytes(b"CWMPD-SIMULATED-FIRMWARE version=2.3.4\npayload\n")
-    assert device.stage_firmware(image) == "2.3.4"  # type: ignore[attr-defined]
+    assert device.stage_firmware is not None and device.stage_firmware(image) == "2.3.4"
     assert (await model.get_parameter_values([sw]))[0].value == "V100R001IRQC56B017"
     assert device.reboot() is True
-    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=clock)
+    model, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=reactor)
     values = {v.name: v.value for v in await model.get_parameter_values([up, sw])}
     assert values == {up: "0", sw: "2.3.4"}
     assert device.boot_id() != first_boot
@@ -44,24 +46,26 @@ async def test_reboot_applies_staged_firmware_and_restarts_uptime(tmp_path: Path
 
 def test_foreign_firmware_fails_verification(tmp_path: Path) -> None:
     """An image without the simulated-firmware first line is refused with 9018."""
-    _, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=Clock())
+    reactor = stand_in(Clock())
+    _, device = build_model([PLUGIN], state_dir=tmp_path, factory_values={}, reactor=reactor)
     image = tmp_path / "other.bin"
     image.write_bytes(b"CWMPD-SIMULATED-FIRMWARE version=2.x\n")
+    assert device.verify_firmware is not None
     with pytest.raises(CwmpFault) as err:
-        device.verify_firmware(image)  # type: ignore[attr-defined]
+        device.verify_firmware(image)
     assert err.value.code == 9018
 
 
 @pytest_twisted.ensureDeferred
 async def test_whole_tree_is_valid_and_seeded_from_the_dump(tmp_path: Path) -> None:
     """GPV of the root: every value valid for its TR-098 type; dump values and tables present."""
-    clock = Clock()
+    reactor = stand_in(Clock())
     model, _ = build_model(
         [PLUGIN],
         state_dir=tmp_path,
         factory_values={},
-        reactor=clock,
-        diagnostics=lambda root: Diagnostics(clock, root),
+        reactor=reactor,
+        diagnostics=lambda root: Diagnostics(reactor, root),
     )
     values = {v.name: v for v in await model.get_parameter_values([IGD])}
     schema = load_schema(IGD)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest_twisted
 
 from cwmpd.cwmp import messages as m
+from cwmpd.reactors import agent_reactor
 from cwmpd.service import CwmpAgent, makeService
 from cwmpd.testing.acs import ScriptedAcs
 from support.agent_harness import agent_config, reactor
@@ -29,6 +30,7 @@ async def test_scheduled_inform_survives_a_daemon_restart(tmp_path: Path, spec: 
     acs.queue(m.ScheduleInform(delay_seconds=2**32 - 1, command_key="far"))
     acs.queue(m.ScheduleInform(delay_seconds=0, command_key="zero"))
     timers = ClockedReactor(reactor)
+    whole = agent_reactor(timers)  # it provides what the real reactor does
     config = agent_config(tmp_path, await acs.listen(reactor))
 
     async def stop(agent: CwmpAgent) -> None:
@@ -37,7 +39,7 @@ async def test_scheduled_inform_survives_a_daemon_restart(tmp_path: Path, spec: 
             await stopping
 
     def start() -> CwmpAgent:
-        agent = makeService(config, timers, rng=random.Random(1), on_exit=lambda: None)
+        agent = makeService(config, whole, rng=random.Random(1), on_exit=lambda: None)
         agent.startService()
         return agent
 

@@ -17,6 +17,7 @@ from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.load import load_plugin
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
+from support.fakes import stand_in
 from support.probe import assert_valid, run_sessions
 
 SKIP = ("URL", "EnableCWMP", "DiagnosticsState", "PeriodicInformEnable", "UDPEchoConfig.Enable")
@@ -49,7 +50,7 @@ async def test_whole_tree_and_spv_edges(tmp_path: Path, spec: Path) -> None:
     """GPN of every object both ways; GPV "Device." typed and valid (P-2..P-6, T-2); SPV faults."""
     acs = ScriptedAcs()
     decl = Declarations("Device.")  # the simulated device's vendor parameters join the schema
-    load_plugin("simulated", state_dir=tmp_path / "decl", reactor=Clock()).declare(decl)
+    load_plugin("simulated", state_dir=tmp_path / "decl", reactor=stand_in(Clock())).declare(decl)
     schema = with_vendor(load_schema("Device."), decl.vendor)
     acs.queue(m.GetParameterNames(path="", next_level=True))
     acs.queue(m.GetParameterNames(path="", next_level=False))

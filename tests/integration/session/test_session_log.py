@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor, task
+from twisted.internet import task
 from twisted.logger import LogLevel, formatEvent
 
 from cwmpd.cwmp import messages as m
@@ -24,6 +24,7 @@ from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import ParameterValueStruct
 from cwmpd.plugin.load import build_model
 from cwmpd.testing.acs import ScriptedAcs
+from support.agent_harness import reactor
 from support.logged import capturing
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d"

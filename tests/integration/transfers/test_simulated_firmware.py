@@ -11,14 +11,17 @@ from twisted.internet import task
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.plugin.load import build_model
 from cwmpd.transfers.handlers import REBOOT, device_firmware
+from support.fakes import stand_in
 
 
 @pytest_twisted.ensureDeferred
 async def test_simulated_device_installs_the_image_version_after_reboot(tmp_path: Path) -> None:
     """A good image verifies to its version, apply asks for a reboot, the reboot installs it;
     a bad image is 9018."""
-    clock = task.Clock()
-    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, reactor=clock)
+    reactor = stand_in(task.Clock())
+    model, device = build_model(
+        ["simulated"], state_dir=tmp_path, factory_values={}, reactor=reactor
+    )
     fw = device_firmware(device, model)
     assert fw is not None
     image = tmp_path / "fw.bin"
@@ -28,7 +31,9 @@ async def test_simulated_device_installs_the_image_version_after_reboot(tmp_path
     assert await fw.apply(image, "") == REBOOT
     assert await fw.version() == before
     device.reboot()
-    model, device = build_model(["simulated"], state_dir=tmp_path, factory_values={}, reactor=clock)
+    model, device = build_model(
+        ["simulated"], state_dir=tmp_path, factory_values={}, reactor=reactor
+    )
     fw = device_firmware(device, model)
     assert fw is not None and await fw.version() == "2.3.4"
     image.write_bytes(b"not firmware")

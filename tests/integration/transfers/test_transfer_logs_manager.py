@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor
 from twisted.logger import LogLevel
 
 from cwmpd.backends.base import BackendError
@@ -18,6 +17,7 @@ from cwmpd.transfers import record as r
 from cwmpd.transfers.handlers import StoreFile
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.settings import TransferSettings
+from support.agent_harness import reactor
 from support.log_capture import SECRET_QUERY, lines, until
 from support.xfer_servers import Behaviour, FileServer, Listening
 

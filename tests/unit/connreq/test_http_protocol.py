@@ -23,6 +23,7 @@ from support.fakes import (
     http_request,
     memory_reactor,
     observer,
+    stand_in,
 )
 
 PATH = "/cr-5d1e"
@@ -56,9 +57,9 @@ def world(**config: object) -> World:
     clock = Clock()
     settings: dict[str, Any] = {"path": PATH, "username": USER, "password": PASSWORD, **config}
     cfg = ListenerConfig(**settings)
-    w = World(clock, None)  # type: ignore[arg-type]
-    w.server = ConnectionRequestServer(clock, cfg, lambda: w.calls.append(clock.seconds()))
-    return w
+    calls: list[float] = []
+    server = ConnectionRequestServer(stand_in(clock), cfg, lambda: calls.append(clock.seconds()))
+    return World(clock, server, calls)
 
 
 def test_challenge_offers_sha256_then_md5_and_both_answers_work() -> None:

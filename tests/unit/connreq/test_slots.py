@@ -13,6 +13,7 @@ from twisted.internet.testing import StringTransport
 
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
 from cwmpd.connreq.slots import SlotProtocol, SlotsFactory, descriptor_cap, source_key
+from support.agent_harness import reactor  # the site times its connections on it
 
 
 class Transport(StringTransport):
@@ -33,7 +34,7 @@ def clock() -> Clock:
 
 
 def factory(clock: Clock, limit: int = 4, deadline: float = 5.0) -> SlotsFactory:
-    server = ConnectionRequestServer(None, ListenerConfig(path="/p"), lambda: None, clock=clock)
+    server = ConnectionRequestServer(reactor, ListenerConfig(path="/p"), lambda: None, clock=clock)
     return SlotsFactory(server.site, clock, limit, deadline)
 
 

@@ -17,7 +17,8 @@ from twisted.protocols.basic import LineReceiver
 from twisted.test.iosim import IOPump, connectedServerAndClient
 
 from cwmpd.control.commands import ControlCommands
-from cwmpd.control.socket import MAX_LINE, ControlFactory, ControlProtocol
+from cwmpd.control.socket import ControlFactory, ControlProtocol
+from cwmpd.control.wire import MAX_LINE
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import (
     EventStruct,

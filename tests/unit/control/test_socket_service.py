@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import socket
 import stat
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor, threads
-from twisted.logger import globalLogPublisher
+from twisted.internet import threads
+from twisted.logger import LogLevel
 
 from cwmpd.control import wire
 from cwmpd.control.commands import ControlCommands
 from cwmpd.control.socket import ControlService
+from support.agent_harness import reactor
+from support.logged import LogCapture, capturing
 
 
 class _Idle:
@@ -29,15 +32,16 @@ def _service(path: Path) -> ControlService:
     return ControlService(reactor, ControlCommands(_Idle()), str(path))
 
 
-def _errors() -> tuple[list[str], Any]:
-    lines: list[str] = []
+def _errors() -> AbstractContextManager[LogCapture]:
+    """The error lines logged in the ``with`` block."""
+    return capturing(lambda event: event.get("log_level") == LogLevel.error)
 
-    def observe(event: dict[str, Any]) -> None:
-        if event.get("log_level") is not None and event["log_level"].name == "error":
-            lines.append(event["log_format"].format(**event))
 
-    globalLogPublisher.addObserver(observe)
-    return lines, observe
+async def _stop(service: ControlService) -> None:
+    """Stop a listening service: its port closes (and the file goes) when this returns."""
+    stopped = service.stopService()
+    assert stopped is not None, "the service was not listening"
+    await stopped
 
 
 def _ask(path: Path, command: str) -> bytes:
@@ -59,7 +63,7 @@ async def test_listens_0660_in_a_new_0750_folder_and_removes_the_file_on_stop(
     assert service.listening
     assert stat.S_IMODE(path.stat().st_mode) == 0o660
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o750
-    await service.stopService()
+    await _stop(service)
     assert not path.exists()
 
 
@@ -76,7 +80,7 @@ async def test_a_stale_socket_left_by_a_crash_is_replaced(tmp_path: Path) -> Non
         assert service.listening
         reply = await threads.deferToThread(_ask, path, "no-such-command")
     finally:
-        await service.stopService()
+        await _stop(service)
     with pytest.raises(wire.Refused, match="no-such-command"):
         wire.decode_reply(reply)
 
@@ -87,30 +91,28 @@ async def test_a_live_socket_is_one_error_line_and_the_service_runs_on(tmp_path:
     path = tmp_path / "control.sock"
     first = _service(path)
     first.startService()
-    lines, observer = _errors()
     second = _service(path)
     try:
-        second.startService()
+        with _errors() as errors:
+            second.startService()
+        lines = errors.texts()
         assert second.running and not second.listening
         assert len(lines) == 1 and str(path) in lines[0], lines
         assert "cwmpctl will not reach this agent" in lines[0]
         assert path.exists() and first.listening
     finally:
-        globalLogPublisher.removeObserver(observer)
         assert second.stopService() is None
-        await first.stopService()
+        await _stop(first)
 
 
 def test_an_unusable_path_is_one_error_line(tmp_path: Path) -> None:
     """A path under a regular file cannot be made: one error line naming it, no exception."""
     (tmp_path / "file").write_text("")
     path = tmp_path / "file" / "control.sock"
-    lines, observer = _errors()
     service = _service(path)
-    try:
+    with _errors() as errors:
         service.startService()
-    finally:
-        globalLogPublisher.removeObserver(observer)
+    lines = errors.texts()
     assert not service.listening
     assert len(lines) == 1 and str(path) in lines[0], lines
 

@@ -16,6 +16,7 @@ from cwmpd.datamodel.schema import load_schema
 from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.diagnostics.suite import Diagnostics
 from cwmpd.plugin.load import build_model, model_from_declarations, schema_prefixes
+from support.fakes import stand_in
 
 LED = "Device.DeviceInfo.X_00CAFE_LEDColour"
 TEMP = "Device.DeviceInfo.X_00CAFE_BoardTemperature"
@@ -24,13 +25,13 @@ TEMP = "Device.DeviceInfo.X_00CAFE_BoardTemperature"
 @pytest_twisted.ensureDeferred
 async def test_simulated_vendor_parameters(tmp_path: Path) -> None:
     """GPN writability, GPV types, SPV checked against the declared enumeration."""
-    clock = Clock()
+    reactor = stand_in(Clock())
     model, _ = build_model(
         ["simulated"],
         state_dir=tmp_path,
         factory_values={},
-        reactor=clock,
-        diagnostics=lambda root: Diagnostics(clock, root),
+        reactor=reactor,
+        diagnostics=lambda root: Diagnostics(reactor, root),
     )
     names = {
         p.name: p.writable for p in await model.get_parameter_names("Device.DeviceInfo.", True)

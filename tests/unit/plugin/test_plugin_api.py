@@ -13,6 +13,7 @@ from twisted.internet.task import Clock
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import DeviceHooks, PluginError
 from cwmpd.plugin.load import build_model, load_plugin
+from support.fakes import stand_in
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "cwmpd"
 DIAG_PARAM = "Device.IP.Diagnostics.IPPing.DiagnosticsState"
@@ -80,7 +81,7 @@ def test_hooks_defaults() -> None:
     hooks = DeviceHooks(boot_id=lambda: "b")
     assert hooks.boot_id() == "b"
     assert hooks.reboot() is True
-    assert hooks.factory_reset() is None
+    hooks.factory_reset()  # the default resets nothing of the device's own, and raises nothing
     assert hooks.verify_firmware is None and hooks.stage_firmware is None
     assert hooks.firmware_handler is None and hooks.file_handlers is None
     assert hooks.diagnostics is False and hooks.software_modules is None
@@ -101,7 +102,7 @@ def test_plugin_without_hooks_is_refused(tmp_path: Path) -> None:
         "def create(ctx):\n    return D()\n"
     )
     with pytest.raises(PluginError, match="DevicePlugin with hooks"):
-        load_plugin(str(folder), state_dir=tmp_path, reactor=Clock())  # type: ignore[arg-type]
+        load_plugin(str(folder), state_dir=tmp_path, reactor=stand_in(Clock()))
 
 
 class _FakeDiagnostics:
@@ -128,7 +129,7 @@ async def test_build_model_adds_management_server_and_asked_diagnostics(
         [_plugin(tmp_path, diagnostics=True)],
         state_dir=tmp_path / "state",
         factory_values={},
-        reactor=Clock(),  # type: ignore[arg-type]
+        reactor=stand_in(Clock()),
         diagnostics=diagnostics,
     )
     assert hooks.boot_id() == "boot-1" and hooks.diagnostics
@@ -153,7 +154,7 @@ async def test_no_diagnostics_unless_the_hooks_ask(tmp_path: Path, spec: Path) -
         [_plugin(tmp_path, diagnostics=False)],
         state_dir=tmp_path / "state",
         factory_values={},
-        reactor=Clock(),  # type: ignore[arg-type]
+        reactor=stand_in(Clock()),
         diagnostics=diagnostics,
     )
     names = [v.name for v in await model.get_parameter_values(["Device."])]

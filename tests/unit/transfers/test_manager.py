@@ -20,6 +20,7 @@ from cwmpd.transfers.errors import TransferError
 from cwmpd.transfers.handlers import DONE, REBOOT
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.settings import TransferSettings
+from support.fakes import stand_in
 
 FW = "1 Firmware Upgrade Image"
 WEB = "2 Web Content"
@@ -104,7 +105,7 @@ class Rig:
         self.events = EventQueue(self.state / "events.json")
         self.mgr = TransferManager(
             TransferSettings(
-                reactor=self.clock,
+                reactor=stand_in(self.clock),
                 state_dir=self.state,
                 events=self.events,
                 request_session=self._session,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cwmpd.state import write_json
-from cwmpd.transfers.record import Transfer
+from cwmpd.transfers.record import Kind, State, Transfer
 from cwmpd.transfers.store import TransferStore
 
 
@@ -34,21 +34,21 @@ def test_failed_writes_change_nothing(tmp_path: Path) -> None:
     path = tmp_path / "transfers.json"
     store = TransferStore(path, writer=disk)
     first = store.add(
-        Transfer(store.new_id(), "Download", "k1", "1 Firmware Upgrade Image", "http://h/f")
+        Transfer(store.new_id(), Kind.DOWNLOAD, "k1", "1 Firmware Upgrade Image", "http://h/f")
     )
     disk.failing = True
     with pytest.raises(OSError):
         store.add(
-            Transfer(store.new_id(), "Download", "k2", "1 Firmware Upgrade Image", "http://h/f")
+            Transfer(store.new_id(), Kind.DOWNLOAD, "k2", "1 Firmware Upgrade Image", "http://h/f")
         )
     with pytest.raises(OSError):
-        store.put(dataclasses.replace(first, state="fetching"))
+        store.put(dataclasses.replace(first, state=State.FETCHING))
     with pytest.raises(OSError):
         store.remove(first.id)
     assert list(store) == [first] and store.new_id() == 2
     disk.failing = False
     second = store.add(
-        Transfer(store.new_id(), "Upload", "k3", "1 Vendor Configuration File", "http://h/f")
+        Transfer(store.new_id(), Kind.UPLOAD, "k3", "1 Vendor Configuration File", "http://h/f")
     )
     assert [t.state for t in TransferStore(path)] == [first.state, second.state]
     assert [t.command_key for t in TransferStore(path)] == ["k1", "k3"]
