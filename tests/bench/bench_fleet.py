@@ -118,7 +118,7 @@ async def replay_rate(reactor: Any, bodies: list[bytes], folder: Path) -> float:
     script.write_text(REPLAY)
     argv = ["-W", "ignore", str(script), url, str(LARGE), "100", str(recorded)]
     try:
-        out = await getProcessOutput(sys.executable, argv, env=dict(os.environ), reactor=reactor)
+        out = await getProcessOutput(sys.executable, argv, env=dict(os.environ), reactor=reactor)  # type: ignore[no-untyped-call]
     finally:
         await acs.stop()
     done = [s for s in acs.sessions if s.completed]

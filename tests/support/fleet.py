@@ -47,7 +47,7 @@ async def settle(fleet: Fleet, timeout: float = 20.0) -> None:
 
 async def digest_get(url: str, username: str, password: str) -> int:
     """GET ``url`` with HTTP digest (challenge first); the final status code."""
-    agent = Agent(reactor)
+    agent = Agent(reactor)  # type: ignore[no-untyped-call]
     first = await agent.request(b"GET", url.encode())
     await readBody(first)
     if first.code != 401:

@@ -61,7 +61,7 @@ class FileServer(Resource):
                 return b""
         request.setResponseCode(b.status)
         if b.location:
-            request.setHeader(b"location", b.location.encode())
+            request.setHeader(b"location", b.location.encode())  # type: ignore[no-untyped-call]
         if request.method == b"PUT":
             b.data = body
             return b""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest_twisted
 
@@ -14,7 +15,7 @@ from support.fleet import read_report, settle, start_fleet, stop
 
 
 async def one_run(
-    tmp_path: Path, name: str, port: int = 0, **options: object
+    tmp_path: Path, name: str, port: int = 0, **options: Any
 ) -> tuple[FleetAcs, Path]:
     """A fleet run until every device's first session (ACS on ``port``); its report."""
     acs = FleetAcs()
@@ -33,7 +34,7 @@ async def one_run(
 async def test_same_seed_and_state_dir_bootstrap_then_boot(tmp_path: Path) -> None:
     """Run 1 bootstraps every device; run 2 on the same folder boots the same devices."""
     state = tmp_path / "state"
-    options = {"devices": 12, "seed": 7, "state_dir": str(state), "prefix": "SEED"}
+    options: dict[str, Any] = {"devices": 12, "seed": 7, "state_dir": str(state), "prefix": "SEED"}
     first, _ = await one_run(tmp_path, "one", **options)
     port = int((first.base_url or "").rsplit(":", 1)[1])  # the same ACS URL: no new bootstrap
     second, report = await one_run(tmp_path, "two", port, **options)

@@ -53,12 +53,12 @@ async def test_command_line_duration_report_and_merge(tmp_path: Path) -> None:
             out = tmp_path / f"r{shard[0]}.json"
             argv = ["-m", "cwmpd", "fleet", "--acs", url, "--devices", "6", "--ramp", "0"]
             argv += ["--periodic", "0", "--duration", "2", "--shard", shard, "--report", str(out)]
-            assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0
+            assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0  # type: ignore[no-untyped-call]
             reports.append(out)
         assert len(acs.sessions) == 6
         merged = tmp_path / "all.json"
         argv = ["-m", "cwmpd", "fleet", "report", *map(str, reports), "--out", str(merged)]
-        assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0
+        assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0  # type: ignore[no-untyped-call]
         data = json.loads(merged.read_text())
         assert data["devices_total"] == 6
         assert data["metrics"]["sessions_ok"] == 6

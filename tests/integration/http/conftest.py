@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 from twisted.internet.interfaces import IListeningPort
 from twisted.web.resource import Resource
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.session.http import AcsHttpClient
 from cwmpd.testing.pki import make_ca, make_cert
+from support.agent_harness import reactor
 from support.httpc_servers import PASSWORD, USER, Pki, Served, listen
 from support.web import stop_all
 

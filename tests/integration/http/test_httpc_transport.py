@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
 
 from cwmpd.http.tls import TlsPolicy
+from cwmpd.reactors import agent_reactor
 from cwmpd.session.http import (
     AcsHttpClient,
     AcsHttpError,
@@ -209,7 +210,8 @@ async def test_timeout_on_clock_aborts_connection(serve: Serve) -> None:
     and the server sees the connection aborted."""
     rec = Recorder(lambda s: Reply(hang=True))
     clock = task.Clock()
-    c = AcsHttpClient(ClockedReactor(clock), serve(rec).url, "u", "p", TlsPolicy(), timeout=30)
+    fake = agent_reactor(ClockedReactor(clock))
+    c = AcsHttpClient(fake, serve(rec).url, "u", "p", TlsPolicy(), timeout=30)
     d = c.post(ENVELOPE)
     outcome: list[Any] = []
     d.addBoth(outcome.append)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest_twisted
-from twisted.internet import reactor, task
+from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.logger import LogLevel
 from twisted.web.resource import Resource
@@ -20,6 +20,7 @@ from cwmpd.http.tls import TlsPolicy
 from cwmpd.transfers import record as r
 from cwmpd.transfers.http import FileServerClient
 from cwmpd.transfers.progress import TransferLog, host_of
+from support.agent_harness import reactor
 from support.log_capture import SECRET_QUERY, lines, until
 from support.web import listen_local, port_number, site, stop
 

@@ -13,7 +13,9 @@ class Receiver:
     """Records what a resolution reports."""
 
     def __init__(self) -> None:
-        self.began, self.addresses, self.done = False, [], False  # type: list[Any]
+        self.began = False
+        self.addresses: list[Any] = []
+        self.done = False
 
     def resolutionBegan(self, resolution: object) -> None:
         self.began = True
