@@ -20,17 +20,7 @@ from twisted.internet.interfaces import (
     IReactorUDP,
     IReactorUNIX,
 )
-
-_PARTS = (
-    IReactorCore,
-    IReactorTime,
-    IReactorTCP,
-    IReactorUDP,
-    IReactorUNIX,
-    IReactorProcess,
-    IReactorThreads,
-    IReactorPluggableNameResolver,
-)
+from zope.interface.interface import InterfaceClass
 
 
 class AgentReactor(
@@ -52,7 +42,8 @@ def agent_reactor(reactor: object) -> AgentReactor:
     For entry points and tests that hold a reactor typed loosely (Twisted's global one,
     a MemoryReactorClock standing in for it); the check is what makes the cast honest.
     """
-    missing = [i.__name__ for i in _PARTS if not i.providedBy(reactor)]
+    parts: tuple[InterfaceClass, ...] = AgentReactor.getBases()  # type: ignore[no-untyped-call]
+    missing = [i.__name__ for i in parts if not i.providedBy(reactor)]
     if missing:
         raise TypeError(
             f"{type(reactor).__name__} is not a whole reactor: lacks {', '.join(missing)}"

@@ -9,23 +9,11 @@ from collections.abc import Iterator
 import pytest
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
 from cwmpd.connreq.slots import SlotProtocol, SlotsFactory, descriptor_cap, source_key
 from support.agent_harness import reactor  # the site times its connections on it
-
-
-class Transport(StringTransport):
-    """StringTransport that records an abort (the real one only loses the connection)."""
-
-    def __init__(self, peer: IPv4Address) -> None:
-        super().__init__(peerAddress=peer)  # type: ignore[no-untyped-call]
-        self.aborted = False
-
-    def abortConnection(self) -> None:
-        self.aborted = True
-        super().abortConnection()  # type: ignore[no-untyped-call]
+from support.fakes import Transport
 
 
 @pytest.fixture
