@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import PluginContext
-from cwmpd.plugin.simhardware import SimulatedHardware
+from cwmpd.plugin.simhardware import STATE_FILE, SimulatedHardware
 
 ROOT = "Device."
 INITIAL_VERSION = "1.0.0"
@@ -77,7 +77,7 @@ class SimulatedDevice(SimulatedHardware):
     def __init__(self, ctx: PluginContext) -> None:
         super().__init__(
             ctx.reactor,
-            ctx.state_dir / "device.json",
+            ctx.state_dir / STATE_FILE,
             initial_version=INITIAL_VERSION,
             serial_prefix="",
         )

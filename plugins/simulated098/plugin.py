@@ -17,7 +17,7 @@ from pathlib import Path
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import PluginContext
-from cwmpd.plugin.simhardware import SimulatedHardware
+from cwmpd.plugin.simhardware import STATE_FILE, SimulatedHardware
 
 ROOT = "InternetGatewayDevice."
 HERE = Path(__file__).resolve().parent
@@ -127,7 +127,7 @@ class SimulatedGateway(SimulatedHardware):
     def __init__(self, ctx: PluginContext) -> None:
         super().__init__(
             ctx.reactor,
-            ctx.state_dir / "device.json",
+            ctx.state_dir / STATE_FILE,
             initial_version=INITIAL_VERSION,
             serial_prefix="8KA8",
         )

@@ -67,6 +67,16 @@ class StateDir:
         """The last UDP Connection Request timestamp and id (replay guard)."""
         return self.root / "connreq-udp.json"
 
+    @property
+    def autonomous(self) -> Path:
+        """AutonomousTransferCompletes not yet delivered."""
+        return self.root / "autonomous.json"
+
+    @property
+    def web_content(self) -> Path:
+        """Files of Download FileType "2 Web Content"."""
+        return self.root / "files" / "web"
+
     def plugin(self, name: str) -> Path:
         """The own folder of plugin ``name``."""
         return self.root / "plugins" / name

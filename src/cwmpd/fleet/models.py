@@ -31,11 +31,9 @@ from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.fleet.identity import Identity
+from cwmpd.plugin import simhardware
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginError
 from cwmpd.plugin.load import (
-    ATTRIBUTES_FILE,
-    CHANGES_FILE,
-    STORE_FILE,
     create_plugin,
     declare_all,
     import_plugin,
@@ -45,6 +43,7 @@ from cwmpd.plugin.load import (
 )
 from cwmpd.reactors import AgentReactor
 from cwmpd.state import read_json, write_json
+from cwmpd.statedir import StateDir
 
 Builder = Callable[..., tuple[DataModel, DeviceHooks]]
 
@@ -90,7 +89,7 @@ def power_on(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -
     """A simulated device (``cwmpd.plugin.simhardware``) powers on: a new boot id and boot
     time (so a fleet run on kept state is "1 BOOT"); on first start its serial and software
     version come from the identity."""
-    path = folder / "device.json"
+    path = folder / simhardware.STATE_FILE
     saved = read_json(path, None)
     hardware: dict[str, Any] = saved if isinstance(saved, dict) else {
         "serial": ident.serial,
@@ -158,7 +157,8 @@ def shared_model(
     for name in factory_values:
         if paths.generic(name) not in decl.store_params:
             raise ValueError(f"factory value for {name}, which is not an agent-stored parameter")
-    store = StoreBackend(state_dir / STORE_FILE, {**decl.factory_values, **factory_values})
+    files = StateDir(state_dir)
+    store = StoreBackend(files.store, {**decl.factory_values, **factory_values})
     functions = FunctionBackend(decl.getters)
     counter = CounterBackend()
     routes: dict[int, Backend] | None = None
@@ -173,8 +173,8 @@ def shared_model(
         tree = template.tree
         counter.tables = template.counter.tables  # the same counters: one dict for all
         routes = template.routes(decl, store, functions, counter)
-    attrs = AttributeStore(state_dir / ATTRIBUTES_FILE)
-    changes = ChangeTracker(state_dir / CHANGES_FILE)
+    attrs = AttributeStore(files.attributes)
+    changes = ChangeTracker(files.changes)
     model = DataModel(tree, store, attrs, counter, changes, backends=routes)
     return model, made
 

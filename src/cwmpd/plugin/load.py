@@ -36,13 +36,10 @@ from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginContext, PluginError
 from cwmpd.plugin.management import declare_management_server
 from cwmpd.reactors import AgentReactor
+from cwmpd.statedir import StateDir
 
 SYSTEM_PLUGINS = Path("/usr/share/cwmpd/plugins")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-
-STORE_FILE = "datamodel.json"
-ATTRIBUTES_FILE = "attributes.json"
-CHANGES_FILE = "changes.json"
 
 
 def build_model(
@@ -113,13 +110,14 @@ def model_from_declarations(
     for name in factory_values:
         if paths.generic(name) not in decl.store_params:
             raise ValueError(f"factory value for {name}, which is not an agent-stored parameter")
-    store = StoreBackend(state_dir / STORE_FILE, {**decl.factory_values, **factory_values})
+    files = StateDir(state_dir)
+    store = StoreBackend(files.store, {**decl.factory_values, **factory_values})
     counter = CounterBackend()
     tree = GenericTree.build(decl, schema, store, FunctionBackend(decl.getters), counter)
     for name, table in tree.counters.items():
         counter.count(name, table)
-    attrs = AttributeStore(state_dir / ATTRIBUTES_FILE)
-    return DataModel(tree, store, attrs, counter, ChangeTracker(state_dir / CHANGES_FILE))
+    attrs = AttributeStore(files.attributes)
+    return DataModel(tree, store, attrs, counter, ChangeTracker(files.changes))
 
 
 def schema_prefixes(decl: Declarations) -> list[str]:
@@ -221,7 +219,7 @@ def create_plugin(name: str, folder: Path, module: ModuleType, ctx: PluginContex
 
 def plugin_context(folder: Path, state_dir: Path, reactor: AgentReactor) -> PluginContext:
     """The context of the plugin in ``folder``: its state lives in ``state_dir/plugins/NAME``."""
-    return PluginContext(folder.name, Path(state_dir) / "plugins" / folder.name, reactor)
+    return PluginContext(folder.name, StateDir(Path(state_dir)).plugin(folder.name), reactor)
 
 
 def load_plugin(

@@ -35,6 +35,10 @@ def verify_firmware(image: Path) -> str:
     return version
 
 
+#: The simulated hardware's file in the plugin's own state folder (PluginContext.state_dir).
+STATE_FILE = "device.json"
+
+
 class SimulatedHardware:
     """Boot id, boot time, serial and software version of a simulated device (one JSON file)."""
 

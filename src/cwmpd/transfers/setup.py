@@ -11,6 +11,7 @@ from cwmpd.cwmp import messages
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.reactors import AgentReactor
+from cwmpd.statedir import StateDir
 from cwmpd.transfers.autonomous import AutonomousTransfers, policy_allows
 from cwmpd.transfers.handlers import (
     ConfigRestore,
@@ -37,7 +38,7 @@ def build_transfers(
     """The transfer manager (Download, Upload, ScheduleDownload and the queued-transfer RPCs)
     and the AutonomousTransferComplete reporter, filtered by the data model's policy."""
     handlers: dict[str, FileHandler] = {
-        "2 Web Content": StoreFile(state_dir / "files" / "web"),
+        "2 Web Content": StoreFile(StateDir(state_dir).web_content),
         "3 Vendor Configuration File": ConfigRestore(model),
     }
     firmware = device_firmware(device, model)
@@ -74,6 +75,6 @@ def build_transfers(
         return policy_allows(value, message)
 
     autonomous = AutonomousTransfers(
-        state_dir / "autonomous.json", events, request_session, policy=allowed
+        StateDir(state_dir).autonomous, events, request_session, policy=allowed
     )
     return manager, autonomous
