@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 
 from lxml import etree
 
+from cwmpd.cwmp import types
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.xmlns import ARRAY_TYPE, CWMP_PREFIX, local_name
 
@@ -60,12 +61,10 @@ def parse_int(text: str, what: str, bounds: tuple[int, int] = INT32) -> int:
 
 def parse_bool(text: str, what: str) -> bool:
     """An xsd boolean: "1"/"0"/"true"/"false", any case, blanks allowed."""
-    low = text.strip().lower()
-    if low in ("1", "true"):
-        return True
-    if low in ("0", "false"):
-        return False
-    raise invalid(f"{what} is not a boolean: {text[:40]!r}")
+    try:
+        return types.parse_boolean(text.lower())  # an ACS may write "True": liberal here
+    except ValueError:
+        raise invalid(f"{what} is not a boolean: {text[:40]!r}") from None
 
 
 class Codec(Protocol):

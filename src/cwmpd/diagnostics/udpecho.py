@@ -20,6 +20,7 @@ from twisted.logger import Logger
 
 from cwmpd.backends.base import BackendError, Transaction, unsupported_table
 from cwmpd.cwmp.faults import CwmpFault, SetParameterValuesFault
+from cwmpd.cwmp.types import is_true
 from cwmpd.diagnostics.hosts import is_ip
 from cwmpd.diagnostics.http_test import UNKNOWN_TIME, stamp
 from cwmpd.reactors import AgentReactor
@@ -115,10 +116,6 @@ class UdpEchoProtocol(DatagramProtocol):
         s.bytes_responded += len(reply) + UDP_HEADER
 
 
-def _true(value: str) -> bool:
-    return value in ("true", "1")
-
-
 def bind_address(source: str) -> str:
     """Where to listen: loopback for a loopback source (it can only arrive there), else all."""
     ip = ipaddress.ip_address(source)
@@ -174,11 +171,11 @@ class UdpEchoConfig:
         if old == self.settings:
             return
         await self.stop()
-        if not _true(self.settings["Enable"]):
+        if not is_true(self.settings["Enable"]):
             return
         source = self.settings["SourceIPAddress"]
         proto = UdpEchoProtocol(
-            self._reactor, source, _true(self.settings["EchoPlusEnabled"]), EchoStats()
+            self._reactor, source, is_true(self.settings["EchoPlusEnabled"]), EchoStats()
         )
         try:
             self._port = self._reactor.listenUDP(
@@ -226,7 +223,7 @@ class UdpEchoConfig:
 
 def _check(settings: Mapping[str, str]) -> tuple[str, str] | None:
     """The parameter that keeps an enabled server from running, and why."""
-    if not _true(settings["Enable"]):
+    if not is_true(settings["Enable"]):
         return None
     if not is_ip(settings["SourceIPAddress"]):
         return "SourceIPAddress", "an IP address is needed to enable the UDP echo server"

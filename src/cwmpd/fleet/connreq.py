@@ -17,10 +17,9 @@ from twisted.web.server import Request, Site
 
 from cwmpd.connreq.guard import Credentials, DigestGuard, Outcome
 from cwmpd.connreq.nonces import NonceTable
+from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.fleet.device import FleetDevice
 from cwmpd.fleet.metrics import Metrics
-
-CONNECTION_REQUEST = "6 CONNECTION REQUEST"
 
 
 def device_path(key: str) -> str:

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 
 from cwmpd.config import Config
 from cwmpd.cwmp import messages
+from cwmpd.cwmp.eventcodes import BOOTSTRAP
 from cwmpd.fleet.faults import DeviceFaults, FaultyClient
 from cwmpd.fleet.identity import Identity
 from cwmpd.fleet.metrics import Metrics
@@ -157,7 +158,7 @@ class FleetDevice:
             return False
         agent.model.factory_reset()
         agent.events.clear()
-        agent.events.add("0 BOOTSTRAP")
+        agent.events.add(BOOTSTRAP)
         agent.device.factory_reset()
         return self.reboot()
 
