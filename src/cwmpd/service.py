@@ -19,11 +19,11 @@ from twisted.logger import Logger
 from cwmpd import state
 from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.service import ConnectionRequests
-from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST, DIAGNOSTICS_COMPLETE
+from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
-from cwmpd.http.tls import TlsPolicy, check_tls_files
+from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
@@ -43,7 +43,7 @@ from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.statedir import StateDir
 from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
-from cwmpd.transfers.setup import build_transfers
+from cwmpd.transfers.setup import start_transfers
 
 if TYPE_CHECKING:
     from cwmpd.diagnostics.suite import Diagnostics
@@ -189,8 +189,21 @@ class CwmpAgent(MultiService):
         if self.config.device.poll_interval > 0:
             poller = ValuePoller(self.model, self.reactor, self.config.device.poll_interval)
             self._add_child(poller)
-        self._wire_diagnostics()
-        self._start_transfers()
+        if self.diagnostics is not None:
+            self.diagnostics.attach(self.scheduler.request, self.model.instances_changed)
+        self.transfers, self.autonomous = start_transfers(
+            self.reactor,
+            self.config,
+            state_dir=self.files.root,
+            events=self.events,
+            device=self.device,
+            model=self.model,
+            request_session=lambda: self.scheduler.request(),
+            reboot=self.life.reboot,
+            dispatcher=self.dispatcher,
+            engine=self.engine,
+            runner=self.runner,
+        )
         self._add_connreq()
         self._add_control()
         super().startService()  # type: ignore[no-untyped-call]
@@ -223,25 +236,6 @@ class CwmpAgent(MultiService):
         self._add_child(connreq)
         self.connreq = connreq
 
-    def _start_transfers(self) -> None:
-        """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
-        self.transfers, self.autonomous = build_transfers(
-            self.reactor,
-            self.config,
-            state_dir=self.files.root,
-            events=self.events,
-            device=self.device,
-            model=self.model,
-            request_session=lambda: self.scheduler.request(),
-            reboot=self.life.reboot,
-        )
-        self.transfers.register(self.dispatcher)
-        self.engine.add_request_source(self.transfers.request_source)
-        self.engine.add_request_source(self.autonomous)
-        self.runner.before.append(self.transfers.before_session)
-        self.runner.after.append(self.transfers.after_session)
-        self.transfers.start()  # before the scheduler: completions go into the first Inform
-
     def _rebooted(self) -> None:
         self.transfers.start()
         self.scheduler.request()
@@ -263,12 +257,6 @@ class CwmpAgent(MultiService):
         self.diagnostics = Diagnostics(self.reactor, root)
         return self.diagnostics
 
-    def _wire_diagnostics(self) -> None:
-        if self.diagnostics is None:
-            return
-        self.diagnostics.on_complete = lambda: self.scheduler.request(DIAGNOSTICS_COMPLETE)
-        self.diagnostics.on_rows_changed = self.model.instances_changed
-
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; the children (listeners, control socket, poller) stop too."""
         self.scheduler.stop()
@@ -282,17 +270,7 @@ class CwmpAgent(MultiService):
         return result
 
     def _http_client(self) -> AcsHttpClient:
-        ms = f"{self.model.root}ManagementServer."
-        return AcsHttpClient(
-            self.reactor,
-            self.model.value(ms + "URL"),
-            self.model.value(ms + "Username"),
-            self.model.value(ms + "Password"),
-            TlsPolicy.from_config(self.config.acs),
-            allow_basic_over_http=self.config.acs.allow_basic_over_http,
-            timeout=self.config.acs.timeout,
-            max_body=self.config.acs.max_body,
-        )
+        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs)
 
 
 def makeService(config: Config, reactor: AgentReactor, **kwargs: Any) -> CwmpAgent:
