@@ -223,18 +223,15 @@ class CwmpAgent(MultiService):
         self.connreq = None
         if not self.config.connection_request.enable:
             return
-        connreq = ConnectionRequests(
+        self.connreq = ConnectionRequests(
             self.reactor,
             self.config.connection_request,
             self.files,
             self.model,
             lambda: self.scheduler.request(CONNECTION_REQUEST),
         )
-        url = f"{self.model.root}ManagementServer.URL"
-        self.runner.before.append(lambda: connreq.before_session(self.model.value(url)))
-        self.runner.connected.append(connreq.local_address_is)
-        self._add_child(connreq)
-        self.connreq = connreq
+        self.connreq.attach(self.runner)
+        self._add_child(self.connreq)
 
     def _rebooted(self) -> None:
         self.transfers.start()
