@@ -1,8 +1,9 @@
 """makeService(config, reactor): the whole agent as a Twisted MultiService (the embedding API).
 
-Wiring only: the data model, the persistent event queue, the session engine and its runner,
-the scheduler, and the child services (Connection Request listeners, control socket, value
-poller). The agent's life rules are cwmpd.session.boot's; a session's course, runner's.
+Wiring only: the data model, the session side (cwmpd.session.assembly: event queue, scheduler,
+the agent's life, engine and runner), diagnostics, transfers, and the child services
+(Connection Request listeners, control socket, value poller). The agent's life rules are
+cwmpd.session.boot's; a session's course, runner's.
 """
 
 from __future__ import annotations
@@ -20,20 +21,14 @@ from cwmpd import state
 from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.service import ConnectionRequests
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
-from cwmpd.datamodel.budget import ResponseLimits
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
-from cwmpd.session.boot import (
-    AgentLife,
-    AgentState,
-    StateDirInUse,
-    configure_scheduler,
-    lock_state_dir,
-)
+from cwmpd.session.assembly import assemble
+from cwmpd.session.boot import AgentLife, StateDirInUse, lock_state_dir
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
@@ -145,47 +140,21 @@ class CwmpAgent(MultiService):
             reactor=self.reactor,
             diagnostics=self._make_diagnostics,
         )
-        self.events = EventQueue(self.files.events)
-        self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
-        self.life = AgentLife(
+        side = assemble(
             self.model,
             self.device,
-            self.events,
-            AgentState(self.files.agent),
+            self.files,
             self.reactor,
-            self.scheduler,
+            self.rng,
+            self.config.acs,
+            run_session=self._run_session,
+            http_factory=self._http_client,
             on_exit=self.on_exit,
             rebooted=self._rebooted,
-        )
-        self.life.detect_boot()
-        acs = self.config.acs
-        self.dispatcher = Dispatcher(
-            self.model,
-            add_event=self.life.add_event,
-            schedule_inform=self.scheduler.schedule_inform,
-            limits=ResponseLimits(acs.max_response, acs.max_response_values),
-        )
-        self.engine = SessionEngine(
-            model=self.model,
-            events=self.events,
-            dispatcher=self.dispatcher,
-            http_factory=self._http_client,
-            clock=self.reactor,
-            max_body=acs.max_body,
-            on_exchange=lambda direction, message: self.runner.exchanged(direction, message),
-        )
-        self.runner = SessionRunner(
-            self.engine,
-            self.model,
-            self.dispatcher,
-            self.events,
-            self.scheduler,
-            self.life,
             on_exchange=self.on_exchange,
         )
-        configure_scheduler(self.scheduler, self.model)
-        self.model.subscribe(self.life.on_change)
-        self.model.on_value_change(self.runner.value_changed)
+        self.events, self.scheduler, self.life = side.events, side.scheduler, side.life
+        self.dispatcher, self.engine, self.runner = side.dispatcher, side.engine, side.runner
         if self.config.device.poll_interval > 0:
             poller = ValuePoller(self.model, self.reactor, self.config.device.poll_interval)
             self._add_child(poller)
