@@ -1,8 +1,9 @@
 """makeService(config, reactor): the whole agent as a Twisted MultiService (the embedding API).
 
-Wiring only: the data model, the persistent event queue, the session engine and its runner,
-the scheduler, and the child services (Connection Request listeners, control socket, value
-poller). The agent's life rules are cwmpd.session.boot's; a session's course, runner's.
+Wiring only: the data model, the session side (cwmpd.session.assembly: event queue, scheduler,
+the agent's life, engine and runner), diagnostics, transfers, and the child services
+(Connection Request listeners, control socket, value poller). The agent's life rules are
+cwmpd.session.boot's; a session's course, runner's.
 """
 
 from __future__ import annotations
@@ -19,21 +20,15 @@ from twisted.logger import Logger
 from cwmpd import state
 from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.service import ConnectionRequests
-from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST, DIAGNOSTICS_COMPLETE
-from cwmpd.datamodel.budget import ResponseLimits
+from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
-from cwmpd.http.tls import TlsPolicy, check_tls_files
+from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
-from cwmpd.session.boot import (
-    AgentLife,
-    AgentState,
-    StateDirInUse,
-    configure_scheduler,
-    lock_state_dir,
-)
+from cwmpd.session.assembly import assemble
+from cwmpd.session.boot import AgentLife, StateDirInUse, lock_state_dir
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
@@ -43,7 +38,7 @@ from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.statedir import StateDir
 from cwmpd.transfers.autonomous import AutonomousTransfers
 from cwmpd.transfers.manager import TransferManager
-from cwmpd.transfers.setup import build_transfers
+from cwmpd.transfers.setup import start_transfers
 
 if TYPE_CHECKING:
     from cwmpd.diagnostics.suite import Diagnostics
@@ -145,52 +140,39 @@ class CwmpAgent(MultiService):
             reactor=self.reactor,
             diagnostics=self._make_diagnostics,
         )
-        self.events = EventQueue(self.files.events)
-        self.scheduler = SessionScheduler(self.reactor, self.rng, self._run_session, self.events)
-        self.life = AgentLife(
+        side = assemble(
             self.model,
             self.device,
-            self.events,
-            AgentState(self.files.agent),
+            self.files,
             self.reactor,
-            self.scheduler,
+            self.rng,
+            self.config.acs,
+            run_session=self._run_session,
+            http_factory=self._http_client,
             on_exit=self.on_exit,
             rebooted=self._rebooted,
-        )
-        self.life.detect_boot()
-        acs = self.config.acs
-        self.dispatcher = Dispatcher(
-            self.model,
-            add_event=self.life.add_event,
-            schedule_inform=self.scheduler.schedule_inform,
-            limits=ResponseLimits(acs.max_response, acs.max_response_values),
-        )
-        self.engine = SessionEngine(
-            model=self.model,
-            events=self.events,
-            dispatcher=self.dispatcher,
-            http_factory=self._http_client,
-            clock=self.reactor,
-            max_body=acs.max_body,
-            on_exchange=lambda direction, message: self.runner.exchanged(direction, message),
-        )
-        self.runner = SessionRunner(
-            self.engine,
-            self.model,
-            self.dispatcher,
-            self.events,
-            self.scheduler,
-            self.life,
             on_exchange=self.on_exchange,
         )
-        configure_scheduler(self.scheduler, self.model)
-        self.model.subscribe(self.life.on_change)
-        self.model.on_value_change(self.runner.value_changed)
+        self.events, self.scheduler, self.life = side.events, side.scheduler, side.life
+        self.dispatcher, self.engine, self.runner = side.dispatcher, side.engine, side.runner
         if self.config.device.poll_interval > 0:
             poller = ValuePoller(self.model, self.reactor, self.config.device.poll_interval)
             self._add_child(poller)
-        self._wire_diagnostics()
-        self._start_transfers()
+        if self.diagnostics is not None:
+            self.diagnostics.attach(self.scheduler.request, self.model.instances_changed)
+        self.transfers, self.autonomous = start_transfers(
+            self.reactor,
+            self.config,
+            state_dir=self.files.root,
+            events=self.events,
+            device=self.device,
+            model=self.model,
+            request_session=lambda: self.scheduler.request(),
+            reboot=self.life.reboot,
+            dispatcher=self.dispatcher,
+            engine=self.engine,
+            runner=self.runner,
+        )
         self._add_connreq()
         self._add_control()
         super().startService()  # type: ignore[no-untyped-call]
@@ -210,37 +192,15 @@ class CwmpAgent(MultiService):
         self.connreq = None
         if not self.config.connection_request.enable:
             return
-        connreq = ConnectionRequests(
+        self.connreq = ConnectionRequests(
             self.reactor,
             self.config.connection_request,
             self.files,
             self.model,
             lambda: self.scheduler.request(CONNECTION_REQUEST),
         )
-        url = f"{self.model.root}ManagementServer.URL"
-        self.runner.before.append(lambda: connreq.before_session(self.model.value(url)))
-        self.runner.connected.append(connreq.local_address_is)
-        self._add_child(connreq)
-        self.connreq = connreq
-
-    def _start_transfers(self) -> None:
-        """Download/Upload/ScheduleDownload and their exactly-once TransferComplete."""
-        self.transfers, self.autonomous = build_transfers(
-            self.reactor,
-            self.config,
-            state_dir=self.files.root,
-            events=self.events,
-            device=self.device,
-            model=self.model,
-            request_session=lambda: self.scheduler.request(),
-            reboot=self.life.reboot,
-        )
-        self.transfers.register(self.dispatcher)
-        self.engine.add_request_source(self.transfers.request_source)
-        self.engine.add_request_source(self.autonomous)
-        self.runner.before.append(self.transfers.before_session)
-        self.runner.after.append(self.transfers.after_session)
-        self.transfers.start()  # before the scheduler: completions go into the first Inform
+        self.connreq.attach(self.runner)
+        self._add_child(self.connreq)
 
     def _rebooted(self) -> None:
         self.transfers.start()
@@ -263,12 +223,6 @@ class CwmpAgent(MultiService):
         self.diagnostics = Diagnostics(self.reactor, root)
         return self.diagnostics
 
-    def _wire_diagnostics(self) -> None:
-        if self.diagnostics is None:
-            return
-        self.diagnostics.on_complete = lambda: self.scheduler.request(DIAGNOSTICS_COMPLETE)
-        self.diagnostics.on_rows_changed = self.model.instances_changed
-
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; the children (listeners, control socket, poller) stop too."""
         self.scheduler.stop()
@@ -282,17 +236,7 @@ class CwmpAgent(MultiService):
         return result
 
     def _http_client(self) -> AcsHttpClient:
-        ms = f"{self.model.root}ManagementServer."
-        return AcsHttpClient(
-            self.reactor,
-            self.model.value(ms + "URL"),
-            self.model.value(ms + "Username"),
-            self.model.value(ms + "Password"),
-            TlsPolicy.from_config(self.config.acs),
-            allow_basic_over_http=self.config.acs.allow_basic_over_http,
-            timeout=self.config.acs.timeout,
-            max_body=self.config.acs.max_body,
-        )
+        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs)
 
 
 def makeService(config: Config, reactor: AgentReactor, **kwargs: Any) -> CwmpAgent:

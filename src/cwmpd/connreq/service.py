@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping
-from typing import cast
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from twisted.application.service import Service
@@ -44,6 +44,14 @@ _STUN_KEYS = (
     "STUNMaximumKeepAlivePeriod",
     "STUNMinimumKeepAlivePeriod",
 )
+
+
+class SessionHooks(Protocol):
+    """What runs around each session (cwmpd.session.runner.SessionRunner; connreq does not
+    import its peer session)."""
+
+    before: list[Callable[[], None]]
+    connected: list[Callable[[str | None], None]]
 
 
 class ConnectionRequests(Service):
@@ -186,6 +194,13 @@ class ConnectionRequests(Service):
         if self._udp_port is None:
             return None
         return int(cast(IPv4Address | IPv6Address, self._udp_port.getHost()).port)
+
+    def attach(self, runner: SessionHooks) -> None:
+        """Before each session, publish the URLs for the ACS's address (``before_session``);
+        once it connected, for the local address it used (``local_address_is``)."""
+        url = self._ms + "URL"
+        runner.before.append(lambda: self.before_session(self._model.value(url)))
+        runner.connected.append(self.local_address_is)
 
     # -- parameters ------------------------------------------------------------
 

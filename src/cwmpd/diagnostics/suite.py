@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cwmpd.cwmp.eventcodes import DIAGNOSTICS_COMPLETE
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.diagnostics.kinds import tr098_kinds, tr181_kinds
 from cwmpd.diagnostics.objects import DiagnosticObject, Kind
@@ -19,11 +20,10 @@ _UDP_ECHO = {
 class Diagnostics:
     """The diagnostics objects of one device; ``declare`` binds them into a plugin's model.
 
-    ``on_complete()`` is called when a test finishes (not when cancelled): wire it to
-    ``scheduler.request("8 DIAGNOSTICS COMPLETE")``. ``on_rows_changed()`` is called when
-    a results table (RouteHops, Result) gained or lost rows: wire it to the model's
-    instance-cache invalidation. ``dns_port`` (53) is the port NSLookupDiagnostics
-    queries on its DNSServer; it may be changed while running (tests use a loopback server).
+    ``on_complete()`` is called when a test finishes (not when cancelled), ``on_rows_changed()``
+    when a results table (RouteHops, Result) gained or lost rows; ``attach`` wires both.
+    ``dns_port`` (53) is the port NSLookupDiagnostics queries on its DNSServer; it may be
+    changed while running (tests use a loopback server).
     ``udp_echo`` is the UDPEchoConfig server (Device.IP.Diagnostics. or the TR-098 object).
     """
 
@@ -47,6 +47,14 @@ class Diagnostics:
             k.prefix: DiagnosticObject(k, reactor, self._complete, self._rows) for k in kinds
         }
         self.udp_echo = UdpEchoConfig(reactor, _UDP_ECHO[root])
+
+    def attach(
+        self, request_session: Callable[[str], None], instances_changed: Callable[[], None]
+    ) -> None:
+        """A finished test asks a "8 DIAGNOSTICS COMPLETE" session (``scheduler.request``);
+        a results table's rows changing invalidates the model's instance cache."""
+        self.on_complete = lambda: request_session(DIAGNOSTICS_COMPLETE)
+        self.on_rows_changed = instances_changed
 
     def _complete(self) -> None:
         self.on_complete()

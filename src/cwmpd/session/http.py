@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
+from typing import TYPE_CHECKING
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -29,6 +30,7 @@ from twisted.web.client import (
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS, IResponse
 
+from cwmpd.config import AcsConfig
 from cwmpd.http.auth import Authenticator
 from cwmpd.http.connection import (
     USER_AGENT,
@@ -50,6 +52,9 @@ from cwmpd.http.follow import Rules, follow
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.http.urls import origin, request_target, safe, usable, where
 from cwmpd.reactors import AgentReactor
+
+if TYPE_CHECKING:
+    from cwmpd.datamodel.model import DataModel
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -144,6 +149,22 @@ class AcsHttpClient:
         self._last_key: tuple[str, str] | None = None
         self._last_broken = False
         self._closed = False
+
+    @classmethod
+    def for_model(cls, reactor: AgentReactor, model: DataModel, acs: AcsConfig) -> AcsHttpClient:
+        """A client for the ACS the model's ManagementServer names (URL, Username, Password),
+        with the config's TLS policy, Basic-over-HTTP rule, timeout and body cap."""
+        ms = f"{model.root}ManagementServer."
+        return cls(
+            reactor,
+            model.value(ms + "URL"),
+            model.value(ms + "Username"),
+            model.value(ms + "Password"),
+            TlsPolicy.from_config(acs),
+            allow_basic_over_http=acs.allow_basic_over_http,
+            timeout=acs.timeout,
+            max_body=acs.max_body,
+        )
 
     @property
     def url(self) -> str:

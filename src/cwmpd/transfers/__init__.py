@@ -1,7 +1,7 @@
 """File transfers: Download, Upload, ScheduleDownload, their persisted queue, firmware apply
 handlers and an exactly-once TransferComplete.
 
-Wiring (service.py, through setup.build_transfers): ``TransferManager(TransferSettings(...))``,
+Wiring (service.py, through setup.start_transfers): ``TransferManager(TransferSettings(...))``,
 ``register(dispatcher)``, ``engine.add_request_source(manager.request_source)`` (the engine
 calls its ``session_started()`` as each session begins), ``start()`` before the scheduler
 starts, ``before_session()`` before each session's Inform, ``after_session()`` once it has

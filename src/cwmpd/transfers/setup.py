@@ -1,10 +1,13 @@
-"""Builds the agent's transfer side from the config: handlers, queue, autonomous reports."""
+"""Builds the agent's transfer side from the config (handlers, queue, autonomous reports) and
+attaches it to the session side: the dispatcher, the engine's request sources, the runner's hooks.
+
+The session side is described by Protocols here: transfers does not import its peer session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cwmpd.config import Config
 from cwmpd.cwmp import messages
@@ -22,6 +25,64 @@ from cwmpd.transfers.handlers import (
 )
 from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.settings import Events, TransferSettings
+
+
+class RpcTable(Protocol):
+    """Where the transfer RPCs go (cwmpd.session.dispatch.Dispatcher)."""
+
+    def register(self, name: str, handler: Callable[[Any], Awaitable[messages.Message]]) -> None:
+        """Answer the ACS's ``name`` requests with ``handler``."""
+
+
+class RequestSources(Protocol):
+    """Who sends the CPE's own requests (cwmpd.session.engine.SessionEngine)."""
+
+    def add_request_source(self, source: TransferManager | AutonomousTransfers) -> None:
+        """Send ``source``'s requests in each session, after InformResponse."""
+
+
+class SessionHooks(Protocol):
+    """What runs around each session (cwmpd.session.runner.SessionRunner)."""
+
+    before: list[Callable[[], None]]
+    after: list[Callable[[], None]]
+
+
+def start_transfers(
+    reactor: AgentReactor,
+    config: Config,
+    *,
+    state_dir: Path,
+    events: Events,
+    device: DeviceHooks,
+    model: Any,
+    request_session: Callable[[], None],
+    reboot: Callable[[], None],
+    dispatcher: RpcTable,
+    engine: RequestSources,
+    runner: SessionHooks,
+) -> tuple[TransferManager, AutonomousTransfers]:
+    """``build_transfers``, attached to the session side and started: the transfer RPCs
+    registered, the TransferCompletes and AutonomousTransferCompletes sent by the engine, the
+    queue held during each session, and resumed before the scheduler starts (completions
+    go into the first Inform)."""
+    manager, autonomous = build_transfers(
+        reactor,
+        config,
+        state_dir=state_dir,
+        events=events,
+        device=device,
+        model=model,
+        request_session=request_session,
+        reboot=reboot,
+    )
+    manager.register(dispatcher)
+    engine.add_request_source(manager.request_source)
+    engine.add_request_source(autonomous)
+    runner.before.append(manager.before_session)
+    runner.after.append(manager.after_session)
+    manager.start()
+    return manager, autonomous
 
 
 def build_transfers(
