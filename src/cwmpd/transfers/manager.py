@@ -26,7 +26,6 @@ from cwmpd.transfers.queue import TransferQueue
 from cwmpd.transfers.record import State, Transfer
 from cwmpd.transfers.recovery import recover
 from cwmpd.transfers.rpc import TransferRpcs
-from cwmpd.transfers.runner import run_transfer
 from cwmpd.transfers.settings import TransferSettings
 
 _log = Logger(namespace="cwmpd.transfers")
@@ -120,6 +119,9 @@ class TransferManager:
             self._timer = self.queue.reactor.callLater(max(when - now, 0), self.kick)
 
     def _launch(self, t: Transfer) -> None:
+        # lazy: the runner and its progress log load with the first transfer, not at start-up
+        from cwmpd.transfers.runner import run_transfer
+
         self._running_id = t.id
         run = run_transfer(
             self.queue, t, cancel=self.cancel_running, interrupted=lambda: self.interrupted(t.id)

@@ -90,7 +90,7 @@ agent.stopService()
 
 def test_start_up_leaves_the_rpc_classes_it_does_not_need_unloaded(tmp_path: Path) -> None:
     """A started agent answers Download and GPV, yet has not loaded their classes, nor the
-    file servers' HTTP client."""
+    file servers' HTTP client, nor the transfer runner."""
     done = subprocess.run(
         [sys.executable, "-c", STARTS, str(tmp_path)], capture_output=True, text=True, check=True
     )
@@ -98,5 +98,6 @@ def test_start_up_leaves_the_rpc_classes_it_does_not_need_unloaded(tmp_path: Pat
     loaded = set(modules.split())
     assert {"cwmpd.cwmp.session_messages", "cwmpd.session.http"} <= loaded
     lazy = {f"cwmpd.cwmp.{t}_messages" for t in ("param", "transfer", "du")}
-    assert loaded & {*lazy, "cwmpd.transfers.http"} == set()
+    later = {"cwmpd.transfers.http", "cwmpd.transfers.runner", "cwmpd.transfers.progress"}
+    assert loaded & {*lazy, *later} == set()
     assert "'Download'" in methods and "'GetParameterValues'" in methods
