@@ -45,7 +45,10 @@ def main() -> None:
     from twisted.internet import reactor
     from twisted.internet.defer import Deferred
 
-    from cwmpd.plugin.load import build_model
+    from cwmpd.datamodel.schema import load_schema
+    from cwmpd.datamodel.vendor import with_vendor
+    from cwmpd.plugin.load import declare_all, load_plugin, model_from_declarations, schema_prefixes
+    from cwmpd.plugin.mapping import MappingPlugin
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -60,14 +63,16 @@ def main() -> None:
         result: dict[str, Any] = {}
 
         async def run(reactor: AgentReactor) -> None:
-            model, device = build_model(
-                [str(plugin)], state_dir=base / "state", factory_values={}, reactor=reactor
-            )
+            device = load_plugin(str(plugin), state_dir=base / "state", reactor=reactor)
+            assert isinstance(device, MappingPlugin)  # its process runner counts the spawns
+            decl = declare_all([device])
+            schema = load_schema(decl.root, prefixes=schema_prefixes(decl))
+            model = model_from_declarations(decl, with_vendor(schema, decl.vendor), base / "state")
             start = time.perf_counter()
             values = await model.get_parameter_values(["Device.DeviceInfo.ProcessStatus.Process."])
             result["wall"] = time.perf_counter() - start
             result["count"] = len(values)
-            result["spawned"] = device.runner.spawned  # type: ignore[attr-defined]
+            result["spawned"] = device.runner.spawned
 
         d = Deferred.fromCoroutine(run(agent_reactor(reactor)))
         d.addErrback(lambda f: result.setdefault("error", f))
