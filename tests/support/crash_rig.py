@@ -35,7 +35,11 @@ class Daemon(RestartingDaemon[tuple[int | None, int | None]]):
     """``python -m cwmpd --config FILE``, restarted whenever it exits (until ``stop``)."""
 
     def __init__(self, config: Path) -> None:
-        super().__init__([sys.executable, "-m", "cwmpd", "--config", str(config)], tail=8000)
+        super().__init__(
+            [sys.executable, "-m", "cwmpd", "--config", str(config)],
+            tail=8000,
+            ready_marker=b" running (",  # cli: "cwmpd VERSION running (CONFIG)", then sessions
+        )
         self.config = config
 
     def exit_record(
@@ -110,13 +114,24 @@ class Campaign:
         self.acs.on_exchange(seen)
 
     async def kill_randomly(self, kills: int, low: float, high: float) -> None:
-        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it started."""
+        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after the run is
+        up (logged that it runs, right before its first session), not after the spawn:
+        start-up alone can take longer than ``high`` on a busy machine, and then every kill
+        would land before any session and the campaign would test nothing."""
         daemon = self.daemon
         while daemon.kills < kills:
             starts = daemon.starts
-            await sleep(self.rng.uniform(low, high))
+
+            def up(n: int = starts) -> bool:  # up, or already gone (a reboot)
+                return daemon.up_at is not None or daemon.starts > n
+
+            await wait_for(up, 30, "the daemon up")
             if daemon.starts == starts:  # not already restarted by a reboot
-                daemon.kill()
+                assert daemon.up_at is not None
+                delay = self.rng.uniform(low, high)
+                await sleep(max(0.0, daemon.up_at + delay - time.monotonic()))
+                if daemon.starts == starts:
+                    daemon.kill()
             await wait_for(lambda n=starts: daemon.starts > n, 5, "the restart")  # type: ignore[misc]
 
     def delivered(self, code: str) -> dict[str, list[AcsSession]]:
