@@ -30,7 +30,7 @@ LAYERS: list[set[str]] = [
     {"cwmpd.fleet"},
     {"cwmpd.demo", "cwmpd.service"},
     {"cwmpd.control", "cwmpd.testing"},
-    {"cwmpd.session", "cwmpd.connreq", "cwmpd.transfers", "cwmpd.diagnostics"},
+    {"cwmpd.session", "cwmpd.connreq", "cwmpd.transfers", "cwmpd.diagnostics", "cwmpd.uspagent"},
     {"cwmpd.plugin"},
     {"cwmpd.datamodel"},
     {"cwmpd.backends"},
