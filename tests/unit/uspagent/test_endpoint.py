@@ -202,7 +202,7 @@ def test_send_times_out() -> None:
     clock.advance(4.9)
     assert failures == []
     clock.advance(0.2)
-    assert failures[0].check(TimeoutError)
+    assert isinstance(failures[0].value, TimeoutError)
     late = messages.response("n1", pb.NotifyResp(subscription_id="sub-1"))
     ep.received(mtp, from_controller(late), "")  # a late answer is ignored, not raised
 
@@ -211,13 +211,13 @@ def test_send_fails_when_the_mtp_cannot_send_or_the_budget_is_spent() -> None:
     """An MTP without a session fails the Deferred; past max_in_flight outstanding, 7005."""
     ep, mtp, _ = endpoint(FixedHandler(), max_in_flight=1)
     mtp.broken = True
-    assert failure_of(ep.send(CTRL, notify("n1"))).check(ConnectionError)
+    assert isinstance(failure_of(ep.send(CTRL, notify("n1"))).value, ConnectionError)
     mtp.broken = False
     ep.send(CTRL, notify("n2"))
     failure = failure_of(ep.send(CTRL, notify("n3")))
     assert isinstance(failure.value, UspError)
     assert failure.value.code == ErrorCode.RESOURCES_EXCEEDED
-    assert failure_of(ep.send("proto::nobody", notify("n4"))).check(KeyError)
+    assert isinstance(failure_of(ep.send("proto::nobody", notify("n4"))).value, KeyError)
 
 
 def test_stop_fails_what_waits() -> None:
@@ -225,4 +225,4 @@ def test_stop_fails_what_waits() -> None:
     ep, _, _ = endpoint(FixedHandler())
     waiting = ep.send(CTRL, notify("n1"))
     ep.stop()
-    assert failure_of(waiting).check(ConnectionError)
+    assert isinstance(failure_of(waiting).value, ConnectionError)
