@@ -11,6 +11,7 @@ from twisted.internet.defer import Deferred, succeed
 from cwmpd.usp import messages, records
 from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.handler import MessageHandler
 
 VALUES = {
     "Device.DeviceInfo.Manufacturer": "cwmpd",
@@ -87,3 +88,24 @@ class BrokenHandler:
 
     def handle(self, msg: pb.Msg, controller_id: str) -> Deferred[pb.Msg | None]:
         raise ValueError("a handler bug")
+
+
+class Fallback:
+    """``primary`` first (the agent's own handler); a request it answers Error 7001 (not
+    supported by this build) goes to ``fallback`` instead. Once the agent's handlers answer
+    a request themselves, the fallback is never asked."""
+
+    def __init__(self, primary: MessageHandler, fallback: MessageHandler) -> None:
+        self.primary = primary
+        self.fallback = fallback
+
+    def handle(self, msg: pb.Msg, controller_id: str) -> Deferred[pb.Msg | None]:
+        def check(answer: pb.Msg | None) -> Deferred[pb.Msg | None] | pb.Msg | None:
+            unsupported = (
+                answer is not None
+                and messages.body_kind(answer) == "error"
+                and answer.body.error.err_code == ErrorCode.MESSAGE_NOT_SUPPORTED
+            )
+            return self.fallback.handle(msg, controller_id) if unsupported else answer
+
+        return self.primary.handle(msg, controller_id).addCallback(check)
