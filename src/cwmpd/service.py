@@ -233,7 +233,13 @@ class CwmpAgent(MultiService):
         self.usp = None
         if not self.config.usp.enable:
             return
-        from cwmpd.uspagent import assembly  # lazy: protobuf is loaded only when USP is on
+        try:
+            from cwmpd.uspagent import assembly  # lazy: protobuf is loaded only when USP is on
+        except ImportError as exc:
+            raise ConfigError(
+                f"{self.config.source}: usp.enable needs protobuf (Debian: python3-protobuf; "
+                f"pip install 'cwmpd[usp]'): {exc}"
+            ) from exc
 
         context = assembly.HandlerContext(
             self.model, self.reactor, reboot=self._usp_reboot, factory_reset=self._usp_reset

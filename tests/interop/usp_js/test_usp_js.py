@@ -93,7 +93,7 @@ async def _run(broker: Broker, state: Path) -> dict[str, Any]:
             "controllerTopic": CONTROLLER_TOPIC,
             "timeout": 5000,
         }
-        out, err, code = await utils.getProcessOutputAndValue(
+        out, err, code = await utils.getProcessOutputAndValue(  # type: ignore[no-untyped-call]
             node,
             [str(HERE / "drive.js"), json.dumps(args)],
             env=dict(os.environ),
