@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from google.protobuf import text_format
 from google.protobuf.message import DecodeError, Message
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -124,9 +125,10 @@ class ScriptedController:
         for answer in waiting.values():
             answer.errback(ConnectionError("the scripted controller stopped"))
 
-    async def agent_connected(self) -> AgentSeen:
-        """The Agent's Endpoint ID and topic, from its MQTTConnect Record (waits for it)."""
-        if self._agent is not None:
+    async def agent_connected(self, *, fresh: bool = False) -> AgentSeen:
+        """The Agent's Endpoint ID and topic, from its MQTTConnect Record (waits for it;
+        with ``fresh``, for the next one: the Agent reconnected, after a reboot say)."""
+        if self._agent is not None and not fresh:
             return self._agent
         waiting: Deferred[AgentSeen] = Deferred()
         self._agent_waiters.append(waiting)
@@ -322,3 +324,12 @@ class ScriptedController:
         return await self.request(
             pb.GetSupportedProtocol(controller_supported_protocol_versions=versions)
         )
+
+
+def describe(msg: pb.Msg | None, limit: int = 400) -> str:
+    """One line for ``msg``: its kind and body in protobuf text form, cut at ``limit``."""
+    if msg is None:
+        return "nothing within the wait"
+    kind = messages.request_name(msg) or messages.response_name(msg) or "error"
+    text = text_format.MessageToString(msg.body, as_one_line=True)
+    return f"{kind} {msg.header.msg_id!r}: {text[:limit]}{'...' if len(text) > limit else ''}"
