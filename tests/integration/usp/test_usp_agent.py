@@ -19,6 +19,7 @@ from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.usp_controller import ScriptedController
 from cwmpd.usp import messages
 from cwmpd.usp.errors import ErrorCode
+from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.assembly import HandlerContext, os_endpoint_id
 from support.agent_harness import reactor
 from support.mosquitto import Broker
@@ -158,3 +159,48 @@ async def test_enable_cwmp_false_stops_cwmp_not_usp(broker: Broker, tmp_path: Pa
         controller.stop()
         agent.stopService()
         await acs.stop()
+
+
+MQTT311_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="the MQTT 5.0 Agent subscribes to its exact topic (cwmpd.mtp.mqtt), so a 3.1.1 "
+    "Controller's /reply-to= suffixed topic (R-MQTT.24) does not reach it",
+)
+
+
+@pytest.mark.parametrize(
+    "version", [5, pytest.param(4, marks=MQTT311_GAP)], ids=["mqtt5", "mqtt311"]
+)
+@pytest_twisted.ensureDeferred
+async def test_notify_from_the_agent_gets_its_notify_resp(
+    broker: Broker, tmp_path: Path, version: int
+) -> None:
+    """Endpoint.send(): a Notify reaches the Controller (MQTT 5.0 or 3.1.1), which answers
+    NotifyResp, and the Deferred fires with it; a request of that Controller is answered
+    on its reply-to topic either way."""
+    controller = ScriptedController(CTRL, topic=CTRL_TOPIC, agent_topic=AGENT_TOPIC)
+    await controller.connect(reactor, f"mqtt://127.0.0.1:{broker.port}", version=version)
+    text = usp_config(tmp_path / "state", "http://127.0.0.1:9/acs", broker.port)
+    agent = start_agent(text, FixedHandler())
+    try:
+        await controller.agent_connected()
+        assert agent.usp is not None
+        endpoint = await agent.usp.ready
+        notify = messages.request(
+            endpoint.new_msg_id(),
+            pb.Notify(
+                subscription_id="sub-1",
+                send_resp=True,
+                event=pb.Notify.Event(obj_path="Device.", event_name="Boot!"),
+            ),
+        )
+        answer = await endpoint.send(CTRL, notify).addTimeout(10, reactor)
+        assert messages.response_name(answer) == "notify_resp"
+        assert answer.body.response.notify_resp.subscription_id == "sub-1"
+        (got,) = controller.notifications
+        assert got.body.request.notify.event.event_name == "Boot!"
+        resp = await controller.get_supported_protocol()
+        assert messages.response_name(resp) == "get_supported_protocol_resp"
+    finally:
+        controller.stop()
+        agent.stopService()
