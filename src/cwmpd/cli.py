@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--state-dir", metavar="DIR", help="keep the device state here")
     demo.add_argument("--verbose", action="store_true", help="also show the agent's own log")
+    demo.add_argument(
+        "--usp",
+        action="store_true",
+        help="USP too: a mosquitto, the agent with [usp], a scripted USP Controller's requests",
+    )
     sub.add_parser(
         "fleet",
         help="N simulated CPEs in one process against an ACS (cwmpd fleet --help)",
@@ -162,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from cwmpd.demo import run_demo  # lazy: the agent does not load the demo
 
-        code: int = run_demo(state_dir=args.state_dir, verbose=args.verbose)
+        code: int = run_demo(state_dir=args.state_dir, verbose=args.verbose, usp=args.usp)
         return code
     if args.command == "check-plugin":
         from cwmpd.plugin.check import main as check_main  # lazy: nor the checker

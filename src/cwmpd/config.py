@@ -6,6 +6,7 @@ stdlib has no schema validator and the checks are a few lines per section.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -84,6 +85,33 @@ class ControlConfig:
 
 
 @dataclass(frozen=True)
+class UspControllerConfig:
+    """One [[usp.controllers]] entry: a Controller and the MTP that reaches it (factory
+    values of Device.LocalAgent.Controller.{i} and its MTP.{i})."""
+
+    endpoint_id: str = ""
+    mtp: str = "mqtt"  # "websocket" and "uds" come with issue 15
+    url: str = ""  # mqtt://host[:1883] or mqtts://host[:8883]
+    controller_topic: str = ""  # where the Agent publishes to this Controller
+    agent_topic: str = ""  # where the Agent subscribes (its Response Topic)
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""  # mqtts: trust roots (empty = the system's), like acs.ca_file
+    client_cert: str = ""  # mqtts: PEM with the client certificate and key, like acs.client_cert
+
+
+@dataclass(frozen=True)
+class UspConfig:
+    """[usp]: the TR-369 Agent beside CWMP; off when the section is absent."""
+
+    enable: bool = False
+    endpoint_id: str = ""  # empty = os::<OUI>-<SerialNumber> read from the model
+    max_in_flight: int = 8  # requests of one Controller handled at once; more get Error 7005
+    response_timeout: float = 30.0  # seconds a Controller has to answer the Agent's request
+    controllers: tuple[UspControllerConfig, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole config file."""
 
@@ -92,6 +120,7 @@ class Config:
     device: DeviceConfig = field(default_factory=DeviceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
     transfers: TransfersConfig = field(default_factory=TransfersConfig)
+    usp: UspConfig = field(default_factory=UspConfig)
     source: str = "<defaults>"
 
 
@@ -101,6 +130,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "device": DeviceConfig,
     "control": ControlConfig,
     "transfers": TransfersConfig,
+    "usp": UspConfig,
 }
 
 
@@ -137,6 +167,86 @@ def _section(name: str, cls: type[Any], data: Any, source: str) -> Any:
         expected = {"bool": bool, "int": int, "float": float, "str": str}.get(str(ftype), tuple)
         kwargs[key] = _coerce(f"{source}: {name}.{key}", expected, value)
     return cls(**kwargs)
+
+
+def _usp_section(data: Any, source: str) -> UspConfig:
+    """[usp] with its [[usp.controllers]] array of tables."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [usp] must be a table")
+    rest = dict(data)
+    entries = rest.pop("controllers", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(
+            f"{source}: usp.controllers must be an array of tables [[usp.controllers]]"
+        )
+    controllers = tuple(
+        _section(f"usp.controllers[{i}]", UspControllerConfig, entry, source)
+        for i, entry in enumerate(entries)
+    )
+    plain = _section("usp", UspConfig, rest, source)
+    return UspConfig(
+        enable=plain.enable,
+        endpoint_id=plain.endpoint_id,
+        max_in_flight=plain.max_in_flight,
+        response_timeout=plain.response_timeout,
+        controllers=controllers,
+    )
+
+
+#: A USP Endpoint ID (TR-369 R-ARC.6): printable ASCII without blanks.
+_ENDPOINT_ID = re.compile(r"^[!-~]{1,256}$")
+_NEXT_MTPS = ("websocket", "uds", "stomp")
+
+
+def _check_usp(usp: UspConfig, src: str) -> None:
+    if usp.endpoint_id and not _ENDPOINT_ID.match(usp.endpoint_id):
+        raise ConfigError(
+            f"{src}: usp.endpoint_id must be printable ASCII without blanks "
+            f"(at most 256), got {usp.endpoint_id!r}"
+        )
+    if usp.max_in_flight < 1:
+        raise ConfigError(f"{src}: usp.max_in_flight must be >= 1")
+    if usp.response_timeout <= 0:
+        raise ConfigError(f"{src}: usp.response_timeout must be > 0")
+    if usp.enable and not usp.controllers:
+        raise ConfigError(f"{src}: usp.enable needs at least one [[usp.controllers]] entry")
+    seen: set[str] = set()
+    for i, ctrl in enumerate(usp.controllers):
+        where = f"{src}: usp.controllers[{i}]"
+        if not _ENDPOINT_ID.match(ctrl.endpoint_id):
+            raise ConfigError(
+                f"{where}.endpoint_id must be a USP Endpoint ID (printable ASCII, no blanks), "
+                f"got {ctrl.endpoint_id!r}"
+            )
+        if ctrl.endpoint_id in seen:
+            raise ConfigError(f"{where}.endpoint_id {ctrl.endpoint_id!r} is listed twice")
+        seen.add(ctrl.endpoint_id)
+        if ctrl.mtp in _NEXT_MTPS:
+            raise ConfigError(
+                f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "
+                'come with issue 15); use "mqtt"'
+            )
+        if ctrl.mtp != "mqtt":
+            raise ConfigError(f'{where}.mtp must be "mqtt", got {ctrl.mtp!r}')
+        url = urlsplit(ctrl.url)
+        try:
+            url.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise ConfigError(f"{where}.url has a bad port: {ctrl.url!r}") from exc
+        if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+            raise ConfigError(f"{where}.url must be an mqtt:// or mqtts:// URL, got {ctrl.url!r}")
+        for key in ("controller_topic", "agent_topic"):
+            topic = getattr(ctrl, key)
+            if not topic or any(c in topic for c in "+#\0"):
+                raise ConfigError(
+                    f"{where}.{key} must be a non-empty MQTT topic without wildcards, got {topic!r}"
+                )
+        for key in ("ca_file", "client_cert"):
+            path = getattr(ctrl, key)
+            if path and not Path(path).is_file():
+                raise ConfigError(f"{where}.{key}: no such file {path!r}")
+            if path and url.scheme != "mqtts":
+                raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
 
 
 def _check(cfg: Config) -> None:
@@ -185,6 +295,7 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"{src}: device.poll_interval must be >= 0")
     if not cfg.device.plugins:
         raise ConfigError(f"{src}: device.plugins must name at least one plugin")
+    _check_usp(cfg.usp, src)
 
 
 def parse_config(text: str, source: str = "<string>") -> Config:
@@ -200,7 +311,10 @@ def parse_config(text: str, source: str = "<string>") -> Config:
             raise ConfigError(
                 f"{source}: unknown section [{key}] (known: {', '.join(sorted(_SECTIONS))})"
             )
-        kwargs[key] = _section(key, cls, value, source)
+        if cls is UspConfig:
+            kwargs[key] = _usp_section(value, source)
+        else:
+            kwargs[key] = _section(key, cls, value, source)
     cfg = Config(source=source, **kwargs)
     _check(cfg)
     return cfg

@@ -4,12 +4,16 @@ Wiring only: the data model, the session side (cwmpd.session.assembly: event que
 the agent's life, engine and runner), diagnostics, transfers, and the child services
 (Connection Request listeners, control socket, value poller). The agent's life rules are
 cwmpd.session.boot's; a session's course, runner's.
+
+With ``[usp] enable`` the USP agent (cwmpd.uspagent.assembly, imported lazily: protobuf only
+then) runs beside CWMP on the same model and boot; ManagementServer.EnableCWMP false keeps
+the CWMP side (sessions, Connection Requests) stopped while USP runs on.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +24,7 @@ from twisted.logger import Logger
 from cwmpd import state
 from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.service import ConnectionRequests
+from cwmpd.cwmp import types
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
@@ -29,7 +34,7 @@ from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
 from cwmpd.session.assembly import assemble
 from cwmpd.session.boot import AgentLife, StateDirInUse, lock_state_dir
-from cwmpd.session.dispatch import Dispatcher
+from cwmpd.session.dispatch import AfterSession, Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
@@ -42,10 +47,14 @@ from cwmpd.transfers.setup import start_transfers
 
 if TYPE_CHECKING:
     from cwmpd.diagnostics.suite import Diagnostics
+    from cwmpd.uspagent.assembly import HandlerFactory, UspAgent
 
 __all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
 
 _log = Logger(namespace="cwmpd.service")
+
+#: Seconds between a USP Reboot()/FactoryReset() and its doing: the response goes out first.
+USP_GRACE = 1.0
 
 #: How the agent builds its model and device: ``cwmpd.plugin.load.build_model``'s signature.
 ModelBuilder = Callable[..., tuple[DataModel, DeviceHooks]]
@@ -63,9 +72,11 @@ class CwmpAgent(MultiService):
         on_exit: Callable[[], None] | None = None,
         on_exchange: Exchange | None = None,
         build: ModelBuilder = build_model,
+        usp_handler: HandlerFactory | None = None,
     ) -> None:
         """``build`` makes the model and the device plugin (``cwmpd fleet`` shares their
-        schema and plugin module between its devices)."""
+        schema and plugin module between its devices); ``usp_handler`` makes the USP message
+        handler (default: cwmpd.uspagent.assembly.default_handler)."""
         super().__init__()  # type: ignore[no-untyped-call]
         self._build = build
         self.config = config
@@ -86,6 +97,9 @@ class CwmpAgent(MultiService):
         self.transfers: TransferManager
         self.autonomous: AutonomousTransfers
         self.connreq: ConnectionRequests | None = None
+        self.usp: UspAgent | None = None
+        self._cwmp_on = True
+        self._usp_handler = usp_handler
         self._lock: state.StateLock | None = None
 
     @property
@@ -173,12 +187,86 @@ class CwmpAgent(MultiService):
             engine=self.engine,
             runner=self.runner,
         )
-        self._add_connreq()
+        cwmp = self._cwmp_on = self.cwmp_enabled()
+        if cwmp:
+            self._add_connreq()
+        else:
+            self.connreq = None
+            _log.info("ManagementServer.EnableCWMP is false: no CWMP sessions")
         self._add_control()
+        self._add_usp()
+        self.model.subscribe(self._enable_cwmp_changed)
         super().startService()  # type: ignore[no-untyped-call]
-        self.scheduler.start()
+        if cwmp:
+            self.scheduler.start()
         self.runner.resume()
         self.life.started()
+
+    def cwmp_enabled(self) -> bool:
+        """ManagementServer.EnableCWMP (true when the model has no such parameter)."""
+        try:
+            return types.is_true(self.model.value(self._enable_cwmp))
+        except KeyError:
+            return True
+
+    @property
+    def _enable_cwmp(self) -> str:
+        return f"{self.model.root}ManagementServer.EnableCWMP"
+
+    def _enable_cwmp_changed(self, changed: Mapping[str, str], source: str) -> None:
+        """EnableCWMP set (over CWMP or USP): stop or start the CWMP sessions."""
+        if self._enable_cwmp not in changed:
+            return
+        on = types.is_true(changed[self._enable_cwmp])
+        if on == self._cwmp_on:
+            return
+        self._cwmp_on = on
+        if on:
+            _log.info("EnableCWMP set true: CWMP sessions resume")
+            self.scheduler.start()
+        else:
+            _log.info("EnableCWMP set false: CWMP sessions stop")
+            self.scheduler.stop()
+
+    def _add_usp(self) -> None:
+        """The USP agent (``[usp] enable``) on this model, beside CWMP."""
+        self.usp = None
+        if not self.config.usp.enable:
+            return
+        try:
+            from cwmpd.uspagent import assembly  # lazy: protobuf is loaded only when USP is on
+        except ImportError as exc:
+            raise ConfigError(
+                f"{self.config.source}: usp.enable needs protobuf (Debian: python3-protobuf; "
+                f"pip install 'cwmpd[usp]'): {exc}"
+            ) from exc
+
+        context = assembly.HandlerContext(
+            self.model, self.reactor, reboot=self._usp_reboot, factory_reset=self._usp_reset
+        )
+        factory = self._usp_handler or assembly.default_handler
+        self.usp = assembly.UspAgent(
+            self.config.usp,
+            self.model,
+            self.reactor,
+            factory(context),
+            rng=self.rng,
+            source=self.config.source,
+        )
+        self._add_child(self.usp)
+
+    def _usp_reboot(self, cause: str) -> None:
+        """Device.Reboot() over USP: the same reboot as CWMP's, a second later so that the
+        OperateResp is on its way first."""
+        _log.info("reboot requested over USP ({cause})", cause=cause)
+        self.reactor.callLater(USP_GRACE, self.life.reboot)
+
+    def _usp_reset(self) -> None:
+        """Device.FactoryReset() over USP: the same factory reset and reboot as CWMP's."""
+        _log.info("factory reset requested over USP")
+        self.reactor.callLater(
+            USP_GRACE, self.life.carry_out, AfterSession(reboot=True, factory_reset=True)
+        )
 
     def _run_session(self, retry_count: int) -> Deferred[bool]:
         """One session with what goes around it (the scheduler calls this)."""

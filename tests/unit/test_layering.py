@@ -41,8 +41,10 @@ LAYERS: list[set[str]] = [
 
 #: Units held to fewer imports than their layer allows.
 ONLY = {
-    # The scriptable ACS stands in for any ACS: it speaks the protocol and HTTP, nothing more.
-    "cwmpd.testing": {"cwmpd.cwmp", "cwmpd.http"},
+    # The scriptable ACS and USP Controller stand in for any ACS or Controller: they speak the
+    # protocols and their transports (HTTP, the MQTT MTP, whose client takes the typed
+    # reactor), nothing more.
+    "cwmpd.testing": {"cwmpd.cwmp", "cwmpd.http", "cwmpd.usp", "cwmpd.mtp", "cwmpd.reactors"},
     # The protocol codec is the ground floor: it imports nothing of ours.
     "cwmpd.cwmp": set(),
     # The USP codec and path resolver likewise: protobuf, the stdlib, and cwmp's TR-106 value

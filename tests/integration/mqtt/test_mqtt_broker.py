@@ -4,12 +4,10 @@ a free loopback port, with mosquitto_pub/mosquitto_sub as the independent peer; 
 
 from __future__ import annotations
 
-import getpass
 import random
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -27,68 +25,19 @@ from cwmpd.reactors import AgentReactor, agent_reactor
 from cwmpd.testing.pki import make_ca, make_cert
 from cwmpd.usp import mqttwire as w
 from cwmpd.usp import records
+from support.mosquitto import RUN_AS, Broker
 
 pytestmark = pytest.mark.needs_tools("mosquitto", "mosquitto_pub", "mosquitto_sub")
 
 AGENT_ID = "os::012345-SN0001"
 AGENT_TOPIC = "/usp/endpoint/agent"
 CONTROLLER_TOPIC = "/usp/controller"
-# mosquitto started as root drops to user "mosquitto", who cannot read pytest's tmp_path.
-RUN_AS = f"user {getpass.getuser()}"
 T = TypeVar("T")
 
 
 def reactor() -> AgentReactor:
     """The global reactor, typed."""
     return agent_reactor(_reactor)
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Broker:
-    """A mosquitto process on 127.0.0.1:port."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.conf = tmp / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n{RUN_AS}\n")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["mosquitto", "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    """mosquitto, running for the test."""
-    b = Broker(tmp_path)
-    b.start()
-    yield b
-    b.stop()
 
 
 def settings(port: int, **extra: object) -> MqttSettings:

@@ -1,0 +1,217 @@
+"""USP in the running agent, assembled from ``[usp]``: the Endpoint, its handler, one MQTT
+client per broker.
+
+The service imports this module lazily, only when ``[usp] enable`` is true, so that a
+CWMP-only agent never loads protobuf. Controllers that share a broker connection (same URL,
+agent topic and credentials) share one :class:`~cwmpd.mtp.mqtt.MqttClient`. The handler is
+made by a :data:`HandlerFactory` from the shared :class:`DataModel` and what the agent's
+life offers (reboot, factory reset), so USP and CWMP act on one model and one boot.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, ensureDeferred, succeed
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from cwmpd.config import ConfigError, UspConfig, UspControllerConfig
+from cwmpd.datamodel.model import DataModel
+from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
+from cwmpd.mtp.mqtt import MqttClient, MqttSettings
+from cwmpd.reactors import AgentReactor
+from cwmpd.usp import messages
+from cwmpd.usp.errors import ErrorCode
+from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.endpoint import UspEndpoint
+from cwmpd.uspagent.handler import MessageHandler
+
+_log = Logger(namespace="cwmpd.uspagent")
+
+#: Characters of an OUI or serial number kept as they are in an ``os::`` Endpoint ID.
+_UNRESERVED = re.compile(r"[^A-Za-z0-9._~-]")
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """What a message handler may act on: the shared model and the agent's life."""
+
+    model: DataModel
+    clock: IReactorTime
+    reboot: Callable[[str], None]  # the cause ("RemoteReboot" ...), for the next Boot! event
+    factory_reset: Callable[[], None]
+
+
+#: Makes the agent's MessageHandler (the lead wires cwmpd.uspagent.dispatch.Dispatcher).
+HandlerFactory = Callable[[HandlerContext], MessageHandler]
+
+
+class NotSupported:
+    """The handler of a build without USP messages: Error 7001 for every request."""
+
+    def handle(self, msg: pb.Msg, controller_id: str) -> Deferred[pb.Msg | None]:
+        """Error 7001 naming the request; nothing for a response."""
+        name = messages.request_name(msg)
+        if name is None:
+            return succeed(None)
+        return succeed(
+            messages.error(
+                msg.header.msg_id,
+                ErrorCode.MESSAGE_NOT_SUPPORTED,
+                f"{name} is not supported by this agent",
+            )
+        )
+
+
+def default_handler(context: HandlerContext) -> MessageHandler:
+    """The agent's :data:`HandlerFactory` (:class:`NotSupported` until the message handlers
+    of cwmpd.uspagent.dispatch are wired here)."""
+    return NotSupported()
+
+
+def os_endpoint_id(oui: str, serial_number: str) -> str:
+    """``os::<OUI>-<SerialNumber>`` (TR-369 R-ARC.8), other characters %-encoded."""
+
+    def escape(text: str) -> str:
+        return _UNRESERVED.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), text)
+
+    return f"os::{escape(oui)}-{escape(serial_number)}"
+
+
+async def agent_endpoint_id(config: UspConfig, model: DataModel) -> str:
+    """usp.endpoint_id, or the ``os::`` one made from DeviceInfo when it is empty."""
+    if config.endpoint_id:
+        return config.endpoint_id
+    device = await model.device_id()
+    return os_endpoint_id(device.oui, device.serial_number)
+
+
+def _broker_key(ctrl: UspControllerConfig) -> tuple[str, ...]:
+    return (
+        ctrl.url,
+        ctrl.agent_topic,
+        ctrl.username,
+        ctrl.password,
+        ctrl.ca_file,
+        ctrl.client_cert,
+    )
+
+
+def tls_for(ctrl: UspControllerConfig, source: str, index: int) -> TlsPolicy:
+    """The TLS policy of an mqtts:// Controller entry, its files loaded now: a bad one is
+    a ConfigError naming its key (like acs.ca_file and acs.client_cert)."""
+    policy = TlsPolicy(ca_file=ctrl.ca_file, client_cert=ctrl.client_cert)
+    if ctrl.url.startswith("mqtts:"):
+        try:
+            tls_policy_for(policy)
+        except TlsConfigError as exc:
+            raise ConfigError(f"{source}: usp.controllers[{index}]: {exc}") from exc
+    return policy
+
+
+def broker_settings(config: UspConfig, agent_id: str, source: str) -> list[MqttSettings]:
+    """One MqttSettings per broker connection, naming the Controllers reached through it."""
+    brokers: dict[tuple[str, ...], MqttSettings] = {}
+    for index, ctrl in enumerate(config.controllers):
+        key = _broker_key(ctrl)
+        known = brokers.get(key)
+        route = (ctrl.endpoint_id, ctrl.controller_topic)
+        if known is not None:
+            brokers[key] = replace(known, controllers=(*known.controllers, route))
+            continue
+        brokers[key] = MqttSettings(
+            url=ctrl.url,
+            endpoint_id=agent_id,
+            agent_topic=ctrl.agent_topic,
+            username=ctrl.username or None,
+            password=ctrl.password or None,
+            tls=tls_for(ctrl, source, index),
+            controllers=(route,),
+        )
+    return list(brokers.values())
+
+
+class UspAgent(MultiService):
+    """The USP side of the agent: resolves its Endpoint ID, then runs an MQTT client per
+    broker feeding one :class:`UspEndpoint`."""
+
+    def __init__(
+        self,
+        config: UspConfig,
+        model: DataModel,
+        reactor: AgentReactor,
+        handler: MessageHandler,
+        *,
+        rng: random.Random,
+        source: str = "<config>",
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.config = config
+        self.model = model
+        self.reactor = reactor
+        self.handler = handler
+        self.rng = rng
+        self.source = source
+        self.endpoint: UspEndpoint | None = None
+        self.clients: list[MqttClient] = []
+        self.ready: Deferred[UspEndpoint] = Deferred()
+        for index, ctrl in enumerate(config.controllers):  # bad TLS files fail the start
+            tls_for(ctrl, source, index)
+
+    def startService(self) -> None:
+        """Find the Endpoint ID (it may need the backends), then connect to the brokers."""
+        super().startService()  # type: ignore[no-untyped-call]
+        ensureDeferred(agent_endpoint_id(self.config, self.model)).addCallbacks(
+            self._connect, self._no_id
+        )
+
+    def _no_id(self, failure: Failure) -> None:
+        _log.error("USP not started: no Endpoint ID ({error})", error=failure.getErrorMessage())
+
+    def _connect(self, agent_id: str) -> None:
+        if not self.running:
+            return
+        endpoint = UspEndpoint(
+            agent_id,
+            self.handler,
+            self.reactor,
+            max_in_flight=self.config.max_in_flight,
+            response_timeout=self.config.response_timeout,
+        )
+        self.endpoint = endpoint
+        for settings in broker_settings(self.config, agent_id, self.source):
+            client = self._client(endpoint, settings)
+            for controller_id, topic in settings.controllers:
+                endpoint.add_controller(controller_id, client, topic)
+            self.clients.append(client)
+            client.setServiceParent(self)  # type: ignore[no-untyped-call]
+        _log.info(
+            "USP agent {id}: {n} controller(s) over {b} MQTT broker connection(s)",
+            id=agent_id,
+            n=len(endpoint.controllers),
+            b=len(self.clients),
+        )
+        self.ready.callback(endpoint)
+
+    def _client(self, endpoint: UspEndpoint, settings: MqttSettings) -> MqttClient:
+        def on_record(data: bytes, reply_to: str) -> None:
+            endpoint.received(client, data, reply_to)
+
+        client = MqttClient(settings, self.reactor, on_record, rng=self.rng)
+        return client
+
+    def stopService(self) -> Deferred[None] | None:
+        """Close the broker connections and fail the Agent's requests still waiting."""
+        if self.endpoint is not None:
+            self.endpoint.stop()
+        result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
+        for client in self.clients:
+            client.disownServiceParent()  # type: ignore[no-untyped-call]
+        self.clients = []
+        return result

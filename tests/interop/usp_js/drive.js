@@ -1,0 +1,112 @@
+// Drives a USP Agent with usp-js (an independent USP Controller library) over MQTT and
+// prints one JSON object: for each step {ok: true, result} or {ok: false, error}.
+//
+//   node drive.js '{"host": "127.0.0.1", "port": 1883, "toId": "os::...", "fromId": "...",
+//                   "agentTopic": "/usp/endpoint", "controllerTopic": "/usp/controller"}'
+//
+// A step that fails does not stop the others; the exit code is 0 once the JSON is printed,
+// 2 when the connection itself fails (the JSON then says why).
+"use strict";
+
+const connect = require("usp-js").default;
+
+const opts = JSON.parse(process.argv[2]);
+const STEP_TIMEOUT = opts.timeout || 8000;
+const results = {};
+
+function describe(error) {
+  if (error instanceof Error) return { message: error.message };
+  if (typeof error === "object" && error !== null) return error;
+  return { message: String(error) };
+}
+
+function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject({ message: `${what}: no answer within ${ms} ms` }), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function step(name, run) {
+  try {
+    results[name] = { ok: true, result: await within(run(), STEP_TIMEOUT, name) };
+  } catch (error) {
+    results[name] = { ok: false, error: describe(error) };
+  }
+}
+
+async function main() {
+  let usp;
+  try {
+    usp = await connect({
+      host: opts.host,
+      port: opts.port,
+      protocol: "mqtt",
+      toId: opts.toId,
+      fromId: opts.fromId,
+      publishEndpoint: opts.agentTopic,
+      subscribeEndpoint: opts.controllerTopic,
+      connectTimeout: STEP_TIMEOUT,
+      reconnectPeriod: 0,
+    });
+  } catch (error) {
+    results.connect = { ok: false, error: describe(error) };
+    process.stdout.write(JSON.stringify(results) + "\n");
+    process.exit(2);
+  }
+  results.connect = { ok: true, result: usp.getUSPVersion() };
+
+  await step("supportedProto", () => usp.supportedProto("1.0,1.1,1.2,1.3,1.4"));
+  await step("get", () => usp.get("Device.DeviceInfo.SerialNumber"));
+  await step("set", () => usp.set("Device.DeviceInfo.ProvisioningCode", "USPJS.1"));
+  let added = null;
+  await step("add", async () => {
+    added = await usp.add("Device.IP.Interface.", { Enable: "false" });
+    return added;
+  });
+  await step("instances", () => usp.instances("Device.IP.Interface."));
+  await step("supportedDM", () =>
+    usp.supportedDM("Device.DeviceInfo.", {
+      firstLevelOnly: true,
+      returnCommands: true,
+      returnEvents: true,
+      returnParams: true,
+    }),
+  );
+  await step("del", () =>
+    usp.del(typeof added === "string" ? added : "Device.IP.Interface.9999."),
+  );
+  await step("subscription", async () => {
+    let notified;
+    const arrived = new Promise((resolve) => {
+      notified = resolve;
+    });
+    const clear = await usp.subscribe(
+      {
+        id: "uspjs-value-change",
+        notif: "ValueChange",
+        reference: "Device.DeviceInfo.ProvisioningCode",
+      },
+      (msg, fullMsg) => notified({ msg, fullMsg }),
+    );
+    await usp.set("Device.DeviceInfo.ProvisioningCode", "USPJS.2");
+    const notification = await within(arrived, STEP_TIMEOUT, "the ValueChange Notify");
+    await clear().catch(() => null);
+    return notification;
+  });
+  await step("operate", async () => {
+    const [reboot] = await usp.operate("Device.Reboot()", { isAsync: false });
+    return await reboot();
+  });
+
+  process.stdout.write(JSON.stringify(results) + "\n");
+  await Promise.race([usp.disconnect(), new Promise((r) => setTimeout(r, 1000))]);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  results.harness = { ok: false, error: describe(error) };
+  process.stdout.write(JSON.stringify(results) + "\n");
+  process.exit(3);
+});
