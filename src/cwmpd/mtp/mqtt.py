@@ -175,9 +175,13 @@ class MqttConnection(Protocol):
         if info:
             self.reply_to = info
         topics = list(props.user_values("subscribe-topic"))
-        for topic in (info, self.settings.agent_topic):
-            if topic and topic not in topics:
-                topics.append(topic if self.version == w.V5 else topic.rstrip("/") + "/#")
+        if info and info not in topics:
+            topics.append(info if self.version == w.V5 else info.rstrip("/") + "/#")
+        # The configured topic with "/#" in both versions: "t/#" matches "t" itself and the
+        # "t/reply-to=..." of a 3.1.1 Controller talking to this 5.0 Agent (R-MQTT.24).
+        own = self.settings.agent_topic.rstrip("/") + "/#"
+        if self.settings.agent_topic and own not in topics:
+            topics.append(own)
         if not topics:
             _log.warn("MQTT: no topic to subscribe to on {url} (R-MQTT.16)", url=self.settings.url)
             self.transport.write(w.disconnect(version=self.version))  # type: ignore[union-attr]
@@ -210,6 +214,8 @@ class MqttConnection(Protocol):
                 )
                 return
             reply = packet.properties.get_str(w.RESPONSE_TOPIC) or ""
+            if not reply:  # a 3.1.1 Controller names its topic in the topic (R-MQTT.25)
+                reply = reply_topic_v311(packet.topic)[1]
         else:
             reply = reply_topic_v311(packet.topic)[1]
         self.client.on_record(packet.payload, reply)

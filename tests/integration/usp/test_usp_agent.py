@@ -161,16 +161,7 @@ async def test_enable_cwmp_false_stops_cwmp_not_usp(broker: Broker, tmp_path: Pa
         await acs.stop()
 
 
-MQTT311_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="the MQTT 5.0 Agent subscribes to its exact topic (cwmpd.mtp.mqtt), so a 3.1.1 "
-    "Controller's /reply-to= suffixed topic (R-MQTT.24) does not reach it",
-)
-
-
-@pytest.mark.parametrize(
-    "version", [5, pytest.param(4, marks=MQTT311_GAP)], ids=["mqtt5", "mqtt311"]
-)
+@pytest.mark.parametrize("version", [5, 4], ids=["mqtt5", "mqtt311"])
 @pytest_twisted.ensureDeferred
 async def test_notify_from_the_agent_gets_its_notify_resp(
     broker: Broker, tmp_path: Path, version: int
