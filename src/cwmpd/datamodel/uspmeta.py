@@ -46,6 +46,8 @@ class UspMeta:
     """Generic table ("X.{i}.") -> its unique keys, each a tuple of parameter names."""
     commands: dict[str, CommandMeta] = field(default_factory=dict)
     events: dict[str, EventMeta] = field(default_factory=dict)
+    spec: str = ""
+    """The spec URN of the source ("urn:broadband-forum-org:tr-181-2-19-1-usp")."""
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -56,7 +58,8 @@ def read_usp_meta(text: str) -> UspMeta:
     """Parse the text of a USP metadata file."""
     schema = read_schema(io.StringIO(text))
     keys: dict[str, list[tuple[str, ...]]] = {}
-    meta = UspMeta(schema)
+    header = text.split("\n", 1)[0].split("\t")
+    meta = UspMeta(schema, spec=header[4] if len(header) > 4 else "")
     for line in text.splitlines():
         kind = line[:1]
         if kind not in ("K", "C", "E"):

@@ -21,8 +21,6 @@ from cwmpd.plugin.api import PluginError
 ROOT = "Device."
 LOCAL_AGENT = "Device.LocalAgent."
 ENDPOINT_ID = LOCAL_AGENT + "EndpointID"
-#: USP versions this agent speaks (GetSupportedProtocolResp, TR-369 R-GSP.1).
-USP_VERSIONS = "1.3,1.4"
 
 #: Relative name -> factory default (None: the data model's default).
 LOCAL_AGENT_KEPT: dict[str, str | None] = {
