@@ -60,6 +60,7 @@ async def delete(ctx: Context, req: pb.Delete) -> pb.DeleteResp:
     deleted: set[str] = set()
     for result, targets in plans:
         success = result.oper_status.oper_success
+        success.SetInParent()  # a search that matched nothing is a success too
         for path in targets:
             if any(path.startswith(d) for d in deleted):
                 continue  # went with an instance above it, deleted for an earlier path

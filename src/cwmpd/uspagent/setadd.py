@@ -175,6 +175,7 @@ async def set_(ctx: Context, req: pb.Set) -> pb.SetResp:
                     )
                 continue
         success = result.oper_status.oper_success
+        success.SetInParent()  # a search that matched nothing is a success too
         for inst in instances:
             success.updated_inst_results.add(
                 affected_path=inst.path, param_errs=_set_params(inst), updated_params=inst.values
