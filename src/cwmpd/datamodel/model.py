@@ -458,6 +458,36 @@ class DataModel:
         """The concrete names of the live model (rebuilt after Add/Delete; never changed)."""
         return await self._live()
 
+    async def read_values(self, names: Sequence[str]) -> dict[str, str]:
+        """Values of concrete parameter ``names`` as GPV reads them (hidden ones null), without
+        GPV's response budget; names not in the model are left out. (One pass per name and
+        one ``get_many`` per backend: a USP Get of a whole subtree is mostly this.)"""
+        index = await self._live()
+        params, routes = index.params, self._backends
+        out: dict[str, str] = {}
+        groups: dict[Backend, list[str]] = {}
+        last: Backend | None = None
+        group: list[str] = []
+        for name in names:
+            info = params.get(name)
+            if info is None:
+                continue
+            if info.hidden:
+                out[name] = null_value(info.type)
+                continue
+            backend = info.backend if routes is None else routes.get(id(info.backend), info.backend)
+            if backend is not last:  # names come in runs of one backend: one lookup a run
+                last, group = backend, groups.setdefault(backend, [])
+            group.append(name)
+        for backend, group in groups.items():
+            got = await transaction.guarded(backend.get_many(group), "read")
+            out.update(got)
+            if len(got) < len(group):  # what a backend does not hold reads as the default
+                for name in group:
+                    if name not in got:
+                        out[name] = params[name].default
+        return out
+
     # -- internals ---------------------------------------------------------------
 
     async def _live(self) -> Index:
@@ -475,14 +505,7 @@ class DataModel:
         each value charged to ``budget`` (whose names were charged already)."""
         names = list(names)
         params = index.params
-        groups: dict[Backend, list[str]] = {}
-        for name in names:
-            info = params[name]
-            if not info.hidden:
-                groups.setdefault(self._backend(info.backend), []).append(name)
-        values: dict[str, str] = {}
-        for backend, group in groups.items():
-            values.update(await transaction.guarded(backend.get_many(group), "read"))
+        values = await self._fetch(index, names)
         out = []
         for name in names:
             info = params[name]
@@ -495,3 +518,16 @@ class DataModel:
                 budget.take_value(value, info.type)
             out.append(ParameterValueStruct(name, value, info.type))
         return out
+
+    async def _fetch(self, index: Index, names: Sequence[str]) -> dict[str, str]:
+        """What the backends hold for the visible ones of ``names``: one ``get_many`` each."""
+        params = index.params
+        groups: dict[Backend, list[str]] = {}
+        for name in names:
+            info = params[name]
+            if not info.hidden:
+                groups.setdefault(self._backend(info.backend), []).append(name)
+        values: dict[str, str] = {}
+        for backend, group in groups.items():
+            values.update(await transaction.guarded(backend.get_many(group), "read"))
+        return values

@@ -82,8 +82,10 @@ class Dispatcher:
 
     async def _request(self, msg_id: str, name: str, req: pb.Request) -> pb.Msg | None:
         ctx = self.context
-        if name == "get":
-            return messages.response(msg_id, await get(ctx, req.get))
+        if name == "get":  # filled in place: a large GetResp is not copied into the Msg
+            msg = messages.response(msg_id, pb.GetResp())
+            await get(ctx, req.get, msg.body.response.get_resp)
+            return msg
         if name == "get_instances":
             return messages.response(msg_id, await get_instances(ctx, req.get_instances))
         if name == "get_supported_dm":

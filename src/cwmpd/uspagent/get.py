@@ -23,20 +23,23 @@ def _levels(rel: str) -> int:
     return sum(1 for seg in rel.split(".")[:-1] if not seg.isdigit())
 
 
-def _objects_under(index: Index, start: str, max_depth: int) -> list[str]:
-    """The instantiated objects at or below ``start`` within ``max_depth``, tables (the
-    "X." objects without an instance) left out."""
-    out = []
+def _group_under(index: Index, start: str, max_depth: int, groups: dict[str, list[str]]) -> None:
+    """Add the instantiated objects at or below ``start`` within ``max_depth`` to ``groups``,
+    each with its own parameters; tables (the "X." objects without an instance) left out.
+    One pass over the sorted names: an object sorts before its parameters."""
+    objects = index.objects
     for name in index.names_under(start):
-        if not name.endswith("."):
-            continue
-        info = index.objects[name]
-        if info.table is not None and not info.is_instance:
-            continue
-        if max_depth and _levels(name[len(start) :]) + 1 > max_depth:
-            continue
-        out.append(name)
-    return out
+        if name[-1] == ".":
+            info = objects[name]
+            if info.table is not None and not info.is_instance:
+                continue
+            if max_depth and _levels(name[len(start) :]) + 1 > max_depth:
+                continue
+            groups.setdefault(name, [])
+        else:
+            group = groups.get(name[: name.rindex(".") + 1])
+            if group is not None:
+                group.append(name)
 
 
 def _not_found(text: str) -> UspError:
@@ -44,8 +47,13 @@ def _not_found(text: str) -> UspError:
 
 
 async def _one(
-    ctx: Context, snapshot: Snapshot, text: str, max_depth: int
-) -> list[pb.GetResp.ResolvedPathResult]:
+    ctx: Context,
+    snapshot: Snapshot,
+    text: str,
+    max_depth: int,
+    result: pb.GetResp.RequestedPathResult,
+) -> None:
+    """Resolve ``text`` and add its objects with their values to ``result``."""
     resolved = await resolve_path(ctx.model, snapshot, text)
     if not resolved.paths and not resolved.search:
         raise _not_found(text)
@@ -56,32 +64,28 @@ async def _one(
             groups.setdefault(paths.parent(name), []).append(name)
     elif resolved.kind == Kind.OBJECT:
         for start in resolved.paths:
-            for obj in _objects_under(index, start, max_depth):
-                groups.setdefault(obj, []).extend(
-                    c for c in index.children.get(obj, ()) if not c.endswith(".")
-                )
+            _group_under(index, start, max_depth, groups)
     else:
         raise UspError(ErrorCode.INVALID_PATH, f"{text}: Get reads objects and parameters")
     await fetch(ctx.model, snapshot, [n for names in groups.values() for n in names])
     values = snapshot.values
-    return [
-        pb.GetResp.ResolvedPathResult(
-            resolved_path=obj,
-            result_params={n[len(obj) :]: values[n] for n in names},
-        )
-        for obj, names in groups.items()
-    ]
+    add = result.resolved_path_results.add
+    for obj, names in groups.items():
+        cut = len(obj)
+        add(resolved_path=obj, result_params={n[cut:]: values[n] for n in names})
 
 
-async def get(ctx: Context, req: pb.Get) -> pb.GetResp:
-    """The GetResp: one RequestedPathResult per requested path, failures in its err_code."""
+async def get(ctx: Context, req: pb.Get, out: pb.GetResp | None = None) -> pb.GetResp:
+    """The GetResp (filled into ``out`` when given): one RequestedPathResult per requested
+    path, failures in its err_code."""
     snapshot = await ctx.snapshot()
-    out = pb.GetResp()
+    out = pb.GetResp() if out is None else out
     for text in req.param_paths:
         result = out.req_path_results.add(requested_path=text)
         try:
-            result.resolved_path_results.extend(await _one(ctx, snapshot, text, req.max_depth))
+            await _one(ctx, snapshot, text, req.max_depth, result)
         except UspError as e:
+            del result.resolved_path_results[:]
             result.err_code, result.err_msg = int(e.code), e.message
     return out
 

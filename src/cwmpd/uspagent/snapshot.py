@@ -10,7 +10,7 @@ again. Paths without search expressions or references never read a value.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
@@ -90,15 +90,15 @@ async def take_snapshot(
     return Snapshot(model.tree, index, unique_keys, commands, events)
 
 
-async def fetch(model: DataModel, snapshot: Snapshot, names: Sequence[str]) -> None:
+async def fetch(model: DataModel, snapshot: Snapshot, names: Iterable[str]) -> None:
     """Read ``names`` (concrete parameters) into ``snapshot``."""
-    wanted = [n for n in names if n not in snapshot.values]
+    values = snapshot.values
+    wanted = [n for n in names if n not in values] if values else list(names)
     if wanted:
         try:
-            got = await model.get_parameter_values(wanted)
+            values.update(await model.read_values(wanted))
         except CwmpFault as fault:
             raise UspError(ErrorCode.INTERNAL_ERROR, f"reading values failed: {fault}") from None
-        snapshot.values.update((v.name, v.value) for v in got)
 
 
 async def resolve_path(model: DataModel, snapshot: Snapshot, text: str) -> Resolved:
