@@ -3,11 +3,17 @@ does not take (Error 7001) or that need no answer (responses)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+import pytest
 import pytest_twisted
+from twisted.logger import ILogObserver, globalLogPublisher
 
 from cwmpd.usp import messages
 from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.handler import MessageHandler
+from support.log_capture import lines
 from support.usp_agent import CONTROLLER, Agent
 
 CTRL = "Device.LocalAgent.Controller.1."
@@ -92,3 +98,30 @@ async def test_responses_and_errors_get_no_answer(agent: Agent) -> None:
     assert await agent.dispatcher.handle(resp, CONTROLLER) is None
     err = messages.error("n-2", ErrorCode.MESSAGE_FAILED, "no")
     assert await agent.dispatcher.handle(err, CONTROLLER) is None
+
+
+def test_the_dispatcher_is_the_endpoint_s_message_handler(agent: Agent) -> None:
+    """The Dispatcher is what the endpoint takes (checked by mypy, and at run time here)."""
+    handler: MessageHandler = agent.dispatcher
+    assert callable(handler.handle)
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_unexpected_failure_is_7003_with_a_log_line(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug below the Dispatcher answers Error 7003 (and is logged), never a traceback."""
+    events: list[dict[str, Any]] = []
+    observer = cast(ILogObserver, events.append)
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(agent.model, "live_index", broken)
+    globalLogPublisher.addObserver(observer)
+    try:
+        answer = await agent.send(pb.Get(param_paths=["Device.DeviceInfo."]))
+    finally:
+        globalLogPublisher.removeObserver(observer)
+    assert _error(answer).err_code == ErrorCode.INTERNAL_ERROR
+    assert any("USP get from proto::controller-1 failed" in lines([e])[0] for e in events)
