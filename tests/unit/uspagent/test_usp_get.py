@@ -129,3 +129,27 @@ async def test_get_instances_first_level_only(agent: Agent) -> None:
     first, nope = _resp(msg).get_instances_resp.req_path_results
     assert [i.instantiated_obj_path for i in first.curr_insts] == [IF1]
     assert nope.err_code == ErrorCode.INVALID_PATH
+
+
+@pytest_twisted.ensureDeferred
+async def test_get_follows_references(agent: Agent) -> None:
+    """Interface+ follows a port mapping's reference to its IP interface, in a path and in
+    a search expression (values of two tables fetched for the resolver)."""
+    pm = "Device.NAT.PortMapping."
+    number, _ = await agent.model.add_object(pm, "k")
+    await agent.model.apply_local(
+        [
+            ParameterValueStruct(f"{pm}{number}.Interface", "Device.IP.Interface.1", "string"),
+            ParameterValueStruct(f"{pm}{number}.ExternalPort", "8080", "unsignedInt"),
+        ]
+    )
+    resp = await _get(
+        agent,
+        f"{pm}{number}.Interface+.Name",
+        f'{pm}[Interface+.Name=="br-lan"].ExternalPort',
+        f'{pm}[Interface+.Name=="wan"].ExternalPort',
+    )
+    name, hit, miss = resp.req_path_results
+    assert _flat(name) == {IF1 + "Name": "br-lan"}
+    assert _flat(hit) == {f"{pm}{number}.ExternalPort": "8080"}
+    assert miss.err_code == 0 and not miss.resolved_path_results
