@@ -214,6 +214,7 @@ async def _add_one(ctx: Context, create: pb.Add.CreateObject) -> tuple[str, _Ins
             f"{create.obj_path}: a required parameter failed",
             [(table + "{i}." + p, c, m) for p, c, m in probe.errors],
         )
+    await _check_unique(ctx, table, generic, probe.values)
     try:
         number, _ = await ctx.model.add_object(table, None)
     except CwmpFault as fault:
@@ -230,6 +231,22 @@ async def _add_one(ctx: Context, create: pb.Add.CreateObject) -> tuple[str, _Ins
             ErrorCode.OBJECT_NOT_CREATED, e.message, [(path + p, c, m) for p, c, m in e.errors]
         ) from None
     return path, inst
+
+
+async def _check_unique(ctx: Context, table: str, generic: str, values: dict[str, str]) -> None:
+    """7025 when ``values`` give a whole unique key of ``generic`` that an instance of
+    ``table`` already has (keys the Add leaves to their defaults are not checked)."""
+    keys = [k for k in ctx.meta.unique_keys.get(generic, ()) if all(n in values for n in k)]
+    if not keys:
+        return
+    index = await ctx.model.live_index()
+    instances = index.children.get(table, ())
+    have = await ctx.model.read_values([i + n for i in instances for k in keys for n in k])
+    for key in keys:
+        for inst in instances:
+            if all(have.get(inst + n) == values[n] for n in key):
+                given = ", ".join(f"{n}={values[n]!r}" for n in key)
+                raise UspError(ErrorCode.DUPLICATE_KEY, f"{inst} already has {given}")
 
 
 def _check_generic(

@@ -223,6 +223,23 @@ async def test_add_required_failure(agent: Agent) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_add_with_a_unique_key_taken_is_7025(agent: Agent) -> None:
+    """An Add giving a whole unique key (Alias) another instance has creates nothing."""
+
+    def create(alias: str) -> pb.Add.CreateObject:
+        setting = pb.Add.CreateParamSetting(param="Alias", value=alias)
+        return pb.Add.CreateObject(obj_path=PM, param_settings=[setting])
+
+    msg = await agent.send(
+        pb.Add(allow_partial=True, create_objs=[create("a"), create("a"), create("b")])
+    )
+    first, again, other = _response(msg).add_resp.created_obj_results
+    assert first.oper_status.oper_success.instantiated_path == PM + "1."
+    assert again.oper_status.oper_failure.err_code == ErrorCode.DUPLICATE_KEY
+    assert other.oper_status.oper_success.instantiated_path == PM + "2."
+
+
+@pytest_twisted.ensureDeferred
 async def test_add_outside_the_model_is_7026(agent: Agent) -> None:
     """Add to an object the model does not have fails that object with 7026."""
     msg = await agent.send(
