@@ -8,7 +8,8 @@ model for both front ends). TR-369's rules on ``allow_partial`` and ``required``
 (R-SET.0-2, R-ADD.*): a failed required parameter fails its object (7021); a failed object
 fails the message (an Error) unless ``allow_partial``; other failed parameters are listed
 and skipped. Without ``allow_partial`` everything is one write, and an Add that fails
-afterwards deletes the instances it created.
+afterwards deletes the instances it created. An Add that gives a whole unique key another
+instance has is 7025 (keys left to their defaults are not checked; Set does not check keys).
 """
 
 from __future__ import annotations
