@@ -29,10 +29,11 @@ class CounterBackend:
 
     async def get_many(self, names: Sequence[str]) -> Mapping[str, str]:
         """Instance counts, as unsignedInt strings."""
-        children, tables = self.index.children, self.tables
+        children, tables, params = self.index.children, self.tables, self.index.params
         out = {}
         for name in names:
-            table = tables.get(paths.generic(name))
+            info = params.get(name)
+            table = tables.get(info.generic if info is not None else paths.generic(name))
             if table is not None:
                 parent = name[: name.rindex(".") + 1]
                 out[name] = str(len(children.get(parent + table, ())))

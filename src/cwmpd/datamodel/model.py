@@ -243,8 +243,10 @@ class DataModel:
         """Call ``listener(baseline, turned_off)`` after each SPA that switches notification."""
         self._notification_listeners.append(listener)
 
-    async def add_object(self, object_name: str, parameter_key: str) -> tuple[int, int]:
-        """AddObject: (instance number, status); 9005 for a non-table, 9004 when full."""
+    async def add_object(self, object_name: str, parameter_key: str | None) -> tuple[int, int]:
+        """AddObject: (instance number, status); 9005 for a non-table, 9004 when full.
+
+        ``parameter_key`` None (a USP Add): ParameterKey is left as it is."""
         index = await self._live()
         obj = index.objects.get(object_name)
         if obj is None or obj.table is None or obj.is_instance or not obj.table.writable:
@@ -253,7 +255,7 @@ class DataModel:
         if table.max_entries is not None and len(index.children[object_name]) >= table.max_entries:
             raise CwmpFault(9004, f"{object_name} already has {table.max_entries} entries")
         defaults = self._tree.instance_defaults(table.generic)
-        key = {self._pk: parameter_key}
+        key = {} if parameter_key is None else {self._pk: parameter_key}
         backend = self._backend(table.backend)
         if backend is self._store:
             number = await transaction.guarded(
@@ -261,24 +263,28 @@ class DataModel:
             )
         else:
             number = await transaction.guarded(backend.add_instance(object_name, defaults), "add")
-            self._store.write(key)
+            if key:
+                self._store.write(key)
         self._index = None
         self._committed(key, "acs")
         return number, 0
 
-    async def delete_object(self, object_name: str, parameter_key: str) -> int:
-        """DeleteObject: removes the instance and everything below it; status 0."""
+    async def delete_object(self, object_name: str, parameter_key: str | None) -> int:
+        """DeleteObject: removes the instance and everything below it; status 0.
+
+        ``parameter_key`` None (a USP Delete): ParameterKey is left as it is."""
         index = await self._live()
         obj = index.objects.get(object_name)
         if obj is None or not obj.is_instance or obj.table is None or not obj.writable:
             raise CwmpFault(9005, f"{object_name} is not an instance the ACS may delete")
-        key = {self._pk: parameter_key}
+        key = {} if parameter_key is None else {self._pk: parameter_key}
         backend = self._backend(obj.table.backend)
         if backend is self._store:
             await transaction.guarded(self._store.delete_instance(object_name, also=key), "delete")
         else:
             await transaction.guarded(backend.delete_instance(object_name), "delete")
-            self._store.write(key)
+            if key:
+                self._store.write(key)
         self._attrs.forget_under(object_name)
         self._changes.forget_under(object_name)
         self._index = None
@@ -441,6 +447,47 @@ class DataModel:
         for hook in self._reset_hooks:
             hook()
 
+    # -- for the USP agent --------------------------------------------------------
+
+    @property
+    def tree(self) -> GenericTree:
+        """The generic (supported) model."""
+        return self._tree
+
+    async def live_index(self) -> Index:
+        """The concrete names of the live model (rebuilt after Add/Delete; never changed)."""
+        return await self._live()
+
+    async def read_values(self, names: Sequence[str]) -> dict[str, str]:
+        """Values of concrete parameter ``names`` as GPV reads them (hidden ones null), without
+        GPV's response budget; names not in the model are left out. (One pass per name and
+        one ``get_many`` per backend: a USP Get of a whole subtree is mostly this.)"""
+        index = await self._live()
+        params, routes = index.params, self._backends
+        out: dict[str, str] = {}
+        groups: dict[Backend, list[str]] = {}
+        last: Backend | None = None
+        group: list[str] = []
+        for name in names:
+            info = params.get(name)
+            if info is None:
+                continue
+            if info.hidden:
+                out[name] = null_value(info.type)
+                continue
+            backend = info.backend if routes is None else routes.get(id(info.backend), info.backend)
+            if backend is not last:  # names come in runs of one backend: one lookup a run
+                last, group = backend, groups.setdefault(backend, [])
+            group.append(name)
+        for backend, group in groups.items():
+            got = await transaction.guarded(backend.get_many(group), "read")
+            out.update(got)
+            if len(got) < len(group):  # what a backend does not hold reads as the default
+                for name in group:
+                    if name not in got:
+                        out[name] = params[name].default
+        return out
+
     # -- internals ---------------------------------------------------------------
 
     async def _live(self) -> Index:
@@ -458,14 +505,7 @@ class DataModel:
         each value charged to ``budget`` (whose names were charged already)."""
         names = list(names)
         params = index.params
-        groups: dict[Backend, list[str]] = {}
-        for name in names:
-            info = params[name]
-            if not info.hidden:
-                groups.setdefault(self._backend(info.backend), []).append(name)
-        values: dict[str, str] = {}
-        for backend, group in groups.items():
-            values.update(await transaction.guarded(backend.get_many(group), "read"))
+        values = await self._fetch(index, names)
         out = []
         for name in names:
             info = params[name]
@@ -478,3 +518,16 @@ class DataModel:
                 budget.take_value(value, info.type)
             out.append(ParameterValueStruct(name, value, info.type))
         return out
+
+    async def _fetch(self, index: Index, names: Sequence[str]) -> dict[str, str]:
+        """What the backends hold for the visible ones of ``names``: one ``get_many`` each."""
+        params = index.params
+        groups: dict[Backend, list[str]] = {}
+        for name in names:
+            info = params[name]
+            if not info.hidden:
+                groups.setdefault(self._backend(info.backend), []).append(name)
+        values: dict[str, str] = {}
+        for backend, group in groups.items():
+            values.update(await transaction.guarded(backend.get_many(group), "read"))
+        return values

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
+from cwmpd import __version__
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
 from cwmpd.config import Config
@@ -32,8 +33,10 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
+from cwmpd.datamodel.uspmeta import with_usp
 from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginContext, PluginError
+from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
@@ -50,6 +53,7 @@ def build_model(
     reactor: AgentReactor,
     extra_plugin_paths: Sequence[Path] = (),
     diagnostics: Callable[[str], Declarer] | None = None,
+    usp: Mapping[str, str] | None = None,
 ) -> tuple[DataModel, DeviceHooks]:
     """Load the plugins (the first one is the device) and build the model they declare.
 
@@ -58,6 +62,9 @@ def build_model(
     agent asks of the device once the model is built; later plugins' hooks are not used).
     ``factory_values`` may be a function of the root ("Device." or "InternetGatewayDevice."),
     since the config file does not know which root the device plugin has.
+    ``usp``: None for a CWMP-only agent; else USP is on, Device.LocalAgent. is declared
+    (cwmpd.plugin.localagent) with these factory values (concrete names) and the USP-only
+    metadata is loaded.
     """
     if not plugin_names:
         raise PluginError("no data-model plugin configured")
@@ -67,7 +74,17 @@ def build_model(
     ]
     device = plugins[0]
     decl = declare_all(plugins, diagnostics)
+    if usp is not None:
+        started = reactor.seconds()
+        declare_local_agent(
+            decl,
+            usp,
+            uptime=lambda: int(reactor.seconds() - started),
+            software_version=__version__,
+        )
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
+    if usp is not None:
+        schema = with_usp(schema)
     values = factory_values(device.root) if callable(factory_values) else factory_values
     model = model_from_declarations(decl, schema, Path(state_dir), values)
     model.add_factory_reset_hook(device.hooks.factory_reset)

@@ -1,0 +1,128 @@
+"""USP GetSupportedDM and GetSupportedProtocol: the supported model of this device.
+
+The supported model is the device's generic tree (what the plugins declared, which the
+schema checked), with the commands this agent can run and the events it can emit, their
+arguments and the tables' unique keys from the USP metadata. Requested paths may use
+``{i}`` or instance numbers; a table is named by its ``{i}.`` object. ``first_level_only``
+gives the requested object and its direct child objects.
+"""
+
+from __future__ import annotations
+
+from cwmpd.cwmp import paths
+from cwmpd.datamodel.tree import GenericTree, ParamInfo
+from cwmpd.usp.errors import ErrorCode
+from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.context import Context
+
+_DM = pb.GetSupportedDMResp
+_TYPES = {
+    "base64": _DM.PARAM_BASE_64,
+    "boolean": _DM.PARAM_BOOLEAN,
+    "dateTime": _DM.PARAM_DATE_TIME,
+    "decimal": _DM.PARAM_DECIMAL,
+    "hexBinary": _DM.PARAM_HEX_BINARY,
+    "int": _DM.PARAM_INT,
+    "long": _DM.PARAM_LONG,
+    "string": _DM.PARAM_STRING,
+    "unsignedInt": _DM.PARAM_UNSIGNED_INT,
+    "unsignedLong": _DM.PARAM_UNSIGNED_LONG,
+}
+
+
+def supported_objects(tree: GenericTree) -> list[str]:
+    """Every supported object, generic, sorted; tables by their ``{i}.`` object."""
+    return sorted(obj for obj in tree.children if obj + paths.INSTANCE + "." not in tree.tables)
+
+
+def _param(info: ParamInfo) -> _DM.SupportedParamResult:
+    access = _DM.PARAM_READ_WRITE if info.writable else _DM.PARAM_READ_ONLY
+    if info.meta.command:
+        access = _DM.PARAM_WRITE_ONLY
+    return _DM.SupportedParamResult(
+        param_name=paths.last_segment(info.generic),
+        access=access,
+        value_type=_TYPES.get(info.meta.type, _DM.PARAM_UNKNOWN),
+        value_change=_DM.VALUE_CHANGE_ALLOWED,
+    )
+
+
+def _object(ctx: Context, obj: str, req: pb.GetSupportedDM) -> _DM.SupportedObjectResult:
+    tree = ctx.model.tree
+    table = tree.tables.get(obj)
+    out = _DM.SupportedObjectResult(
+        supported_obj_path=obj,
+        access=_DM.OBJ_ADD_DELETE if table is not None and table.writable else _DM.OBJ_READ_ONLY,
+        is_multi_instance=table is not None,
+    )
+    if req.return_params:
+        for child in tree.children.get(obj, ()):
+            info = tree.params.get(child)
+            if info is not None:
+                out.supported_params.append(_param(info))
+    if req.return_commands:
+        for name in sorted(c for c in ctx.commands if paths.parent(c) == obj):
+            meta = ctx.meta.commands.get(name)
+            out.supported_commands.add(
+                command_name=name[len(obj) :],
+                input_arg_names=meta.inputs if meta else (),
+                output_arg_names=meta.outputs if meta else (),
+                command_type=_DM.CMD_ASYNC if meta and meta.is_async else _DM.CMD_SYNC,
+            )
+    if req.return_events:
+        for name in sorted(e for e in ctx.events if paths.parent(e) == obj):
+            event = ctx.meta.events.get(name)
+            out.supported_events.add(
+                event_name=name[len(obj) :], arg_names=event.args if event else ()
+            )
+    if req.return_unique_key_sets and table is not None:
+        for key in ctx.meta.unique_keys.get(obj, ()):
+            out.unique_key_sets.add(key_names=key)
+    return out
+
+
+def _requested(tree: GenericTree, text: str) -> str | None:
+    """The supported object ``text`` names, generic; None when it names none."""
+    if not text.endswith("."):
+        return None
+    name = paths.generic(text)
+    if name + paths.INSTANCE + "." in tree.tables:
+        name += paths.INSTANCE + "."
+    return name if name in tree.children else None
+
+
+def get_supported_dm(ctx: Context, req: pb.GetSupportedDM) -> pb.GetSupportedDMResp:
+    """The GetSupportedDMResp for ``req``."""
+    tree = ctx.model.tree
+    objects = supported_objects(tree)
+    out = pb.GetSupportedDMResp()
+    for text in req.obj_paths:
+        result = out.req_obj_results.add(req_obj_path=text, data_model_inst_uri=ctx.meta.spec)
+        start = _requested(tree, text)
+        if start is None:
+            result.err_code = ErrorCode.INVALID_PATH
+            result.err_msg = f"{text} is not an object of the supported model"
+            continue
+        for obj in objects:
+            if obj != start and not obj.startswith(start):
+                continue
+            if req.first_level_only and obj != start and _parent_object(obj) != start:
+                continue
+            result.supported_objs.append(_object(ctx, obj, req))
+    return out
+
+
+def _parent_object(generic: str) -> str:
+    """The supported object directly holding object ``generic`` (a table's parent skips
+    the "X." table object: the parent of "A.X.{i}." is "A.")."""
+    name = generic[: -len(paths.INSTANCE) - 2] if generic.endswith(".{i}.") else generic[:-1]
+    return name[: name.rfind(".") + 1]
+
+
+#: USP versions this agent speaks, in GetSupportedProtocolResp (TR-369 R-GSP.1).
+USP_VERSIONS = "1.3,1.4"
+
+
+def get_supported_protocol(req: pb.GetSupportedProtocol) -> pb.GetSupportedProtocolResp:
+    """The versions this agent supports, whatever the controller's."""
+    return pb.GetSupportedProtocolResp(agent_supported_protocol_versions=USP_VERSIONS)
