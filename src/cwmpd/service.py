@@ -30,7 +30,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
-from cwmpd.plugin.load import build_model, config_factory_values
+from cwmpd.plugin.load import build_model, config_factory_values, usp_factory_values
 from cwmpd.reactors import AgentReactor
 from cwmpd.session.assembly import assemble
 from cwmpd.session.boot import AgentLife, StateDirInUse, lock_state_dir
@@ -153,6 +153,7 @@ class CwmpAgent(MultiService):
             factory_values=lambda root: config_factory_values(self.config, root),
             reactor=self.reactor,
             diagnostics=self._make_diagnostics,
+            **self._usp_model_values(),
         )
         side = assemble(
             self.model,
@@ -227,6 +228,11 @@ class CwmpAgent(MultiService):
         else:
             _log.info("EnableCWMP set false: CWMP sessions stop")
             self.scheduler.stop()
+
+    def _usp_model_values(self) -> dict[str, Mapping[str, str]]:
+        """build_model's ``usp`` keyword when USP is on (a builder without USP never sees it)."""
+        values = usp_factory_values(self.config)
+        return {} if values is None else {"usp": values}
 
     def _add_usp(self) -> None:
         """The USP agent (``[usp] enable``) on this model, beside CWMP."""

@@ -180,6 +180,30 @@ def config_factory_values(config: Config, root: str) -> dict[str, str]:
     )
 
 
+def usp_factory_values(config: Config) -> dict[str, str] | None:
+    """Device.LocalAgent. factory values from ``[usp]`` (None: USP off): the Agent's
+    EndpointID, one Controller.{i} with its MQTT MTP per entry, one agent MTP.{j} per topic."""
+    usp = config.usp
+    if not usp.enable:
+        return None
+    la = "Device.LocalAgent."
+    values = {f"{la}EndpointID": usp.endpoint_id}
+    topics: list[str] = []
+    for i, ctrl in enumerate(usp.controllers, 1):
+        values[f"{la}Controller.{i}.EndpointID"] = ctrl.endpoint_id
+        values[f"{la}Controller.{i}.Enable"] = "true"
+        values[f"{la}Controller.{i}.MTP.1.Enable"] = "true"
+        values[f"{la}Controller.{i}.MTP.1.Protocol"] = "MQTT"
+        values[f"{la}Controller.{i}.MTP.1.MQTT.Topic"] = ctrl.controller_topic
+        if ctrl.agent_topic and ctrl.agent_topic not in topics:
+            topics.append(ctrl.agent_topic)
+    for j, topic in enumerate(topics, 1):
+        values[f"{la}MTP.{j}.Enable"] = "true"
+        values[f"{la}MTP.{j}.Protocol"] = "MQTT"
+        values[f"{la}MTP.{j}.MQTT.ResponseTopicConfigured"] = topic
+    return values
+
+
 def source_tree_plugins() -> Path:
     """The ``plugins/`` folder of the source tree this package runs from."""
     return Path(__file__).resolve().parents[3] / "plugins"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, ensureDeferred, succeed
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -26,9 +26,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.mtp.mqtt import MqttClient, MqttSettings
 from cwmpd.reactors import AgentReactor
-from cwmpd.usp import messages
-from cwmpd.usp.errors import ErrorCode
-from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 
@@ -52,27 +50,14 @@ class HandlerContext:
 HandlerFactory = Callable[[HandlerContext], MessageHandler]
 
 
-class NotSupported:
-    """The handler of a build without USP messages: Error 7001 for every request."""
-
-    def handle(self, msg: pb.Msg, controller_id: str) -> Deferred[pb.Msg | None]:
-        """Error 7001 naming the request; nothing for a response."""
-        name = messages.request_name(msg)
-        if name is None:
-            return succeed(None)
-        return succeed(
-            messages.error(
-                msg.header.msg_id,
-                ErrorCode.MESSAGE_NOT_SUPPORTED,
-                f"{name} is not supported by this agent",
-            )
-        )
-
-
 def default_handler(context: HandlerContext) -> MessageHandler:
-    """The agent's :data:`HandlerFactory` (:class:`NotSupported` until the message handlers
-    of cwmpd.uspagent.dispatch are wired here)."""
-    return NotSupported()
+    """The agent's :data:`HandlerFactory`: the messages of cwmpd.uspagent.dispatch."""
+    return Dispatcher(
+        context.model,
+        clock=context.clock,
+        reboot=lambda command_key: context.reboot("RemoteReboot"),
+        factory_reset=context.factory_reset,
+    )
 
 
 def os_endpoint_id(oui: str, serial_number: str) -> str:

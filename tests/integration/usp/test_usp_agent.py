@@ -18,7 +18,6 @@ from cwmpd.service import CwmpAgent, makeService
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.usp_controller import ScriptedController
 from cwmpd.usp import messages
-from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.assembly import HandlerContext, os_endpoint_id
 from support.agent_harness import reactor
@@ -108,17 +107,32 @@ async def test_usp_and_cwmp_run_together(broker: Broker, tmp_path: Path) -> None
 
 
 @pytest_twisted.ensureDeferred
-async def test_without_message_handlers_requests_get_7001(broker: Broker, tmp_path: Path) -> None:
-    """The default handler of this build answers every request Error 7001, over the wire."""
+async def test_the_default_handler_answers_from_the_shared_model(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """The agent's own handler (the Dispatcher) over the wire: a Get reads the device's
+    values and Device.LocalAgent., whose factory values come from [usp]."""
     controller = await controller_for(broker)
     text = usp_config(tmp_path / "state", "http://127.0.0.1:9/acs", broker.port)
     agent = start_agent(text.replace('endpoint_id = ""', 'endpoint_id = "os::cwmpd-test"'), None)
     try:
         seen = await controller.agent_connected()
         assert seen.endpoint_id == "os::cwmpd-test"
-        resp = await controller.get(["Device."])
-        assert messages.body_kind(resp) == "error"
-        assert resp.body.error.err_code == ErrorCode.MESSAGE_NOT_SUPPORTED
+        resp = await controller.get(
+            ["Device.DeviceInfo.SerialNumber", "Device.LocalAgent.Controller.*.EndpointID"]
+        )
+        assert messages.response_name(resp) == "get_resp", resp
+        found = {
+            f"{res.resolved_path}{key}": value
+            for req in resp.body.response.get_resp.req_path_results
+            for res in req.resolved_path_results
+            for key, value in res.result_params.items()
+        }
+        serial = (await agent.model.device_id()).serial_number
+        assert found["Device.DeviceInfo.SerialNumber"] == serial != ""
+        assert found["Device.LocalAgent.Controller.1.EndpointID"] == CTRL
+        topic = agent.model.value("Device.LocalAgent.MTP.1.MQTT.ResponseTopicConfigured")
+        assert topic == AGENT_TOPIC
     finally:
         controller.stop()
         agent.stopService()

@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 
 from cwmpd.config import ConfigError, parse_config
-from cwmpd.usp import messages
-from cwmpd.usp.errors import ErrorCode
-from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
-from cwmpd.uspagent.assembly import NotSupported, broker_settings, os_endpoint_id, tls_for
+from cwmpd.uspagent.assembly import broker_settings, os_endpoint_id, tls_for
 
 BASE = '[acs]\nurl = "http://acs.example/"\n[usp]\nenable = true\n'
 
@@ -52,16 +49,3 @@ def test_a_bad_tls_file_is_a_config_error(tmp_path: Path) -> None:
     cfg = parse_config(text, "x.toml")
     with pytest.raises(ConfigError, match=r"x.toml: usp.controllers\[0\]"):
         tls_for(cfg.usp.controllers[0], cfg.source, 0)
-
-
-def test_the_default_handler_answers_7001() -> None:
-    """Until the message handlers are wired: Error 7001 for a request, nothing for a response."""
-    handler = NotSupported()
-    answers: list[pb.Msg | None] = []
-    handler.handle(messages.request("m1", pb.Get(param_paths=["Device."])), "c").addCallback(
-        answers.append
-    )
-    handler.handle(messages.response("m2", pb.NotifyResp()), "c").addCallback(answers.append)
-    error, nothing = answers
-    assert error is not None and error.body.error.err_code == ErrorCode.MESSAGE_NOT_SUPPORTED
-    assert "get is not supported" in error.body.error.err_msg and nothing is None
