@@ -49,10 +49,21 @@ AGENT_KEPT: dict[str, str | None] = {
     "AutonomousTransferCompletePolicy.TransferTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.ResultTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.FileTypeFilter": "",
+    "HeartbeatPolicy.Enable": "false",
+    "HeartbeatPolicy.ReportingInterval": "30",
+    "HeartbeatPolicy.InitiationTime": "0001-01-01T00:00:00Z",
 }
 
 #: Names TR-098 (InternetGatewayDevice:1.14) does not define.
-NOT_IN_TR098 = frozenset({"HTTPConnectionRequestEnable", "InstanceWildcardsSupported"})
+NOT_IN_TR098 = frozenset(
+    {
+        "HTTPConnectionRequestEnable",
+        "InstanceWildcardsSupported",
+        "HeartbeatPolicy.Enable",
+        "HeartbeatPolicy.ReportingInterval",
+        "HeartbeatPolicy.InitiationTime",
+    }
+)
 
 
 def declare_management_server(decl: Declarations, root: str) -> None:
