@@ -23,6 +23,7 @@ from cwmpd.connreq.service import ConnectionRequests
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
+from cwmpd.http.encoding import GzipPolicy
 from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values
@@ -86,6 +87,7 @@ class CwmpAgent(MultiService):
         self.transfers: TransferManager
         self.autonomous: AutonomousTransfers
         self.connreq: ConnectionRequests | None = None
+        self.gzip = GzipPolicy()  # what the ACS takes, learnt for the agent's life
         self._lock: state.StateLock | None = None
 
     @property
@@ -236,7 +238,7 @@ class CwmpAgent(MultiService):
         return result
 
     def _http_client(self) -> AcsHttpClient:
-        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs)
+        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs, self.gzip)
 
 
 def makeService(config: Config, reactor: AgentReactor, **kwargs: Any) -> CwmpAgent:
