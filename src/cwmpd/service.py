@@ -34,6 +34,7 @@ from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
+from cwmpd.session.lightweight import LightweightNotifier
 from cwmpd.session.runner import SessionRunner
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.statedir import StateDir
@@ -87,6 +88,7 @@ class CwmpAgent(MultiService):
         self.transfers: TransferManager
         self.autonomous: AutonomousTransfers
         self.connreq: ConnectionRequests | None = None
+        self.lightweight: LightweightNotifier | None = None
         self.gzip = GzipPolicy()  # what the ACS takes, learnt for the agent's life
         self._lock: state.StateLock | None = None
 
@@ -157,6 +159,8 @@ class CwmpAgent(MultiService):
         )
         self.events, self.scheduler, self.life = side.events, side.scheduler, side.life
         self.dispatcher, self.engine, self.runner = side.dispatcher, side.engine, side.runner
+        self.lightweight = LightweightNotifier(self.reactor, self.model)  # Annex M
+        self.lightweight.start()
         if self.config.device.poll_interval > 0:
             poller = ValuePoller(self.model, self.reactor, self.config.device.poll_interval)
             self._add_child(poller)
@@ -229,6 +233,8 @@ class CwmpAgent(MultiService):
         """Stop scheduling; the children (listeners, control socket, poller) stop too."""
         self.scheduler.stop()
         self.transfers.stop()
+        if self.lightweight is not None:
+            self.lightweight.stop()
         if self.diagnostics is not None:
             self.diagnostics.stop()
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]

@@ -265,6 +265,10 @@ class SessionEngine:
             return soap.Envelope(
                 messages.Fault.from_exception(unsupported), incoming.ns, incoming.id
             )
+        invalid = compat.invalid_arguments(body, incoming.ns)
+        if invalid:
+            fault = messages.Fault.from_exception(CwmpFault(9003, invalid))
+            return soap.Envelope(fault, incoming.ns, incoming.id)
         response = compat.adapt(await self._dispatcher.answer(body), incoming.ns)
         return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
 
