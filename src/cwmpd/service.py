@@ -28,6 +28,7 @@ from cwmpd.cwmp import types
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
+from cwmpd.http.encoding import GzipPolicy
 from cwmpd.http.tls import check_tls_files
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values, usp_factory_values
@@ -38,6 +39,7 @@ from cwmpd.session.dispatch import AfterSession, Dispatcher
 from cwmpd.session.engine import Exchange, SessionEngine
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpClient
+from cwmpd.session.lightweight import LightweightNotifier
 from cwmpd.session.runner import SessionRunner
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.statedir import StateDir
@@ -100,6 +102,8 @@ class CwmpAgent(MultiService):
         self.usp: UspAgent | None = None
         self._cwmp_on = True
         self._usp_handler = usp_handler
+        self.lightweight: LightweightNotifier | None = None
+        self.gzip = GzipPolicy()  # what the ACS takes, learnt for the agent's life
         self._lock: state.StateLock | None = None
 
     @property
@@ -170,6 +174,8 @@ class CwmpAgent(MultiService):
         )
         self.events, self.scheduler, self.life = side.events, side.scheduler, side.life
         self.dispatcher, self.engine, self.runner = side.dispatcher, side.engine, side.runner
+        self.lightweight = LightweightNotifier(self.reactor, self.model)  # Annex M
+        self.lightweight.start()
         if self.config.device.poll_interval > 0:
             poller = ValuePoller(self.model, self.reactor, self.config.device.poll_interval)
             self._add_child(poller)
@@ -321,6 +327,8 @@ class CwmpAgent(MultiService):
         """Stop scheduling; the children (listeners, control socket, poller) stop too."""
         self.scheduler.stop()
         self.transfers.stop()
+        if self.lightweight is not None:
+            self.lightweight.stop()
         if self.diagnostics is not None:
             self.diagnostics.stop()
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
@@ -330,7 +338,7 @@ class CwmpAgent(MultiService):
         return result
 
     def _http_client(self) -> AcsHttpClient:
-        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs)
+        return AcsHttpClient.for_model(self.reactor, self.model, self.config.acs, self.gzip)
 
 
 def makeService(config: Config, reactor: AgentReactor, **kwargs: Any) -> CwmpAgent:

@@ -102,3 +102,20 @@ def validate_envelope(spec_dir: Path, data: bytes) -> list[str]:
         if not schema.validate(standalone):
             errors += [f"{etree.QName(rpc).localname}: {e}" for e in schema.error_log]  # type: ignore[attr-defined]
     return errors
+
+
+@functools.lru_cache(maxsize=4)
+def lwnotif_schema(spec_dir: Path) -> etree.XMLSchema:
+    """cwmp-UDPLightweightNotification-1-0.xsd (TR-069 Annex M), its imports kept offline."""
+    xsd_dir = Path(spec_dir) / "xsd"
+    path = xsd_dir / "cwmp-UDPLightweightNotification-1-0.xsd"
+    return etree.XMLSchema(etree.parse(str(path), _schema_parser(xsd_dir)))
+
+
+def validate_lwnotif(spec_dir: Path, payload: bytes) -> list[str]:
+    """Every schema error of a lightweight notification's XML payload (empty list = valid)."""
+    schema = lwnotif_schema(Path(spec_dir))
+    doc = etree.ElementTree(etree.fromstring(payload, etree.XMLParser(no_network=True)))
+    if schema.validate(doc):
+        return []
+    return [str(e) for e in schema.error_log]  # type: ignore[attr-defined]

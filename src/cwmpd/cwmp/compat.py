@@ -3,7 +3,9 @@
 cwmp-1-0 knows fault codes 9000-9013, TransferComplete codes 0/9001/9002/9010-9012 and the
 events 0..9 with M Reboot/ScheduleInform/Download/Upload; cwmp-1-1 adds 9014-9019 and
 "10 AUTONOMOUS TRANSFER COMPLETE"; cwmp-1-2 (CWMP 1.2-1.4) knows everything. A newer code is
-narrowed to the nearest older one that says the same thing less precisely.
+narrowed to the nearest older one that says the same thing less precisely. Notification
+attributes 3..6 (lightweight, cwmp-1-4) are in cwmp-1-2's schema only (cwmp-1-0 and cwmp-1-1
+enumerate 0..2): asked for there they are invalid (9003), reported there as their Inform part.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ _EVENTS_10 = frozenset(
 )  # fmt: skip
 _EVENTS_11 = _EVENTS_10 | {ec.AUTONOMOUS_TRANSFER_COMPLETE}
 _TRANSFER_10 = frozenset({0, 9001, 9002, 9010, 9011, 9012})
+#: Lightweight Notification values -> their Inform part, for namespaces without 3..6.
+_NOTIFICATION_NARROWED = {3: 0, 4: 1, 5: 0, 6: 1}
+_ONLY_0_TO_2 = frozenset({NS_CWMP_10, NS_CWMP_11})
 #: RPCs a namespace does not define: name -> the first namespace that has it.
 ONLY_FROM = {
     "GetAllQueuedTransfers": NS_CWMP_11,
@@ -60,6 +65,19 @@ def inform_namespace(events: Sequence[EventStruct], preferred: str) -> str:
     return _ORDER[max(needed, _ORDER.index(preferred) if preferred in _ORDER else 0)]
 
 
+def invalid_arguments(message: messages.Message, ns: str) -> str:
+    """Why ``message`` (an ACS request in ``ns``) does not validate there, "" when it does:
+    a SetParameterAttributes asking for Notification 3..6 in cwmp-1-0 or cwmp-1-1."""
+    if ns not in _ONLY_0_TO_2 or message.name != "SetParameterAttributes":
+        return ""
+    if not isinstance(message, messages.SetParameterAttributes):
+        return ""
+    for req in message.parameters:
+        if req.notification_change and req.notification in _NOTIFICATION_NARROWED:
+            return f"Notification {req.notification} is not defined in {ns}"
+    return ""
+
+
 def fault_code(code: int, ns: str) -> int:
     """A fault code ``ns`` defines: newer transfer codes become 9010, others 9002."""
     last = _LAST_FAULT.get(ns)
@@ -88,6 +106,18 @@ def adapt(message: messages.Message, ns: str) -> messages.Message:
         return dataclasses.replace(
             message, code=fault_code(message.code, ns), set_faults=set_faults
         )
+    if (
+        ns in _ONLY_0_TO_2
+        and message.name == "GetParameterAttributesResponse"
+        and isinstance(message, messages.GetParameterAttributesResponse)
+    ):
+        narrowed = tuple(
+            dataclasses.replace(p, notification=_NOTIFICATION_NARROWED.get(p.notification, 0))
+            if p.notification in _NOTIFICATION_NARROWED
+            else p
+            for p in message.parameters
+        )
+        return dataclasses.replace(message, parameters=narrowed)
     if message.name in _COMPLETES and isinstance(  # by name first: no load of the classes
         message, messages.TransferComplete | messages.AutonomousTransferComplete
     ):

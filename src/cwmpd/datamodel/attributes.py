@@ -2,6 +2,8 @@
 
 Only attributes that differ from the default are stored. Defaults: Notification 2 for
 "forceEnabled" and "forceDefaultEnabled" parameters (E-12), 0 otherwise; AccessList empty.
+Notification 3..6 (cwmp-1-4) add lightweight (UDP, Annex M) notification: 3 passive and 5
+active lightweight alone, 4 and 6 the same with passive (Inform) notification besides.
 """
 
 from __future__ import annotations
@@ -17,10 +19,23 @@ from cwmpd.state import Writer, read_json, write_json
 
 SUBSCRIBER = "Subscriber"
 _FORCED_ON = frozenset({"forceEnabled", "forceDefaultEnabled"})
-#: Lightweight (UDP) notification values 3..6 are valid in the XSD but not offered.
-_SUPPORTED = frozenset({0, 1, 2})
+_SUPPORTED = frozenset(range(7))
+#: Notification value -> its Inform part (0 off, 1 passive, 2 active).
+_INFORM_PART = {3: 0, 4: 1, 5: 0, 6: 1}
+#: Notification value -> its lightweight part (1 passive, 2 active); others have none.
+_LIGHTWEIGHT_PART = {3: 1, 4: 1, 5: 2, 6: 2}
 
 Attrs = tuple[int, tuple[str, ...]]
+
+
+def inform_part(notification: int) -> int:
+    """What ``notification`` asks of the Inform: 0 nothing, 1 passive, 2 active."""
+    return _INFORM_PART.get(notification, notification)
+
+
+def lightweight_part(notification: int) -> int:
+    """What ``notification`` asks of lightweight notifications: 0 none, 1 passive, 2 active."""
+    return _LIGHTWEIGHT_PART.get(notification, 0)
 
 
 def default_notification(info: ParamInfo) -> int:
@@ -92,8 +107,7 @@ def plan(
     changes: dict[str, Attrs] = {}
     for req in requests:
         if req.notification_change and req.notification not in _SUPPORTED:
-            code = 9009 if 3 <= req.notification <= 6 else 9003
-            raise CwmpFault(code, f"Notification {req.notification} not supported")
+            raise CwmpFault(9003, f"Notification {req.notification} not supported")
         acl = _access_list(req.access_list) if req.access_list_change else None
         selected = names_of(req.name, index)
         for name in selected:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 Subscriber = Callable[[Mapping[str, str], str], None]
 #: Called after an SPA: (baseline values of polled names turned on, names turned off).
 NotificationListener = Callable[[Mapping[str, str], Sequence[str]], None]
+#: Called with the new values of lightweight-notified names that changed, and whether one
+#: of them is active lightweight (Notification 5 or 6).
+LightweightListener = Callable[[Mapping[str, str], bool], None]
 _DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
 _log = Logger()
 
@@ -66,6 +69,7 @@ class DataModel:
         self._index: Index | None = None
         self._subscribers: list[Subscriber] = []
         self._notification_listeners: list[NotificationListener] = []
+        self._lightweight_listeners: list[LightweightListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._pk = f"{self.root}ManagementServer.ParameterKey"
@@ -315,13 +319,34 @@ class DataModel:
         """Call ``callback(values, source)`` after each commit; source "acs" or "local"."""
         self._subscribers.append(callback)
 
-    def _notifications(self, values: Iterable[str]) -> list[tuple[str, int]]:
+    def _attributes(self, values: Iterable[str]) -> list[tuple[str, int]]:
         tree = self._tree.params
         return [
             (n, self._attrs.notification(n, tree[g]))
             for n in values
             if (g := paths.generic(n)) in tree
         ]
+
+    def _notifications(self, values: Iterable[str]) -> list[tuple[str, int]]:
+        """Each name with its Inform notification (0, 1 or 2) for the change tracker."""
+        return [(n, attributes.inform_part(level)) for n, level in self._attributes(values)]
+
+    def on_lightweight_change(self, listener: LightweightListener) -> None:
+        """Call ``listener(values, active)`` when values under Notification 3..6 change
+        locally (never for the ACS's own writes, E-8)."""
+        self._lightweight_listeners.append(listener)
+
+    def _lightweight(self, values: Mapping[str, str]) -> None:
+        parts = [(n, attributes.lightweight_part(level)) for n, level in self._attributes(values)]
+        changed = {n: values[n] for n, part in parts if part}
+        if not changed:
+            return
+        active = any(part == 2 for _, part in parts)
+        for listener in list(self._lightweight_listeners):
+            try:
+                listener(changed, active)
+            except Exception:
+                _log.failure("lightweight notification listener failed")
 
     def _mark(self, values: Iterable[str]) -> list[str]:
         """Write-ahead of a local write: its notified names are on disk before its values
@@ -333,6 +358,8 @@ class DataModel:
             self._changes.discard(values)
         else:
             self._changes.record(self._notifications(values))
+            if self._lightweight_listeners:
+                self._lightweight(values)
         for callback in list(self._subscribers):
             try:
                 callback(values, source)
@@ -389,7 +416,7 @@ class DataModel:
         self._changes.listen(callback)
 
     async def notified_parameters(self) -> list[str]:
-        """Names with Notification 1 or 2."""
+        """Names with any Notification (1..6)."""
         index = await self._live()
         return [n for n in index.param_names if self._attrs.notification(n, index.params[n])]
 

@@ -33,6 +33,7 @@ from twisted.web.iweb import (
 from zope.interface import implementer
 
 import cwmpd
+from cwmpd.http.encoding import BadContentEncoding, Decoder
 from cwmpd.http.errors import ResponseTooLarge
 from cwmpd.reactors import AgentReactor
 
@@ -176,12 +177,16 @@ class BodyReader(Protocol, Generic[T]):
 
 class CappedBodyReader(BodyReader[bytes]):
     """Collects a response body; past ``limit`` bytes it aborts the connection and
-    fails with ResponseTooLarge."""
+    fails with ResponseTooLarge. With a ``decoder`` (Content-Encoding gzip/deflate) the
+    body is inflated as it arrives and ``limit`` bounds the inflated size too."""
 
-    def __init__(self, limit: int, declared: object = UNKNOWN_LENGTH) -> None:
+    def __init__(
+        self, limit: int, declared: object = UNKNOWN_LENGTH, decoder: Decoder | None = None
+    ) -> None:
         super().__init__()
         self._limit = limit
         self._declared = declared
+        self._decoder = decoder
         self._parts: list[bytes] = []
         self._size = 0
 
@@ -201,7 +206,24 @@ class CappedBodyReader(BodyReader[bytes]):
         if self._size > self._limit:
             self._too_large()
             return
+        if self._decoder is not None:
+            try:
+                data = self._decoder.feed(data)
+            except (ResponseTooLarge, BadContentEncoding) as exc:
+                self.fail(exc)
+                return
         self._parts.append(data)
+
+    def connectionLost(self, reason: Failure = ResponseDone) -> None:  # type: ignore[assignment]
+        """Body complete (a compressed one must end its stream), or the connection cut."""
+        complete = isinstance(reason.value, ResponseDone | PotentialDataLoss)
+        if self._decoder is not None and complete and not self.finished.called:
+            try:
+                self._parts.append(self._decoder.finish())
+            except BadContentEncoding as exc:
+                self.finished.errback(exc)
+                return
+        super().connectionLost(reason)
 
     def result(self) -> bytes:
         """The whole body."""

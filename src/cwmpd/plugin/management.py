@@ -1,7 +1,8 @@
 """The ManagementServer parameters the agent keeps itself, for any device plugin to declare.
 
 The agent reads and writes these (URL, credentials, intervals, Connection Request, STUN,
-InformParameter, the AutonomousTransferComplete policy), so every device has them, stored
+InformParameter, the AutonomousTransferComplete policy, HeartbeatPolicy, the lightweight
+notification destination), so every device has them, stored
 and persisted by the agent whatever else the plugin maps.
 """
 
@@ -49,10 +50,29 @@ AGENT_KEPT: dict[str, str | None] = {
     "AutonomousTransferCompletePolicy.TransferTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.ResultTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.FileTypeFilter": "",
+    "HeartbeatPolicy.Enable": "false",
+    "HeartbeatPolicy.ReportingInterval": "30",
+    "HeartbeatPolicy.InitiationTime": "0001-01-01T00:00:00Z",
+    "LightweightNotificationProtocolsSupported": "UDP",
+    "LightweightNotificationProtocolsUsed": "",
+    "UDPLightweightNotificationHost": "",
+    "UDPLightweightNotificationPort": "7547",
+    "LightweightNotificationTriggerInterval": "0",
+    "LightweightNotificationTriggerTime": "0001-01-01T00:00:00Z",
 }
 
 #: Names TR-098 (InternetGatewayDevice:1.14) does not define.
-NOT_IN_TR098 = frozenset({"HTTPConnectionRequestEnable", "InstanceWildcardsSupported"})
+NOT_IN_TR098 = frozenset(
+    {
+        "HTTPConnectionRequestEnable",
+        "InstanceWildcardsSupported",
+        "HeartbeatPolicy.Enable",
+        "HeartbeatPolicy.ReportingInterval",
+        "HeartbeatPolicy.InitiationTime",
+        "LightweightNotificationTriggerInterval",
+        "LightweightNotificationTriggerTime",
+    }
+)
 
 
 def declare_management_server(decl: Declarations, root: str) -> None:

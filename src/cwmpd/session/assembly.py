@@ -57,7 +57,9 @@ def assemble(
     """The session parts for ``model``; ``run_session`` is what the scheduler calls (the
     agent's, which runs the runner), ``http_factory`` makes each session's ACS client."""
     events = EventQueue(files.events)
-    scheduler = SessionScheduler(reactor, rng, run_session, events)
+    scheduler = SessionScheduler(
+        reactor, rng, run_session, events, run_heartbeat=lambda: runner.run_heartbeat()
+    )
     life = AgentLife(
         model,
         device,

@@ -19,6 +19,7 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.session.dispatch import AfterSession
 from cwmpd.session.events import EventQueue
+from cwmpd.session.heartbeat import MIN_INTERVAL, HeartbeatPolicy
 from cwmpd.session.scheduler import SessionScheduler
 from cwmpd.statedir import StateDir
 
@@ -32,6 +33,9 @@ SCHEDULER_KEYS = (
     "CWMPRetryMinimumWaitInterval",
     "CWMPRetryIntervalMultiplier",
     "DefaultActiveNotificationThrottle",
+    "HeartbeatPolicy.Enable",
+    "HeartbeatPolicy.ReportingInterval",
+    "HeartbeatPolicy.InitiationTime",
 )
 
 
@@ -95,6 +99,25 @@ def configure_scheduler(scheduler: SessionScheduler, model: DataModel) -> None:
         retry_multiplier=number("CWMPRetryIntervalMultiplier", 2000),
         throttle=number("DefaultActiveNotificationThrottle", 0),
     )
+    configure_heartbeat(scheduler, model)
+
+
+def configure_heartbeat(scheduler: SessionScheduler, model: DataModel) -> None:
+    """Give the scheduler ManagementServer.HeartbeatPolicy (off where the model has none)."""
+    hb = f"{model.root}ManagementServer.HeartbeatPolicy."
+    try:
+        enable = types.is_true(model.value(hb + "Enable"))
+        interval = int(model.value(hb + "ReportingInterval"))
+    except (KeyError, ValueError):
+        enable, interval = False, 30
+    try:
+        when = types.parse_datetime(model.value(hb + "InitiationTime"))
+    except (KeyError, ValueError):
+        when = None
+    if enable and interval < MIN_INTERVAL:
+        _log.warn("HeartbeatPolicy.ReportingInterval {n} too short: heartbeats off", n=interval)
+        enable = False
+    scheduler.configure_heartbeat(HeartbeatPolicy(enable, interval, when))
 
 
 class AgentLife:

@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from cwmpd.cwmp import compat, messages, soap
-from cwmpd.cwmp.eventcodes import BOOTSTRAP, VALUE_CHANGE
+from cwmpd.cwmp.eventcodes import BOOTSTRAP, HEARTBEAT, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.datamodel.model import DataModel
@@ -107,8 +107,12 @@ class SessionEngine:
         """Register another source of CPE requests (e.g. the transfer queue)."""
         self._sources.append(source)
 
-    async def run(self, retry_count: int) -> bool:
+    async def run(self, retry_count: int, *, heartbeat: bool = False) -> bool:
         """One session; True when it ended successfully. Never raises.
+
+        With ``heartbeat`` its Inform carries "14 HEARTBEAT" alone (Annex O): the queued
+        events and value changes wait for a session of their own, and the CPE sends no
+        requests of its own (they ride on the events that wait).
 
         Logs one info line when it starts (its events) and one when it ends: RPCs
         answered, duration, outcome (a warning with the reason when it failed).
@@ -121,7 +125,7 @@ class SessionEngine:
         self.answered = 0
         failure = ""
         try:
-            await self._session(client, retry_count)
+            await self._session(client, retry_count, heartbeat)
         except (AcsHttpError, SessionFailed) as exc:
             failure = str(exc) or type(exc).__name__
         except Exception:
@@ -156,11 +160,14 @@ class SessionEngine:
     def _now(self) -> str:
         return datetime.fromtimestamp(self._clock.seconds()).astimezone().isoformat("T", "seconds")
 
-    async def _session(self, client: HttpClient, retry_count: int) -> None:
-        bootstrap = any(e.code == BOOTSTRAP for e in self._events.queued())
-        if self._model.pending_value_changes() and not bootstrap:
-            self._events.add(VALUE_CHANGE)  # E-7; a bootstrap reports no changes (E-4)
-        events = self._events.pending()
+    async def _session(self, client: HttpClient, retry_count: int, heartbeat: bool) -> None:
+        if heartbeat:
+            events = [EventStruct(HEARTBEAT)]
+        else:
+            bootstrap = any(e.code == BOOTSTRAP for e in self._events.queued())
+            if self._model.pending_value_changes() and not bootstrap:
+                self._events.add(VALUE_CHANGE)  # E-7; a bootstrap reports no changes (E-4)
+            events = self._events.pending()
         _log.info(
             "session started: {events}{retry}",
             events=", ".join(e.code for e in events) or "no events",
@@ -183,10 +190,11 @@ class SessionEngine:
         answer = await self._request(client, first)
         if not isinstance(answer.body, messages.InformResponse):
             raise SessionFailed(f"ACS answered Inform with {_describe(answer.body)}")
-        self._delivered_inform(events)
+        if not heartbeat:
+            self._delivered_inform(events)
         ns = _VERSION_NS.get(answer.use_cwmp_version or "", answer.ns)
         self.acs_ns = ns
-        if not answer.hold_requests:
+        if not (answer.hold_requests or heartbeat):
             await self._cpe_requests(client, ns)
         await self._acs_requests(client)
 
@@ -257,6 +265,10 @@ class SessionEngine:
             return soap.Envelope(
                 messages.Fault.from_exception(unsupported), incoming.ns, incoming.id
             )
+        invalid = compat.invalid_arguments(body, incoming.ns)
+        if invalid:
+            fault = messages.Fault.from_exception(CwmpFault(9003, invalid))
+            return soap.Envelope(fault, incoming.ns, incoming.id)
         response = compat.adapt(await self._dispatcher.answer(body), incoming.ns)
         return soap.Envelope(body=response, ns=incoming.ns, id=incoming.id)
 

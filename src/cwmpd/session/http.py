@@ -7,9 +7,12 @@ Twisted's RedirectAgent is said there). What is left here is the ACS's part:
 re-POSTing the envelope, the redirected URL sticking for the session, one retry
 on a kept-alive connection the ACS closed, a timeout and a capped body read.
 
-Not composed: ``ContentDecoderAgent``. It would add ``Accept-Encoding`` to every
-POST, and the ACS answers uncompressed today; H-12's compression is the CPE's own
-(Content-Encoding of what it sends), which that wrapper does not do.
+Compression (cwmpd.http.encoding): every POST offers ``Accept-Encoding: gzip, deflate``
+and a gzip/deflate answer is inflated under the ``max_body`` cap (a bomb is
+ResponseTooLarge: fault 9004). Bodies go gzipped once the ACS's answers carry an
+Accept-Encoding that admits gzip (RFC 7694); a 415 to a gzip body resends it as identity
+and turns gzip off for this ACS URL (``GzipPolicy``, one per agent). Not composed:
+``ContentDecoderAgent``: it has no size bound on what it inflates, and no request side.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from cwmpd.http.connection import (
     BytesProducer,
     CappedBodyReader,
     RecordingEndpointFactory,
+    abort_transport,
 )
+from cwmpd.http.encoding import ACCEPT_ENCODING, GzipPolicy, decoder_for, gzip_body
 from cwmpd.http.errors import (
     AcsHttpError,
     AuthenticationFailed,
@@ -129,9 +134,13 @@ class AcsHttpClient:
         allow_basic_over_http: bool = False,
         timeout: float = 30.0,
         max_body: int = 4 * 1024 * 1024,
+        gzip_policy: GzipPolicy | None = None,
     ) -> None:
+        """``gzip_policy``: the agent's, shared by its sessions (None: one of its own)."""
         self._reactor = reactor
         self._url = url
+        self._acs_url = url  # ManagementServer.URL: what the gzip policy is kept for
+        self._gzip = gzip_policy if gzip_policy is not None else GzipPolicy()
         self._tls = tls
         self._policy: IPolicyForHTTPS | None = None
         self._timeout = timeout
@@ -151,7 +160,13 @@ class AcsHttpClient:
         self._closed = False
 
     @classmethod
-    def for_model(cls, reactor: AgentReactor, model: DataModel, acs: AcsConfig) -> AcsHttpClient:
+    def for_model(
+        cls,
+        reactor: AgentReactor,
+        model: DataModel,
+        acs: AcsConfig,
+        gzip_policy: GzipPolicy | None = None,
+    ) -> AcsHttpClient:
         """A client for the ACS the model's ManagementServer names (URL, Username, Password),
         with the config's TLS policy, Basic-over-HTTP rule, timeout and body cap."""
         ms = f"{model.root}ManagementServer."
@@ -164,6 +179,7 @@ class AcsHttpClient:
             allow_basic_over_http=acs.allow_basic_over_http,
             timeout=acs.timeout,
             max_body=acs.max_body,
+            gzip_policy=gzip_policy,
         )
 
     @property
@@ -194,12 +210,18 @@ class AcsHttpClient:
 
         async def send(url: str) -> HttpResponse:
             while True:
+                gzipped = body is not None and self._gzip.use_gzip(self._acs_url)
                 try:
-                    return await self._exchange(url, body)
+                    response = await self._exchange(url, body, gzipped)
                 except _ReusedConnectionDied as e:
                     if retried:
                         raise ConnectFailed(str(e)) from None
                     retried.append(True)
+                    continue
+                if not (gzipped and response.code == 415):
+                    return response
+                _log.warn("ACS refused a gzip body (415): sending identity from now on")
+                self._gzip.refused(self._acs_url)  # and the same message again, uncompressed
 
         response, _ = await follow(self._url, send, self._auth, _RULES, on_redirect=self._follow)
         if response.code in (200, 204):
@@ -230,11 +252,13 @@ class AcsHttpClient:
             or bool(getattr(transport, "disconnecting", True))
         )
 
-    def _headers(self, url: str, body: bytes | None) -> Headers:
-        headers = Headers({b"User-Agent": [USER_AGENT]})
+    def _headers(self, url: str, body: bytes | None, gzipped: bool = False) -> Headers:
+        headers = Headers({b"User-Agent": [USER_AGENT], b"Accept-Encoding": [ACCEPT_ENCODING]})
         if body is not None:
             headers.setRawHeaders(b"Content-Type", [b'text/xml; charset="utf-8"'])
             headers.setRawHeaders(b"SOAPAction", [b""])
+            if gzipped:
+                headers.setRawHeaders(b"Content-Encoding", [b"gzip"])
         if self._expect_new_connection(origin(url)):
             self._auth.new_connection()
         scheme = origin(url)[0]
@@ -243,7 +267,7 @@ class AcsHttpClient:
             headers.setRawHeaders(b"Authorization", [authorization.encode("utf-8")])
         return headers
 
-    async def _exchange(self, url: str, body: bytes | None) -> HttpResponse:
+    async def _exchange(self, url: str, body: bytes | None, gzipped: bool = False) -> HttpResponse:
         if not usable(url) or not url.isascii():
             raise ConnectFailed(f"unusable ACS URL ({safe(url)}): need http(s)://host[:port]/path")
         if origin(url)[0] == "https":
@@ -251,9 +275,10 @@ class AcsHttpClient:
                 self._tls_policy()
             except TlsConfigError as e:
                 raise ConnectFailed(f"TLS configuration: {e}") from None
-        headers = self._headers(url, body)
+        headers = self._headers(url, body, gzipped)
         before = self._endpoints.connections_made
-        d = defer.Deferred.fromCoroutine(self._request(url, headers, body))
+        sent = gzip_body(body) if gzipped and body is not None else body
+        d = defer.Deferred.fromCoroutine(self._request(url, headers, sent))
         expired: list[bool] = []
 
         def expire() -> None:
@@ -287,7 +312,13 @@ class AcsHttpClient:
         response: IResponse = await self._agent.request(
             b"POST", url.encode("ascii"), headers, producer
         )
-        reader = CappedBodyReader(self._max_body, declared=response.length)
+        self._gzip.answered(self._acs_url, response.headers)
+        try:
+            decoder = decoder_for(response.headers, self._max_body)
+        except AcsHttpError:
+            abort_transport(getattr(response, "_transport", None))
+            raise
+        reader = CappedBodyReader(self._max_body, declared=response.length, decoder=decoder)
         response.deliverBody(reader)  # type: ignore[no-untyped-call]
         data = await reader.finished
         return HttpResponse(response.code, response.headers, data)

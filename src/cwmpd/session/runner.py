@@ -59,21 +59,25 @@ class SessionRunner:
         """One session with Inform RetryCount ``retry_count``; fires whether it succeeded."""
         return Deferred.fromCoroutine(self._session(retry_count))
 
+    def run_heartbeat(self) -> Deferred[bool]:
+        """One "14 HEARTBEAT" session (Annex O): RetryCount 0, no other event in its Inform."""
+        return Deferred.fromCoroutine(self._session(0, heartbeat=True))
+
     def resume(self) -> None:
         """The agent (re)started: active value changes owed from before a crash ask for a
         session (E-9)."""
         if self.model.pending_active_changes():
             self.value_changed(True)
 
-    async def _session(self, retry_count: int) -> bool:
-        self.scheduler.inform_pending(e.code for e in self.events.queued())
+    async def _session(self, retry_count: int, *, heartbeat: bool = False) -> bool:
+        self.scheduler.inform_pending(() if heartbeat else (e.code for e in self.events.queued()))
         self._preparing_inform = True
         try:
             for hook in self.before:
                 hook()
         finally:
             self._preparing_inform = False
-        ok = await self.engine.run(retry_count)
+        ok = await self.engine.run(retry_count, heartbeat=heartbeat)
         for connected in self.connected:
             connected(self.engine.local_address)
         await self._collect()

@@ -1,4 +1,4 @@
-"""When to open a CWMP session (S-2, S-5, R-1..R-4, E-13, E-15, E-16).
+"""When to open a CWMP session (S-2, S-5, R-1..R-4, E-13, E-15, E-16, Annex O heartbeats).
 
 Built on the injected clock's callLater; TR-069's coalescing, back-off and throttle
 rules are not something Twisted (task.LoopingCall, backoff policies) expresses.
@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from cwmpd.cwmp import eventcodes as ec
 from cwmpd.session.backoff import retry_delay, retry_window
 from cwmpd.session.events import EventQueue
+from cwmpd.session.heartbeat import HeartbeatPolicy, HeartbeatTimer
 from cwmpd.session.periodic import PeriodicConfig, anchor_seconds, next_periodic
 from cwmpd.state import WriteRetry
 
@@ -29,6 +30,9 @@ class SessionScheduler:
 
     ``run_session`` fires True when the session succeeded and False (or fails) when
     it did not (S-27); the engine takes its events from ``events`` itself.
+    ``run_heartbeat`` runs a session whose Inform carries "14 HEARTBEAT" alone (Annex O):
+    it never shares a session with queued events, waits for a running session to end,
+    and is not retried (the next one comes on the HeartbeatPolicy grid).
     """
 
     def __init__(
@@ -37,11 +41,18 @@ class SessionScheduler:
         rng: random.Random,
         run_session: Callable[[int], Deferred[bool]],
         events: EventQueue,
+        *,
+        run_heartbeat: Callable[[], Deferred[bool]] | None = None,
     ) -> None:
-        """Idle until start(); defaults: no periodic inform, m=5, multiplier 2000, throttle 0."""
+        """Idle until start(); defaults: no periodic inform, m=5, multiplier 2000, throttle 0,
+        no heartbeat."""
         self._clock = clock
         self._rng = rng
         self._run_session = run_session
+        self._run_heartbeat = run_heartbeat
+        self._heartbeats = HeartbeatTimer(clock, rng, self.heartbeat)
+        self._heartbeat_waiting = False  # due while a session ran: goes right after it
+        self._heartbeat_call: IDelayedCall | None = None
         self._events = events
         self._active = False
         self._running = False
@@ -86,9 +97,15 @@ class SessionScheduler:
     @property
     def next_session_at(self) -> float | None:
         """Clock time of the earliest planned session (start, retry, periodic, scheduled)."""
-        calls = [self._start_call, self._periodic_call, *self._scheduled]
+        calls = [self._start_call, self._periodic_call, self._heartbeat_call, *self._scheduled]
         times = [c.getTime() for c in calls if c is not None and c.active()]
-        return min(times, default=None)
+        beat = self._heartbeats.next_at
+        return min([*times, *([beat] if beat is not None else [])], default=None)
+
+    @property
+    def next_heartbeat_at(self) -> float | None:
+        """Clock time the next "14 HEARTBEAT" is due, None when heartbeats are off."""
+        return self._heartbeats.next_at
 
     # -- control ---------------------------------------------------------------
 
@@ -96,6 +113,7 @@ class SessionScheduler:
         """Arm periodic informs and start a session at once if events are queued (S-2)."""
         self._active = True
         self._arm_periodic()
+        self._heartbeats.start()
         for due, command_key in self._events.scheduled():  # accepted before a restart
             self._arm_scheduled(due, command_key)
         if self._events.has_pending:
@@ -104,10 +122,12 @@ class SessionScheduler:
     def stop(self) -> None:
         """Cancel every delayed call; a running session ends without scheduling anything."""
         self._active = False
-        for call in [self._start_call, self._periodic_call, *self._scheduled]:
+        self._heartbeats.stop()
+        self._heartbeat_waiting = False
+        for call in [self._start_call, self._periodic_call, self._heartbeat_call, *self._scheduled]:
             if call is not None and call.active():
                 call.cancel()
-        self._start_call = self._periodic_call = None
+        self._start_call = self._periodic_call = self._heartbeat_call = None
         self._scheduled = {}
         for retry in self._write_retries:
             retry.cancel()
@@ -145,6 +165,23 @@ class SessionScheduler:
             self._periodic = periodic
             self._anchor = anchor_seconds(periodic_time, self._clock.seconds())
             self._arm_periodic()
+
+    def configure_heartbeat(self, policy: HeartbeatPolicy) -> None:
+        """Apply ManagementServer.HeartbeatPolicy (Annex O); ValueError on a too short
+        ReportingInterval. Without ``run_heartbeat`` heartbeats stay off."""
+        if self._run_heartbeat is None:
+            policy = HeartbeatPolicy(False, policy.interval, policy.initiation_time)
+        self._heartbeats.configure(policy)
+
+    def heartbeat(self) -> None:
+        """A heartbeat is due: its own session now, or right after the running one."""
+        if not self._active or self._run_heartbeat is None:
+            return
+        if self._running:
+            self._heartbeat_waiting = True  # one heartbeat owed, however many fell due
+            return
+        if self._heartbeat_call is None or not self._heartbeat_call.active():
+            self._heartbeat_call = self._clock.callLater(0, self._begin_heartbeat)
 
     def request(
         self, code: str | None = None, command_key: str = "", *, active_notification: bool = False
@@ -258,12 +295,49 @@ class SessionScheduler:
 
     def _begin(self) -> None:
         self._start_call = None
-        if not self._active or self._running:
+        if not self._active:
+            return
+        if self._running:  # a heartbeat session took the slot: this one goes right after
+            self._again_urgent = True
             return
         self._running = True
         d: Deferred[bool] = maybeDeferred(self._run_session, self._retry_count)
         d.addCallbacks(self._finished, self._crashed)
         d.addErrback(self._bug)
+
+    def _begin_heartbeat(self) -> None:
+        self._heartbeat_call = None
+        if not self._active or self._run_heartbeat is None:
+            return
+        if self._running:
+            self._heartbeat_waiting = True
+            return
+        self._heartbeat_waiting = False
+        self._running = True
+        d: Deferred[bool] = maybeDeferred(self._run_heartbeat)
+        d.addCallbacks(self._heartbeat_finished, self._heartbeat_crashed)
+        d.addErrback(self._bug)
+
+    def _heartbeat_crashed(self, failure: Failure) -> None:
+        _log.failure("heartbeat session crashed", failure)
+        self._heartbeat_finished(False)
+
+    def _heartbeat_finished(self, ok: bool) -> None:
+        """Annex O: no retry, no RetryCount change; what waited for it starts now."""
+        now = self._clock.seconds()
+        self._running = self._heartbeat_waiting = False  # one due meanwhile: this one was it
+        self._in_inform = frozenset()
+        self._last_session = now
+        if not ok:
+            _log.info("heartbeat session failed: not retried, the next one is on its schedule")
+        urgent, notify = self._again_urgent, self._again_notify
+        self._again_urgent = self._again_notify = False
+        if not self._active:
+            return
+        if urgent:
+            self._want(now)
+        if notify:
+            self._want(self._due(True))
 
     def _bug(self, failure: Failure) -> None:
         """A bug in the bookkeeping itself must not leave the agent silent: retry later."""
@@ -290,6 +364,9 @@ class SessionScheduler:
             self._retry_count += 1  # R-2, R-3: no give-up
         if not self._active:
             return
+        if self._heartbeat_waiting:  # Annex O: a heartbeat due during the session goes first
+            self._heartbeat_waiting = False
+            self.heartbeat()
         if not ok:
             delay = retry_delay(self._retry_count, self._min_wait, self._multiplier, self._rng)
             self._want(now + delay)

@@ -7,6 +7,7 @@ then read ``sessions``.
 
 from __future__ import annotations
 
+import zlib
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -47,10 +48,22 @@ class ScriptedAcs:
         use_cwmp_version: str | None = None,
         realm: str = acs_auth.REALM,
         clock: IReactorTime | None = None,
+        accept_gzip: bool = False,
+        refuse_gzip: bool = False,
+        compress_responses: str | None = None,
     ) -> None:
+        """Compression switches: ``accept_gzip`` puts ``Accept-Encoding: gzip`` on every
+        answer (RFC 7694: the CPE may send gzip bodies) and inflates gzip/deflate bodies;
+        ``refuse_gzip`` answers 415 to a compressed body all the same (as does an ACS that
+        did not accept gzip); ``compress_responses`` ("gzip" or "deflate") compresses every
+        answer body the CPE's Accept-Encoding admits."""
         if auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {AUTH_MODES}, not {auth!r}")
         self.auth_mode = auth
+        if compress_responses not in (None, "gzip", "deflate"):
+            raise ValueError(f"compress_responses must be gzip or deflate: {compress_responses!r}")
+        self.accept_gzip, self.refuse_gzip = accept_gzip, refuse_gzip
+        self.compress_responses = compress_responses
         self.username, self.password, self.realm = username, password, realm
         self._auth: acs_auth.Authenticator | None = None
         if auth == "basic":
@@ -255,13 +268,17 @@ class ScriptedAcs:
 
     def _handle_post(self, request: Request) -> bytes | int:
         header = request.getHeader
+        raw = request.content.read() if request.content is not None else b""
+        coding = (_text(header(b"content-encoding")) or "").strip().lower() or None
+        inflating = coding is not None and self.accept_gzip and not self.refuse_gzip
+        body = _inflate(raw, coding) if inflating and coding is not None else raw
         post = Post(
             path=request.path.decode("latin-1"),
-            body=request.content.read() if request.content is not None else b"",
+            body=raw if body is None else body,
             cookie=_text(header(b"cookie")),
             authorization=_text(header(b"authorization")),
         )
-        reply = self._decide(request, post)
+        reply = self._refuse_coding(coding, unreadable=body is None) or self._decide(request, post)
         self.requests.append(
             RequestRecord(
                 method="POST",
@@ -272,6 +289,8 @@ class ScriptedAcs:
                 cookie=post.cookie,
                 soap_action=_text(header(b"soapaction")),
                 content_type=_text(header(b"content-type")),
+                content_encoding=coding,
+                accept_encoding=_text(header(b"accept-encoding")),
             )
         )
         if reply is None:
@@ -285,11 +304,27 @@ class ScriptedAcs:
         request.setResponseCode(reply.status)
         for name, value in reply.headers:
             request.responseHeaders.setRawHeaders(name.encode(), [value.encode()])
+        if self.accept_gzip:
+            request.responseHeaders.setRawHeaders(b"accept-encoding", [b"gzip"])
+        offered = (_text(header(b"accept-encoding")) or "").lower()
+        if reply.body and self.compress_responses and self.compress_responses in offered:
+            request.responseHeaders.setRawHeaders(
+                b"content-encoding", [self.compress_responses.encode()]
+            )
+            body = _deflate(reply.body, self.compress_responses)
+            reply = Reply(reply.status, body, reply.headers, reply.content_type)
         if reply.body and reply.content_type:
             request.responseHeaders.setRawHeaders(b"content-type", [reply.content_type.encode()])
         elif reply.body:
             request.defaultContentType = None  # Twisted would add text/html
         return reply.body
+
+    def _refuse_coding(self, coding: str | None, *, unreadable: bool) -> Reply | None:
+        """415 to a compressed body the ACS does not take, 400 to one that does not inflate
+        (before authentication, like the front end of an ACS); None otherwise."""
+        if coding is not None and (self.refuse_gzip or not self.accept_gzip):
+            return Reply(415)  # the session goes on: the CPE resends the message as identity
+        return Reply(400) if unreadable else None
 
     def _decide(self, request: Request, post: Post) -> Reply | None:
         """The reply to one POST, or None to cut the connection."""
@@ -332,6 +367,23 @@ class ScriptedAcs:
         """Run the on_exchange hooks."""
         for hook in self._hooks_exchange:
             hook(session, exchange)
+
+
+def _inflate(body: bytes, coding: str) -> bytes | None:
+    """A gzip or deflate request body inflated; None when it does not inflate."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+    if coding not in wbits:
+        return None
+    try:
+        return zlib.decompress(body, wbits[coding])
+    except zlib.error:
+        return None
+
+
+def _deflate(body: bytes, coding: str) -> bytes:
+    """An answer body compressed in ``coding`` (gzip, or zlib-wrapped deflate)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS if coding == "gzip" else 15)
+    return packer.compress(body) + packer.flush()
 
 
 def _text(value: bytes | None) -> str | None:

@@ -20,6 +20,8 @@ class RequestRecord:
     cookie: str | None
     soap_action: str | None
     content_type: str | None
+    content_encoding: str | None = None  # of the request body as sent (gzip: compressed)
+    accept_encoding: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

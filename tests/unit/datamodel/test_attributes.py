@@ -55,7 +55,6 @@ async def test_force_default_enabled_can_be_turned_off(model: DataModel) -> None
         (SW, 0, 9009),
         (SW, 1, 9009),
         ("Device.DeviceInfo.UpTime", 2, 9009),
-        (MS + "URL", 3, 9009),
         (MS + "URL", 7, 9003),
         ("Device.Nope", 1, 9005),
         ("Device.Nope.", 1, 9005),
@@ -65,11 +64,19 @@ async def test_force_default_enabled_can_be_turned_off(model: DataModel) -> None
 async def test_refused_notification_requests(
     model: DataModel, name: str, value: int, code: int
 ) -> None:
-    """forceEnabled can't change, canDeny refuses active, 3-6 unsupported, >6 invalid."""
+    """forceEnabled can't change, canDeny refuses active, >6 invalid."""
     with pytest.raises(CwmpFault) as exc:
         await model.set_parameter_attributes([notify(MS + "URL", 1), notify(name, value)])
     assert exc.value.code == code
     assert (await attrs(model, MS + "URL"))[MS + "URL"] == (0, ())
+
+
+@pytest.mark.parametrize("value", [3, 4, 5, 6])
+@pytest_twisted.ensureDeferred
+async def test_lightweight_notification_values_are_kept(model: DataModel, value: int) -> None:
+    """cwmp-1-4's lightweight values 3-6 are stored and read back like 0-2."""
+    await model.set_parameter_attributes([notify(MS + "URL", value)])
+    assert (await attrs(model, MS + "URL"))[MS + "URL"] == (value, ())
 
 
 @pytest_twisted.ensureDeferred

@@ -4,6 +4,7 @@ scheduler mapping, with a real event queue and agent.json and small device/model
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ from cwmpd.session.boot import (
     AgentLife,
     AgentState,
     StateDirInUse,
+    configure_heartbeat,
     configure_scheduler,
     lock_state_dir,
 )
 from cwmpd.session.dispatch import AfterSession
 from cwmpd.session.events import EventQueue
+from cwmpd.session.heartbeat import HeartbeatPolicy
 from cwmpd.statedir import StateDir
 
 MS = "Device.ManagementServer."
@@ -73,6 +76,7 @@ class Scheduler:
     requests: int = 0
     stopped: int = 0
     configured: list[dict[str, Any]] = field(default_factory=list)
+    heartbeats: list[HeartbeatPolicy] = field(default_factory=list)
 
     def request(self, code: str | None = None) -> None:
         self.requests += 1
@@ -82,6 +86,9 @@ class Scheduler:
 
     def configure(self, **settings: Any) -> None:
         self.configured.append(settings)
+
+    def configure_heartbeat(self, policy: HeartbeatPolicy) -> None:
+        self.heartbeats.append(policy)
 
 
 @dataclass
@@ -218,6 +225,28 @@ def test_scheduler_mapping_defaults_and_unknown_time() -> None:
             "throttle": 0,
         }
     ]
+
+
+def test_heartbeat_policy_mapping() -> None:
+    """HeartbeatPolicy values reach the scheduler; a model without them, or an interval
+    under Annex O's 20 s, leaves heartbeats off; a change reconfigures them."""
+    hb = MS + "HeartbeatPolicy."
+    model = Model(
+        values={
+            hb + "Enable": "true",
+            hb + "ReportingInterval": "60",
+            hb + "InitiationTime": "2026-01-01T00:00:00Z",
+        }
+    )
+    scheduler = Scheduler()
+    configure_heartbeat(scheduler, model)  # type: ignore[arg-type]
+    assert scheduler.heartbeats == [HeartbeatPolicy(True, 60, datetime(2026, 1, 1, tzinfo=UTC))]
+    model.values[hb + "ReportingInterval"] = "10"
+    configure_heartbeat(scheduler, model)  # type: ignore[arg-type]
+    assert scheduler.heartbeats[-1].enable is False
+    bare = Scheduler()
+    configure_heartbeat(bare, Model(values={}))  # type: ignore[arg-type]
+    assert bare.heartbeats == [HeartbeatPolicy(False, 30, None)]
 
 
 def test_one_agent_per_state_dir(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 from twisted.web.http_headers import Headers
 
+from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp import soap
 from cwmpd.cwmp.structs import ParameterValueStruct
@@ -76,8 +77,9 @@ class Source:
 def make_engine(tmp_path: Path, http: FakeHttp, source: Source) -> SessionEngine:
     """An engine over a small real model and a real event queue."""
     decl = Declarations("Device.")
-    for name in ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber"):
+    for name in ("Manufacturer", "ProductClass", "SerialNumber"):
         decl.store(f"Device.DeviceInfo.{name}", "x")
+    decl.store("Device.DeviceInfo.ManufacturerOUI", "00D09E")
     decl.store(MS + "ParameterKey", "")
     model = model_from_declarations(
         decl, load_schema("Device.", prefixes=schema_prefixes(decl)), tmp_path
@@ -251,3 +253,28 @@ async def test_debug_log_names_each_exchange_without_values(tmp_path: Path) -> N
     assert "ACS -> CPE SetParameterValues id=r-9 ns=cwmp-1-0" in lines
     assert any(line.startswith("CPE -> ACS fault 9003") for line in lines)
     assert not any("s3cret" in line for line in lines)
+
+
+@pytest_twisted.ensureDeferred
+async def test_heartbeat_session_leaves_queued_events_and_cpe_requests(
+    tmp_path: Path, spec: Path
+) -> None:
+    """Annex O: the Inform carries "14 HEARTBEAT" alone (cwmp-1-2), the queued "1 BOOT" stays
+    for its own session and the CPE request waits; the ACS's requests are still answered."""
+    http = FakeHttp(
+        [
+            (200, acs(m.InformResponse(max_envelopes=1), ns=soap.NS_CWMP_12)),
+            (200, acs(m.GetRPCMethods(), ns=soap.NS_CWMP_12)),
+            (204, None),
+        ]
+    )
+    source = Source()
+    engine = make_engine(tmp_path, http, source)
+    assert await engine.run(0, heartbeat=True)
+    inform, follow, answer = http.sent()
+    assert isinstance(inform, m.Inform) and [e.code for e in inform.events] == ["14 HEARTBEAT"]
+    assert soap.parse(http.posts[0] or b"").ns == soap.NS_CWMP_12
+    assert validate_envelope(spec, http.posts[0] or b"") == []
+    assert follow is None and isinstance(answer, m.GetRPCMethodsResponse)
+    assert source.delivered_count == 0
+    assert [e.code for e in EventQueue(tmp_path / "events.json").queued()] == ["1 BOOT"]
