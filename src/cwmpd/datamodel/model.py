@@ -243,8 +243,11 @@ class DataModel:
         """Call ``listener(baseline, turned_off)`` after each SPA that switches notification."""
         self._notification_listeners.append(listener)
 
-    async def add_object(self, object_name: str, parameter_key: str) -> tuple[int, int]:
-        """AddObject: (instance number, status); 9005 for a non-table, 9004 when full."""
+    async def add_object(self, object_name: str, parameter_key: str | None) -> tuple[int, int]:
+        """AddObject: (instance number, status); 9005 for a non-table, 9004 when full.
+
+        ``parameter_key`` None leaves ParameterKey as it is (an instance the agent creates
+        on the way, see cwmpd.datamodel.acsview)."""
         index = await self._live()
         obj = index.objects.get(object_name)
         if obj is None or obj.table is None or obj.is_instance or not obj.table.writable:
@@ -253,7 +256,7 @@ class DataModel:
         if table.max_entries is not None and len(index.children[object_name]) >= table.max_entries:
             raise CwmpFault(9004, f"{object_name} already has {table.max_entries} entries")
         defaults = self._tree.instance_defaults(table.generic)
-        key = {self._pk: parameter_key}
+        key = {} if parameter_key is None else {self._pk: parameter_key}
         backend = self._backend(table.backend)
         if backend is self._store:
             number = await transaction.guarded(
@@ -261,24 +264,27 @@ class DataModel:
             )
         else:
             number = await transaction.guarded(backend.add_instance(object_name, defaults), "add")
-            self._store.write(key)
+            if key:
+                self._store.write(key)
         self._index = None
         self._committed(key, "acs")
         return number, 0
 
-    async def delete_object(self, object_name: str, parameter_key: str) -> int:
-        """DeleteObject: removes the instance and everything below it; status 0."""
+    async def delete_object(self, object_name: str, parameter_key: str | None) -> int:
+        """DeleteObject: removes the instance and everything below it; status 0
+        (``parameter_key`` None: ParameterKey unchanged)."""
         index = await self._live()
         obj = index.objects.get(object_name)
         if obj is None or not obj.is_instance or obj.table is None or not obj.writable:
             raise CwmpFault(9005, f"{object_name} is not an instance the ACS may delete")
-        key = {self._pk: parameter_key}
+        key = {} if parameter_key is None else {self._pk: parameter_key}
         backend = self._backend(obj.table.backend)
         if backend is self._store:
             await transaction.guarded(self._store.delete_instance(object_name, also=key), "delete")
         else:
             await transaction.guarded(backend.delete_instance(object_name), "delete")
-            self._store.write(key)
+            if key:
+                self._store.write(key)
         self._attrs.forget_under(object_name)
         self._changes.forget_under(object_name)
         self._index = None
@@ -442,6 +448,10 @@ class DataModel:
             hook()
 
     # -- internals ---------------------------------------------------------------
+
+    async def live_index(self) -> Index:
+        """The concrete names of the live model (rebuilt after AddObject/DeleteObject)."""
+        return await self._live()
 
     async def _live(self) -> Index:
         index = self._index

@@ -134,6 +134,7 @@ def management_server_values(
     periodic_inform_interval: int = 0,
     connection_request_username: str = "",
     connection_request_password: str = "",
+    alias_based_addressing: bool = False,
 ) -> dict[str, str]:
     """Factory values of ManagementServer.* from the config file's settings."""
     ms = f"{root}ManagementServer."
@@ -147,6 +148,8 @@ def management_server_values(
     }
     if periodic_inform_interval > 0:
         values[ms + "PeriodicInformInterval"] = str(periodic_inform_interval)
+    if alias_based_addressing:
+        values[ms + "AliasBasedAddressing"] = "true"
     return values
 
 
@@ -160,6 +163,7 @@ def config_factory_values(config: Config, root: str) -> dict[str, str]:
         periodic_inform_interval=config.acs.periodic_inform_interval,
         connection_request_username=config.connection_request.username,
         connection_request_password=config.connection_request.password,
+        alias_based_addressing=config.acs.alias_based_addressing,
     )
 
 
