@@ -68,6 +68,7 @@ class DataModel:
         self._notification_listeners: list[NotificationListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
+        self._self_reported: set[str] = set()
         self._pk = f"{self.root}ManagementServer.ParameterKey"
         self._inform_table = f"{self.root}ManagementServer.InformParameter."
 
@@ -404,9 +405,16 @@ class DataModel:
             if self._attrs.notification(n, index.params[n]) and self._polled(index, n)
         ]
 
+    def report_itself(self, name: str) -> None:
+        """Parameter ``name`` (generic) is reported by the part of the agent that serves
+        it (``report_changes``, on its own terms): pollers leave it alone."""
+        self._self_reported.add(name)
+
     def _polled(self, index: Index, name: str) -> bool:
         info = index.params[name]
         forced = info.forced_inform and info.active_notify == "forceEnabled"
+        if info.generic in self._self_reported:
+            return False
         return self._backend(info.backend) is not self._store and not forced and not info.hidden
 
     # -- session end, factory reset ----------------------------------------------
@@ -448,6 +456,11 @@ class DataModel:
             hook()
 
     # -- internals ---------------------------------------------------------------
+
+    def table_backend(self, table: str) -> Backend | None:
+        """This device's backend of generic table ``table`` ("X.{i}."), None if no such table."""
+        info = self._tree.tables.get(table)
+        return None if info is None else self._backend(info.backend)
 
     async def live_index(self) -> Index:
         """The concrete names of the live model (rebuilt after AddObject/DeleteObject)."""

@@ -28,6 +28,7 @@ from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.counters import CounterBackend
+from cwmpd.datamodel.manageable import ManageableDevices
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
@@ -88,6 +89,8 @@ def declare_all(
         plugin.declare(decl)
     if device.hooks.diagnostics and diagnostics is not None:
         diagnostics(device.root).declare(decl)
+    if device.hooks.manageable_devices is not None:
+        ManageableDevices(device.root, device.hooks.manageable_devices).declare(decl)
     return decl
 
 
