@@ -13,7 +13,9 @@ from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
 from cwmpd.datamodel.model import DataModel
 from cwmpd.plugin.load import build_model
 from cwmpd.session.dispatch import Dispatcher
-from support.agent_harness import reactor
+from cwmpd.testing.acs import ScriptedAcs
+from integration.session.test_rpcs import assert_valid
+from support.agent_harness import AgentRunner, agent_config, reactor
 
 MS = "Device.ManagementServer."
 IF = "Device.IP.Interface."
@@ -276,3 +278,44 @@ async def test_alias_is_unique_within_its_table(tmp_path: Path) -> None:
     gpv = await ask(dispatcher, m.GetParameterValues(names=(IF + "[cpe-lan].Name",)))
     assert isinstance(gpv, m.GetParameterValuesResponse)
     assert [p.name for p in gpv.parameters] == [IF + "2.Name"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_alias_addressing_through_the_agent_on_the_wire(tmp_path: Path, spec: Path) -> None:
+    """The real agent with ``acs.alias_based_addressing``: Inform says so; the ACS adds an
+    InformParameter by alias, turns on InstanceAlias; the next Inform names the instance
+    by alias. Everything the agent sends validates against the CWMP XSD."""
+    acs = ScriptedAcs()
+    ip = MS + "InformParameter.[watch]."
+    acs.queue(m.AddObject(object_name=ip, parameter_key="k1"))
+    acs.queue(
+        m.SetParameterValues(
+            parameters=(
+                PV(ip + "Enable", "true", "boolean"),
+                PV(ip + "ParameterName", IF + "1.Name"),
+                PV(MS + "InstanceMode", "InstanceAlias"),
+            ),
+            parameter_key="k2",
+        )
+    )
+    acs.queue(m.GetParameterNames(path=MS + "InformParameter.", next_level=True))
+    acs.queue(m.ScheduleInform(delay_seconds=1, command_key="again"))
+    url = await acs.listen(reactor)
+    runner = AgentRunner(agent_config(tmp_path, url, acs="alias_based_addressing = true"))
+    try:
+        runner.start()
+        first, second = await acs.wait_for_sessions(2, timeout=20)
+    finally:
+        runner.stop()
+        await acs.stop()
+    informed = {p.name: p.value for p in first.inform.parameters}
+    assert informed[MS + "AliasBasedAddressing"] == "true"
+    added, spv, gpn, _ = first.responses
+    assert isinstance(added, m.AddObjectResponse) and added.instance_number == 1
+    assert isinstance(spv, m.SetParameterValuesResponse)
+    assert isinstance(gpn, m.GetParameterNamesResponse)
+    assert [p.name for p in gpn.parameters] == [MS + "InformParameter.[watch]."]
+    names = [p.name for p in second.inform.parameters]
+    assert IF + "[cpe-lan].Name" in names
+    assert IF + "1.Name" not in names
+    assert assert_valid(spec, [first, second]) >= 4
