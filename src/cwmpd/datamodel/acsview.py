@@ -10,7 +10,9 @@
 - ``AutoCreateInstances`` true lets an SPV create each instance its aliases name that does
   not exist yet, with that Alias (all undone if the SPV faults);
 - AddObject "X.[alias]." creates an instance with that Alias; one made by plain
-  AddObject "X." gets "cpe-<n>" (TR-181: a CPE-assigned Alias starts with "cpe-");
+  AddObject "X." gets "cpe-<n>" (TR-181: a CPE-assigned Alias starts with "cpe-"), and
+  so does, when the aliases are first read, every instance whose agent-stored Alias is
+  empty (factory instances);
 - an Alias set by SPV must be a valid, unique Alias (cwmpd.datamodel.aliases; 9007).
 
 Off, every call passes straight to DataModel. Internal readers (poller, cwmpctl,
@@ -95,8 +97,27 @@ class AcsView:
         names = [o + ALIAS for o, i in objects.items() if i.is_instance and o + ALIAS in params]
         values = await self._model.get_parameter_values(names)
         table = AliasTable({paths.parent(v.name): v.value for v in values})
+        self._assign([paths.parent(v.name) for v in values if not v.value], table)
         self._cache = (index, table)
         return table
+
+    def _assign(self, unnamed: list[str], table: AliasTable) -> None:
+        """Give the instances without an Alias one ("cpe-<n>"; TR-181: never empty), where
+        the agent stores it (a device-side Alias is the device's business)."""
+        assigned: dict[str, str] = {}
+        for instance in unnamed:
+            try:
+                self._model.value(instance + ALIAS)
+            except KeyError:
+                continue
+            alias = cpe_alias(int(paths.last_segment(instance)), paths.parent(instance), table)
+            table.add(instance, alias)
+            assigned[instance + ALIAS] = alias
+        if assigned:
+            try:
+                self._model.set_local(assigned)
+            except OSError:  # not saved: they are assigned again next time
+                _log.warn("could not store the aliases given to {n} instances", n=len(assigned))
 
     async def _resolve(self, name: str) -> str:
         if "[" not in name or not self.enabled():
@@ -202,10 +223,14 @@ class AcsView:
                 await self._model.delete_object(instance, None)
                 raise CwmpFault(9005, f"{table} has no Alias to address instances by")
             return number, status
-        value = alias if alias is not None else cpe_alias(number, table, await self.aliases())
+        if alias is None:
+            aliases = await self.aliases()  # gives a stored Alias its "cpe-<n>" already
+            if instance in aliases.of:
+                return number, status
+            alias = cpe_alias(number, table, aliases)
         try:
             later = await self._model.apply_local(
-                [ParameterValueStruct(instance + ALIAS, value, "string")]
+                [ParameterValueStruct(instance + ALIAS, alias, "string")]
             )
         except BaseException:
             await self._model.delete_object(instance, None)

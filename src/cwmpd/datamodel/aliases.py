@@ -59,6 +59,11 @@ class AliasTable:
         self.of: dict[str, str] = {inst: a for inst, a in aliases.items() if a}
         self._by_table = {(paths.parent(inst), a): inst for inst, a in self.of.items()}
 
+    def add(self, instance: str, alias: str) -> None:
+        """Record ``alias`` for ``instance`` ("X.3.")."""
+        self.of[instance] = alias
+        self._by_table[(paths.parent(instance), alias)] = instance
+
     def instance(self, table: str, alias: str) -> str | None:
         """The instance object ("X.3.") of ``table`` ("X.") whose Alias is ``alias``."""
         return self._by_table.get((table, alias))

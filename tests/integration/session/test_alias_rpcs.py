@@ -153,12 +153,14 @@ async def test_unknown_alias_is_9005(tmp_path: Path, request_: m.Message) -> Non
 @pytest_twisted.ensureDeferred
 async def test_instance_alias_mode_reports_aliases(tmp_path: Path) -> None:
     """InstanceMode InstanceAlias: GPV, GPN, GPA and the Inform name instances by alias
-    where they have one, by number where not; cwmpd's own reads keep numbers."""
+    (a factory instance with an empty Alias gets "cpe-<n>", stored); cwmpd's own reads
+    keep numbers."""
     model, dispatcher = device(tmp_path)
     await set_values(dispatcher, (MS + "InstanceMode", "InstanceAlias"))
     gpv = await ask(dispatcher, m.GetParameterValues(names=(IF + "1.IPv4Address.",)))
     assert isinstance(gpv, m.GetParameterValuesResponse)
-    assert IF + "[cpe-lan].IPv4Address.1.IPAddress" in [p.name for p in gpv.parameters]
+    assert IF + "[cpe-lan].IPv4Address.[cpe-1].IPAddress" in [p.name for p in gpv.parameters]
+    assert await value(model, IF + "1.IPv4Address.1.Alias") == "cpe-1"
     gpn = await ask(dispatcher, m.GetParameterNames(path=IF, next_level=True))
     assert isinstance(gpn, m.GetParameterNamesResponse)
     assert [p.name for p in gpn.parameters] == [IF + "[cpe-lan]."]
