@@ -1,4 +1,4 @@
-"""The data model as the ACS addresses it: Alias-Based Addressing over DataModel (TR-069 3.6.1).
+"""The data model as the ACS addresses it: Instance Aliases (TR-069 3.6.1) and wildcards.
 
 ``ManagementServer.AliasBasedAddressing`` (read-only for the ACS: a factory value, config
 ``acs.alias_based_addressing``) turns it on. Then:
@@ -15,7 +15,12 @@
   empty (factory instances);
 - an Alias set by SPV must be a valid, unique Alias (cwmpd.datamodel.aliases; 9007).
 
-Off, every call passes straight to DataModel. Internal readers (poller, cwmpctl,
+Instance wildcards (TR-069 A.2.2.2, ``InstanceWildcardsSupported``): in GPV, GPN and GPA
+an instance segment may be "*", every instance there is ("Device.IP.Interface.*.Name";
+none: an empty answer), with or without Alias-Based Addressing.
+
+With neither an alias nor a wildcard in it, a request passes straight to DataModel (and
+with AliasBasedAddressing off, every answer). Internal readers (poller, cwmpctl,
 transfers) use DataModel itself and always see instance numbers.
 """
 
@@ -49,6 +54,18 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.tree import Index
 
 S = TypeVar("S", ParameterValueStruct, ParameterInfoStruct, ParameterAttributeStruct)
+WILDCARD = "*"
+
+
+def _generic(name: str) -> str:
+    """The generic form of a path with numbers, aliases or wildcards as instances."""
+    parts = name.split(".")
+    for i, seg in enumerate(parts):
+        if seg == WILDCARD or seg.isdigit() or (seg.startswith("[") and seg.endswith("]")):
+            parts[i] = paths.INSTANCE
+    return ".".join(parts)
+
+
 _log = Logger()
 
 
@@ -119,6 +136,36 @@ class AcsView:
             except OSError:  # not saved: they are assigned again next time
                 _log.warn("could not store the aliases given to {n} instances", n=len(assigned))
 
+    async def _expand(self, names: Sequence[str]) -> list[str]:
+        """``names`` with Instance Aliases resolved and instance wildcards ("*", TR-069
+        A.2.2.2; GPV, GPN, GPA) expanded to the instances there are (none: no names; a
+        wildcard where the model has no table: 9005)."""
+        out: list[str] = []
+        for name in names:
+            if WILDCARD not in name.split("."):
+                out.append(await self._resolve(name))
+                continue
+            if not self._model.defines(_generic(name)):
+                raise CwmpFault(9005, f"no parameter or object {name}")
+            index = await self._model.live_index()
+            table = await self.aliases() if self.enabled() and "[" in name else None
+            prefixes = [""]
+            segments = name.split(".")
+            for seg in segments[:-1]:
+                nxt: list[str] = []
+                for prefix in prefixes:
+                    if seg == WILDCARD:
+                        kids = index.children.get(prefix, ())
+                        nxt.extend(k for k in kids if paths.is_instance(k))
+                    elif table is not None and seg.startswith("[") and seg.endswith("]"):
+                        found = table.instance(prefix, seg[1:-1])
+                        nxt.extend(() if found is None else (found,))
+                    else:
+                        nxt.append(f"{prefix}{seg}.")
+                prefixes = nxt
+            out.extend(p + segments[-1] for p in prefixes)
+        return out
+
     async def _resolve(self, name: str) -> str:
         if "[" not in name or not self.enabled():
             return name
@@ -149,8 +196,7 @@ class AcsView:
         """GPV with Instance Aliases."""
         budget = budget or unlimited()
         budget.check_names(len(names))
-        resolved = [await self._resolve(n) for n in names]
-        got = await self._model.get_parameter_values(resolved, budget)
+        got = await self._model.get_parameter_values(await self._expand(names), budget)
         return await self._renamed(got, budget)
 
     async def get_parameter_names(
@@ -158,7 +204,9 @@ class AcsView:
     ) -> list[ParameterInfoStruct]:
         """GPN with Instance Aliases."""
         budget = budget or unlimited()
-        got = await self._model.get_parameter_names(await self._resolve(path), next_level, budget)
+        got: list[ParameterInfoStruct] = []
+        for concrete in await self._expand([path]):
+            got.extend(await self._model.get_parameter_names(concrete, next_level, budget))
         return await self._renamed(got, budget)
 
     async def get_parameter_attributes(
@@ -167,8 +215,7 @@ class AcsView:
         """GPA with Instance Aliases."""
         budget = budget or unlimited()
         budget.check_names(len(names))
-        resolved = [await self._resolve(n) for n in names]
-        got = await self._model.get_parameter_attributes(resolved, budget)
+        got = await self._model.get_parameter_attributes(await self._expand(names), budget)
         return await self._renamed(got, budget)
 
     async def inform_parameters(self, event_codes: Sequence[str]) -> list[ParameterValueStruct]:

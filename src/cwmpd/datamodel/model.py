@@ -457,6 +457,10 @@ class DataModel:
 
     # -- internals ---------------------------------------------------------------
 
+    def defines(self, generic: str) -> bool:
+        """True when generic ``generic`` ("X.{i}.Y" or "X.{i}.") is in this device's model."""
+        return generic in self._tree.params or generic in self._tree.children
+
     def table_backend(self, table: str) -> Backend | None:
         """This device's backend of generic table ``table`` ("X.{i}."), None if no such table."""
         info = self._tree.tables.get(table)

@@ -321,3 +321,41 @@ async def test_alias_addressing_through_the_agent_on_the_wire(tmp_path: Path, sp
     assert IF + "[cpe-lan].Name" in names
     assert IF + "1.Name" not in names
     assert assert_valid(spec, [first, second]) >= 4
+
+
+@pytest.mark.parametrize("aliases_on", [False, True])
+@pytest_twisted.ensureDeferred
+async def test_instance_wildcards_in_gpv_gpn_gpa(tmp_path: Path, aliases_on: bool) -> None:
+    """InstanceWildcardsSupported (TR-069 A.2.2.2): "*" stands for every instance in GPV,
+    GPN and GPA, with Alias-Based Addressing on or off; an empty table gives an empty
+    answer; "*" where the model has no table, or in a write, is 9005."""
+    _, dispatcher = device(tmp_path, enabled=aliases_on)
+    await ask(dispatcher, m.AddObject(object_name=IF, parameter_key="k"))
+    gpv = await ask(dispatcher, m.GetParameterValues(names=(IF + "*.Enable",)))
+    assert isinstance(gpv, m.GetParameterValuesResponse)
+    assert [p.name for p in gpv.parameters] == [IF + "1.Enable", IF + "2.Enable"]
+    nested = await ask(dispatcher, m.GetParameterValues(names=(IF + "*.IPv4Address.*.",)))
+    assert isinstance(nested, m.GetParameterValuesResponse)
+    assert IF + "1.IPv4Address.1.IPAddress" in [p.name for p in nested.parameters]
+    gpn = await ask(dispatcher, m.GetParameterNames(path=IF + "*.", next_level=True))
+    assert isinstance(gpn, m.GetParameterNamesResponse)
+    assert {IF + "1.Name", IF + "2.Name"} <= {p.name for p in gpn.parameters}
+    gpa = await ask(dispatcher, m.GetParameterAttributes(names=(IF + "*.Name",)))
+    assert isinstance(gpa, m.GetParameterAttributesResponse)
+    assert [p.name for p in gpa.parameters] == [IF + "1.Name", IF + "2.Name"]
+    empty = await ask(dispatcher, m.GetParameterValues(names=(PM + "*.Enable",)))
+    assert empty == m.GetParameterValuesResponse(parameters=())
+    for bad in (
+        m.GetParameterValues(names=("Device.*.Enable",)),
+        m.GetParameterValues(names=(IF + "*.NoSuchThing",)),
+        m.SetParameterValues(parameters=(PV(IF + "*.Enable", "1", "boolean"),), parameter_key="k"),
+        m.DeleteObject(object_name=IF + "*.", parameter_key="k"),
+    ):
+        code, set_faults = fault_of(await ask(dispatcher, bad))
+        assert code == 9005 or (code == 9003 and [c for _, c in set_faults] == [9005]), bad
+    if aliases_on:
+        by_alias = await ask(
+            dispatcher, m.GetParameterValues(names=(IF + "[cpe-lan].IPv4Address.*.IPAddress",))
+        )
+        assert isinstance(by_alias, m.GetParameterValuesResponse)
+        assert [p.value for p in by_alias.parameters] == ["192.168.1.1"]
