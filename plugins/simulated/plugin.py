@@ -6,8 +6,10 @@ folder, so a "reboot" is a real restart of that state: a new boot id and uptime 
 
 from __future__ import annotations
 
+import dataclasses
+
 from cwmpd.datamodel.bindings import Declarations
-from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.api import ManageableDevice, PluginContext
 from cwmpd.plugin.simhardware import STATE_FILE, SimulatedHardware
 
 ROOT = "Device."
@@ -63,6 +65,12 @@ FACTORY: dict[str, str] = {
 }
 
 
+#: The LAN devices that "sent" DHCP option 125 (TR-111): ManagementServer.ManageableDevice.
+LAN_DEVICES = (
+    ManageableDevice("00D09E", "STB-0001", "SetTopBox"),
+    ManageableDevice("0004F2", "VOIP-0002", "IPPhone"),
+)
+
 #: Vendor extensions, the example of TR-106 ``X_<OUI>_`` names (00CAFE is this device's OUI):
 #: a settable front LED colour and a read-only board temperature in degrees Celsius.
 LED_COLOUR = "Device.DeviceInfo.X_00CAFE_LEDColour"
@@ -81,6 +89,7 @@ class SimulatedDevice(SimulatedHardware):
             initial_version=INITIAL_VERSION,
             serial_prefix="",
         )
+        self.hooks = dataclasses.replace(self.hooks, manageable_devices=lambda: LAN_DEVICES)
 
     def declare(self, decl: Declarations) -> None:
         """TR-181 DeviceInfo (two vendor parameters), IP.Interface, NAT (the agent adds more)."""

@@ -34,6 +34,7 @@ class AcsConfig:
     max_body: int = 4 * 1024 * 1024
     max_response: int = 4 * 1024 * 1024  # largest GPV/GPN/GPA response built (bytes)
     max_response_values: int = 16384  # most values in one response / names in one request
+    alias_based_addressing: bool = False  # ManagementServer.AliasBasedAddressing (TR-069 3.6.1)
 
 
 @dataclass(frozen=True)

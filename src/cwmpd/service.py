@@ -26,6 +26,7 @@ from cwmpd.config import Config, ConfigError, load_config
 from cwmpd.connreq.service import ConnectionRequests
 from cwmpd.cwmp import types
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
+from cwmpd.datamodel.manageable import MANAGEABLE_TABLE, ManageableDevices, ManageableWatcher
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.http.encoding import GzipPolicy
@@ -181,6 +182,10 @@ class CwmpAgent(MultiService):
             self._add_child(poller)
         if self.diagnostics is not None:
             self.diagnostics.attach(self.scheduler.request, self.model.instances_changed)
+        manageable = self.model.table_backend(f"{self.model.root}{MANAGEABLE_TABLE}")
+        if isinstance(manageable, ManageableDevices) and self.config.device.poll_interval > 0:
+            interval = self.config.device.poll_interval
+            self._add_child(ManageableWatcher(self.model, manageable, self.reactor, interval))
         self.transfers, self.autonomous = start_transfers(
             self.reactor,
             self.config,

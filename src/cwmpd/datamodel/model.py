@@ -72,6 +72,7 @@ class DataModel:
         self._lightweight_listeners: list[LightweightListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
+        self._self_reported: set[str] = set()
         self._pk = f"{self.root}ManagementServer.ParameterKey"
         self._inform_table = f"{self.root}ManagementServer.InformParameter."
 
@@ -250,7 +251,8 @@ class DataModel:
     async def add_object(self, object_name: str, parameter_key: str | None) -> tuple[int, int]:
         """AddObject: (instance number, status); 9005 for a non-table, 9004 when full.
 
-        ``parameter_key`` None (a USP Add): ParameterKey is left as it is."""
+        ``parameter_key`` None leaves ParameterKey as it is (a USP Add, or an instance the
+        agent creates on the way, see cwmpd.datamodel.acsview)."""
         index = await self._live()
         obj = index.objects.get(object_name)
         if obj is None or obj.table is None or obj.is_instance or not obj.table.writable:
@@ -431,9 +433,16 @@ class DataModel:
             if self._attrs.notification(n, index.params[n]) and self._polled(index, n)
         ]
 
+    def report_itself(self, name: str) -> None:
+        """Parameter ``name`` (generic) is reported by the part of the agent that serves
+        it (``report_changes``, on its own terms): pollers leave it alone."""
+        self._self_reported.add(name)
+
     def _polled(self, index: Index, name: str) -> bool:
         info = index.params[name]
         forced = info.forced_inform and info.active_notify == "forceEnabled"
+        if info.generic in self._self_reported:
+            return False
         return self._backend(info.backend) is not self._store and not forced and not info.hidden
 
     # -- session end, factory reset ----------------------------------------------
@@ -516,6 +525,15 @@ class DataModel:
         return out
 
     # -- internals ---------------------------------------------------------------
+
+    def defines(self, generic: str) -> bool:
+        """True when generic ``generic`` ("X.{i}.Y" or "X.{i}.") is in this device's model."""
+        return generic in self._tree.params or generic in self._tree.children
+
+    def table_backend(self, table: str) -> Backend | None:
+        """This device's backend of generic table ``table`` ("X.{i}."), None if no such table."""
+        info = self._tree.tables.get(table)
+        return None if info is None else self._backend(info.backend)
 
     async def _live(self) -> Index:
         index = self._index

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from cwmpd.datamodel.bindings import Declarations
+from cwmpd.datamodel.manageable import DeviceSource
+from cwmpd.datamodel.manageable import ManageableDevice as ManageableDevice  # for plugins
 from cwmpd.reactors import AgentReactor
 
 if TYPE_CHECKING:
@@ -106,6 +108,10 @@ class DeviceHooks:
     - ``diagnostics``: True when the agent should serve the TR-143 / IP diagnostics
       (ping, traceroute, NSLookup, UDP echo, HTTP download/upload) on this device.
     - ``software_modules``: reserved for ChangeDUState (TR-157 SoftwareModules); not used yet.
+    - ``manageable_devices()``: the LAN devices that sent DHCP option 125 (TR-111), as
+      ManageableDevice records; with it the agent serves ManagementServer.ManageableDevice.
+      Called at start and every poll interval: it must be quick (read a file, no network).
+      cwmpd.plugin.leases reads what dnsmasq records (default: no such table).
     """
 
     boot_id: Callable[[], str]
@@ -117,6 +123,7 @@ class DeviceHooks:
     file_handlers: Callable[[DataModel], Mapping[str, FileHandler]] | None = None
     diagnostics: bool = False
     software_modules: None = None
+    manageable_devices: DeviceSource | None = None
 
     def __post_init__(self) -> None:
         if (self.verify_firmware is None) != (self.stage_firmware is None):

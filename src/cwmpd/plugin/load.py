@@ -29,6 +29,7 @@ from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.counters import CounterBackend
+from cwmpd.datamodel.manageable import ManageableDevices
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
@@ -105,6 +106,8 @@ def declare_all(
         plugin.declare(decl)
     if device.hooks.diagnostics and diagnostics is not None:
         diagnostics(device.root).declare(decl)
+    if device.hooks.manageable_devices is not None:
+        ManageableDevices(device.root, device.hooks.manageable_devices).declare(decl)
     return decl
 
 
@@ -151,6 +154,7 @@ def management_server_values(
     periodic_inform_interval: int = 0,
     connection_request_username: str = "",
     connection_request_password: str = "",
+    alias_based_addressing: bool = False,
 ) -> dict[str, str]:
     """Factory values of ManagementServer.* from the config file's settings."""
     ms = f"{root}ManagementServer."
@@ -164,6 +168,8 @@ def management_server_values(
     }
     if periodic_inform_interval > 0:
         values[ms + "PeriodicInformInterval"] = str(periodic_inform_interval)
+    if alias_based_addressing:
+        values[ms + "AliasBasedAddressing"] = "true"
     return values
 
 
@@ -177,6 +183,7 @@ def config_factory_values(config: Config, root: str) -> dict[str, str]:
         periodic_inform_interval=config.acs.periodic_inform_interval,
         connection_request_username=config.connection_request.username,
         connection_request_password=config.connection_request.password,
+        alias_based_addressing=config.acs.alias_based_addressing,
     )
 
 

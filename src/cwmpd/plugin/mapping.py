@@ -27,6 +27,7 @@ from cwmpd.backends.specs import ParamSpec, SourceSpec, TableSpec
 from cwmpd.backends.uci import UciBackend, UciParam, UciTable
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import DeviceHooks, PluginContext
+from cwmpd.plugin.leases import DnsmasqDevices
 from cwmpd.plugin.mapping_format import (
     UCI_KEYS,
     MappingError,
@@ -55,6 +56,7 @@ TOP_KEYS = {
     "uci",
     "python",
     "vendor",
+    "manageable_devices",  # TR-111 devices from dnsmasq (cwmpd.plugin.leases)
 }
 
 
@@ -140,8 +142,16 @@ class MappingPlugin:
             for obj, e in dict(self.data.get("python", {})).items()
         }
         self._state_file = ctx.state_dir / "device.json"
+        manageable = self.data.get("manageable_devices")
+        try:
+            devices = None if manageable is None else DnsmasqDevices.from_table(dict(manageable))
+        except ValueError as exc:
+            raise MappingError(f"{folder / 'mapping.toml'}: {exc}") from None
         self.hooks = DeviceHooks(
-            boot_id=self.boot_id, reboot=self.reboot, factory_reset=self.factory_reset
+            boot_id=self.boot_id,
+            reboot=self.reboot,
+            factory_reset=self.factory_reset,
+            manageable_devices=devices,
         )
 
     def boot_id(self) -> str:

@@ -11,6 +11,7 @@ from twisted.logger import Logger
 from cwmpd.cwmp import messages
 from cwmpd.cwmp.eventcodes import M_REBOOT
 from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.datamodel.acsview import AcsView
 from cwmpd.datamodel.budget import ResponseBudget, ResponseLimits
 from cwmpd.datamodel.model import DataModel
 
@@ -30,7 +31,8 @@ class AfterSession:
 class Dispatcher:
     """Maps each ACS request, by RPC name, to the coroutine that answers it.
 
-    GPV, GPN and GPA responses are built within ``limits`` (9004 beyond them)."""
+    GPV, GPN and GPA responses are built within ``limits`` (9004 beyond them). The RPCs
+    on parameters go through ``view``, the model as the ACS addresses it (Instance Aliases)."""
 
     def __init__(
         self,
@@ -40,7 +42,7 @@ class Dispatcher:
         schedule_inform: Callable[[int, str], None],
         limits: ResponseLimits = ResponseLimits(),  # noqa: B008 (frozen, shared)
     ) -> None:
-        self._model = model
+        self.view = AcsView(model)
         self._limits = limits
         self._add_event = add_event
         self._schedule_inform = schedule_inform
@@ -96,31 +98,31 @@ class Dispatcher:
         return messages.GetRPCMethodsResponse(methods=self.methods())
 
     async def _gpv(self, req: messages.GetParameterValues) -> messages.Message:
-        params = await self._model.get_parameter_values(req.names, self._budget())
+        params = await self.view.get_parameter_values(req.names, self._budget())
         return messages.GetParameterValuesResponse(parameters=tuple(params))
 
     async def _spv(self, req: messages.SetParameterValues) -> messages.Message:
-        status = await self._model.set_parameter_values(req.parameters, req.parameter_key)
+        status = await self.view.set_parameter_values(req.parameters, req.parameter_key)
         return messages.SetParameterValuesResponse(status=status)
 
     async def _gpn(self, req: messages.GetParameterNames) -> messages.Message:
-        params = await self._model.get_parameter_names(req.path, req.next_level, self._budget())
+        params = await self.view.get_parameter_names(req.path, req.next_level, self._budget())
         return messages.GetParameterNamesResponse(parameters=tuple(params))
 
     async def _gpa(self, req: messages.GetParameterAttributes) -> messages.Message:
-        params = await self._model.get_parameter_attributes(req.names, self._budget())
+        params = await self.view.get_parameter_attributes(req.names, self._budget())
         return messages.GetParameterAttributesResponse(parameters=tuple(params))
 
     async def _spa(self, req: messages.SetParameterAttributes) -> messages.Message:
-        await self._model.set_parameter_attributes(req.parameters)
+        await self.view.set_parameter_attributes(req.parameters)
         return messages.SetParameterAttributesResponse()
 
     async def _add_object(self, req: messages.AddObject) -> messages.Message:
-        instance, status = await self._model.add_object(req.object_name, req.parameter_key)
+        instance, status = await self.view.add_object(req.object_name, req.parameter_key)
         return messages.AddObjectResponse(instance_number=instance, status=status)
 
     async def _delete_object(self, req: messages.DeleteObject) -> messages.Message:
-        status = await self._model.delete_object(req.object_name, req.parameter_key)
+        status = await self.view.delete_object(req.object_name, req.parameter_key)
         return messages.DeleteObjectResponse(status=status)
 
     async def _reboot(self, req: messages.Reboot) -> messages.Message:

@@ -173,13 +173,14 @@ class SessionEngine:
             events=", ".join(e.code for e in events) or "no events",
             retry=f" (retry {retry_count})" if retry_count else "",
         )
+        view = self._dispatcher.view  # Instance Aliases in the names, in InstanceAlias mode
         inform = messages.Inform(
             device_id=await self._model.device_id(),
             events=tuple(events),
             max_envelopes=1,
             current_time=self._now(),
             retry_count=retry_count,
-            parameters=tuple(await self._model.inform_parameters([e.code for e in events])),
+            parameters=tuple(await view.inform_parameters([e.code for e in events])),
         )
         first = soap.Envelope(
             body=inform,
