@@ -41,9 +41,7 @@ def usp_schema(spec: Path) -> Schema:
     params = {m.name: m for m in FULL.params()}
     objects = {o.name: o for o in FULL.objects()}
     params.update({m.name: m for m in local.params() if m.name.startswith("Device.LocalAgent.")})
-    objects.update(
-        {o.name: o for o in local.objects() if o.name.startswith("Device.LocalAgent.")}
-    )
+    objects.update({o.name: o for o in local.objects() if o.name.startswith("Device.LocalAgent.")})
     return Schema("Device.", FULL.model, params, objects, {**FULL.counters(), **local.counters()})
 
 

@@ -286,9 +286,8 @@ class Notifications:
     async def _watch(self, rows: Sequence[Subscription]) -> None:
         refs = sorted({ref for r in rows for ref in r.references})
         snap, found = await resolve_paths(self.model, refs, self._unique_keys)
-        covered = {
-            ref: parameters_of(snap, res) for ref, res in zip(refs, found) if res is not None
-        }
+        pairs = [(ref, res) for ref, res in zip(refs, found, strict=True) if res is not None]
+        covered = {ref: parameters_of(snap, res) for ref, res in pairs}
         watched: dict[str, list[Subscription]] = {}
         for row in rows:
             for name in dict.fromkeys(n for ref in row.references for n in covered.get(ref, ())):
@@ -330,7 +329,8 @@ class Notifications:
     async def _list_instances(self, rows: Sequence[Subscription]) -> None:
         refs = sorted({ref for r in rows for ref in r.references})
         snap, found = await resolve_paths(self.model, refs, self._unique_keys)
-        listed = {ref: instances_of(snap, res) for ref, res in zip(refs, found) if res is not None}
+        pairs = [(ref, res) for ref, res in zip(refs, found, strict=True) if res is not None]
+        listed = {ref: instances_of(snap, res) for ref, res in pairs}
         seen: dict[tuple[str, str, str], set[str]] = {}
         for row in rows:
             now = {n for ref in row.references for n in listed.get(ref, ())}
@@ -394,8 +394,8 @@ class Notifications:
         patterns = [
             values[n]
             for n in values
-            if n.endswith(".ParameterName") and values.get(n[: -len("ParameterName")] + "Enable")
-            in ("true", "1")
+            if n.endswith(".ParameterName")
+            and values.get(n[: -len("ParameterName")] + "Enable") in ("true", "1")
         ]
         snap, resolved = await resolve_paths(self.model, patterns, self._unique_keys)
         names = sorted({n for res in resolved if res is not None for n in parameters_of(snap, res)})
@@ -419,7 +419,7 @@ class Notifications:
                 if loop.running:
                     loop.stop()
                 del self._periodic[key]
-        for key, (interval, row) in wanted.items():
+        for key, (interval, _) in wanted.items():
             if key not in self._periodic:
                 loop = LoopingCall(self._periodic_event, key)
                 loop.clock = self._clock
@@ -456,10 +456,13 @@ class Notifications:
             )
         sent = 0
         for row in self._rows:
-            if row.active and row.notif_type == subs.OPERATION_COMPLETE:
-                if any(covers(ref, command) for ref in row.references):
-                    self._send(row, pb.Notify(oper_complete=done))
-                    sent += 1
+            if (
+                row.active
+                and row.notif_type == subs.OPERATION_COMPLETE
+                and any(covers(ref, command) for ref in row.references)
+            ):
+                self._send(row, pb.Notify(oper_complete=done))
+                sent += 1
         return sent
 
     # -- sending -----------------------------------------------------------------------

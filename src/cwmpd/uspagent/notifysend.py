@@ -55,20 +55,21 @@ def new_msg_id() -> str:
 
 
 class NotifyDelivery:
-    """Sends Notifies through ``sender``; the ones to retry through ``queue``."""
+    """Sends Notifies through ``sender``; the ones to retry through ``queue``. ``rng``
+    draws each wait within its window (injected, like the CWMP session's)."""
 
     def __init__(
         self,
         sender: Sender,
         queue: NotifyQueue,
         clock: IReactorTime,
-        rng: random.Random | None = None,
+        rng: random.Random,
         new_id: Callable[[], str] = new_msg_id,
     ) -> None:
         self._sender = sender
         self._queue = queue
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng
         self._new_id = new_id
         self._timers: dict[str, IDelayedCall] = {}
         self._retries: dict[str, int] = {}
@@ -136,7 +137,7 @@ class NotifyDelivery:
         try:
             dropped = self._queue.add(entry)
         except OSError as exc:  # not persisted: sent once all the same
-            _log.error("USP Notify {msg_id} not queued ({error}): sent once", msg_id=msg_id, error=exc)
+            _log.error("USP Notify {id} not queued ({error}): sent once", id=msg_id, error=exc)
             self._send(controller_id, msg).addErrback(self._lost, msg_id, controller_id)
             return msg_id
         for gone in dropped:
@@ -161,7 +162,9 @@ class NotifyDelivery:
         self._timers[entry.msg_id] = self._clock.callLater(wait, self._retry, entry.msg_id)
         msg = pb.Msg.FromString(entry.payload)
         d = self._send(entry.controller_id, msg)
-        d.addCallbacks(self._answered, self._unanswered, (entry,), None, (entry,), None)
+        d.addCallbacks(
+            self._answered, self._unanswered, callbackArgs=(entry,), errbackArgs=(entry,)
+        )
 
     def _retry(self, msg_id: str) -> None:
         self._timers.pop(msg_id, None)
@@ -234,4 +237,3 @@ class NotifyDelivery:
         if call is not None and call.active():
             call.cancel()
         self._retries.pop(msg_id, None)
-

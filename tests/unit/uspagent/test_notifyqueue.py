@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from twisted.logger import LogEvent, globalLogPublisher
 
 from cwmpd.statedir import StateDir
 from cwmpd.uspagent.notifyqueue import NotifyQueue, Queued
+from support.logged import capturing
 
 
 def entry(n: int, expires: float | None = None) -> Queued:
@@ -34,17 +34,13 @@ def test_reloads_what_was_queued(tmp_path: Path) -> None:
 
 def test_bounded_drops_oldest_with_a_log_line(tmp_path: Path) -> None:
     """Beyond the limit the oldest Notify goes, and the log says which."""
-    seen: list[LogEvent] = []
-    globalLogPublisher.addObserver(seen.append)
-    try:
+    with capturing() as log:
         queue = NotifyQueue(tmp_path / "q.json", limit=2)
         assert queue.add(entry(1)) == []
         assert queue.add(entry(2)) == []
         assert queue.add(entry(3)) == [entry(1)]
-    finally:
-        globalLogPublisher.removeObserver(seen.append)
     assert [e.msg_id for e in NotifyQueue(tmp_path / "q.json")] == ["m2", "m3"]
-    assert any(e.get("msg_id") == "m1" and "dropped" in e["log_format"] for e in seen)
+    assert any("dropped the oldest, m1" in line for line in log.lines())
 
 
 def test_failed_write_changes_nothing(tmp_path: Path) -> None:
