@@ -15,9 +15,10 @@ from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.generate import convert
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import Schema, read_schema
+from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.usp import messages
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
-from cwmpd.uspagent.subscriptions import TABLE, declare_subscriptions
+from cwmpd.uspagent.subscriptions import TABLE
 from support.datamodel_fakes import FULL, make_model
 
 CONTROLLER = "Device.LocalAgent.Controller.1"

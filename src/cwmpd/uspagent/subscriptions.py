@@ -1,9 +1,7 @@
-"""Device.LocalAgent.Subscription.{i}. (TR-369 R-NOT.0): declared agent-kept, read as rows.
+"""Device.LocalAgent.Subscription.{i}. (TR-369 R-NOT.0) read into :class:`Subscription` rows.
 
-The rows live in the agent's own store like ManagementServer.*, so a Controller (USP Add)
-and an ACS (AddObject) create and delete them through the one DataModel. This module says
-which parameters the agent keeps (``declare_subscriptions``, called only when USP is on)
-and reads the table into :class:`Subscription` values; ``cwmpd.uspagent.notify`` acts on them.
+The table is agent-kept (declared by cwmpd.plugin.usp_subscriptions); this module reads
+it for ``cwmpd.uspagent.notify``, which acts on the rows.
 """
 
 from __future__ import annotations
@@ -14,26 +12,10 @@ from datetime import UTC, datetime
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.types import UNKNOWN_TIME, parse_datetime
-from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
-
-TABLE = "Device.LocalAgent.Subscription."
-GENERIC = TABLE + "{i}."
-
-#: Relative name -> factory default of a new row (None: the data model's default).
-AGENT_KEPT: dict[str, str | None] = {
-    "Alias": None,
-    "Enable": "false",
-    "ID": None,
-    "Recipient": None,
-    "NotifType": None,
-    "ReferenceList": None,
-    "Persistent": "false",
-    "TimeToLive": "0",
-    "NotifRetry": "false",
-    "NotifExpiration": "0",
-    "CreationDate": None,
-}
+from cwmpd.plugin.usp_subscriptions import AGENT_KEPT as AGENT_KEPT
+from cwmpd.plugin.usp_subscriptions import GENERIC as GENERIC
+from cwmpd.plugin.usp_subscriptions import TABLE as TABLE
 
 #: NotifType values (the data model's enumeration).
 VALUE_CHANGE = "ValueChange"
@@ -41,12 +23,6 @@ OBJECT_CREATION = "ObjectCreation"
 OBJECT_DELETION = "ObjectDeletion"
 OPERATION_COMPLETE = "OperationComplete"
 EVENT = "Event"
-
-
-def declare_subscriptions(decl: Declarations) -> None:
-    """Declare the Subscription table as agent-kept parameters (Device. models with USP on)."""
-    for rel, default in AGENT_KEPT.items():
-        decl.store(f"{GENERIC}{rel}", default)
 
 
 @dataclass(frozen=True)
