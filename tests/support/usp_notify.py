@@ -26,6 +26,7 @@ CONTROLLER_ID = "proto::controller-1"
 _CONTROLLER_PARAMS = {
     "EndpointID": None,
     "PeriodicNotifInterval": None,
+    "PeriodicNotifTime": None,
     "USPNotifRetryMinimumWaitInterval": None,
     "USPNotifRetryIntervalMultiplier": None,
     "BootParameter.{i}.Enable": None,

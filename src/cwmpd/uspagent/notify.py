@@ -12,8 +12,9 @@
   and Delete all commit) the instances each ReferenceList names are listed again and
   compared with the last listing.
 * **Event**: ``Device.Boot!`` once at start (``start(boot)``), ``Device.LocalAgent.Periodic!``
-  every Controller.{i}.PeriodicNotifInterval; **OperationComplete** through
-  ``operation_complete``, which the Operate handler calls when an asynchronous command ends.
+  every Controller.{i}.PeriodicNotifInterval, phased by its PeriodicNotifTime;
+  **OperationComplete** through ``operation_complete``, which the Operate handler calls
+  when an asynchronous command ends.
 * **Lifetime**: a row gets its CreationDate when first seen, TimeToLive deletes it, and
   a non-persistent row is deleted when the agent starts (R-NOT.0, the data model's words).
 
@@ -23,9 +24,10 @@ Notifies go to the Recipient Controller's EndpointID through
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -88,6 +90,27 @@ class _Recipient:
     min_wait: int = 5
     multiplier: int = 2000
     periodic_interval: int = 0
+    periodic_time: float | None = None
+
+
+class _Ticker:
+    """Calls ``fire`` every ``interval`` seconds, at ``phase`` plus a multiple of it when
+    ``phase`` (a POSIX time, PeriodicNotifTime) is known, else from now."""
+
+    def __init__(
+        self, clock: IReactorTime, interval: int, phase: float | None, fire: Callable[[], None]
+    ) -> None:
+        self.interval, self.phase = interval, phase
+        first = float(interval) if phase is None else (phase - clock.seconds()) % interval
+        self._loop = LoopingCall(fire)
+        self._loop.clock = clock
+        self._call = clock.callLater(first or float(interval), self._loop.start, interval)
+
+    def stop(self) -> None:
+        if self._call.active():
+            self._call.cancel()
+        if self._loop.running:
+            self._loop.stop()
 
 
 def covers(reference: str, path: str) -> bool:
@@ -132,7 +155,7 @@ class Notifications:
         self._last: dict[str, str] = {}
         self._instances: dict[tuple[str, str, str], set[str]] = {}
         self._expiry: dict[str, tuple[float, IDelayedCall]] = {}
-        self._periodic: dict[tuple[str, str, str], tuple[int, LoopingCall]] = {}
+        self._periodic: dict[tuple[str, str, str], _Ticker] = {}
         self._refreshing = False
         self._dirty = False
         self._started = False
@@ -164,9 +187,8 @@ class Notifications:
             if call.active():
                 call.cancel()
         self._expiry.clear()
-        for _, loop in self._periodic.values():
-            if loop.running:
-                loop.stop()
+        for ticker in self._periodic.values():
+            ticker.stop()
         self._periodic.clear()
         self.delivery.stop()
 
@@ -274,11 +296,13 @@ class Notifications:
         endpoint = values.get("EndpointID", "")
         if not endpoint:
             return None
+        phase = subs.parse_date(values.get("PeriodicNotifTime", ""))
         return _Recipient(
             endpoint,
             _int(values, "USPNotifRetryMinimumWaitInterval", 5),
             _int(values, "USPNotifRetryIntervalMultiplier", 2000),
             _int(values, "PeriodicNotifInterval", 0),
+            None if phase is None else phase.timestamp(),
         )
 
     # -- ValueChange -----------------------------------------------------------------
@@ -408,23 +432,20 @@ class Notifications:
         return {v.name: v.value for v in read}
 
     def _schedule_periodic(self, rows: Sequence[Subscription]) -> None:
-        wanted: dict[tuple[str, str, str], tuple[int, Subscription]] = {}
+        wanted: dict[tuple[str, str, str], tuple[int, float | None]] = {}
         for row in rows:
             recipient = self._recipients.get(row.recipient)
             if recipient is not None and recipient.periodic_interval > 0:
-                wanted[row.key] = (recipient.periodic_interval, row)
+                wanted[row.key] = (recipient.periodic_interval, recipient.periodic_time)
         for key in list(self._periodic):
-            interval, loop = self._periodic[key]
-            if key not in wanted or wanted[key][0] != interval:
-                if loop.running:
-                    loop.stop()
+            ticker = self._periodic[key]
+            if wanted.get(key) != (ticker.interval, ticker.phase):
+                ticker.stop()
                 del self._periodic[key]
-        for key, (interval, _) in wanted.items():
+        for key, (interval, phase) in wanted.items():
             if key not in self._periodic:
-                loop = LoopingCall(self._periodic_event, key)
-                loop.clock = self._clock
-                loop.start(interval, now=False)
-                self._periodic[key] = (interval, loop)
+                fire = functools.partial(self._periodic_event, key)
+                self._periodic[key] = _Ticker(self._clock, interval, phase, fire)
 
     def _periodic_event(self, key: tuple[str, str, str]) -> None:
         for row in self._rows:

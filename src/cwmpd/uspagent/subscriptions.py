@@ -65,7 +65,8 @@ def _int(text: str) -> int:
         return 0
 
 
-def _date(text: str) -> datetime | None:
+def parse_date(text: str) -> datetime | None:
+    """A dateTime value as an aware datetime; None for the Unknown Time or a bad value."""
     if not text or text == UNKNOWN_TIME:
         return None
     try:
@@ -100,7 +101,7 @@ def rows(values: Mapping[str, str]) -> list[Subscription]:
                 time_to_live=_int(row.get("TimeToLive", "0")),
                 notif_retry=row.get("NotifRetry") in ("true", "1"),
                 notif_expiration=_int(row.get("NotifExpiration", "0")),
-                creation_date=_date(row.get("CreationDate", "")),
+                creation_date=parse_date(row.get("CreationDate", "")),
             )
         )
     return out

@@ -313,3 +313,38 @@ def test_covers() -> None:
     assert covers('Device.X.[Name=="a"].Download()', "Device.X.1.Download()")
     assert not covers("Device.X.*.Download()", "Device.X.1.Y.Download()")
     assert not covers("Device.Boot", "Device.Boot!")
+
+
+@pytest_twisted.ensureDeferred
+async def test_periodic_event_phased_by_periodic_notif_time(spec: Path, tmp_path: Path) -> None:
+    """PeriodicNotifTime 00:00:15 with a 60 s interval: at 15 s, then every 60 s."""
+    a = await agent(spec, tmp_path)
+    a.model.set_local({f"{CONTROLLER}.PeriodicNotifTime": "1970-01-01T00:00:15Z"})
+    await subscribe(a, ID="ph", NotifType="Event", ReferenceList="Device.LocalAgent.Periodic!")
+    a.clock.advance(14)
+    assert a.sender.sent == []
+    a.clock.advance(1)
+    assert len(a.sender.sent) == 1
+    a.clock.advance(59)
+    assert len(a.sender.sent) == 1
+    a.clock.advance(1)
+    assert len(a.sender.sent) == 2
+
+
+@pytest_twisted.ensureDeferred
+async def test_time_to_live_counts_from_creation_across_a_restart(
+    spec: Path, tmp_path: Path
+) -> None:
+    """A persistent row with TimeToLive 100 made at 0 is gone at 100, restart at 50 or not."""
+    clock = Clock()
+    a = await agent(spec, tmp_path, clock=clock)
+    path = await subscribe(
+        a, ID="t", NotifType="ValueChange", ReferenceList=HOST, TimeToLive="100", Persistent="true"
+    )
+    a.engine.stop()
+    clock.advance(50)
+    b = await agent(spec, tmp_path, clock=clock)
+    clock.advance(49)
+    assert [r.path for r in await read_subscriptions(b.model)] == [path]
+    clock.advance(1)
+    assert await read_subscriptions(b.model) == []
