@@ -10,7 +10,8 @@
   reaches ``DataModel.subscribe`` and gives one Notify per changed value.
 * **ObjectCreation / ObjectDeletion**: after every commit (AddObject, DeleteObject, USP Add
   and Delete all commit) the instances each ReferenceList names are listed again and
-  compared with the last listing.
+  compared with the last listing; rows a device makes or drops on its own (no commit) are
+  found by a re-listing every ``rescan_interval`` seconds while such subscriptions exist.
 * **Event**: ``Device.Boot!`` once at start (``start(boot)``), ``Device.LocalAgent.Periodic!``
   every Controller.{i}.PeriodicNotifInterval, phased by its PeriodicNotifTime;
   **OperationComplete** through ``operation_complete``, which the Operate handler calls
@@ -144,6 +145,7 @@ class Notifications:
         clock: IReactorTime,
         *,
         unique_keys: UniqueKeys = UNIQUE_KEYS,
+        rescan_interval: float = 60.0,
     ) -> None:
         self.model = model
         self.delivery = delivery
@@ -160,6 +162,9 @@ class Notifications:
         self._dirty = False
         self._started = False
         self._call: IDelayedCall | None = None
+        self._rescan = LoopingCall(self._relist)
+        self._rescan.clock = clock
+        self._rescan_interval = rescan_interval
         model.subscribe(self._committed)
         model.add_factory_reset_hook(self._factory_reset)
 
@@ -190,6 +195,8 @@ class Notifications:
         for ticker in self._periodic.values():
             ticker.stop()
         self._periodic.clear()
+        if self._rescan.running:
+            self._rescan.stop()
         self.delivery.stop()
 
     @property
@@ -231,9 +238,11 @@ class Notifications:
             recipients[path] = await self._recipient(path)
         self._recipients = recipients
         await self._watch([r for r in active if r.notif_type == subs.VALUE_CHANGE])
-        await self._list_instances(
-            [r for r in active if r.notif_type in (subs.OBJECT_CREATION, subs.OBJECT_DELETION)]
-        )
+        objects = [
+            r for r in active if r.notif_type in (subs.OBJECT_CREATION, subs.OBJECT_DELETION)
+        ]
+        await self._list_instances(objects)
+        self._run_rescan(bool(objects))
         self._schedule_periodic(
             [
                 r
@@ -277,11 +286,18 @@ class Notifications:
         Deferred.fromCoroutine(self._delete(path, "TimeToLive expired"))
 
     async def _delete(self, path: str, why: str) -> None:
-        key = self.model.value(f"{self.model.root}ManagementServer.ParameterKey")
+        """Delete a row as the agent (ParameterKey stays what it is)."""
+        try:
+            key = self.model.value(f"{self.model.root}ManagementServer.ParameterKey")
+        except KeyError:
+            key = ""
         try:
             await self.model.delete_object(path, key)
         except CwmpFault as fault:
             _log.error("USP subscription {path} not deleted: {fault}", path=path, fault=fault)
+            return
+        except Exception:
+            _log.failure("USP subscription {path} not deleted", path=path)
             return
         _log.info("USP subscription {path} deleted: {why}", path=path, why=why)
 
@@ -372,6 +388,17 @@ class Notifications:
                     body_d = pb.Notify.ObjectDeletion(obj_path=path)
                     self._send(row, pb.Notify(obj_deletion=body_d))
         self._instances = seen
+
+    def _run_rescan(self, wanted: bool) -> None:
+        if wanted and self._started and self._rescan_interval > 0 and not self._rescan.running:
+            self._rescan.start(self._rescan_interval, now=False)
+        elif not wanted and self._rescan.running:
+            self._rescan.stop()
+
+    def _relist(self) -> None:
+        """List the device's tables again (their rows change without a commit)."""
+        self.model.instances_changed()
+        self._schedule_refresh()
 
     async def _unique_key_values(self, snap: Snapshot, instance: str) -> dict[str, str]:
         names = {

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest_twisted
 from twisted.internet.task import Clock
 
+from cwmpd.backends.base import BackendError, Transaction
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
@@ -348,3 +349,78 @@ async def test_time_to_live_counts_from_creation_across_a_restart(
     assert [r.path for r in await read_subscriptions(b.model)] == [path]
     clock.advance(1)
     assert await read_subscriptions(b.model) == []
+
+
+HOSTS = "Device.Hosts.Host."
+
+
+class HostsBackend:
+    """A read-only table the device fills on its own (no commit ever says so)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    async def get_many(self, names: Sequence[str]) -> Mapping[str, str]:
+        """HostName of row i is names[i-1]."""
+        rows = {f"{HOSTS}{i}.HostName": n for i, n in enumerate(self.names, 1)}
+        return {n: rows[n] for n in names if n in rows}
+
+    async def begin(self, changes: Mapping[str, str]) -> Transaction:
+        """Nothing is writable."""
+        raise BackendError("read-only")
+
+    async def list_instances(self, table: str) -> Sequence[int]:
+        """One instance per name."""
+        return list(range(1, len(self.names) + 1))
+
+    async def add_instance(self, table: str, values: Mapping[str, str]) -> int:
+        """Rows come from the device only."""
+        raise BackendError(table)
+
+    async def delete_instance(self, instance: str) -> None:
+        """Rows go with the device only."""
+        raise BackendError(instance)
+
+    async def apply_after_session(self) -> None:
+        """Nothing deferred."""
+
+
+@pytest_twisted.ensureDeferred
+async def test_rows_the_device_makes_are_found_by_the_rescan(spec: Path, tmp_path: Path) -> None:
+    """A host appearing and going without any commit: ObjectCreation, then ObjectDeletion,
+    at the next re-listing (every 60 s while such subscriptions exist)."""
+    backend = HostsBackend()
+
+    def extra(decl: Declarations) -> None:
+        decl.bind(HOSTS + "{i}.HostName", backend, writable=False)
+
+    a = await agent(spec, tmp_path, extra=extra)
+    await subscribe(a, ID="c", NotifType="ObjectCreation", ReferenceList=HOSTS)
+    await subscribe(a, ID="d", NotifType="ObjectDeletion", ReferenceList=HOSTS + "*.")
+    backend.names.append("laptop")
+    a.clock.advance(59)
+    a.settle()
+    assert a.sender.sent == []
+    a.clock.advance(1)
+    a.settle()
+    assert [(n.subscription_id, n.obj_creation.obj_path) for n in a.sender.notifies] == [
+        ("c", HOSTS + "1.")
+    ]
+    backend.names.clear()
+    a.clock.advance(60)
+    a.settle()
+    assert a.sender.notifies[-1].obj_deletion.obj_path == HOSTS + "1."
+    a.engine.stop()
+    assert a.clock.getDelayedCalls() == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_value_change_covers_rows_added_later(spec: Path, tmp_path: Path) -> None:
+    """A search path watches the parameters of instances added after the subscription."""
+    a = await agent(spec, tmp_path)
+    await subscribe(a, ID="w", NotifType="ValueChange", ReferenceList=IF + "*.Alias")
+    number, _ = await a.model.add_object(IF, "k")
+    a.settle()
+    assert f"{IF}{number}.Alias" in a.engine.watched
+    await a.model.set_parameter_values([PV(f"{IF}{number}.Alias", "new")], "k")
+    assert [n.value_change.param_path for n in a.sender.notifies] == [f"{IF}{number}.Alias"]
