@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -41,9 +42,11 @@ from cwmpd.cwmp import paths
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.types import format_datetime
 from cwmpd.datamodel.model import DataModel
+from cwmpd.statedir import StateDir
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent import subscriptions as subs
-from cwmpd.uspagent.notifysend import NotifyDelivery
+from cwmpd.uspagent.notifyqueue import NotifyQueue
+from cwmpd.uspagent.notifysend import NotifyDelivery, Sender
 from cwmpd.uspagent.snapshot import (
     Snapshot,
     UniqueKeys,
@@ -540,6 +543,16 @@ class Notifications:
         self._instances.clear()
         self._last.clear()
         self._schedule_refresh()
+
+
+def make_notifications(
+    model: DataModel, sender: Sender, files: StateDir, clock: IReactorTime, rng: random.Random
+) -> Notifications:
+    """The notification side of a USP agent: its queue in ``files.usp_notify``, Notifies
+    out through ``sender``. Start it with ``start(Boot(...))`` on a new boot, ``start()``
+    on a mere restart of the daemon; ``stop()`` at shutdown."""
+    delivery = NotifyDelivery(sender, NotifyQueue(files.usp_notify), clock, rng)
+    return Notifications(model, delivery, clock)
 
 
 def _instance_order(path: str) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.statedir import StateDir
-from cwmpd.uspagent.notify import Boot, Notifications, covers
+from cwmpd.uspagent.notify import Boot, Notifications, covers, make_notifications
 from cwmpd.uspagent.notifyqueue import NotifyQueue
 from cwmpd.uspagent.notifysend import NotifyDelivery
 from cwmpd.uspagent.snapshot import UniqueKeys
@@ -66,11 +66,11 @@ async def agent(
     model = usp_model(spec, state, extra)
     clock = clock or Clock()
     sender = sender or FakeSender()
-    queue = NotifyQueue(StateDir(state).usp_notify)
-    delivery = NotifyDelivery(sender, queue, clock, MaxRng())
     if unique_keys is None:
-        engine = Notifications(model, delivery, clock)
+        engine = make_notifications(model, sender, StateDir(state), clock, MaxRng())
     else:
+        queue = NotifyQueue(StateDir(state).usp_notify)
+        delivery = NotifyDelivery(sender, queue, clock, MaxRng())
         engine = Notifications(model, delivery, clock, unique_keys=unique_keys)
     await engine.start(boot)
     return Agent(model, engine, sender, clock)
