@@ -26,9 +26,7 @@ Notifies go to the Recipient Controller's EndpointID through
 from __future__ import annotations
 
 import functools
-import json
 import random
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -44,7 +42,12 @@ from cwmpd.cwmp.types import format_datetime
 from cwmpd.datamodel.model import DataModel
 from cwmpd.statedir import StateDir
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent import notifybodies as bodies
 from cwmpd.uspagent import subscriptions as subs
+from cwmpd.uspagent.notifybodies import BOOT_EVENT as BOOT_EVENT
+from cwmpd.uspagent.notifybodies import PERIODIC_EVENT as PERIODIC_EVENT
+from cwmpd.uspagent.notifybodies import Boot as Boot
+from cwmpd.uspagent.notifybodies import covers as covers
 from cwmpd.uspagent.notifyqueue import NotifyQueue
 from cwmpd.uspagent.notifysend import NotifyDelivery, Sender
 from cwmpd.uspagent.snapshot import (
@@ -56,12 +59,6 @@ from cwmpd.uspagent.snapshot import (
 )
 from cwmpd.uspagent.subscriptions import Subscription, read_subscriptions
 
-BOOT_EVENT = "Device.Boot!"
-PERIODIC_EVENT = "Device.LocalAgent.Periodic!"
-#: Device.Boot! Cause values (the data model's enumeration).
-BOOT_CAUSES = frozenset(
-    {"LocalReboot", "RemoteReboot", "FactoryReset", "LocalFactoryReset", "RemoteFactoryReset"}
-)
 #: Unique keys the shipped metadata does not carry (the data model's uniqueKey elements).
 UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     subs.GENERIC: (("Alias",), ("Recipient", "ID")),
@@ -71,19 +68,6 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 #: The owner name of the watched parameters in ``DataModel.watch``.
 WATCHER = "usp-subscriptions"
 _log = Logger()
-
-
-@dataclass(frozen=True)
-class Boot:
-    """Why the agent booted, for the ``Device.Boot!`` event."""
-
-    cause: str = "LocalReboot"
-    command_key: str = ""
-    firmware_updated: bool = False
-
-    def __post_init__(self) -> None:
-        if self.cause not in BOOT_CAUSES:
-            raise ValueError(f"unknown Boot! Cause {self.cause!r}")
 
 
 @dataclass(frozen=True)
@@ -115,20 +99,6 @@ class _Ticker:
             self._call.cancel()
         if self._loop.running:
             self._loop.stop()
-
-
-def covers(reference: str, path: str) -> bool:
-    """Whether a ReferenceList entry names the command or event ``path``: equal, or an
-    object path above it (a filter match); ``*`` and search expressions stand for any
-    instance here (the event or command happened on one)."""
-    pattern = "".join(
-        "[0-9]+" if part == "*" or part.startswith("[") else re.escape(part)
-        for part in re.split(r"(\*|\[[^\]]*\])", reference)
-        if part
-    )
-    if reference.endswith("."):
-        return re.match(pattern, path) is not None
-    return re.fullmatch(pattern, path) is not None
 
 
 def _int(values: Mapping[str, str], name: str, default: int) -> int:
@@ -354,8 +324,7 @@ class Notifications:
                 continue
             self._last[name] = value
             for row in rows:
-                change = pb.Notify.ValueChange(param_path=name, param_value=value)
-                self._send(row, pb.Notify(value_change=change))
+                self._send(row, bodies.value_change(name, value))
         self._schedule_refresh()
 
     def _schedule_refresh(self) -> None:
@@ -384,12 +353,10 @@ class Notifications:
             if row.notif_type == subs.OBJECT_CREATION:
                 for path in sorted(now - before, key=_instance_order):
                     keys = await self._unique_key_values(snap, path)
-                    body = pb.Notify.ObjectCreation(obj_path=path, unique_keys=keys)
-                    self._send(row, pb.Notify(obj_creation=body))
+                    self._send(row, bodies.object_creation(path, keys))
             else:
                 for path in sorted(before - now, key=_instance_order):
-                    body_d = pb.Notify.ObjectDeletion(obj_path=path)
-                    self._send(row, pb.Notify(obj_deletion=body_d))
+                    self._send(row, bodies.object_deletion(path))
         self._instances = seen
 
     def _run_rescan(self, wanted: bool) -> None:
@@ -426,16 +393,8 @@ class Notifications:
                 continue
             if not any(covers(ref, BOOT_EVENT) for ref in row.references):
                 continue
-            params = {
-                "CommandKey": boot.command_key,
-                "Cause": boot.cause,
-                "FirmwareUpdated": "true" if boot.firmware_updated else "false",
-                "ParameterMap": json.dumps(
-                    await self._boot_parameters(row.recipient), separators=(",", ":")
-                ),
-            }
-            event = pb.Notify.Event(obj_path="Device.", event_name="Boot!", params=params)
-            self._send(row, pb.Notify(event=event))
+            parameter_map = await self._boot_parameters(row.recipient)
+            self._send(row, bodies.boot_event(boot, parameter_map))
 
     async def _boot_parameters(self, recipient: str) -> dict[str, str]:
         """The values the Controller's enabled BootParameter rows name (sorted by name)."""
@@ -480,8 +439,7 @@ class Notifications:
     def _periodic_event(self, key: tuple[str, str, str]) -> None:
         for row in self._rows:
             if row.key == key and row.active:
-                event = pb.Notify.Event(obj_path="Device.LocalAgent.", event_name="Periodic!")
-                self._send(row, pb.Notify(event=event))
+                self._send(row, bodies.periodic_event())
 
     def operation_complete(
         self,
@@ -493,18 +451,6 @@ class Notifications:
         """An asynchronous command ended (``command``: "Device.X.1.Download()"): notify
         every OperationComplete subscription whose ReferenceList names it, with its
         ``output`` arguments or its ``error`` (err_code, err_msg). Returns how many."""
-        obj_path, _, name = command.rstrip("()").rpartition(".")
-        done = pb.Notify.OperationComplete(
-            obj_path=obj_path + ".", command_name=name + "()", command_key=command_key
-        )
-        if error is not None:
-            done.cmd_failure.CopyFrom(
-                pb.Notify.OperationComplete.CommandFailure(err_code=error[0], err_msg=error[1])
-            )
-        else:
-            done.req_output_args.CopyFrom(
-                pb.Notify.OperationComplete.OutputArgs(output_args=dict(output or {}))
-            )
         sent = 0
         for row in self._rows:
             if (
@@ -512,7 +458,7 @@ class Notifications:
                 and row.notif_type == subs.OPERATION_COMPLETE
                 and any(covers(ref, command) for ref in row.references)
             ):
-                self._send(row, pb.Notify(oper_complete=done))
+                self._send(row, bodies.operation_complete(command, command_key, output, error))
                 sent += 1
         return sent
 
