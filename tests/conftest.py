@@ -22,7 +22,7 @@ def _have_protobuf() -> bool:
 #: The USP tests need protobuf (the optional ``cwmpd[usp]`` extra): without it they are left
 #: out with one line in the report header; under CI=true they are collected, and fail.
 HAVE_PROTOBUF = _have_protobuf()
-USP_TESTS = ["unit/usp/*", "integration/mqtt/*"]
+USP_TESTS = ["unit/usp/*", "integration/mqtt/*", "unit/uspagent/*"]
 collect_ignore_glob = [] if HAVE_PROTOBUF or os.environ.get("CI") else USP_TESTS
 
 

@@ -268,19 +268,23 @@ class CwmpAgent(MultiService):
             self.reactor,
             factory(context),
             rng=self.rng,
+            files=self.files,
+            boot=self.life.boot,
             source=self.config.source,
         )
         self._add_child(self.usp)
 
-    def _usp_reboot(self, cause: str) -> None:
+    def _usp_reboot(self, cause: str, command_key: str = "") -> None:
         """Device.Reboot() over USP: the same reboot as CWMP's, a second later so that the
-        OperateResp is on its way first."""
+        OperateResp is on its way first; the next Boot! carries ``cause`` and the key."""
         _log.info("reboot requested over USP ({cause})", cause=cause)
+        self.life.note_boot_cause(cause, command_key)
         self.reactor.callLater(USP_GRACE, self.life.reboot)
 
     def _usp_reset(self) -> None:
         """Device.FactoryReset() over USP: the same factory reset and reboot as CWMP's."""
         _log.info("factory reset requested over USP")
+        self.life.note_boot_cause("RemoteFactoryReset")
         self.reactor.callLater(
             USP_GRACE, self.life.carry_out, AfterSession(reboot=True, factory_reset=True)
         )
@@ -310,6 +314,8 @@ class CwmpAgent(MultiService):
     def _rebooted(self) -> None:
         self.transfers.start()
         self.scheduler.request()
+        if self.usp is not None and self.life.boot is not None:
+            self.usp.rebooted(self.life.boot)
 
     def _add_control(self) -> None:
         """The cwmpctl socket; an unusable path is logged, the agent runs on without it."""

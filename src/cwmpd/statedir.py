@@ -80,3 +80,8 @@ class StateDir:
     def plugin(self, name: str) -> Path:
         """The own folder of plugin ``name``."""
         return self.root / "plugins" / name
+
+    @property
+    def usp_notify(self) -> Path:
+        """USP Notifies sent with send_resp and not yet answered (NotifRetry)."""
+        return self.root / "usp-notify.json"

@@ -73,6 +73,7 @@ class DataModel:
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._self_reported: set[str] = set()
+        self._watched: dict[str, frozenset[str]] = {}
         self._pk = f"{self.root}ManagementServer.ParameterKey"
         self._inform_table = f"{self.root}ManagementServer.InformParameter."
 
@@ -231,8 +232,9 @@ class DataModel:
         changes = attributes.plan(params, index, self._attrs)
         was = {n: self._attrs.notification(n, index.params[n]) for n in changes}
         self._attrs.update(changes, index)
-        turned_on = [n for n, (v, _) in changes.items() if v and not was[n]]
-        off = [n for n, (v, _) in changes.items() if was[n] and not v]
+        watched = self._all_watched()
+        turned_on = [n for n, (v, _) in changes.items() if v and not was[n] and n not in watched]
+        off = [n for n, (v, _) in changes.items() if was[n] and not v and n not in watched]
         if not (self._notification_listeners and (turned_on or off)):
             return
         polled = [n for n in turned_on if self._polled(index, n)]
@@ -427,16 +429,55 @@ class DataModel:
         written), and not the forced-inform, forced-active ones (SoftwareVersion,
         ProvisioningCode: in every Inform, changed by a firmware upgrade's reboot)."""
         index = await self._live()
+        watched = self._all_watched()
         return [
             n
             for n in index.param_names
-            if self._attrs.notification(n, index.params[n]) and self._polled(index, n)
+            if (n in watched or self._attrs.notification(n, index.params[n]))
+            and self._polled(index, n)
         ]
 
     def report_itself(self, name: str) -> None:
         """Parameter ``name`` (generic) is reported by the part of the agent that serves
         it (``report_changes``, on its own terms): pollers leave it alone."""
         self._self_reported.add(name)
+
+    async def watch(self, owner: str, names: Iterable[str]) -> None:
+        """Have ``names`` watched for value changes as if notified (for ``owner``: USP
+        ValueChange subscriptions), replacing what ``owner`` watched before. Their changes
+        reach the commit subscribers: agent-stored ones as they are written, the others
+        through the poller (whose baseline of the newly watched ones is read here)."""
+        index = await self._live()
+        before = self._watch_polled(index)
+        wanted = frozenset(names)
+        if wanted:
+            self._watched[owner] = wanted
+        else:
+            self._watched.pop(owner, None)
+        after = self._watch_polled(index)
+        turned_on, off = sorted(after - before), sorted(before - after)
+        if not (self._notification_listeners and (turned_on or off)):
+            return
+        try:
+            baseline = {v.name: v.value for v in await self._read(index, turned_on)}
+        except CwmpFault:  # the next poll takes the baseline instead
+            _log.warn("baseline read of watched parameters failed")
+            baseline = {}
+        for listener in list(self._notification_listeners):
+            listener(baseline, off)
+
+    def _all_watched(self) -> frozenset[str]:
+        return frozenset().union(*self._watched.values())
+
+    def _watch_polled(self, index: Index) -> set[str]:
+        """The names polled only because they are watched (not notified)."""
+        return {
+            n
+            for n in self._all_watched()
+            if n in index.params
+            and not self._attrs.notification(n, index.params[n])
+            and self._polled(index, n)
+        }
 
     def _polled(self, index: Index, name: str) -> bool:
         info = index.params[name]

@@ -48,6 +48,9 @@ from cwmpd.usp import mqttwire as w
 from cwmpd.usp.records import mqtt_connect_record
 
 CONTENT_TYPES = ("usp.msg", "application/vnd.bbf.usp.msg")
+#: Records that may wait for an MQTT session (a start, a broker restart), and how long each.
+MAX_WAITING = 64
+WAIT_SECONDS = 60.0
 _REFUSED_VERSION = (0x01, 0x84)  # 3.1.1 "unacceptable protocol version", 5.0 "unsupported"
 
 _log = Logger(namespace="cwmpd.mtp.mqtt")
@@ -296,6 +299,7 @@ class MqttClient(Service):
         self.version = settings.version
         self._retry: IDelayedCall | None = None
         self._attempt: Deferred[IProtocol] | None = None
+        self._waiting: list[tuple[str, bytes, Deferred[None]]] = []
 
     def endpoint(self) -> IStreamClientEndpoint:
         """The TCP (mqtt://) or TLS (mqtts://) endpoint of the broker."""
@@ -324,6 +328,9 @@ class MqttClient(Service):
             self._attempt.cancel()
         if self.connection is not None:
             self.connection.close()
+        waiting, self._waiting = self._waiting, []
+        for _, _, d in waiting:
+            d.errback(ConnectionError("MQTT client stopped"))
         return None
 
     def _connect(self) -> None:
@@ -364,6 +371,7 @@ class MqttClient(Service):
                 v5=connection.version == w.V5,
             )
             connection.publish(topic, record).addErrback(self._unsent, endpoint_id)
+        self._flush(connection)
         if self.on_connected is not None:
             self.on_connected(connection)
 
@@ -399,9 +407,35 @@ class MqttClient(Service):
         self._retry = self.clock.callLater(delay, self._connect)
 
     def publish(self, topic: str, record: bytes) -> Deferred[None]:
-        """Publish ``record`` to ``topic`` on the current session (fails when there is none)."""
-        if self.connection is None or not self.connection.ready:
-            failed: Deferred[None] = Deferred()
-            failed.errback(ConnectionError(f"no MQTT session to {self.settings.url}"))
-            return failed
-        return self.connection.publish(topic, record)
+        """Publish ``record`` to ``topic`` on the current session. Without one (the agent
+        is just starting, or the broker is away) it waits for the next session, at most
+        ``MAX_WAITING`` Records and ``WAIT_SECONDS`` each; then it fails (ConnectionError)."""
+        if self.connection is not None and self.connection.ready:
+            return self.connection.publish(topic, record)
+        waiting: Deferred[None] = Deferred()
+        if not self.running or len(self._waiting) >= MAX_WAITING:
+            waiting.errback(ConnectionError(f"no MQTT session to {self.settings.url}"))
+            return waiting
+        entry = (topic, record, waiting)
+        self._waiting.append(entry)
+
+        def give_up() -> None:
+            if entry in self._waiting:
+                self._waiting.remove(entry)
+                waiting.errback(ConnectionError(f"no MQTT session to {self.settings.url}"))
+
+        timer = self.clock.callLater(WAIT_SECONDS, give_up)
+
+        def settled(result: object) -> object:
+            if timer.active():
+                timer.cancel()
+            return result
+
+        waiting.addBoth(settled)
+        return waiting
+
+    def _flush(self, connection: MqttConnection) -> None:
+        """Send what waited for this session, in order."""
+        waiting, self._waiting = self._waiting, []
+        for topic, record, d in waiting:
+            connection.publish(topic, record).chainDeferred(d)

@@ -39,6 +39,7 @@ from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginContext, PluginError
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
 
@@ -83,6 +84,7 @@ def build_model(
             uptime=lambda: int(reactor.seconds() - started),
             software_version=__version__,
         )
+        declare_subscriptions(decl)
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
         schema = with_usp(schema)

@@ -149,6 +149,9 @@ class AgentLife:
         self._rebooted = rebooted
         self.exited = False
         self._url = f"{model.root}ManagementServer.URL"
+        #: (cause, command key) of this run's new boot for USP's Device.Boot! (TR-181
+        #: Cause: LocalReboot, RemoteReboot, RemoteFactoryReset ...); None: no new boot.
+        self.boot: tuple[str, str] | None = None
 
     def detect_boot(self) -> None:
         """0 BOOTSTRAP on fresh state or a new ACS URL; 1 BOOT when the boot id changed."""
@@ -162,8 +165,18 @@ class AgentLife:
             self.events.on_boot()
             self.model.on_boot()  # owed value changes go with 4 VALUE CHANGE (E-17)
             self.events.add(BOOT)
-        rebooted = {"reboot_pending": False} if saved.get("boot_id") != boot_id else {}
+        rebooted: dict[str, object] = {}
+        if saved.get("boot_id") != boot_id:
+            cause = str(saved.get("boot_cause") or "LocalReboot")
+            self.boot = (cause, str(saved.get("boot_command_key") or ""))
+            rebooted = {"reboot_pending": False, "boot_cause": "", "boot_command_key": ""}
         self.saved.update(acs_url=url, boot_id=boot_id, **rebooted)
+
+    def note_boot_cause(self, cause: str, command_key: str = "") -> None:
+        """Why the coming reboot happens, kept for the next boot's Device.Boot! (the first
+        noted wins: a USP Reboot() is not turned into a plain ACS reboot)."""
+        if not self.saved.read().get("boot_cause"):
+            self.saved.update(boot_cause=cause, boot_command_key=command_key)
 
     def started(self) -> None:
         """The agent runs: carry out a Reboot acknowledged before a kill stopped it."""
@@ -181,6 +194,7 @@ class AgentLife:
         """What the ended session asked for: FactoryReset, else Reboot (S-25)."""
         if after.factory_reset:
             _log.info("factory reset requested by the ACS")
+            self.note_boot_cause("RemoteFactoryReset")
             self.model.factory_reset()
             self.events.clear()
             self.events.add(BOOTSTRAP)
@@ -189,6 +203,7 @@ class AgentLife:
             self.reboot()
         elif after.reboot:
             _log.info("reboot requested by the ACS")
+            self.note_boot_cause("RemoteReboot")
             self.reboot()
 
     def reboot(self) -> None:

@@ -26,9 +26,11 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.mtp.mqtt import MqttClient, MqttSettings
 from cwmpd.reactors import AgentReactor
+from cwmpd.statedir import StateDir
 from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
+from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
 
 _log = Logger(namespace="cwmpd.uspagent")
 
@@ -42,7 +44,7 @@ class HandlerContext:
 
     model: DataModel
     clock: IReactorTime
-    reboot: Callable[[str], None]  # the cause ("RemoteReboot" ...), for the next Boot! event
+    reboot: Callable[[str, str], None]  # (cause, command key), for the next Boot! event
     factory_reset: Callable[[], None]
 
 
@@ -55,7 +57,7 @@ def default_handler(context: HandlerContext) -> MessageHandler:
     return Dispatcher(
         context.model,
         clock=context.clock,
-        reboot=lambda command_key: context.reboot("RemoteReboot"),
+        reboot=lambda command_key: context.reboot("RemoteReboot", command_key),
         factory_reset=context.factory_reset,
     )
 
@@ -134,8 +136,12 @@ class UspAgent(MultiService):
         handler: MessageHandler,
         *,
         rng: random.Random,
+        files: StateDir,
+        boot: tuple[str, str] | None = None,
         source: str = "<config>",
     ) -> None:
+        """``files``: where the Notify queue is kept; ``boot``: (cause, command key) when
+        this run is a new boot of the device (``Device.Boot!`` goes out), else None."""
         super().__init__()  # type: ignore[no-untyped-call]
         self.config = config
         self.model = model
@@ -143,7 +149,10 @@ class UspAgent(MultiService):
         self.handler = handler
         self.rng = rng
         self.source = source
+        self.files = files
+        self.boot = boot
         self.endpoint: UspEndpoint | None = None
+        self.notifications: Notifications | None = None
         self.clients: list[MqttClient] = []
         self.ready: Deferred[UspEndpoint] = Deferred()
         for index, ctrl in enumerate(config.controllers):  # bad TLS files fail the start
@@ -182,7 +191,20 @@ class UspAgent(MultiService):
             n=len(endpoint.controllers),
             b=len(self.clients),
         )
+        notifications = make_notifications(self.model, endpoint, self.files, self.reactor, self.rng)
+        self.notifications = notifications
+        boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
+        ensureDeferred(notifications.start(Boot(*boot) if boot else None)).addErrback(
+            lambda f: _log.failure("USP notifications not started", f)
+        )
         self.ready.callback(endpoint)
+
+    def rebooted(self, boot: tuple[str, str]) -> None:
+        """The device rebooted with the daemon running on: ``Device.Boot!`` all the same."""
+        if self.notifications is not None:
+            ensureDeferred(self.notifications.raise_boot(Boot(*boot))).addErrback(
+                lambda f: _log.failure("USP Boot! not raised", f)
+            )
 
     def _client(self, endpoint: UspEndpoint, settings: MqttSettings) -> MqttClient:
         def on_record(data: bytes, reply_to: str) -> None:
@@ -193,6 +215,9 @@ class UspAgent(MultiService):
 
     def stopService(self) -> Deferred[None] | None:
         """Close the broker connections and fail the Agent's requests still waiting."""
+        if self.notifications is not None:
+            self.notifications.stop()
+            self.notifications = None
         if self.endpoint is not None:
             self.endpoint.stop()
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]

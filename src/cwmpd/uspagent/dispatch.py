@@ -71,7 +71,7 @@ class Dispatcher:
         try:
             if name is None:
                 raise UspError(ErrorCode.MESSAGE_NOT_SUPPORTED, "the Msg carries no request")
-            return await self._request(msg_id, name, msg.body.request)
+            return await self._request(msg_id, name, msg.body.request, controller_id)
         except MessageError as e:
             return messages.error(msg_id, e.code, e.message, e.param_errs)
         except UspError as e:
@@ -80,7 +80,9 @@ class Dispatcher:
             _log.failure("USP {name} from {controller} failed", name=name, controller=controller_id)
             return messages.error(msg_id, ErrorCode.INTERNAL_ERROR, "internal error")
 
-    async def _request(self, msg_id: str, name: str, req: pb.Request) -> pb.Msg | None:
+    async def _request(
+        self, msg_id: str, name: str, req: pb.Request, controller_id: str
+    ) -> pb.Msg | None:
         ctx = self.context
         if name == "get":  # filled in place: a large GetResp is not copied into the Msg
             msg = messages.response(msg_id, pb.GetResp())
@@ -96,7 +98,7 @@ class Dispatcher:
         if name == "set":
             return messages.response(msg_id, await set_(ctx, req.set))
         if name == "add":
-            return messages.response(msg_id, await add(ctx, req.add))
+            return messages.response(msg_id, await add(ctx, req.add, controller_id))
         if name == "delete":
             return messages.response(msg_id, await delete(ctx, req.delete))
         if name == "operate":

@@ -280,8 +280,40 @@ async def _unique_keys(ctx: Context, path: str) -> dict[str, str]:
     return {v.name[len(path) :]: v.value for v in got}
 
 
-async def add(ctx: Context, req: pb.Add) -> pb.AddResp:
-    """The AddResp for ``req``; MessageError when the message fails as a whole."""
+#: Tables whose rows name the Controller that made them (TR-181 Subscription.{i}.Recipient).
+RECIPIENT_TABLES = {"Device.LocalAgent.Subscription.{i}.": "Recipient"}
+
+
+async def controller_path(ctx: Context, endpoint_id: str) -> str:
+    """The ``Device.LocalAgent.Controller.{i}`` whose EndpointID is ``endpoint_id`` ("")."""
+    index = await ctx.model.live_index()
+    names = [
+        n
+        for n in index.params
+        if n.startswith("Device.LocalAgent.Controller.")
+        and n.count(".") == 4
+        and n.endswith(".EndpointID")
+    ]
+    values = await ctx.model.read_values(names) if names else {}
+    for name in sorted(values):
+        if values[name] == endpoint_id:
+            return name[: -len(".EndpointID")]
+    return ""
+
+
+async def _stamp_recipient(ctx: Context, path: str, controller: str) -> None:
+    """A Subscription row a Controller adds is that Controller's (its Recipient)."""
+    rel = RECIPIENT_TABLES.get(paths.generic(path))
+    if rel is None or not controller:
+        return
+    recipient = await controller_path(ctx, controller)
+    if recipient:
+        ctx.model.set_local({path + rel: recipient})
+
+
+async def add(ctx: Context, req: pb.Add, controller: str = "") -> pb.AddResp:
+    """The AddResp for ``req`` from the Controller ``controller`` (its Endpoint ID);
+    MessageError when the message fails as a whole."""
     out = pb.AddResp()
     created: list[str] = []
     for create in req.create_objs:
@@ -299,6 +331,7 @@ async def add(ctx: Context, req: pb.Add) -> pb.AddResp:
             failure.err_code, failure.err_msg = e.code, e.message
             continue
         created.append(path)
+        await _stamp_recipient(ctx, path, controller)
         success = result.oper_status.oper_success
         success.instantiated_path = path
         success.param_errs.extend(

@@ -115,3 +115,44 @@ async def resolve_path(model: DataModel, snapshot: Snapshot, text: str) -> Resol
             ]
             await fetch(model, snapshot, same)
     raise UspError(ErrorCode.RESOURCES_EXCEEDED, f"{text}: the search reads too many parameters")
+
+
+#: Unique keys by generic table ("X.{i}.") -> key sets (cwmpd.datamodel.uspmeta's).
+UniqueKeys = Mapping[str, tuple[tuple[str, ...], ...]]
+
+
+async def resolve_paths(
+    model: DataModel,
+    texts: Sequence[str],
+    unique_keys: UniqueKeys,
+    commands: Collection[str] = (),
+    events: Collection[str] = (),
+) -> tuple[Snapshot, list[Resolved | None]]:
+    """Resolve each path of ``texts`` over one Snapshot of the live model (None for one that
+    is invalid or not in the model: a subscription's reference that leads nowhere matches
+    nothing)."""
+    snap = await take_snapshot(model, unique_keys, commands, events)
+    out: list[Resolved | None] = []
+    for text in texts:
+        try:
+            out.append(await resolve_path(model, snap, text))
+        except UspError:
+            out.append(None)
+    return snap, out
+
+
+def instances_of(snap: Snapshot, found: Resolved) -> list[str]:
+    """The object instances a resolved object path names (a table path: all its rows)."""
+    if found.table:
+        return [f"{t}{n}." for t in found.paths for n in snap.instances(t)]
+    return [p for p in found.paths if paths.is_instance(p)]
+
+
+def parameters_of(snap: Snapshot, found: Resolved) -> list[str]:
+    """The parameters a resolved path covers: itself, or every one below an object path."""
+    if found.paths and not found.paths[0].endswith("."):
+        return [p for p in found.paths if p in snap.index.params]
+    out: list[str] = []
+    for prefix in found.paths:
+        out.extend(snap.index.params_under(prefix))
+    return out

@@ -367,3 +367,49 @@ async def test_each_controller_gets_an_mqtt_connect_record(broker: Broker) -> No
     finally:
         agent.client.stopService()
         controller.client.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_record_published_before_the_session_waits_for_it(broker: Broker) -> None:
+    """A Record published while the client is still connecting (a Boot! Notify at start)
+    is sent once the session is up, not failed."""
+    receiver = Agent(
+        settings(broker.port, agent_topic="/usp/receiver", client_id="receiver", endpoint_id="r")
+    )
+    receiver.client.startService()
+    sender = Agent(settings(broker.port, client_id="sender"))
+    try:
+        await within(receiver.up, 10)
+        sender.client.startService()
+        assert sender.client.connection is None  # connecting: the TCP connect is not done
+        sent = sender.client.publish("/usp/receiver", b"\x0a\x03\x31\x2e\x34")
+        await within(sent, 10)
+        await within(receiver.arrived, 10)
+        assert receiver.received[0][0] == b"\x0a\x03\x31\x2e\x34"
+    finally:
+        sender.client.stopService()
+        receiver.client.stopService()
+
+
+def test_waiting_records_are_bounded_and_failed_at_stop() -> None:
+    """Without a broker at most MAX_WAITING Records wait; the next fails at once, and the
+    waiting ones fail when the client stops (nothing is kept for ever)."""
+    from twisted.internet.task import Clock  # lazy: only this test needs a fake clock
+
+    from cwmpd.mtp.mqtt import MAX_WAITING, WAIT_SECONDS  # lazy: this test's constants
+
+    client = MqttClient(settings(9), reactor(), lambda d, r: None, rng=random.Random(1))
+    client.running = True  # as if started, without connecting anywhere
+    client.clock = Clock()
+    outcomes: list[str] = []
+    for _ in range(MAX_WAITING + 1):
+        client.publish("/t", b"x").addCallbacks(
+            lambda _: outcomes.append("sent"), lambda f: outcomes.append(type(f.value).__name__)
+        )
+    assert outcomes == ["ConnectionError"]  # the one over the bound
+    client.clock.advance(WAIT_SECONDS)  # each waits at most WAIT_SECONDS
+    assert outcomes == ["ConnectionError"] * (MAX_WAITING + 1)
+    client.publish("/t", b"x").addErrback(lambda f: outcomes.append("stopped"))
+    client.running = False
+    client.stopService()
+    assert outcomes[-1] == "stopped"

@@ -39,3 +39,10 @@ def test_demo_usp_prints_each_step(tmp_path: Path) -> None:
     assert "USP: agent os::cwmpd-demo is up" in out
     assert "CWMP: session with the ACS ended; its events: 0 BOOTSTRAP, 1 BOOT" in out
     assert out.rstrip().endswith("every request answered: demo --usp OK")
+    # the subscriptions fire: a ValueChange of the Set, and Boot! after Reboot() with its
+    # cause and command key, once the supervised agent is back
+    change = out.split("USP ValueChange notification\n    -> ", 1)[1].split("\n", 1)[0]
+    assert 'param_path: "Device.DeviceInfo.ProvisioningCode"' in change
+    boot = out.split("USP Boot! notification after the reboot\n    -> ", 1)[1].split("\n")[0]
+    assert 'event_name: "Boot!"' in boot and 'value: "RemoteReboot"' in boot, boot
+    assert 'value: "demo-usp-reboot"' in boot

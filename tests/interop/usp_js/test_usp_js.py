@@ -132,15 +132,7 @@ async def test_the_harness_reports_every_step(broker: Broker, tmp_path: Path) ->
         assert set(got[step]) & {"result", "error"}, step
 
 
-@pytest.mark.parametrize(
-    "step",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="subscriptions not wired"))
-        if s == "subscription"
-        else s
-        for s in STEPS
-    ],
-)
+@pytest.mark.parametrize("step", STEPS)
 @pytest_twisted.ensureDeferred
 async def test_usp_js_step(step: str, broker: Broker, tmp_path: Path) -> None:
     """Each message usp-js sends is answered as it expects (needs the message handlers)."""

@@ -135,11 +135,19 @@ def test_fresh_state_bootstraps_and_boots_then_a_restart_is_quiet(tmp_path: Path
     w = _world(tmp_path)
     w.life.detect_boot()
     assert sorted(_codes(w.events)) == [BOOTSTRAP, BOOT]
-    assert w.saved.read() == {"acs_url": "http://acs/", "boot_id": "b1", "reboot_pending": False}
+    assert w.saved.read() == {
+        "acs_url": "http://acs/",
+        "boot_id": "b1",
+        "reboot_pending": False,
+        "boot_cause": "",
+        "boot_command_key": "",
+    }
+    assert w.life.boot == ("LocalReboot", "")
     w.events.clear()
     again = _world(tmp_path)
     again.life.detect_boot()
     assert _codes(again.events) == [] and again.model.boots == 0
+    assert again.life.boot is None  # a restart of the daemon is no new boot: no Boot!
 
 
 def test_a_new_boot_id_boots_and_a_new_url_bootstraps(tmp_path: Path) -> None:
@@ -262,3 +270,34 @@ def test_one_agent_per_state_dir(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"device\.state_dir") as caught:
         lock_state_dir(StateDir(tmp_path / "file" / "state"), "b.toml")
     assert not isinstance(caught.value, StateDirInUse)
+
+
+@pytest.mark.parametrize(
+    ("asked", "cause", "key"),
+    [
+        ("usp", "RemoteReboot", "ck-7"),
+        ("acs-reboot", "RemoteReboot", ""),
+        ("acs-reset", "RemoteFactoryReset", ""),
+        ("device", "LocalReboot", ""),
+    ],
+)
+def test_the_next_boot_knows_why_it_happened(
+    tmp_path: Path, asked: str, cause: str, key: str
+) -> None:
+    """USP's Device.Boot! Cause: a noted cause survives the restart into the next boot
+    (once: the boot after that is a LocalReboot again)."""
+    w = _world(tmp_path)
+    w.life.detect_boot()
+    if asked == "usp":
+        w.life.note_boot_cause("RemoteReboot", "ck-7")
+        w.life.carry_out(AfterSession(reboot=True))  # noted first: the USP cause stays
+    elif asked == "acs-reboot":
+        w.life.carry_out(AfterSession(reboot=True))
+    elif asked == "acs-reset":
+        w.life.carry_out(AfterSession(factory_reset=True, reboot=True))
+    booted = _world(tmp_path, device=Device(boot="b2"))
+    booted.life.detect_boot()
+    assert booted.life.boot == (cause, key)
+    again = _world(tmp_path, device=Device(boot="b3"))
+    again.life.detect_boot()
+    assert again.life.boot == ("LocalReboot", "")
