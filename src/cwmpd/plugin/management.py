@@ -1,8 +1,8 @@
 """The ManagementServer parameters the agent keeps itself, for any device plugin to declare.
 
 The agent reads and writes these (URL, credentials, intervals, Connection Request, STUN,
-InformParameter, the AutonomousTransferComplete policy), so every device has them, stored
-and persisted by the agent whatever else the plugin maps.
+InformParameter, the AutonomousTransferComplete and DUStateChangeComplete policies), so
+every device has them, stored and persisted by the agent whatever else the plugin maps.
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ AGENT_KEPT: dict[str, str | None] = {
     "AutonomousTransferCompletePolicy.TransferTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.ResultTypeFilter": "Both",
     "AutonomousTransferCompletePolicy.FileTypeFilter": "",
+    "DUStateChangeComplPolicy.Enable": "false",
+    "DUStateChangeComplPolicy.OperationTypeFilter": "Install,Update,Uninstall",
+    "DUStateChangeComplPolicy.ResultTypeFilter": "Both",
+    "DUStateChangeComplPolicy.FaultCodeFilter": "",
 }
 
 #: Names TR-098 (InternetGatewayDevice:1.14) does not define.
