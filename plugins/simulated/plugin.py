@@ -6,8 +6,11 @@ folder, so a "reboot" is a real restart of that state: a new boot id and uptime 
 
 from __future__ import annotations
 
+import dataclasses
+
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import PluginContext
+from cwmpd.plugin.execenvs import SimulatedExecEnv
 from cwmpd.plugin.simhardware import STATE_FILE, SimulatedHardware
 
 ROOT = "Device."
@@ -81,6 +84,9 @@ class SimulatedDevice(SimulatedHardware):
             initial_version=INITIAL_VERSION,
             serial_prefix="",
         )
+        # ChangeDUState: one make-believe package manager (cwmpd.plugin.execenvs).
+        packages = SimulatedExecEnv(ctx.state_dir / "packages.json")
+        self.hooks = dataclasses.replace(self.hooks, software_modules=(packages,))
 
     def declare(self, decl: Declarations) -> None:
         """TR-181 DeviceInfo (two vendor parameters), IP.Interface, NAT (the agent adds more)."""
