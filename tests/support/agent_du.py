@@ -14,13 +14,18 @@ from support.agent_xfer import FileServer, Rig, Supervisor, serve_files
 from support.daemon import daemon_config
 
 
-async def du_rig(tmp_path: Path, server: FileServer) -> Rig:
-    """A listening cwmp-1-2 ACS and file server, and a supervised daemon (not started)."""
+async def du_rig(tmp_path: Path, server: FileServer, crash_at: str = "") -> Rig:
+    """A listening cwmp-1-2 ACS and file server, and a supervised daemon (not started)
+    that SIGKILLs itself once at ChangeDUState step ``crash_at`` (see crashpoint.py)."""
     acs = ScriptedAcs(ns=NS_CWMP_12)
     url = await acs.listen(reactor)
     files = await serve_files(server)
     state = tmp_path / "state"
-    return Rig(acs, files, Supervisor(daemon_config(tmp_path, url), state), state)
+    daemon = Supervisor(daemon_config(tmp_path, url), state)
+    if crash_at:
+        daemon.env["CWMPD_TEST_DU_CRASH_AT"] = crash_at
+        daemon.env["CWMPD_TEST_CRASH_MARK"] = str(tmp_path / "crashed")
+    return Rig(acs, files, daemon, state)
 
 
 def du_completes(acs: ScriptedAcs, key: str | None = None) -> list[m.DUStateChangeComplete]:
