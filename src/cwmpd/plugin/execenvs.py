@@ -102,10 +102,16 @@ class OpkgExecEnv:
         self.timeout = timeout
 
     async def _opkg(self, *args: str) -> str:
+        """opkg's stdout; CwmpFault 9001 with the tail of its stderr when it fails."""
         try:
-            return await self.runner.output([self.opkg, *args], timeout=self.timeout)
+            result = await self.runner.run([self.opkg, *args], timeout=self.timeout)
         except CommandFailed as exc:
-            raise CwmpFault(9001, f"opkg {args[0]} failed: {exc}") from exc
+            raise CwmpFault(9001, f"opkg {args[0]}: {exc}") from exc
+        if result.exit_code != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = lines[-1] if lines else f"exited {result.exit_code}"
+            raise CwmpFault(9001, f"opkg {args[0]}: {detail}"[:256])
+        return result.stdout.decode("utf-8", "replace")
 
     async def inspect(self, package: Path, url: str) -> DeploymentUnit:
         """The name and version of the package's file name (name_version_arch.ipk)."""
