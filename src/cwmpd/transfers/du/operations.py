@@ -63,16 +63,18 @@ class OperationRunner:
         )
 
     def failure(self, op: Operation, code: int, reason: str) -> Result:
-        """The result of a failed operation: the unit as it is now, if there is one."""
-        unit = self.inventory.find(uuid=op.uuid) if op.uuid and _UUID.fullmatch(op.uuid) else None
-        if unit is None and op.target:
+        """The result of a failed operation: a failed Install installed nothing ("Failed");
+        a failed Update or Uninstall leaves the unit as it is now, if there is one."""
+        unit = None
+        if op.kind != "Install" and op.uuid and _UUID.fullmatch(op.uuid):
+            unit = self.inventory.find(uuid=op.uuid)
+        if op.kind != "Install" and unit is None and op.target:
             unit = self.inventory.find(name=op.target, ee=op.ee)
         start = op.start_time if op.start_time != UNKNOWN_TIME else self.now()
         if unit is None:
             uuid = op.uuid if _UUID.fullmatch(op.uuid) else make_uuid("", op.url or op.uuid)
-            return Result(
-                uuid, "", op.version[:32], "Failed", False, "", start, self.now(), code, reason
-            )
+            version = op.version[:32]
+            return Result(uuid, "", version, "Failed", False, "", start, self.now(), code, reason)
         inv = self.inventory
         return Result(
             unit.uuid, inv.du_ref(unit), unit.version[:32], "Installed", True,
