@@ -224,32 +224,15 @@ def test_queue_full_is_9004(world: World) -> None:
     ("policy", "operation", "code", "allowed"),
     [
         ({}, "Install", 0, False),  # disabled by default
-        ({"Enable": "true", "OperationTypeFilter": "Install,Update"}, "Install", 0, True),
-        ({"Enable": "true", "OperationTypeFilter": "Install,Update"}, "Uninstall", 0, False),
-        (
-            {"Enable": "true", "OperationTypeFilter": "Install", "ResultTypeFilter": "Failure"},
-            "Install",
-            0,
-            False,
-        ),
-        (
-            {"Enable": "true", "OperationTypeFilter": "Install", "ResultTypeFilter": "Failure"},
-            "Install",
-            9018,
-            True,
-        ),
-        (
-            {"Enable": "true", "OperationTypeFilter": "Install", "FaultCodeFilter": "9018"},
-            "Install",
-            9001,
-            False,
-        ),
-        (
-            {"Enable": "true", "OperationTypeFilter": "Install", "FaultCodeFilter": "9018, 9001"},
-            "Install",
-            9001,
-            True,
-        ),
+        ({**ON, "OperationTypeFilter": "Install,Update"}, "Install", 0, True),
+        ({**ON, "OperationTypeFilter": "Install,Update"}, "Uninstall", 0, False),
+        ({**ON, "OperationTypeFilter": ""}, "Install", 0, False),  # empty: as if disabled
+        ({**ON, "ResultTypeFilter": "Failure"}, "Install", 0, False),
+        ({**ON, "ResultTypeFilter": "Success"}, "Install", 9018, False),
+        ({**ON, "ResultTypeFilter": "Failure"}, "Install", 9018, False),  # no FaultCodeFilter
+        ({**ON, "ResultTypeFilter": "Failure", "FaultCodeFilter": "9018"}, "Install", 9018, True),
+        ({**ON, "FaultCodeFilter": "9018"}, "Install", 9001, False),
+        ({**ON, "FaultCodeFilter": "9018, 9001"}, "Install", 9001, True),
     ],
 )
 def test_policy(policy: dict[str, str], operation: str, code: int, allowed: bool) -> None:

@@ -25,8 +25,8 @@ _log = Logger(namespace="cwmpd.transfers.du")
 
 def policy_allows(values: Callable[[str], str], result: messages.OpResult) -> bool:
     """DUStateChangeComplPolicy (read through ``values``) lets ``result`` through: enabled,
-    its operation in OperationTypeFilter, its outcome in ResultTypeFilter, and a failure's
-    code in FaultCodeFilter (an empty FaultCodeFilter lets every failure through)."""
+    its operation in OperationTypeFilter (empty: none), its outcome in ResultTypeFilter, and
+    a failure's code in FaultCodeFilter (TR-181: empty means no failure is reported)."""
     if not is_true(values("Enable")):
         return False
     operations = {o.strip() for o in values("OperationTypeFilter").split(",")}
@@ -36,7 +36,7 @@ def policy_allows(values: Callable[[str], str], result: messages.OpResult) -> bo
     if kind != "Both" and kind != ("Success" if result.fault_code == 0 else "Failure"):
         return False
     codes = {c.strip() for c in values("FaultCodeFilter").split(",") if c.strip()}
-    return result.fault_code == 0 or not codes or str(result.fault_code) in codes
+    return result.fault_code == 0 or str(result.fault_code) in codes
 
 
 class AutonomousDUChanges:
