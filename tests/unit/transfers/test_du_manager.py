@@ -47,6 +47,8 @@ class FakeClient:
         self, url: str, dest: Path, *, expected: int, space: int, progress: Any = None
     ) -> int:
         what = self.files.get(url, TransferError(9010, "no such file"))
+        if isinstance(what, Deferred):
+            what = await what
         if isinstance(what, TransferError):
             raise what
         dest.write_bytes(what)
@@ -182,6 +184,24 @@ def test_unacknowledged_survives_a_restart(world: World) -> None:
     world.manager.before_session()
     assert world.manager.pending_requests() == [first]
     assert "M ChangeDUState" in codes(world)
+
+
+def test_a_shutdown_is_no_outcome(world: World) -> None:
+    """stop() in mid-fetch: no result is persisted; the next start runs the install again."""
+    slow: Deferred[bytes] = Deferred()
+    world.files["http://f/slow.pkg"] = slow
+    world.manager.session_started()
+    world.rpc(m.DUOperation("Install", url="http://f/slow.pkg"))
+    world.manager.after_session()
+    world.manager.stop()
+    (job,) = world.manager.store
+    assert not job.complete and job.operations[0].result is None
+    world.files["http://f/slow.pkg"] = b"Version: 7\n"
+    world.restart()
+    world.manager.before_session()
+    (complete,) = world.manager.pending_requests()
+    assert isinstance(complete, m.DUStateChangeComplete)
+    assert [(r.fault_code, r.version) for r in complete.results] == [(0, "7")]
 
 
 def test_uninstall_and_unknown(world: World) -> None:

@@ -32,6 +32,7 @@ from cwmpd.transfers.du.store import JobsFull, JobStore
 
 _log = Logger(namespace="cwmpd.transfers.du")
 MAX_URL = 1024
+RETRY_AFTER = 30.0  # seconds before a job whose run failed internally is tried again
 
 
 def _op_result(r: Result, operation: str | None = None) -> messages.OpResult:
@@ -150,16 +151,16 @@ class DUManager:
 
         def done(result: object) -> None:
             self._running = None
+            if isinstance(result, Failure) and not result.check(CancelledError):  # type: ignore[no-untyped-call]
+                # (a state write that failed: a full disk). Not again at once: in a while.
+                _log.failure("ChangeDUState engine failed; retrying in 30 s", result)
+                self.settings.reactor.callLater(RETRY_AFTER, self.kick)
+                return
             self.kick()
 
-        d.addErrback(self._failed)
         d.addBoth(done)
         if not d.called:
             self._running = d
-
-    def _failed(self, failure: Failure) -> None:
-        if failure.check(CancelledError) is None:  # type: ignore[no-untyped-call]
-            _log.failure("ChangeDUState engine failed internally", failure)
 
     async def _run_job(self, job_id: int) -> None:
         job = self.store.get(job_id)
@@ -176,24 +177,25 @@ class DUManager:
             spool = self.settings.spool / f"du-{job_id}-{index}"
             try:
                 result = await self.runner.run(op, spool, put)
-            except DUError as exc:
-                _log.warn("ChangeDUState {kind} failed: {code} {reason}", kind=op.kind,
-                          code=exc.code, reason=exc.reason)  # fmt: skip
-                result = self.runner.failure(
-                    self._job(job_id).operations[index], exc.code, exc.reason
-                )
-            except CancelledError:
-                raise
-            except Exception:
-                _log.failure("ChangeDUState {kind} failed internally", kind=op.kind)
-                result = self.runner.failure(
-                    self._job(job_id).operations[index], 9001, "internal error"
-                )
+            except Exception as exc:
+                if self._stopped or isinstance(exc, CancelledError):
+                    raise CancelledError() from exc  # a shutdown's cut is no outcome
+                result = self._failed_op(job_id, index, exc)
             current = self._job(job_id).operations[index]
             put(current.with_changes(phase=DONE, result=result, password=""))
         self._refresh_due = True
         self._queue_events(self._job(job_id))
         self.settings.request_session()
+
+    def _failed_op(self, job_id: int, index: int, exc: Exception) -> Result:
+        """The result of an operation that raised ``exc``."""
+        op = self._job(job_id).operations[index]
+        if isinstance(exc, DUError):
+            _log.warn("ChangeDUState {kind} failed: {code} {reason}", kind=op.kind,
+                      code=exc.code, reason=exc.reason)  # fmt: skip
+            return self.runner.failure(op, exc.code, exc.reason)
+        _log.failure("ChangeDUState {kind} failed internally", Failure(exc), kind=op.kind)  # type: ignore[no-untyped-call]
+        return self.runner.failure(op, 9001, "internal error")
 
     def _job(self, job_id: int) -> Job:
         job = self.store.get(job_id)
