@@ -28,7 +28,7 @@ def software_objects(
     root: str, handlers: Sequence[ExecEnvHandler], state_dir: Path
 ) -> SoftwareObjects:
     """Device.SoftwareModules.* over ``handlers`` (ExecEnv.1, ExecEnv.2 ...)."""
-    return SoftwareObjects(Inventory(root, handlers, Path(state_dir) / "software.json"))
+    return SoftwareObjects(Inventory(root, handlers, StateDir(Path(state_dir)).software))
 
 
 def start_software(
@@ -62,8 +62,8 @@ def start_software(
         DUSettings(
             reactor=reactor,
             inventory=inventory,
-            jobs_path=files.root / "du-jobs.json",
-            autonomous_path=files.root / "du-autonomous.json",
+            jobs_path=files.du_jobs,
+            autonomous_path=files.du_autonomous,
             spool=Path(cfg.spool_dir) if cfg.spool_dir else files.spool,
             events=events,
             request_session=request_session,
