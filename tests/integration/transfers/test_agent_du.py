@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest_twisted
 
+from conformance.xsd import validate_envelope
 from cwmpd.cwmp import messages as m
 from support.agent_du import carried, du_completes, du_rig
 from support.agent_xfer import Behaviour, FileServer, Rig, running
@@ -107,9 +108,10 @@ async def test_install_update_uninstall(tmp_path: Path) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_batch_with_failures_reports_each(tmp_path: Path) -> None:
+async def test_batch_with_failures_reports_each(tmp_path: Path, spec: Path) -> None:
     """Install ok, Install from a 404, Uninstall of an unknown unit, Install into an unknown
-    environment, Install ok: one DUStateChangeComplete with five results, in order."""
+    environment, Install ok: one DUStateChangeComplete with five results, in order, as the
+    agent sent it valid against the cwmp-1-2 schema (so is the Inform with its events)."""
     server = FileServer({"/a.pkg": Behaviour(b"Version: 1\n"), "/b.pkg": Behaviour(b"x\n")})
     rig = await du_rig(tmp_path, server)
     async with running(rig):
@@ -128,6 +130,11 @@ async def test_batch_with_failures_reports_each(tmp_path: Path) -> None:
         await wait_for(lambda: du_completes(rig.acs, "batch"), 20, "the DUStateChangeComplete")
         await wait_for(lambda: rig.acs.sessions[-1].ended, 10, "the end of that session")
         assert await get(rig, SM + "DeploymentUnitNumberOfEntries") == "2"
+    (session,) = [s for s in rig.acs.sessions if carried(s, "batch")]
+    assert any(b"DUStateChangeComplete>" in raw for raw in session.raw_requests)
+    for raw in session.raw_requests:
+        if raw.strip():
+            assert validate_envelope(spec, raw) == []
     (complete,) = du_completes(rig.acs, "batch")
     a, missing, unknown, bad_ee, b = complete.results
     assert (a.fault_code, a.current_state, a.version) == (0, "Installed", "1")
