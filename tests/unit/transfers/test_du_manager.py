@@ -186,6 +186,27 @@ def test_unacknowledged_survives_a_restart(world: World) -> None:
     assert "M ChangeDUState" in codes(world)
 
 
+def test_first_listing_takes_stock(tmp_path: Path) -> None:
+    """Units there before the agent's first listing are adopted, not reported; one that
+    appears later is (event 12), once."""
+    (tmp_path / "packages.json").write_text('{"base": {"version": "1"}}')
+    world = World(tmp_path)
+    world.policy.update(Enable="true", OperationTypeFilter="Install,Update,Uninstall")
+    assert [u.name for u in world.manager.inventory.units.values()] == ["base"]
+    assert world.manager.autonomous.pending_requests() == [] and codes(world) == []
+    (tmp_path / "packages.json").write_text('{"base": {"version": "1"}, "late": {}}')
+    world.restart()
+    (report,) = world.manager.autonomous.pending_requests()
+    assert isinstance(report, m.AutonomousDUStateChangeComplete)
+    assert [(r.operation, r.deployment_unit_ref) for r in report.results] == [
+        ("Install", "Device.SoftwareModules.DeploymentUnit.2")
+    ]
+    assert codes(world) == ["12 AUTONOMOUS DU STATE CHANGE COMPLETE"]
+    world.manager.autonomous.delivered(report, m.AutonomousDUStateChangeCompleteResponse())
+    world.restart()
+    assert world.manager.autonomous.pending_requests() == [] and codes(world) == []
+
+
 def test_a_shutdown_is_no_outcome(world: World) -> None:
     """stop() in mid-fetch: no result is persisted; the next start runs the install again."""
     slow: Deferred[bytes] = Deferred()

@@ -3,7 +3,9 @@
 Device.SoftwareModules.DeploymentUnit.{i} and ExecutionUnit.{i} are numbered by the agent:
 a unit keeps its number for as long as it is installed (persisted in software.json, across
 restarts). ``refresh()`` lists every execution environment and returns the changes nobody
-asked for (installed, updated or removed outside ChangeDUState): the autonomous ones.
+asked for (installed, updated or removed outside ChangeDUState): the autonomous ones. The
+very first listing (no software.json yet: a new device, or one just given this agent) only
+takes stock: what is installed then was not installed autonomously.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Inventory:
     changed: Callable[[], None] = lambda: None  # the model re-lists its tables
 
     def __post_init__(self) -> None:
+        self._stocked = self.path.exists()
         try:
             data = read_json(self.path, None) or {}
             for item in data.get("units", []):
@@ -184,6 +187,10 @@ class Inventory:
                     found.append(Change("Install", self.record(ee, du)))
                 elif _described(old) != (du.version, du.vendor, du.description, du.units):
                     found.append(Change("Update", self.record(ee, du)))
+        if not self._stocked:
+            self._stocked = True
+            self._save(self.units)  # stock taken, even of nothing
+            return []
         return [c for c in found if (c.unit.ee, c.unit.name) not in expected]
 
     def _eu(self) -> int:
