@@ -86,7 +86,10 @@ class OperationRunner:
         if op.uuid and not _UUID.fullmatch(op.uuid):
             raise DUError(9022, f"invalid UUID {op.uuid[:40]!r}")
         if op.phase == APPLYING:
-            judged = await self._judge(op)
+            try:
+                judged = await self._judge(op)
+            except CwmpFault as fault:  # the environment cannot even list its units
+                raise DUError(fault.code, fault.string) from fault
             if judged is not None:
                 return judged
         start = op.start_time if op.start_time != UNKNOWN_TIME else self.now()
