@@ -85,7 +85,7 @@ build_and_install_deb() {
     step "systemd-analyze verify + security on the installed units"
     apt_need "${LINT_DEPS[@]}"
     local units=(cwmpd.service cwmpd-reboot.service cwmpd-reboot.path
-        cwmpd-firmware.service cwmpd-firmware.path)
+        cwmpd-firmware.service cwmpd-firmware.path cwmpd-packages.service cwmpd-packages.path)
     local dir=/lib/systemd/system
     (cd "$dir" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "${units[@]}")
     echo "systemd-analyze verify: ${units[*]}: ok"

@@ -1,4 +1,5 @@
-"""OpenWrt: UCI-backed WiFi, DHCPv4, NAT (mapping.toml) and a sysupgrade firmware handler."""
+"""OpenWrt: UCI-backed WiFi, DHCPv4, NAT (mapping.toml), a sysupgrade firmware handler and
+opkg packages for ChangeDUState."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cwmpd.plugin.api import FileHandler, PluginContext, ReadVersion
+from cwmpd.plugin.execenvs import OpkgExecEnv
 from cwmpd.plugin.mapping import MappingPlugin
 
 _HERE = Path(__file__).resolve().parent
@@ -28,7 +30,11 @@ class OpenWrtDevice(MappingPlugin):
         super().__init__(_HERE, ctx)
         self._firmware_module = _firmware_module()
         self.firmware = self._firmware_module.SysupgradeFirmware(self.runner)
-        self.hooks = dataclasses.replace(self.hooks, firmware_handler=self.firmware_handler)
+        self.hooks = dataclasses.replace(
+            self.hooks,
+            firmware_handler=self.firmware_handler,
+            software_modules=(OpkgExecEnv(self.runner),),
+        )
 
     def firmware_handler(self, read_version: ReadVersion) -> FileHandler:
         """The Download handler for firmware images (the hooks' ``firmware_handler``)."""

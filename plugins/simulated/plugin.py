@@ -10,6 +10,7 @@ import dataclasses
 
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import ManageableDevice, PluginContext
+from cwmpd.plugin.execenvs import SimulatedExecEnv
 from cwmpd.plugin.simhardware import STATE_FILE, SimulatedHardware
 
 ROOT = "Device."
@@ -90,6 +91,9 @@ class SimulatedDevice(SimulatedHardware):
             serial_prefix="",
         )
         self.hooks = dataclasses.replace(self.hooks, manageable_devices=lambda: LAN_DEVICES)
+        # ChangeDUState: one make-believe package manager (cwmpd.plugin.execenvs).
+        packages = SimulatedExecEnv(ctx.state_dir / "packages.json")
+        self.hooks = dataclasses.replace(self.hooks, software_modules=(packages,))
 
     def declare(self, decl: Declarations) -> None:
         """TR-181 DeviceInfo (two vendor parameters), IP.Interface, NAT (the agent adds more)."""

@@ -49,7 +49,12 @@ from cwmpd.transfers.manager import TransferManager
 from cwmpd.transfers.setup import start_transfers
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cwmpd.diagnostics.suite import Diagnostics
+    from cwmpd.plugin.api import ExecEnvHandler
+    from cwmpd.transfers.du.manager import DUManager
+    from cwmpd.transfers.du.objects import SoftwareObjects
     from cwmpd.uspagent.assembly import HandlerFactory, UspAgent
 
 __all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
@@ -105,6 +110,8 @@ class CwmpAgent(MultiService):
         self._usp_handler = usp_handler
         self.lightweight: LightweightNotifier | None = None
         self.gzip = GzipPolicy()  # what the ACS takes, learnt for the agent's life
+        self.software: DUManager | None = None
+        self._software_objects: SoftwareObjects | None = None
         self._lock: state.StateLock | None = None
 
     @property
@@ -152,6 +159,7 @@ class CwmpAgent(MultiService):
         check_tls_files(self.config)
         self._open_state_dir()
         self.diagnostics = None
+        self.software, self._software_objects = None, None
         self.model, self.device = self._build(
             self.config.device.plugins,
             state_dir=self.files.root,
@@ -159,6 +167,7 @@ class CwmpAgent(MultiService):
             reactor=self.reactor,
             diagnostics=self._make_diagnostics,
             **self._usp_model_values(),
+            software=self._make_software,
         )
         side = assemble(
             self.model,
@@ -199,6 +208,7 @@ class CwmpAgent(MultiService):
             engine=self.engine,
             runner=self.runner,
         )
+        self._start_software()
         cwmp = self._cwmp_on = self.cwmp_enabled()
         if cwmp:
             self._add_connreq()
@@ -313,6 +323,8 @@ class CwmpAgent(MultiService):
 
     def _rebooted(self) -> None:
         self.transfers.start()
+        if self.software is not None:
+            self.software.start()
         self.scheduler.request()
         if self.usp is not None and self.life.boot is not None:
             self.usp.rebooted(self.life.boot)
@@ -334,12 +346,40 @@ class CwmpAgent(MultiService):
         self.diagnostics = Diagnostics(self.reactor, root)
         return self.diagnostics
 
+    def _make_software(self, root: str, handlers: Sequence[ExecEnvHandler]) -> SoftwareObjects:
+        """Device.SoftwareModules.*, which build_model declares when the device has handlers."""
+        from cwmpd.transfers.du.setup import software_objects  # lazy: only devices with them
+
+        self._software_objects = software_objects(root, handlers, self.files.root)
+        return self._software_objects
+
+    def _start_software(self) -> None:
+        """ChangeDUState, over the execution environments _make_software declared."""
+        if self._software_objects is None:
+            return
+        from cwmpd.transfers.du.setup import start_software  # lazy: only devices with them
+
+        self.software = start_software(
+            self.reactor,
+            self.config,
+            self._software_objects,
+            state_dir=self.files.root,
+            events=self.events,
+            model=self.model,
+            request_session=lambda: self.scheduler.request(),
+            dispatcher=self.dispatcher,
+            engine=self.engine,
+            runner=self.runner,
+        )
+
     def stopService(self) -> Deferred[None] | None:
         """Stop scheduling; the children (listeners, control socket, poller) stop too."""
         self.scheduler.stop()
         self.transfers.stop()
         if self.lightweight is not None:
             self.lightweight.stop()
+        if self.software is not None:
+            self.software.stop()
         if self.diagnostics is not None:
             self.diagnostics.stop()
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]

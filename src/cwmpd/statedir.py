@@ -77,6 +77,21 @@ class StateDir:
         """Files of Download FileType "2 Web Content"."""
         return self.root / "files" / "web"
 
+    @property
+    def du_jobs(self) -> Path:
+        """ChangeDUState jobs until their DUStateChangeComplete is acknowledged."""
+        return self.root / "du-jobs.json"
+
+    @property
+    def du_autonomous(self) -> Path:
+        """AutonomousDUStateChangeCompletes not yet delivered."""
+        return self.root / "du-autonomous.json"
+
+    @property
+    def software(self) -> Path:
+        """Deployment and execution units with their instance numbers (SoftwareModules)."""
+        return self.root / "software.json"
+
     def plugin(self, name: str) -> Path:
         """The own folder of plugin ``name``."""
         return self.root / "plugins" / name

@@ -89,6 +89,38 @@ def cpe_messages() -> list[m.Message]:
         m.AutonomousTransferComplete(
             "http://a", "http://t", True, "1 Firmware Upgrade Image", 10, "", 0, "", T0, T1
         ),
+        m.DUStateChangeComplete(
+            (
+                m.OpResult(
+                    UUID,
+                    "Device.SoftwareModules.DeploymentUnit.1",
+                    "1.0",
+                    "Installed",
+                    True,
+                    "Device.SoftwareModules.ExecutionUnit.1",
+                    T0,
+                    T1,
+                ),
+                m.OpResult(UUID, "", "", "Failed", False, "", T0, T1, 9018, "corrupt <file>"),
+            ),
+            "cdu",
+        ),
+        m.DUStateChangeComplete((m.OpResult(UUID, "", "", "Uninstalled", True, "", T0, T1),)),
+        m.AutonomousDUStateChangeComplete(
+            (
+                m.OpResult(
+                    UUID,
+                    "Device.SoftwareModules.DeploymentUnit.2",
+                    "2",
+                    "Installed",
+                    True,
+                    "",
+                    T0,
+                    T1,
+                    operation="Install",
+                ),
+            )
+        ),
         m.GetRPCMethods(),
         m.RequestDownload("1 Firmware Upgrade Image", (("Version", "1.2.3"), ("Channel", "beta"))),
         m.RequestDownload("2 Web Content"),
@@ -134,6 +166,8 @@ def acs_messages() -> list[m.Message]:
         ),
         m.TransferCompleteResponse(),
         m.AutonomousTransferCompleteResponse(),
+        m.DUStateChangeCompleteResponse(),
+        m.AutonomousDUStateChangeCompleteResponse(),
         m.RequestDownloadResponse(),
         m.Fault(8005),
     ]

@@ -1,6 +1,6 @@
 """kill -9 of the real daemon at seeded random moments never loses nor repeats what the
 agent acknowledged (issue 11 items 4-5, E-7, E-16, E-17, P-7): SPV, value-change bursts,
-Download, Upload, ScheduleInform and Reboot.
+Download, Upload, ScheduleInform, Reboot and ChangeDUState (issue 16 item 2).
 
 Each scenario runs two campaigns side by side (one per core), each a single daemon and
 state folder SIGKILLed ``KILLS`` times, each kill ``uniform(low, high)`` s after the
@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.cwmp.structs import SetParameterAttributesStruct as SPA
+from cwmpd.cwmp.xmlns import NS_CWMP_10, NS_CWMP_12
 from cwmpd.testing.acs_record import AcsSession
 from support.crash_rig import Campaign, after_completed, campaign, control, finish
 from support.waiting import sleep, wait_for
@@ -40,13 +41,14 @@ SUBSCRIBER = ("Subscriber",)
 Scenario = Callable[[Campaign], Awaitable[None]]
 
 
-async def both(tmp: Path, seed: int, scenario: Scenario) -> list[Campaign]:
-    """Run ``scenario`` in two campaigns at once; print the kill counts and time."""
+async def both(tmp: Path, seed: int, scenario: Scenario, ns: str = NS_CWMP_10) -> list[Campaign]:
+    """Run ``scenario`` in two campaigns at once (the ACS answering in ``ns``); print the
+    kill counts and time."""
     began = time.monotonic()
     rigs = []
     for i in (0, 1):
         (tmp / str(i)).mkdir()
-        rigs.append(await campaign(tmp / str(i), seed * 10 + i))
+        rigs.append(await campaign(tmp / str(i), seed * 10 + i, ns=ns))
 
     async def one(rig: Campaign) -> None:
         try:
@@ -262,6 +264,78 @@ def transfers(method: str) -> Scenario:
     return scenario
 
 
+async def change_du_state(rig: Campaign) -> None:
+    """A ChangeDUState (Install of a new package) per session while fewer than two are
+    unfinished: a DUStateChangeComplete for each acknowledged one, with its events, never
+    again after a session that completed with it."""
+    n = counter()
+    rig.ack_on(m.ChangeDUStateResponse, lambda rpc: rpc.command_key)  # type: ignore[attr-defined]
+    busy = [True]
+
+    def completes() -> dict[str, list[AcsSession]]:
+        out: dict[str, list[AcsSession]] = {}
+        for s in rig.acs.sessions:
+            for r in s.cpe_requests:
+                if isinstance(r, m.DUStateChangeComplete):
+                    out.setdefault(r.command_key, []).append(s)
+        return out
+
+    def queue(session: AcsSession) -> None:
+        if not busy[0] or len(set(rig.acked) - set(completes())) >= 2:
+            return
+        i = n()
+        rig.files.files[f"/app{i}.pkg"] = f"Version: {i}\n".encode()
+        op = m.DUOperation("Install", url=f"{rig.file_url}/app{i}.pkg")
+        rig.acs.queue(m.ChangeDUState((op,), f"c{i}"))
+
+    async def lives() -> None:
+        """Each life: once the (re)started daemon answers on its control socket, a session
+        at once (cwmpctl inform), then SIGKILL 0-0.8 s later: timed from readiness, not
+        the spawn, so that a slow start on a loaded machine does not eat the window."""
+        while rig.daemon.kills < KILLS:
+            starts = rig.daemon.starts
+            for _ in range(500):
+                answer = await control(rig.socket, "inform")
+                if answer is not None and answer.get("ok"):
+                    break
+                await sleep(0.02)
+            await sleep(rig.rng.uniform(0, 0.8))
+            if rig.daemon.starts == starts:
+                rig.daemon.kill()
+            await wait_for(lambda n=starts: rig.daemon.starts > n, 10, "the restart")  # type: ignore[misc]
+
+    rig.on_start.append(queue)
+    await lives()
+    busy[0] = False
+    await settle(rig, lambda: set(rig.acked) <= set(completes()))
+    sent = completes()
+    print(f"change_du_state: {len(rig.acked)} acknowledged, {len(sent)} completed")
+    assert rig.acked, "no ChangeDUState was ever acknowledged: nothing was tested"
+    missing = sorted(set(rig.acked) - set(sent))
+    assert not missing, f"{len(missing)} acknowledged ChangeDUStates without a complete"
+
+    def confirmed(session: AcsSession, key: str) -> bool:
+        """The agent posted again after the DUStateChangeComplete of ``key`` (it had
+        recorded the response then), or the session completed."""
+        tag = f"<CommandKey>{key}</CommandKey>".encode()
+        raw = session.raw_requests
+        sent_at = [
+            i for i, body in enumerate(raw) if b"DUStateChangeComplete>" in body and tag in body
+        ]
+        return session.completed or bool(sent_at and sent_at[0] < len(raw) - 1)
+
+    again = {
+        key: len(sessions[i + 1 :])
+        for key, sessions in sent.items()
+        for i, s in enumerate(sessions)
+        if confirmed(s, key) and sessions[i + 1 :]
+    }
+    assert not again, f"DUStateChangeComplete sent again after a confirmed delivery: {again}"
+    for sessions in sent.values():
+        for s in sessions:
+            assert {"11 DU STATE CHANGE COMPLETE", "M ChangeDUState"} <= set(s.events), s.events
+
+
 async def schedule_inform(rig: Campaign) -> None:
     """A ScheduleInform (1 s) per session: each acknowledged one comes as "M ScheduleInform"
     with "3 SCHEDULED", and never again once its Inform was answered and recorded."""
@@ -329,6 +403,12 @@ async def test_crash_download(tmp_path: Path) -> None:
 async def test_crash_upload(tmp_path: Path) -> None:
     """Upload under kill -9: a TransferComplete per acknowledged Upload, no repeat."""
     await both(tmp_path, 4, transfers("Upload"))
+
+
+@pytest_twisted.ensureDeferred
+async def test_crash_change_du_state(tmp_path: Path) -> None:
+    """ChangeDUState under kill -9: a DUStateChangeComplete per acknowledged one, no repeat."""
+    await both(tmp_path, 7, change_du_state, NS_CWMP_12)
 
 
 @pytest_twisted.ensureDeferred

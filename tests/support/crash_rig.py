@@ -22,6 +22,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request
 
 from cwmpd.cwmp import messages as m
+from cwmpd.cwmp.xmlns import NS_CWMP_10
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.acs_record import AcsSession, Exchange
 from support.agent_harness import reactor
@@ -137,9 +138,12 @@ class Campaign:
         return out
 
 
-async def campaign(tmp: Path, seed: int, periodic: int = 1) -> Campaign:
-    """A listening ACS and file server, and a started daemon on a fresh state folder."""
-    acs = ScriptedAcs()
+async def campaign(
+    tmp: Path, seed: int, periodic: int = 1, ns: str | None = NS_CWMP_10
+) -> Campaign:
+    """A listening ACS (answering in ``ns``) and file server, and a started daemon on a
+    fresh state folder."""
+    acs = ScriptedAcs(ns=ns)
     url = await acs.listen(reactor)
     files = Files({})
     port = await listen_local(site(files))

@@ -44,6 +44,10 @@ ONLY_FROM = {
     "CancelTransferResponse": NS_CWMP_12,
     "ChangeDUState": NS_CWMP_12,
     "ChangeDUStateResponse": NS_CWMP_12,
+    "DUStateChangeComplete": NS_CWMP_12,
+    "DUStateChangeCompleteResponse": NS_CWMP_12,
+    "AutonomousDUStateChangeComplete": NS_CWMP_12,
+    "AutonomousDUStateChangeCompleteResponse": NS_CWMP_12,
 }
 
 

@@ -28,7 +28,16 @@ from cwmpd.cwmp.session_messages import (
 )
 
 if TYPE_CHECKING:
-    from cwmpd.cwmp.du_messages import ChangeDUState, ChangeDUStateResponse, DUOperation
+    from cwmpd.cwmp.du_messages import (
+        AutonomousDUStateChangeComplete,
+        AutonomousDUStateChangeCompleteResponse,
+        ChangeDUState,
+        ChangeDUStateResponse,
+        DUOperation,
+        DUStateChangeComplete,
+        DUStateChangeCompleteResponse,
+        OpResult,
+    )
     from cwmpd.cwmp.param_messages import (
         AddObject,
         AddObjectResponse,
@@ -95,7 +104,10 @@ _TRANSFER = (
     "TransferCompleteResponse AutonomousTransferComplete AutonomousTransferCompleteResponse "
     "RequestDownload RequestDownloadResponse"
 )
-_DU = "ChangeDUState ChangeDUStateResponse"
+_DU = (
+    "ChangeDUState ChangeDUStateResponse DUStateChangeComplete DUStateChangeCompleteResponse "
+    "AutonomousDUStateChangeComplete AutonomousDUStateChangeCompleteResponse"
+)
 
 #: Where the classes not imported above live: ~40 frozen dataclasses a start-up does not need
 #: before its first Inform (their creation was a fifth of it), loaded on first use.
@@ -105,7 +117,7 @@ _LAZY: Final[dict[str, str]] = {
         [*_TRANSFER.split(), "UNKNOWN_TIME", "AllQueuedTransfer", "QueuedTransfer", "TimeWindow"],
         "cwmpd.cwmp.transfer_messages",
     ),
-    **dict.fromkeys([*_DU.split(), "DUOperation"], "cwmpd.cwmp.du_messages"),
+    **dict.fromkeys([*_DU.split(), "DUOperation", "OpResult"], "cwmpd.cwmp.du_messages"),
 }
 _RPC_NAMES: Final = (
     *(cls.name for cls in _SESSION),
@@ -157,6 +169,8 @@ __all__ = [
     "AddObject",
     "AddObjectResponse",
     "AllQueuedTransfer",
+    "AutonomousDUStateChangeComplete",
+    "AutonomousDUStateChangeCompleteResponse",
     "AutonomousTransferComplete",
     "AutonomousTransferCompleteResponse",
     "CancelTransfer",
@@ -164,6 +178,8 @@ __all__ = [
     "ChangeDUState",
     "ChangeDUStateResponse",
     "DUOperation",
+    "DUStateChangeComplete",
+    "DUStateChangeCompleteResponse",
     "DeleteObject",
     "DeleteObjectResponse",
     "Download",
@@ -186,6 +202,7 @@ __all__ = [
     "Inform",
     "InformResponse",
     "Message",
+    "OpResult",
     "QueuedTransfer",
     "Reboot",
     "RebootResponse",

@@ -34,6 +34,7 @@ from cwmpd.fleet.identity import Identity
 from cwmpd.plugin import simhardware
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginError
 from cwmpd.plugin.load import (
+    SoftwareDeclarer,
     create_plugin,
     declare_all,
     import_plugin,
@@ -225,13 +226,14 @@ class SharedModels:
             factory_values: Mapping[str, str] | Callable[[str], Mapping[str, str]],
             reactor: AgentReactor,
             diagnostics: Callable[[str], Declarer] | None = None,
+            software: SoftwareDeclarer | None = None,
         ) -> tuple[DataModel, DeviceHooks]:
             started = time.perf_counter()
             if not plugin_names:
                 raise PluginError("no data-model plugin configured")
             plugins = [self._create(n, state_dir, reactor, ident) for n in plugin_names]
             device = plugins[0]
-            decl = declare_all(plugins, diagnostics)
+            decl = declare_all(plugins, diagnostics, software)
             schema = self._schema(plugin_names, decl)
             values = factory_values(device.root) if callable(factory_values) else factory_values
             ms = f"{device.root}ManagementServer."

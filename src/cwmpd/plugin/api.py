@@ -12,11 +12,12 @@ A plugin is a folder holding ``plugin.py`` with ``create(ctx: PluginContext) -> 
   Only the device's hooks (the first plugin named) are used; further plugins add parameters.
 
 File handlers return DONE, REBOOT or SELF_REBOOT from ``apply`` (defined here).
+Software modules (ChangeDUState) go through one ExecEnvHandler per execution environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
@@ -80,6 +81,59 @@ class ReportingFileHandler(FileHandler, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DeploymentUnit:
+    """One deployment unit (a package) as an execution environment lists it.
+
+    ``name`` is unique within its execution environment; ``execution_units`` names what it
+    runs (default: one execution unit of the DU's own name).
+    """
+
+    name: str
+    version: str = ""
+    vendor: str = ""
+    description: str = ""
+    execution_units: tuple[str, ...] | None = None
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The names of its execution units."""
+        return (self.name,) if self.execution_units is None else self.execution_units
+
+
+class ExecEnvHandler(Protocol):
+    """One execution environment (Device.SoftwareModules.ExecEnv.{i}): installs fetched
+    packages, updates and uninstalls them, lists them. Failures are CwmpFault with a
+    deployment-unit fault code (9018 corrupt package, 9026 duplicate, 9028 unknown DU,
+    9030-9032 bad update ...); anything else is reported as 9001."""
+
+    name: str  # ExecEnv.Name, e.g. "opkg"
+    type: str  # ExecEnv.Type, e.g. "Package Manager"
+    vendor: str
+    version: str
+
+    async def inspect(self, package: Path, url: str) -> DeploymentUnit:
+        """What installing ``package`` (fetched from ``url``) would give: its name, version.
+        Persisted before the install, so that a crash in the middle can be judged."""
+        ...
+
+    async def install(self, package: Path, url: str) -> DeploymentUnit:
+        """Install ``package``; the deployment unit installed."""
+        ...
+
+    async def update(self, unit: DeploymentUnit, package: Path, url: str) -> DeploymentUnit:
+        """Replace installed ``unit`` by ``package``; the deployment unit now installed."""
+        ...
+
+    async def uninstall(self, unit: DeploymentUnit) -> None:
+        """Remove installed ``unit``."""
+        ...
+
+    async def list(self) -> Sequence[DeploymentUnit]:
+        """The deployment units installed now."""
+        ...
+
+
 def _reboot_by_restart() -> bool:
     return True
 
@@ -107,11 +161,13 @@ class DeviceHooks:
       agent's own ("2 Web Content", "3 Vendor Configuration File").
     - ``diagnostics``: True when the agent should serve the TR-143 / IP diagnostics
       (ping, traceroute, NSLookup, UDP echo, HTTP download/upload) on this device.
-    - ``software_modules``: reserved for ChangeDUState (TR-157 SoftwareModules); not used yet.
     - ``manageable_devices()``: the LAN devices that sent DHCP option 125 (TR-111), as
       ManageableDevice records; with it the agent serves ManagementServer.ManageableDevice.
       Called at start and every poll interval: it must be quick (read a file, no network).
       cwmpd.plugin.leases reads what dnsmasq records (default: no such table).
+    - ``software_modules``: one ExecEnvHandler per execution environment (ChangeDUState and
+      Device.SoftwareModules.*); none: ChangeDUState is not offered (9000, not in
+      GetRPCMethods).
     """
 
     boot_id: Callable[[], str]
@@ -122,8 +178,8 @@ class DeviceHooks:
     firmware_handler: Callable[[ReadVersion], FileHandler] | None = None
     file_handlers: Callable[[DataModel], Mapping[str, FileHandler]] | None = None
     diagnostics: bool = False
-    software_modules: None = None
     manageable_devices: DeviceSource | None = None
+    software_modules: Sequence[ExecEnvHandler] = ()
 
     def __post_init__(self) -> None:
         if (self.verify_firmware is None) != (self.stage_firmware is None):

@@ -7,7 +7,9 @@ file path (they are not installed packages), searched in: explicit paths,
 The agent, not the plugin, declares ManagementServer.* (cwmpd.plugin.management) and the
 diagnostics objects. The diagnostics live above this layer (cwmpd.diagnostics), so the
 service hands ``build_model`` a factory for them; the device only says whether it wants
-them (``DeviceHooks.diagnostics``). A factory of the root rather than a ready object, since
+them (``DeviceHooks.diagnostics``). Device.SoftwareModules.* likewise: ``software(root,
+handlers)`` declares it when the device has execution environments
+(``DeviceHooks.software_modules``). A factory of the root rather than a ready object, since
 the root is known only once the device plugin is loaded; and a flag on the hooks rather
 than a plugin-built object, so no plugin imports the agent's diagnostics code.
 """
@@ -36,7 +38,14 @@ from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.uspmeta import with_usp
 from cwmpd.datamodel.vendor import with_vendor
-from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginContext, PluginError
+from cwmpd.plugin.api import (
+    Declarer,
+    DeviceHooks,
+    DevicePlugin,
+    ExecEnvHandler,
+    PluginContext,
+    PluginError,
+)
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
 from cwmpd.plugin.usp_subscriptions import declare_subscriptions
@@ -44,6 +53,8 @@ from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
 
 SYSTEM_PLUGINS = Path("/usr/share/cwmpd/plugins")
+#: Makes the SoftwareModules declarations of a root over the device's execution environments.
+SoftwareDeclarer = Callable[[str, Sequence[ExecEnvHandler]], Declarer]
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -56,6 +67,7 @@ def build_model(
     extra_plugin_paths: Sequence[Path] = (),
     diagnostics: Callable[[str], Declarer] | None = None,
     usp: Mapping[str, str] | None = None,
+    software: SoftwareDeclarer | None = None,
 ) -> tuple[DataModel, DeviceHooks]:
     """Load the plugins (the first one is the device) and build the model they declare.
 
@@ -75,7 +87,7 @@ def build_model(
         for n in plugin_names
     ]
     device = plugins[0]
-    decl = declare_all(plugins, diagnostics)
+    decl = declare_all(plugins, diagnostics, software)
     if usp is not None:
         started = reactor.seconds()
         declare_local_agent(
@@ -95,10 +107,13 @@ def build_model(
 
 
 def declare_all(
-    plugins: Sequence[DevicePlugin], diagnostics: Callable[[str], Declarer] | None = None
+    plugins: Sequence[DevicePlugin],
+    diagnostics: Callable[[str], Declarer] | None = None,
+    software: SoftwareDeclarer | None = None,
 ) -> Declarations:
     """What the plugins declare (the first is the device), with what the agent adds:
-    ManagementServer, and the diagnostics objects when the device's hooks ask for them."""
+    ManagementServer, the diagnostics objects when the device's hooks ask for them, and
+    SoftwareModules when the device has execution environments (TR-181 only)."""
     device = plugins[0]
     decl = Declarations(device.root)
     declare_management_server(decl, device.root)
@@ -110,6 +125,9 @@ def declare_all(
         diagnostics(device.root).declare(decl)
     if device.hooks.manageable_devices is not None:
         ManageableDevices(device.root, device.hooks.manageable_devices).declare(decl)
+    handlers = device.hooks.software_modules
+    if handlers and software is not None and device.root == "Device.":
+        software(device.root, handlers).declare(decl)
     return decl
 
 

@@ -1,9 +1,9 @@
 """The ManagementServer parameters the agent keeps itself, for any device plugin to declare.
 
 The agent reads and writes these (URL, credentials, intervals, Connection Request, STUN,
-InformParameter, the AutonomousTransferComplete policy, HeartbeatPolicy, the lightweight
-notification destination), so every device has them, stored
-and persisted by the agent whatever else the plugin maps.
+InformParameter, the AutonomousTransferComplete and DUStateChangeComplete policies,
+HeartbeatPolicy, the lightweight notification destination), so every device has them,
+stored and persisted by the agent whatever else the plugin maps.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ AGENT_KEPT: dict[str, str | None] = {
     "UDPLightweightNotificationPort": "7547",
     "LightweightNotificationTriggerInterval": "0",
     "LightweightNotificationTriggerTime": "0001-01-01T00:00:00Z",
+    "DUStateChangeComplPolicy.Enable": "false",
+    "DUStateChangeComplPolicy.OperationTypeFilter": "Install,Update,Uninstall",
+    "DUStateChangeComplPolicy.ResultTypeFilter": "Both",
+    "DUStateChangeComplPolicy.FaultCodeFilter": "",
 }
 
 #: Names TR-098 (InternetGatewayDevice:1.14) does not define.

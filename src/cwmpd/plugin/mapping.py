@@ -45,6 +45,7 @@ TOP_KEYS = {
     "reboot",
     "factory_reset",
     "firmware",  # read by the plugin's own firmware handler (plugins/linux)
+    "packages",  # read by the plugin's own ChangeDUState handler (plugins/linux)
     "management_server",  # accepted, ignored: the agent declares ManagementServer itself
     "ttl",
     "timeout",

@@ -17,7 +17,14 @@ from cwmpd.testing.acs_record import AcsSession, Exchange
 
 COOKIE_NAME = "cwmpd_acs_session"
 XML_CONTENT_TYPE = 'text/xml; charset="utf-8"'
-ACS_METHODS = ("Inform", "GetRPCMethods", "TransferComplete", "AutonomousTransferComplete")
+ACS_METHODS = (
+    "Inform",
+    "GetRPCMethods",
+    "TransferComplete",
+    "AutonomousTransferComplete",
+    "DUStateChangeComplete",
+    "AutonomousDUStateChangeComplete",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,10 @@ def cpe_request_answer(msg: messages.Message) -> messages.Message | None:
         return messages.TransferCompleteResponse()
     if isinstance(msg, messages.AutonomousTransferComplete):
         return messages.AutonomousTransferCompleteResponse()
+    if msg.name == "DUStateChangeComplete":  # by name: no load of the DU classes
+        return messages.DUStateChangeCompleteResponse()
+    if msg.name == "AutonomousDUStateChangeComplete":
+        return messages.AutonomousDUStateChangeCompleteResponse()
     if isinstance(msg, messages.GetRPCMethods):
         return messages.GetRPCMethodsResponse(methods=ACS_METHODS)
     if isinstance(msg, messages.RequestDownload):

@@ -1,8 +1,8 @@
 """The ACS-facing transfer RPCs: Download, Upload, ScheduleDownload, GetQueuedTransfers,
 GetAllQueuedTransfers and CancelTransfer (P-24..P-34), registered on the Dispatcher.
 
-ChangeDUState is not implemented: it is not registered, so it answers 9000 and
-GetRPCMethods does not list it (P-1).
+ChangeDUState is cwmpd.transfers.du's, registered only on a device with an execution
+environment (elsewhere it answers 9000 and GetRPCMethods does not list it, P-1).
 """
 
 from __future__ import annotations

@@ -34,10 +34,23 @@ class RpcTable(Protocol):
         """Answer the ACS's ``name`` requests with ``handler``."""
 
 
+class RequestSource(Protocol):
+    """One source of CPE requests (cwmpd.session.engine.CpeRequestSource)."""
+
+    def session_started(self) -> None:
+        """A session begins."""
+
+    def pending_requests(self) -> list[messages.Message]:
+        """The requests to send now."""
+
+    def delivered(self, request: messages.Message, response: messages.Message) -> None:
+        """The ACS answered ``request``."""
+
+
 class RequestSources(Protocol):
     """Who sends the CPE's own requests (cwmpd.session.engine.SessionEngine)."""
 
-    def add_request_source(self, source: TransferManager | AutonomousTransfers) -> None:
+    def add_request_source(self, source: RequestSource) -> None:
         """Send ``source``'s requests in each session, after InformResponse."""
 
 

@@ -91,8 +91,9 @@ class Device:
             ("request", self.request),
             ("result", self.result),
         ):
-            # (A plugin without a [firmware] table has no firmware handler: nothing to move.)
-            text, n = re.subn(rf'(?m)^{key} = "/.*"$', f'{key} = "{path}"', text)
+            # (A plugin without a [firmware] table has no firmware handler: nothing to move.
+            # [firmware] comes first; [packages] has keys of the same names.)
+            text, n = re.subn(rf'(?m)^{key} = "/.*"$', f'{key} = "{path}"', text, count=1)
             assert n == int("[firmware]" in text), key
         mapping.write_text(text)
         return folder

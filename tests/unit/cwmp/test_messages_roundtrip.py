@@ -34,7 +34,7 @@ def test_every_rpc_type_is_sampled() -> None:
 def test_registry_names_match_classes() -> None:
     """RPC_TYPES maps each body element name to the class whose ``name`` it is."""
     assert all(cls.name == name for name, cls in m.RPC_TYPES.items())
-    assert len(m.RPC_TYPES) == 44
+    assert len(m.RPC_TYPES) == 48
 
 
 @pytest.mark.parametrize("msg", cpe_messages() + acs_messages(), ids=lambda msg: msg.name)

@@ -84,7 +84,7 @@ def test_hooks_defaults() -> None:
     hooks.factory_reset()  # the default resets nothing of the device's own, and raises nothing
     assert hooks.verify_firmware is None and hooks.stage_firmware is None
     assert hooks.firmware_handler is None and hooks.file_handlers is None
-    assert hooks.diagnostics is False and hooks.software_modules is None
+    assert hooks.diagnostics is False and hooks.software_modules == ()
 
 
 def test_verify_without_stage_is_refused() -> None:
