@@ -23,7 +23,7 @@ from cwmpd.connreq.service import ConnectionRequests
 from cwmpd.cwmp.eventcodes import CONNECTION_REQUEST
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
-from cwmpd.http.tls import check_tls_files
+from cwmpd.http.tls import TlsPolicy, check_tls_files, tls_policy_for
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values
 from cwmpd.reactors import AgentReactor
@@ -198,6 +198,7 @@ class CwmpAgent(MultiService):
             self.files,
             self.model,
             lambda: self.scheduler.request(CONNECTION_REQUEST),
+            tls=lambda: tls_policy_for(TlsPolicy.from_config(self.config.acs)),
         )
         self.connreq.attach(self.runner)
         self._add_child(self.connreq)
