@@ -1,0 +1,226 @@
+"""XMPP Connection Requests (TR-069 Annex K) through a real prosody, against the whole agent.
+
+prosody runs on loopback with its own config, accounts and certificate (support.prosody);
+the agent logs in as cpe@cwmpd.test over verified TLS, a second twisted.words client plays
+the ACS (acs@cwmpd.test) and a third an intruder. Sessions are counted at the scripted ACS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import defer, task
+
+from cwmpd.config import parse_config
+from cwmpd.connreq.xmpp import XmppClient
+from cwmpd.service import CwmpAgent
+from cwmpd.testing.acs import ScriptedAcs
+from cwmpd.testing.pki import make_ca
+from support.agent_harness import AgentRunner, reactor
+from support.prosody import DOMAIN, Prosody, Reply, XmppPeer
+
+pytestmark = pytest.mark.needs_tools("prosody", "prosodyctl")
+
+CR_USER, CR_PASS = "acs-cr", "cr-secret"
+AGENT_PASS, ACS_PASS, INTRUDER_PASS = "cpe-secret", "acs-secret", "intruder-secret"
+MS = "Device.ManagementServer."
+CONN = "Device.XMPP.Connection.1."
+ACCEPTED = Reply("result")
+NOT_AUTHORIZED = Reply("error", "not-authorized", "cancel")
+UNAVAILABLE = Reply("error", "service-unavailable", "cancel")
+
+
+@dataclass
+class World:
+    """prosody, the agent on it, the scripted ACS, and the ACS's XMPP peer."""
+
+    prosody: Prosody
+    acs: ScriptedAcs
+    runner: AgentRunner
+    agent: CwmpAgent
+    peer: XmppPeer
+    base: int = 0  # sessions before the test's own requests
+
+    @property
+    def client(self) -> XmppClient:
+        """The agent's XMPP client now."""
+        assert self.agent.connreq is not None and self.agent.connreq.xmpp is not None
+        xmpp_client = self.agent.connreq.xmpp.client
+        assert xmpp_client is not None
+        return xmpp_client
+
+    def value(self, name: str) -> str:
+        return self.agent.model.value(name)
+
+    def quiet(self) -> bool:
+        """No session running and no value change waiting for one."""
+        sessions = self.acs.sessions
+        done = all(s.completed for s in sessions)
+        return done and not self.agent.model.pending_value_changes()
+
+    async def settle(self) -> None:
+        """Wait until the agent is quiet for 0.5 s; ``base`` is the session count then."""
+        while True:
+            await eventually(self.quiet, 10, "no session running or owed")
+            count = len(self.acs.sessions)
+            await pause(0.5)
+            if self.quiet() and len(self.acs.sessions) == count:
+                self.base = count
+                return
+
+    async def request(self, username: str = CR_USER, password: str = CR_PASS) -> Reply:
+        """One connection request from the ACS's JID to the agent's bound JID."""
+        return await self.peer.send(self.value(MS + "ConnReqJabberID"), username, password)
+
+
+async def pause(seconds: float) -> None:
+    await task.deferLater(reactor, seconds, lambda: None)
+
+
+async def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll ``check`` every 50 ms; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        await pause(0.05)
+
+
+def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, extra: str) -> str:
+    return (
+        f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\nca_file = "{ca_file}"\n'
+        f'[connection_request]\nport = 0\nudp_enable = false\naddress = "127.0.0.1"\n'
+        f'username = "{CR_USER}"\npassword = "{CR_PASS}"\n'
+        f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[control]\nsocket = ""\n'
+        f'[xmpp]\nserver = "127.0.0.1"\nport = {server.port}\ndomain = "{DOMAIN}"\n'
+        f'username = "cpe"\npassword = "{AGENT_PASS}"\nresource = "gw"\n'
+        f'allowed_jids = ["acs@{DOMAIN}"]\nretry_initial_interval = 1\nretry_max_interval = 2\n'
+        f"{extra}"
+    )
+
+
+async def _world(tmp_path: Path, *, extra: str = "", trusted: bool = True) -> AsyncIterator[World]:
+    server = Prosody(tmp_path / "prosody")
+    for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
+        server.register(user, password)
+    server.start()
+    acs = ScriptedAcs()
+    url = await acs.listen(reactor)
+    ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
+    runner = AgentRunner(parse_config(_config_text(tmp_path, url, server, ca_file, extra)))
+    agent = runner.start()
+    peer = XmppPeer(server, "acs", ACS_PASS)
+    try:
+        await acs.wait_for_sessions(1, timeout=10)  # the bootstrap
+        await peer.connect()
+        yield World(server, acs, runner, agent, peer)
+    finally:
+        peer.close()
+        if agent.connreq is not None and agent.connreq.xmpp is not None:
+            await agent.connreq.xmpp.stop()
+        runner.stop()
+        await acs.stop()
+        server.stop()
+
+
+@pytest_twisted.async_yield_fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    """Everything up, the agent bound on prosody."""
+    async for w in _world(tmp_path):
+        await eventually(lambda: w.value(CONN + "Status") == "Enabled", 10, "the agent bound")
+        await w.settle()  # ConnReqJabberID is active-notified: its value change has a session
+        yield w
+
+
+@pytest_twisted.ensureDeferred
+async def test_allowed_jid_gets_a_result_and_exactly_one_session(world: World) -> None:
+    """The ACS's JID with the right credentials: an empty result, one 6 CONNECTION REQUEST."""
+    jabber_id = world.value(MS + "ConnReqJabberID")
+    assert jabber_id == f"cpe@{DOMAIN}/gw" == world.value(CONN + "JabberID")
+    assert world.value(MS + "SupportedConnReqMethods") == "HTTP,XMPP"
+    assert world.value(CONN + "TLSEstablished") == "true"
+    reported = [s.parameters.get(MS + "ConnReqJabberID") for s in world.acs.sessions]
+    assert jabber_id in reported  # the ACS learnt it (VALUE CHANGE, or the bootstrap)
+    assert await world.request() == ACCEPTED
+    sessions = await world.acs.wait_for_sessions(world.base + 1, timeout=5)
+    assert sessions[-1].events == ["6 CONNECTION REQUEST"]
+    await pause(1.0)
+    assert len(world.acs.sessions) == world.base + 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_not_allowed_jid_and_wrong_password_start_no_session(
+    world: World, tmp_path: Path
+) -> None:
+    """A JID outside ConnReqAllowedJabberIDs: service-unavailable, even with the right
+    credentials; the allowed JID with a wrong password or username: not-authorized."""
+    intruder = XmppPeer(world.prosody, "intruder", INTRUDER_PASS)
+    await intruder.connect()
+    try:
+        to = world.value(MS + "ConnReqJabberID")
+        assert await intruder.send(to, CR_USER, CR_PASS) == UNAVAILABLE
+    finally:
+        intruder.close()
+    assert await world.request(password="wrong") == NOT_AUTHORIZED
+    assert await world.request(username="nobody") == NOT_AUTHORIZED
+    await pause(1.0)
+    assert len(world.acs.sessions) == world.base
+
+
+@pytest_twisted.ensureDeferred
+async def test_flooding_is_answered_service_unavailable(world: World) -> None:
+    """60 wrong-password requests exhaust the refused budget (then service-unavailable),
+    start nothing, and leave the accepted budget to the ACS; of 30 valid ones at once, at
+    most the accepted bucket's burst get a result, the rest service-unavailable and no
+    session (the accepted ones join one session or a few)."""
+    wrong = [await world.request(password=f"guess-{i}") for i in range(60)]
+    assert set(wrong) <= {NOT_AUTHORIZED, UNAVAILABLE}
+    assert wrong.count(UNAVAILABLE) >= 30
+    await pause(0.5)
+    assert len(world.acs.sessions) == world.base
+    assert await world.request() == ACCEPTED
+    await world.acs.wait_for_sessions(world.base + 1, timeout=5)
+    await world.settle()
+    before = world.base
+    burst = [defer.ensureDeferred(world.request()) for _ in range(30)]
+    valid = await defer.gatherResults(burst)
+    assert set(valid) <= {ACCEPTED, UNAVAILABLE}
+    assert 1 <= valid.count(ACCEPTED) <= 10  # the accepted bucket's burst
+    await world.settle()
+    # the refused ones start nothing; the accepted ones join one session or a few
+    assert 1 <= len(world.acs.sessions) - before <= valid.count(ACCEPTED)
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_connection_survives_a_prosody_restart(world: World) -> None:
+    """kill -9 prosody, start it again on the same port: the agent reconnects (retry
+    policy, waits of at most 1 then 2 s) and a connection request works again."""
+    assert world.client.connections == 1
+    world.peer.close()
+    world.prosody.kill()
+    await eventually(lambda: world.value(CONN + "Status") != "Enabled", 5, "the loss noticed")
+    await pause(1.5)  # at least one attempt fails against the closed port
+    world.prosody.start()
+    await eventually(lambda: world.client.connections == 2, 15, "the agent reconnected")
+    assert world.value(CONN + "Status") == "Enabled"
+    await world.peer.connect()
+    await world.settle()
+    assert await world.request() == ACCEPTED
+    sessions = await world.acs.wait_for_sessions(world.base + 1, timeout=5)
+    assert sessions[-1].events == ["6 CONNECTION REQUEST"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path: Path) -> None:
+    """With acs.ca_file naming another CA, TLS fails and the agent never binds."""
+    async for w in _world(tmp_path, trusted=False):
+        await eventually(lambda: w.client.failures >= 1, 10, "a failed attempt")
+        assert w.client.connections == 0
+        assert w.value(CONN + "Status") in ("Error", "Connecting")
+        assert w.value(MS + "ConnReqJabberID") == ""
