@@ -56,7 +56,7 @@ class Prosody:
         (folder / "data").mkdir(exist_ok=True)
         # As root (CI), prosody stays root: mod_posix refuses that without run_as_root, and
         # prosodyctl would switch to user prosody, who cannot write pytest's tmp_path.
-        as_root = ['run_as_root = true', 'prosody_user = "root"', 'prosody_group = "root"']
+        as_root = ["run_as_root = true", 'prosody_user = "root"', 'prosody_group = "root"']
         lines = [
             *(as_root if os.geteuid() == 0 else []),
             f"data_path = {_lua(str(folder / 'data'))}",
@@ -163,7 +163,7 @@ class XmppPeer:
     async def send(self, to: str, username: str, password: str, timeout: float = 10) -> Reply:
         """One connection request to ``to``; how it was answered."""
         iq: Any = xmlstream.IQ(self.xs, "set")  # type: ignore[no-untyped-call]
-        request = connection_request(to, username, password)
+        request: Any = connection_request(to, username, password)
         iq.addChild(request.firstChildElement())
         d: defer.Deferred[Any] = iq.send(to=to)
         try:

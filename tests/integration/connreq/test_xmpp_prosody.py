@@ -57,6 +57,14 @@ class World:
     def value(self, name: str) -> str:
         return self.agent.model.value(name)
 
+    def bound(self) -> bool:
+        """The agent's connection is up."""
+        return self.value(CONN + "Status") == "Enabled"
+
+    def failed_once(self) -> bool:
+        """The agent's client has had a failed attempt."""
+        return self.client.failures >= 1
+
     def quiet(self) -> bool:
         """No session running and no value change waiting for one."""
         sessions = self.acs.sessions
@@ -133,7 +141,7 @@ async def _world(tmp_path: Path, *, extra: str = "", trusted: bool = True) -> As
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     """Everything up, the agent bound on prosody."""
     async for w in _world(tmp_path):
-        await eventually(lambda: w.value(CONN + "Status") == "Enabled", 10, "the agent bound")
+        await eventually(w.bound, 10, "the agent bound")
         await w.settle()  # ConnReqJabberID is active-notified: its value change has a session
         yield w
 
@@ -220,7 +228,7 @@ async def test_the_connection_survives_a_prosody_restart(world: World) -> None:
 async def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path: Path) -> None:
     """With acs.ca_file naming another CA, TLS fails and the agent never binds."""
     async for w in _world(tmp_path, trusted=False):
-        await eventually(lambda: w.client.failures >= 1, 10, "a failed attempt")
+        await eventually(w.failed_once, 10, "a failed attempt")
         assert w.client.connections == 0
         assert w.value(CONN + "Status") in ("Error", "Connecting")
         assert w.value(MS + "ConnReqJabberID") == ""
