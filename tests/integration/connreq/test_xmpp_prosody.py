@@ -18,6 +18,7 @@ from twisted.internet import defer, task
 
 from cwmpd.config import parse_config
 from cwmpd.connreq.xmpp import XmppClient
+from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca
@@ -61,6 +62,10 @@ class World:
         """The agent's connection is up."""
         return self.value(CONN + "Status") == "Enabled"
 
+    def auth_failed(self) -> bool:
+        """The agent's login was refused."""
+        return self.value(CONN + "Status") == "Error_AuthenticationFailure"
+
     def failed_once(self) -> bool:
         """The agent's client has had a failed attempt."""
         return self.client.failures >= 1
@@ -99,7 +104,7 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
         await pause(0.05)
 
 
-def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, extra: str) -> str:
+def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, agent_pass: str) -> str:
     return (
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\nca_file = "{ca_file}"\n'
         f'[connection_request]\nport = 0\nudp_enable = false\naddress = "127.0.0.1"\n'
@@ -107,13 +112,14 @@ def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, extra
         f'[device]\nplugins = ["simulated"]\nstate_dir = "{tmp_path / "state"}"\n'
         f'[control]\nsocket = ""\n'
         f'[xmpp]\nserver = "127.0.0.1"\nport = {server.port}\ndomain = "{DOMAIN}"\n'
-        f'username = "cpe"\npassword = "{AGENT_PASS}"\nresource = "gw"\n'
+        f'username = "cpe"\npassword = "{agent_pass}"\nresource = "gw"\n'
         f'allowed_jids = ["acs@{DOMAIN}"]\nretry_initial_interval = 1\nretry_max_interval = 2\n'
-        f"{extra}"
     )
 
 
-async def _world(tmp_path: Path, *, extra: str = "", trusted: bool = True) -> AsyncIterator[World]:
+async def _world(
+    tmp_path: Path, *, agent_pass: str = AGENT_PASS, trusted: bool = True
+) -> AsyncIterator[World]:
     server = Prosody(tmp_path / "prosody")
     for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
         server.register(user, password)
@@ -121,7 +127,7 @@ async def _world(tmp_path: Path, *, extra: str = "", trusted: bool = True) -> As
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
     ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
-    runner = AgentRunner(parse_config(_config_text(tmp_path, url, server, ca_file, extra)))
+    runner = AgentRunner(parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass)))
     agent = runner.start()
     peer = XmppPeer(server, "acs", ACS_PASS)
     try:
@@ -232,3 +238,27 @@ async def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path: Pa
         assert w.client.connections == 0
         assert w.value(CONN + "Status") in ("Error", "Connecting")
         assert w.value(MS + "ConnReqJabberID") == ""
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_wrong_agent_password_is_an_authentication_failure(tmp_path: Path) -> None:
+    """The server refuses the agent's SASL login: Error_AuthenticationFailure, retried."""
+    async for w in _world(tmp_path, agent_pass="not-the-password"):
+        await eventually(w.auth_failed, 10, "Status Error_AuthenticationFailure")
+        assert w.client.connections == 0
+        assert w.value(MS + "ConnReqJabberID") == ""
+
+
+@pytest_twisted.ensureDeferred
+async def test_new_settings_reconnect_with_them(world: World) -> None:
+    """The ACS sets Resource (the model's SetParameterValues): a new stream, the new
+    JabberID published, and connection requests to it work."""
+    first = world.client
+    await world.agent.model.set_parameter_values([PV(CONN + "Resource", "gw2")], "k1")
+    await eventually(lambda: world.value(CONN + "JabberID") == f"cpe@{DOMAIN}/gw2", 10, "gw2")
+    assert world.client is not first and not first.running
+    assert world.value(MS + "ConnReqJabberID") == f"cpe@{DOMAIN}/gw2"
+    await world.settle()
+    assert await world.request() == ACCEPTED
+    sessions = await world.acs.wait_for_sessions(world.base + 1, timeout=5)
+    assert sessions[-1].events == ["6 CONNECTION REQUEST"]
