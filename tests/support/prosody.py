@@ -116,9 +116,20 @@ class Prosody:
             self.process.wait(10)
             self.process = None
 
+    def freeze(self) -> None:
+        """SIGSTOP: the connections stay open, nothing is answered (a half-open link)."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after ``freeze``."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """SIGTERM and wait (SIGKILL after 10 s)."""
         if self.process is not None:
+            self.thaw()
             self.process.terminate()
             try:
                 self.process.wait(10)

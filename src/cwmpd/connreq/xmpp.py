@@ -118,6 +118,7 @@ class XmppClient:
         self._rng = rng or random.SystemRandom()
         self.failures = 0  # attempts in a row that did not end bound
         self.connections = 0  # streams that were authenticated, over the client's life
+        self.pongs = 0  # keep-alive pings answered, over the client's life
         self._running = False
         self._xs: Any = None
         self._connecting: defer.Deferred[Any] | None = None
@@ -301,6 +302,7 @@ class XmppClient:
         if self._pong_timer is not None and self._pong_timer.active():
             self._pong_timer.cancel()
         self._pong_timer = None
+        self.pongs += 1
         if self._xs is not None:
             self._keepalive()
         return None

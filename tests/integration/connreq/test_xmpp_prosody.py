@@ -104,7 +104,9 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
         await pause(0.05)
 
 
-def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, agent_pass: str) -> str:
+def _config_text(
+    tmp_path: Path, url: str, server: Prosody, ca_file: Path, agent_pass: str, keepalive: int
+) -> str:
     return (
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\nca_file = "{ca_file}"\n'
         f'[connection_request]\nport = 0\nudp_enable = false\naddress = "127.0.0.1"\n'
@@ -114,11 +116,12 @@ def _config_text(tmp_path: Path, url: str, server: Prosody, ca_file: Path, agent
         f'[xmpp]\nserver = "127.0.0.1"\nport = {server.port}\ndomain = "{DOMAIN}"\n'
         f'username = "cpe"\npassword = "{agent_pass}"\nresource = "gw"\n'
         f'allowed_jids = ["acs@{DOMAIN}"]\nretry_initial_interval = 1\nretry_max_interval = 2\n'
+        f"keepalive_interval = {keepalive}\n"
     )
 
 
 async def _world(
-    tmp_path: Path, *, agent_pass: str = AGENT_PASS, trusted: bool = True
+    tmp_path: Path, *, agent_pass: str = AGENT_PASS, trusted: bool = True, keepalive: int = -1
 ) -> AsyncIterator[World]:
     server = Prosody(tmp_path / "prosody")
     for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
@@ -127,7 +130,9 @@ async def _world(
     acs = ScriptedAcs()
     url = await acs.listen(reactor)
     ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
-    runner = AgentRunner(parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass)))
+    runner = AgentRunner(
+        parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass, keepalive))
+    )
     agent = runner.start()
     peer = XmppPeer(server, "acs", ACS_PASS)
     try:
@@ -262,3 +267,23 @@ async def test_new_settings_reconnect_with_them(world: World) -> None:
     assert await world.request() == ACCEPTED
     sessions = await world.acs.wait_for_sessions(world.base + 1, timeout=5)
     assert sessions[-1].events == ["6 CONNECTION REQUEST"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_keepalive_pings_and_a_silent_server_is_left(tmp_path: Path) -> None:
+    """KeepAliveInterval 1: the server answers each XEP-0199 ping; frozen (SIGSTOP, the TCP
+    connection open but nothing answered), the agent drops the link within two intervals,
+    and once prosody runs again it reconnects."""
+    async for w in _world(tmp_path, keepalive=1):
+        await _ping_then_freeze(w)
+
+
+async def _ping_then_freeze(w: World) -> None:
+    await eventually(w.bound, 10, "the agent bound")
+    await eventually(lambda: w.client.pongs >= 2, 5, "two keep-alive pings answered")
+    w.prosody.freeze()
+    try:
+        await eventually(lambda: not w.bound(), 5, "the silent link dropped")
+    finally:
+        w.prosody.thaw()
+    await eventually(lambda: w.client.connections == 2, 15, "the agent reconnected")
