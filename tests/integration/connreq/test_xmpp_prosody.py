@@ -105,7 +105,13 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
 
 
 def _config_text(
-    tmp_path: Path, url: str, server: Prosody, ca_file: Path, agent_pass: str, keepalive: int
+    tmp_path: Path,
+    url: str,
+    server: Prosody,
+    ca_file: Path,
+    agent_pass: str,
+    keepalive: int,
+    use_tls: bool,
 ) -> str:
     return (
         f'[acs]\nurl = "{url}"\nperiodic_inform_interval = 0\nca_file = "{ca_file}"\n'
@@ -116,12 +122,17 @@ def _config_text(
         f'[xmpp]\nserver = "127.0.0.1"\nport = {server.port}\ndomain = "{DOMAIN}"\n'
         f'username = "cpe"\npassword = "{agent_pass}"\nresource = "gw"\n'
         f'allowed_jids = ["acs@{DOMAIN}"]\nretry_initial_interval = 1\nretry_max_interval = 2\n'
-        f"keepalive_interval = {keepalive}\n"
+        f"keepalive_interval = {keepalive}\nuse_tls = {'true' if use_tls else 'false'}\n"
     )
 
 
 async def _world(
-    tmp_path: Path, *, agent_pass: str = AGENT_PASS, trusted: bool = True, keepalive: int = -1
+    tmp_path: Path,
+    *,
+    agent_pass: str = AGENT_PASS,
+    trusted: bool = True,
+    keepalive: int = -1,
+    use_tls: bool = True,
 ) -> AsyncIterator[World]:
     server = Prosody(tmp_path / "prosody")
     for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
@@ -131,7 +142,7 @@ async def _world(
     url = await acs.listen(reactor)
     ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
     runner = AgentRunner(
-        parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass, keepalive))
+        parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass, keepalive, use_tls))
     )
     agent = runner.start()
     peer = XmppPeer(server, "acs", ACS_PASS)
@@ -287,3 +298,17 @@ async def _ping_then_freeze(w: World) -> None:
     finally:
         w.prosody.thaw()
     await eventually(lambda: w.client.connections == 2, 15, "the agent reconnected")
+
+
+@pytest_twisted.ensureDeferred
+async def test_use_tls_false_still_does_tls_when_the_server_requires_it(tmp_path: Path) -> None:
+    """UseTLS false (TR-181: no STARTTLS unless the server requires it): prosody requires
+    it, so the agent negotiates TLS all the same and binds."""
+    async for w in _world(tmp_path, use_tls=False):
+        await _bound_over_tls(w)
+
+
+async def _bound_over_tls(w: World) -> None:
+    await eventually(w.bound, 10, "the agent bound")
+    assert w.value(CONN + "UseTLS") == "false"
+    assert w.value(CONN + "TLSEstablished") == "true"
