@@ -291,6 +291,7 @@ class ConnectionRequests(Service):
             self._reactor,
             self._model,
             self.http.limiter,
+            self.http.resource.lockout,
             self._credentials,
             self._requested_by_http,
             self._tls(),

@@ -9,6 +9,9 @@ and LastChangeDate, ManagementServer.ConnReqJabberID and SupportedConnReqMethods
 A connection-request iq is judged by cwmpd.connreq.xmppstanza against ConnReqAllowedJabberIDs
 and ConnectionRequestUsername/Password, then charged to the HTTP listener's token buckets
 (accepted or refused budget, the same limiter): an empty bucket answers service-unavailable.
+Wrong credentials count in the HTTP listener's lockout too (cwmpd.connreq.lockout), the
+sender's bare JID ("xmpp:user@domain") standing for its source address: a locked-out sender
+gets service-unavailable, its credentials unchecked.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from twisted.web.iweb import IPolicyForHTTPS
 from twisted.words.xish import domish
 
 from cwmpd.connreq.guard import Credentials
+from cwmpd.connreq.lockout import AuthLockout
 from cwmpd.connreq.ratelimit import Budget, RateLimiter
 from cwmpd.connreq.xmpp import XmppClient, XmppState
 from cwmpd.connreq.xmppsettings import XmppSettings, read
-from cwmpd.connreq.xmppstanza import Answer, allowed_list, judge, response
+from cwmpd.connreq.xmppstanza import Answer, allowed_list, bare_jid, judge, response
 from cwmpd.datamodel.model import DataModel
 from cwmpd.reactors import AgentReactor
 
@@ -45,6 +49,7 @@ class XmppConnectionRequests:
         reactor: AgentReactor,
         model: DataModel,
         limiter: RateLimiter,
+        lockout: AuthLockout,
         credentials: Callable[[], Credentials],
         on_request: Callable[[], None],
         tls: IPolicyForHTTPS,
@@ -53,6 +58,7 @@ class XmppConnectionRequests:
         self._reactor = reactor
         self._model = model
         self._limiter = limiter
+        self._lockout = lockout
         self._credentials = credentials
         self._on_request = on_request
         self._tls = tls
@@ -176,10 +182,20 @@ class XmppConnectionRequests:
     # -- the iq ----------------------------------------------------------------------------
 
     def _answer(self, iq: domish.Element) -> domish.Element:
+        sender = iq.getAttribute("from") or ""  # type: ignore[no-untyped-call]
+        source = f"xmpp:{bare_jid(sender)}"
+        locked = self._lockout.locked(source)
+        if locked:
+            _log.warn("XMPP Connection Request from {jid}: {why}", jid=sender, why=locked)
+            return response(iq, Answer.SERVICE_UNAVAILABLE)
         allowed = allowed_list(self._value(self._ms + "ConnReqAllowedJabberIDs"))
-        verdict = judge(iq, allowed, self._credentials())
-        sender = iq.getAttribute("from") or "?"  # type: ignore[no-untyped-call]
+        creds = self._credentials()
+        verdict = judge(iq, allowed, creds)
         accepted = verdict.answer is Answer.ACCEPT
+        if accepted:
+            self._lockout.succeeded(source)
+        elif verdict.answer is Answer.NOT_AUTHORIZED and creds.usable:
+            self._lockout.failed(source)
         if not self._limiter.allow(Budget.ACCEPTED if accepted else Budget.REFUSED):
             _log.warn("XMPP Connection Request from {jid}: rate limit reached", jid=sender)
             return response(iq, Answer.SERVICE_UNAVAILABLE)

@@ -49,6 +49,12 @@ def _jid(text: str) -> jid.JID | None:
         return None
 
 
+def bare_jid(text: str) -> str:
+    """user@domain of a JID, normalised; the text itself when it is no JID."""
+    who = _jid(text)
+    return str(who.userhost()) if who is not None else text  # type: ignore[no-untyped-call]
+
+
 def jid_allowed(sender: str, allowed: Sequence[str]) -> bool:
     """ManagementServer.ConnReqAllowedJabberIDs: empty allows everyone; a full JID entry
     ("user@domain/resource") matches exactly, a bare one ("user@domain") any resource.

@@ -205,13 +205,25 @@ async def test_not_allowed_jid_and_wrong_password_start_no_session(
 
 @pytest_twisted.ensureDeferred
 async def test_flooding_is_answered_service_unavailable(world: World) -> None:
-    """60 wrong-password requests exhaust the refused budget (then service-unavailable),
-    start nothing, and leave the accepted budget to the ACS; of 30 valid ones at once, at
-    most the accepted bucket's burst get a result, the rest service-unavailable and no
-    session (the accepted ones join one session or a few)."""
-    wrong = [await world.request(password=f"guess-{i}") for i in range(60)]
-    assert set(wrong) <= {NOT_AUTHORIZED, UNAVAILABLE}
-    assert wrong.count(UNAVAILABLE) >= 30
+    """With ConnReqAllowedJabberIDs empty (any JID), another account guessing passwords is
+    locked out after 5 (service-unavailable, its guesses unchecked) and starts nothing,
+    while the ACS, known from an accepted request, still gets through; of 30 valid
+    requests at once, at most the accepted bucket's burst get a result, the rest
+    service-unavailable and no session (the accepted ones join one session or a few)."""
+    await world.agent.model.set_parameter_values([PV(MS + "ConnReqAllowedJabberIDs", "")], "k")
+    assert await world.request() == ACCEPTED
+    await world.acs.wait_for_sessions(world.base + 1, timeout=5)
+    await world.settle()
+    intruder = XmppPeer(world.prosody, "intruder", INTRUDER_PASS)
+    await intruder.connect()
+    try:
+        to = world.value(MS + "ConnReqJabberID")
+        guesses = [await intruder.send(to, CR_USER, f"guess-{i}") for i in range(40)]
+        assert guesses[:5] == [NOT_AUTHORIZED] * 5
+        assert guesses[5:] == [UNAVAILABLE] * 35
+        assert await intruder.send(to, CR_USER, CR_PASS) == UNAVAILABLE  # not even checked
+    finally:
+        intruder.close()
     await pause(0.5)
     assert len(world.acs.sessions) == world.base
     assert await world.request() == ACCEPTED
@@ -225,6 +237,16 @@ async def test_flooding_is_answered_service_unavailable(world: World) -> None:
     await world.settle()
     # the refused ones start nothing; the accepted ones join one session or a few
     assert 1 <= len(world.acs.sessions) - before <= valid.count(ACCEPTED)
+
+
+@pytest_twisted.ensureDeferred
+async def test_wrong_passwords_lock_the_sender_out(world: World) -> None:
+    """5 wrong passwords from the ACS's JID: locked out like an HTTP source, so the right
+    password then gets service-unavailable and no session."""
+    assert [await world.request(password="wrong") for _ in range(5)] == [NOT_AUTHORIZED] * 5
+    assert await world.request() == UNAVAILABLE
+    await pause(1.0)
+    assert len(world.acs.sessions) == world.base
 
 
 @pytest_twisted.ensureDeferred
