@@ -46,6 +46,7 @@ class XmppStatus(Enum):
     ENABLED = "Enabled"
     SERVER_NOT_PRESENT = "ServerNotPresent"
     AUTH_FAILURE = "Error_AuthenticationFailure"
+    MISCONFIGURED = "Error_Misconfigured"
     ERROR = "Error"
 
 
@@ -175,9 +176,13 @@ class XmppClient:
         if not self._running:
             return
         server = self.settings.server_for(self.failures)
-        who = jid.JID(self.settings.jid)
-        domain = self.settings.domain
-        creator = self._tls.creatorForNetloc(domain.encode("idna"), server.port)
+        try:
+            who = jid.JID(self.settings.jid)
+            creator = self._tls.creatorForNetloc(self.settings.domain.encode("idna"), server.port)
+        except (jid.InvalidFormat, UnicodeError) as exc:
+            _log.error("XMPP: unusable JID {jid!r}: {why}", jid=self.settings.jid, why=exc)
+            self._report(XmppState(XmppStatus.MISCONFIGURED))
+            return  # until the settings change (a new client)
         auth = _Authenticator(who, self.settings.password, creator, self.settings.use_tls)
         factory: Any = xmlstream.XmlStreamFactory(auth)  # type: ignore[no-untyped-call]
         factory.addBootstrap(xmlstream.STREAM_CONNECTED_EVENT, self._stream_connected)
