@@ -71,6 +71,8 @@ async def test_read_the_configured_connection(tmp_path: Path) -> None:
         16,
     )
     assert model.value("Device.ManagementServer.SupportedConnReqMethods") == "HTTP"
+    (password,) = await model.get_parameter_values([CONN + "Password"])
+    assert password.value == ""  # hidden from the ACS, like every password
     model.set_local({CONN + "Status": "Enabled", CONN + "JabberID": "gw1@example.net/x"})
     assert await read(model, CONN) == settings  # what the client writes changes nothing
     model.set_local({CONN + "Enable": "false"})
