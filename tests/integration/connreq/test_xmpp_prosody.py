@@ -7,6 +7,7 @@ the ACS (acs@cwmpd.test) and a third an intruder. Sessions are counted at the sc
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ def _config_text(
     )
 
 
+@contextlib.asynccontextmanager
 async def _world(
     tmp_path: Path,
     *,
@@ -134,35 +136,40 @@ async def _world(
     keepalive: int = -1,
     use_tls: bool = True,
 ) -> AsyncIterator[World]:
-    server = Prosody(tmp_path / "prosody")
-    for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
-        server.register(user, password)
-    server.start()
-    acs = ScriptedAcs()
-    url = await acs.listen(reactor)
-    ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
-    runner = AgentRunner(
-        parse_config(_config_text(tmp_path, url, server, ca_file, agent_pass, keepalive, use_tls))
-    )
-    agent = runner.start()
-    peer = XmppPeer(server, "acs", ACS_PASS)
-    try:
+    """Everything started; on the way out (a failure included) stopped in reverse order,
+    prosody last, so that no server outlives its test."""
+    async with contextlib.AsyncExitStack() as stack:
+        server = Prosody(tmp_path / "prosody")
+        for user, password in (("cpe", AGENT_PASS), ("acs", ACS_PASS), ("intruder", INTRUDER_PASS)):
+            server.register(user, password)
+        server.start()
+        stack.callback(server.stop)
+        acs = ScriptedAcs()
+        url = await acs.listen(reactor)
+        stack.push_async_callback(lambda: acs.stop())
+        ca_file = server.ca.cert_path if trusted else make_ca(tmp_path, "other-ca").cert_path
+        text = _config_text(tmp_path, url, server, ca_file, agent_pass, keepalive, use_tls)
+        runner = AgentRunner(parse_config(text))
+        agent = runner.start()
+        stack.callback(runner.stop)
+        stack.push_async_callback(_stop_xmpp, agent)
+        peer = XmppPeer(server, "acs", ACS_PASS)
+        stack.callback(peer.close)
         await acs.wait_for_sessions(1, timeout=10)  # the bootstrap
         await peer.connect()
         yield World(server, acs, runner, agent, peer)
-    finally:
-        peer.close()
-        if agent.connreq is not None and agent.connreq.xmpp is not None:
-            await agent.connreq.xmpp.stop()
-        runner.stop()
-        await acs.stop()
-        server.stop()
+
+
+async def _stop_xmpp(agent: CwmpAgent) -> None:
+    """Close the agent's XMPP connection and wait until it is closed."""
+    if agent.connreq is not None and agent.connreq.xmpp is not None:
+        await agent.connreq.xmpp.stop()
 
 
 @pytest_twisted.async_yield_fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     """Everything up, the agent bound on prosody."""
-    async for w in _world(tmp_path):
+    async with _world(tmp_path) as w:
         await eventually(w.bound, 10, "the agent bound")
         await w.settle()  # ConnReqJabberID is active-notified: its value change has a session
         yield w
@@ -271,7 +278,7 @@ async def test_the_connection_survives_a_prosody_restart(world: World) -> None:
 @pytest_twisted.ensureDeferred
 async def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path: Path) -> None:
     """With acs.ca_file naming another CA, TLS fails and the agent never binds."""
-    async for w in _world(tmp_path, trusted=False):
+    async with _world(tmp_path, trusted=False) as w:
         await eventually(w.failed_once, 10, "a failed attempt")
         assert w.client.connections == 0
         assert w.value(CONN + "Status") in ("Error", "Connecting")
@@ -281,7 +288,7 @@ async def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path: Pa
 @pytest_twisted.ensureDeferred
 async def test_a_wrong_agent_password_is_an_authentication_failure(tmp_path: Path) -> None:
     """The server refuses the agent's SASL login: Error_AuthenticationFailure, retried."""
-    async for w in _world(tmp_path, agent_pass="not-the-password"):
+    async with _world(tmp_path, agent_pass="not-the-password") as w:
         await eventually(w.auth_failed, 10, "Status Error_AuthenticationFailure")
         assert w.client.connections == 0
         assert w.value(MS + "ConnReqJabberID") == ""
@@ -307,7 +314,7 @@ async def test_keepalive_pings_and_a_silent_server_is_left(tmp_path: Path) -> No
     """KeepAliveInterval 1: the server answers each XEP-0199 ping; frozen (SIGSTOP, the TCP
     connection open but nothing answered), the agent drops the link within two intervals,
     and once prosody runs again it reconnects."""
-    async for w in _world(tmp_path, keepalive=1):
+    async with _world(tmp_path, keepalive=1) as w:
         await _ping_then_freeze(w)
 
 
@@ -326,7 +333,7 @@ async def _ping_then_freeze(w: World) -> None:
 async def test_use_tls_false_still_does_tls_when_the_server_requires_it(tmp_path: Path) -> None:
     """UseTLS false (TR-181: no STARTTLS unless the server requires it): prosody requires
     it, so the agent negotiates TLS all the same and binds."""
-    async for w in _world(tmp_path, use_tls=False):
+    async with _world(tmp_path, use_tls=False) as w:
         await _bound_over_tls(w)
 
 
