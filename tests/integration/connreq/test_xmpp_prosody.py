@@ -20,11 +20,13 @@ from twisted.internet import defer, task
 from cwmpd.config import parse_config
 from cwmpd.connreq.xmpp import XmppClient
 from cwmpd.cwmp.structs import ParameterValueStruct as PV
+from cwmpd.datamodel.model import DataModel
 from cwmpd.service import CwmpAgent
 from cwmpd.testing.acs import ScriptedAcs
 from cwmpd.testing.pki import make_ca
 from support.agent_harness import AgentRunner, reactor
-from support.prosody import DOMAIN, Prosody, Reply, XmppPeer
+from support.logged import capturing, namespace
+from support.prosody import DOMAIN, Prosody, Reply, XmppPeer, free_port
 
 pytestmark = pytest.mark.needs_tools("prosody", "prosodyctl")
 
@@ -58,6 +60,12 @@ class World:
 
     def value(self, name: str) -> str:
         return self.agent.model.value(name)
+
+    def bound_new_client(self, old: XmppClient) -> bool:
+        """A client other than ``old`` is bound (settings were changed, the client remade)."""
+        assert self.agent.connreq is not None and self.agent.connreq.xmpp is not None
+        now = self.agent.connreq.xmpp.client
+        return now is not None and now is not old and now.connections == 1 and self.bound()
 
     def bound(self) -> bool:
         """The agent's connection is up."""
@@ -341,3 +349,39 @@ async def _bound_over_tls(w: World) -> None:
     await eventually(w.bound, 10, "the agent bound")
     assert w.value(CONN + "UseTLS") == "false"
     assert w.value(CONN + "TLSEstablished") == "true"
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_next_server_by_priority_after_the_connect_attempts(world: World) -> None:
+    """Server.1 (Priority 0) moved to a closed port, a Server.2 (Priority 1) at prosody,
+    ServerConnectAttempts 1: one failed attempt at Server.1, then Server.2 binds."""
+    model, old = world.agent.model, world.client
+    number, _ = await model.add_object(CONN + "Server.", "k1")
+    second = f"{CONN}Server.{number}."
+    closed = free_port()
+    with capturing(namespace("cwmpd.connreq.xmpp")) as log:
+        await _move_server_1(model, second, closed, world.prosody.port)
+        await eventually(lambda: world.bound_new_client(old), 15, "Server.2 bound")
+    texts = log.texts()
+    refused = [i for i, t in enumerate(texts) if f"cannot reach 127.0.0.1:{closed}" in t]
+    reached = [i for i, t in enumerate(texts) if f"127.0.0.1:{world.prosody.port} as" in t]
+    assert refused and reached and refused[0] < reached[-1], texts
+    assert world.client.settings.connect_attempts == 1
+    assert [s.port for s in world.client.settings.servers] == [closed, world.prosody.port]
+    await world.settle()
+    assert await world.request() == ACCEPTED
+
+
+async def _move_server_1(model: DataModel, second: str, closed: int, port: int) -> None:
+    """One SPV: Server.1 to the closed port, one attempt per server, ``second`` at prosody."""
+    await model.set_parameter_values(
+        [
+            PV(CONN + "Server.1.Port", str(closed), "unsignedInt"),
+            PV(CONN + "ServerConnectAttempts", "1", "unsignedInt"),
+            PV(second + "Enable", "true", "boolean"),
+            PV(second + "Priority", "1", "unsignedInt"),
+            PV(second + "ServerAddress", "127.0.0.1"),
+            PV(second + "Port", str(port), "unsignedInt"),
+        ],
+        "k2",
+    )
