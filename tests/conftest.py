@@ -63,7 +63,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("needs_tools"):
         missing = [name for name in marker.args if shutil.which(name) is None]
         if missing:
-            debian = "iputils-ping traceroute curl coturn mosquitto mosquitto-clients"
+            debian = "iputils-ping traceroute curl coturn mosquitto mosquitto-clients prosody"
             msg = f"needs {', '.join(missing)} (Debian: {debian})"
             if os.environ.get("CI"):
                 pytest.fail(msg)

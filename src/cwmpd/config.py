@@ -113,6 +113,30 @@ class UspConfig:
 
 
 @dataclass(frozen=True)
+class XmppConfig:
+    """[xmpp]: factory values of Device.XMPP.Connection.1. (TR-069 Annex K Connection
+    Requests); with a username and domain set, ManagementServer.ConnReqXMPPConnection
+    names that connection."""
+
+    server: str = ""  # Server.1.ServerAddress; empty = the domain itself
+    port: int = 5222
+    domain: str = ""
+    username: str = ""
+    password: str = ""
+    resource: str = "cwmpd"
+    use_tls: bool = True
+    allowed_jids: tuple[str, ...] = ()  # ManagementServer.ConnReqAllowedJabberIDs; empty = any
+    keepalive_interval: int = -1  # seconds between pings; 0 = none, -1 = ours (300)
+    retry_initial_interval: int = 60  # ServerRetryInitialInterval (first wait at most this)
+    retry_max_interval: int = 30720  # ServerRetryMaxInterval
+
+    @property
+    def configured(self) -> bool:
+        """A username and domain are set: the agent has an XMPP connection."""
+        return bool(self.username and self.domain)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole config file."""
 
@@ -122,6 +146,7 @@ class Config:
     control: ControlConfig = field(default_factory=ControlConfig)
     transfers: TransfersConfig = field(default_factory=TransfersConfig)
     usp: UspConfig = field(default_factory=UspConfig)
+    xmpp: XmppConfig = field(default_factory=XmppConfig)
     source: str = "<defaults>"
 
 
@@ -132,6 +157,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "control": ControlConfig,
     "transfers": TransfersConfig,
     "usp": UspConfig,
+    "xmpp": XmppConfig,
 }
 
 
@@ -297,6 +323,22 @@ def _check(cfg: Config) -> None:
     if not cfg.device.plugins:
         raise ConfigError(f"{src}: device.plugins must name at least one plugin")
     _check_usp(cfg.usp, src)
+    _check_xmpp(cfg.xmpp, src)
+
+
+def _check_xmpp(x: XmppConfig, src: str) -> None:
+    if not 1 <= x.port <= 65535:
+        raise ConfigError(f"{src}: xmpp.port must be 1..65535")
+    if bool(x.username) != bool(x.domain):
+        raise ConfigError(f"{src}: xmpp.username and xmpp.domain go together")
+    if x.keepalive_interval < -1:
+        raise ConfigError(f"{src}: xmpp.keepalive_interval must be >= -1")
+    if not 1 <= x.retry_initial_interval <= 65535 or x.retry_max_interval < 1:
+        raise ConfigError(
+            f"{src}: xmpp.retry_initial_interval must be 1..65535, retry_max_interval >= 1"
+        )
+    if len(x.allowed_jids) > 32 or any("," in j or len(j) > 256 for j in x.allowed_jids):
+        raise ConfigError(f"{src}: xmpp.allowed_jids: at most 32 JIDs, no commas")
 
 
 def parse_config(text: str, source: str = "<string>") -> Config:

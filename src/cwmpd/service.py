@@ -30,7 +30,7 @@ from cwmpd.datamodel.manageable import MANAGEABLE_TABLE, ManageableDevices, Mana
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
 from cwmpd.http.encoding import GzipPolicy
-from cwmpd.http.tls import check_tls_files
+from cwmpd.http.tls import TlsPolicy, check_tls_files, tls_policy_for
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.plugin.load import build_model, config_factory_values, usp_factory_values
 from cwmpd.reactors import AgentReactor
@@ -317,6 +317,7 @@ class CwmpAgent(MultiService):
             self.files,
             self.model,
             lambda: self.scheduler.request(CONNECTION_REQUEST),
+            tls=lambda: tls_policy_for(TlsPolicy.from_config(self.config.acs)),
         )
         self.connreq.attach(self.runner)
         self._add_child(self.connreq)

@@ -1,20 +1,22 @@
-"""The Connection Request side of a running agent: HTTP listener, UDP socket, STUN, and the
-ManagementServer parameters they publish (ConnectionRequestURL, UDPConnectionRequestAddress,
-NATDetected), kept in step with the data model.
+"""The Connection Request side of a running agent: HTTP listener, UDP socket, STUN, XMPP
+(Annex K, cwmpd.connreq.xmppservice), and the ManagementServer parameters they publish
+(ConnectionRequestURL, UDPConnectionRequestAddress, NATDetected), kept in step with the data
+model.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import urlsplit
 
 from twisted.application.service import Service
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.interfaces import IDelayedCall, IListeningPort
 from twisted.logger import Logger
+from twisted.web.iweb import IPolicyForHTTPS
 
 from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
@@ -32,6 +34,9 @@ from cwmpd.cwmp.types import is_true
 from cwmpd.datamodel.model import DataModel
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
+
+if TYPE_CHECKING:
+    from cwmpd.connreq.xmppservice import XmppConnectionRequests
 
 _log = Logger(namespace="cwmpd.connreq")
 
@@ -66,8 +71,13 @@ class ConnectionRequests(Service):
         files: StateDir,
         model: DataModel,
         on_request: Callable[[], None],
+        tls: Callable[[], IPolicyForHTTPS] | None = None,
     ) -> None:
+        """``tls`` makes the TLS policy the XMPP connection verifies its server with (the
+        ACS's, cwmpd.http.tls), when one is configured; without it, XMPP stays off."""
         self._reactor = reactor
+        self._tls = tls
+        self.xmpp: XmppConnectionRequests | None = None
         self._config = config
         self._model = model
         self._on_request = on_request
@@ -149,6 +159,7 @@ class ConnectionRequests(Service):
             )
             self._configure_stun()
         self._model.subscribe(self._changed)
+        self._configure_xmpp()
 
     def _requested(self) -> None:
         """A valid UDP Connection Request. ACSs send several at once (GenieACS: three UDP
@@ -186,7 +197,11 @@ class ConnectionRequests(Service):
         if self._udp_port is not None:
             self._udp_port.stopListening()
             self._udp_port = None
-        return self.http.stop()
+        xmpp, self.xmpp = self.xmpp, None
+        if xmpp is None:
+            return self.http.stop()
+        done = gatherResults([self.http.stop(), xmpp.stop()], consumeErrors=True)
+        return done.addCallback(lambda _: None)
 
     @property
     def udp_port(self) -> int | None:
@@ -261,6 +276,27 @@ class ConnectionRequests(Service):
             self._toggle_http(is_true(self._value("HTTPConnectionRequestEnable")))
         if names & set(_STUN_KEYS):
             self._configure_stun()
+        if "ConnReqXMPPConnection" in names:
+            self._configure_xmpp()
+
+    def _configure_xmpp(self) -> None:
+        """Start the XMPP side the first time ManagementServer.ConnReqXMPPConnection names
+        a connection (it then follows the model itself, cwmpd.connreq.xmppservice)."""
+        if self.xmpp is not None or self._tls is None or not self._value("ConnReqXMPPConnection"):
+            return
+        # lazy: twisted.words (~2 MB) only on agents that have an XMPP connection
+        from cwmpd.connreq.xmppservice import XmppConnectionRequests
+
+        self.xmpp = XmppConnectionRequests(
+            self._reactor,
+            self._model,
+            self.http.limiter,
+            self.http.resource.lockout,
+            self._credentials,
+            self._requested_by_http,
+            self._tls(),
+        )
+        self.xmpp.start()
 
     def _toggle_http(self, enable: bool) -> None:
         if enable and not self._listening():

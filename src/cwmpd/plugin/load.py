@@ -26,7 +26,7 @@ from types import ModuleType
 from cwmpd import __version__
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
-from cwmpd.config import Config
+from cwmpd.config import Config, XmppConfig
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
@@ -193,8 +193,35 @@ def management_server_values(
     return values
 
 
+def xmpp_values(root: str, xmpp: XmppConfig) -> dict[str, str]:
+    """Factory values of Device.XMPP.Connection.1. and the ManagementServer parameters that
+    use it, from the [xmpp] section; none unless it is configured and the root is TR-181."""
+    if root != "Device." or not xmpp.configured:
+        return {}
+    conn = f"{root}XMPP.Connection.1."
+    values = {
+        conn + "Enable": "true",
+        conn + "Username": xmpp.username,
+        conn + "Password": xmpp.password,
+        conn + "Domain": xmpp.domain,
+        conn + "Resource": xmpp.resource,
+        conn + "UseTLS": "true" if xmpp.use_tls else "false",
+        conn + "KeepAliveInterval": str(xmpp.keepalive_interval),
+        conn + "ServerRetryInitialInterval": str(xmpp.retry_initial_interval),
+        conn + "ServerRetryMaxInterval": str(xmpp.retry_max_interval),
+        f"{root}ManagementServer.ConnReqXMPPConnection": conn.rstrip("."),
+        f"{root}ManagementServer.ConnReqAllowedJabberIDs": ",".join(xmpp.allowed_jids),
+    }
+    if xmpp.server:
+        values[conn + "Server.1.Enable"] = "true"
+        values[conn + "Server.1.ServerAddress"] = xmpp.server
+        values[conn + "Server.1.Port"] = str(xmpp.port)
+    return values
+
+
 def config_factory_values(config: Config, root: str) -> dict[str, str]:
-    """ManagementServer factory values taken from the config file (DESIGN.md contract)."""
+    """ManagementServer (and [xmpp]) factory values taken from the config file (DESIGN.md
+    contract)."""
     return management_server_values(
         root,
         url=config.acs.url,
@@ -204,7 +231,7 @@ def config_factory_values(config: Config, root: str) -> dict[str, str]:
         connection_request_username=config.connection_request.username,
         connection_request_password=config.connection_request.password,
         alias_based_addressing=config.acs.alias_based_addressing,
-    )
+    ) | xmpp_values(root, config.xmpp)
 
 
 def usp_factory_values(config: Config) -> dict[str, str] | None:

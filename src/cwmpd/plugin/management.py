@@ -63,9 +63,12 @@ AGENT_KEPT: dict[str, str | None] = {
     "DUStateChangeComplPolicy.OperationTypeFilter": "Install,Update,Uninstall",
     "DUStateChangeComplPolicy.ResultTypeFilter": "Both",
     "DUStateChangeComplPolicy.FaultCodeFilter": "",
+    "ConnReqXMPPConnection": "",
+    "ConnReqAllowedJabberIDs": "",
+    "ConnReqJabberID": "",
 }
 
-#: Names TR-098 (InternetGatewayDevice:1.14) does not define.
+#: Names TR-098 (InternetGatewayDevice:1.14) does not define (or, XMPP, cannot use).
 NOT_IN_TR098 = frozenset(
     {
         "HTTPConnectionRequestEnable",
@@ -75,12 +78,49 @@ NOT_IN_TR098 = frozenset(
         "HeartbeatPolicy.InitiationTime",
         "LightweightNotificationTriggerInterval",
         "LightweightNotificationTriggerTime",
+        "ConnReqXMPPConnection",
+        "ConnReqAllowedJabberIDs",
+        "ConnReqJabberID",
     }
 )
 
+#: Device.XMPP.* (TR-181 only), kept by the agent for XMPP Connection Requests (Annex K):
+#: relative name -> default. UseTLS defaults to true (TR-181 says false): TLS is required
+#: unless the ACS or the config file turns it off.
+XMPP_KEPT: dict[str, str | None] = {
+    "SupportedServerConnectAlgorithms": "ServerTable",
+    "Connection.{i}.Enable": "false",
+    "Connection.{i}.Alias": "",
+    "Connection.{i}.Username": "",
+    "Connection.{i}.Password": "",
+    "Connection.{i}.Domain": "",
+    "Connection.{i}.Resource": "",
+    "Connection.{i}.JabberID": "",
+    "Connection.{i}.Status": "Disabled",
+    "Connection.{i}.LastChangeDate": "0001-01-01T00:00:00Z",
+    "Connection.{i}.ServerConnectAlgorithm": "ServerTable",
+    "Connection.{i}.KeepAliveInterval": "-1",
+    "Connection.{i}.ServerConnectAttempts": "16",
+    "Connection.{i}.ServerRetryInitialInterval": "60",
+    "Connection.{i}.ServerRetryIntervalMultiplier": "2000",
+    "Connection.{i}.ServerRetryMaxInterval": "30720",
+    "Connection.{i}.UseTLS": "true",
+    "Connection.{i}.TLSEstablished": "false",
+    "Connection.{i}.Server.{i}.Enable": "false",
+    "Connection.{i}.Server.{i}.Alias": "",
+    "Connection.{i}.Server.{i}.Priority": "0",
+    "Connection.{i}.Server.{i}.Weight": "-1",
+    "Connection.{i}.Server.{i}.ServerAddress": "",
+    "Connection.{i}.Server.{i}.Port": "5222",
+}
+
 
 def declare_management_server(decl: Declarations, root: str) -> None:
-    """Declare every agent-kept ManagementServer parameter that ``root``'s model defines."""
+    """Declare every agent-kept ManagementServer parameter that ``root``'s model defines,
+    and Device.XMPP.* under TR-181."""
     for rel, default in AGENT_KEPT.items():
         if root == "Device." or rel not in NOT_IN_TR098:
             decl.store(f"{root}ManagementServer.{rel}", default)
+    if root == "Device.":
+        for rel, default in XMPP_KEPT.items():
+            decl.store(f"{root}XMPP.{rel}", default)
