@@ -293,7 +293,7 @@ async def _usp_demo(reactor: AgentReactor, folder: Path, verbose: bool) -> int:
             child.ended.addCallback(ended)
 
         spawn()
-        return await _usp_script(controller, usp_controller.describe)
+        summary = await _usp_script(controller, usp_controller.describe)
     except Exception as exc:
         print(f"demo --usp failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         for child in children:
@@ -307,12 +307,14 @@ async def _usp_demo(reactor: AgentReactor, folder: Path, verbose: bool) -> int:
                 child.transport.signalProcess("TERM")  # type: ignore[union-attr]
                 await child.ended
         await acs.stop()
+    _say(summary)  # last, once the agent and the ACS are stopped: nothing prints after it
+    return 0
 
 
 async def _usp_script(
     controller: ScriptedController, describe: Callable[[pb.Msg | None], str]
-) -> int:
-    """The Controller's side of the demo; 0 when every request got an answer."""
+) -> str:
+    """The Controller's side of the demo; its summary line once every request is answered."""
     counts = {"response": 0, "error": 0}
 
     def show(step: str, msg: pb.Msg) -> pb.Msg:
@@ -378,8 +380,7 @@ async def _usp_script(
         _say(f"USP: agent back after the reboot: {again.endpoint_id if again else 'not seen'}")
         after = await maybe(booted)
         _say(f"USP Boot! notification after the reboot\n    -> {describe(after)}")
-    _say(
+    return (
         f"\nUSP: {counts['response']} responses, {counts['error']} Errors; "
         "every request answered: demo --usp OK"
     )
-    return 0
