@@ -99,7 +99,7 @@ class RecordingEndpointFactory:
         self.connections_made = 0
         self.last_protocol: IProtocol | None = None
         self.local_address: str | None = None
-        self._built: dict[tuple[bytes, bytes, int], tuple[object, _RecordingEndpoint]] = {}
+        self._built: dict[tuple[bytes, bytes, int], tuple[object, IStreamClientEndpoint]] = {}
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
         """An endpoint for ``uri``; https gets wrapped in TLS verified for uri's host."""
@@ -107,8 +107,8 @@ class RecordingEndpointFactory:
         known = self._built.get(key)
         if known is None or known[0] is not self.tls:
             inner = endpoint_for_uri(self._reactor, uri, max(1, round(self._timeout)), self.tls)
-            known = self._built[key] = (self.tls, _RecordingEndpoint(inner, self))
-        return known[1]
+            known = self._built[key] = (self.tls, inner)
+        return _RecordingEndpoint(known[1], self)  # not kept: no cycle through the factory
 
     def connected(self, protocol: IProtocol) -> IProtocol:
         """Record a fresh connection (called by the endpoints)."""
