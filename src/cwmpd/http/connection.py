@@ -61,7 +61,7 @@ def endpoint_for_uri(
     if isIPAddress(host):
         inner = TCP4ClientEndpoint(reactor, host, uri.port, timeout=timeout)
     elif isIPv6Address(host):
-        inner = TCP6ClientEndpoint(reactor, host, uri.port, timeout=timeout)
+        inner = TCP6ClientEndpoint(reactor, host, uri.port, timeout=timeout)  # type: ignore[no-untyped-call]
     else:
         inner = HostnameEndpoint(reactor, host, uri.port, timeout=timeout)
     if uri.scheme != b"https":
