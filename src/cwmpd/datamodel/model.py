@@ -26,7 +26,7 @@ from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.budget import ResponseBudget, expand, unlimited
 from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.notify import ChangeTracker
-from cwmpd.datamodel.tree import GenericTree, Index, Instances, list_instances
+from cwmpd.datamodel.tree import GenericTree, Index, list_instances
 from cwmpd.datamodel.validate import check_value
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class DataModel:
         self._counter = counter
         self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
-        self._last_index: tuple[Instances, Index] | None = None  # reused while they match
+        self._last_index: Index | None = None  # reused while the tables list the same
         self._subscribers: list[Subscriber] = []
         self._notification_listeners: list[NotificationListener] = []
         self._deferred: list[Backend] = []
@@ -450,11 +450,10 @@ class DataModel:
             listed = list_instances(self._tree, self._backend)
             instances = await transaction.guarded(listed, "list instances")
             last = self._last_index
-            if last is not None and last[0] == instances:
-                index = last[1]  # the same instances as last time: the same names
+            if last is not None and last.instances == instances:
+                index = last  # the same instances as last time: the same names
             else:
-                index = await Index.build(self._tree, self._backend, instances)
-                self._last_index = (instances, index)
+                index = self._last_index = await Index.build(self._tree, self._backend, instances)
             self._index = self._counter.index = index
         return index
 

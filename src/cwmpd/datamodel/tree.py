@@ -233,6 +233,8 @@ class Index:
     param_names: list[str] = field(default_factory=list)
     all_names: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)
+    instances: Instances = field(default_factory=dict)
+    """What the tables listed when it was built (``list_instances``)."""
 
     @classmethod
     async def build(
@@ -246,7 +248,7 @@ class Index:
         tree names, when the tree is shared by devices."""
         if instances is None:
             instances = await list_instances(tree, route)
-        index = cls()
+        index = cls(instances=instances)
         index._expand(tree, tree.root, tree.root, None, False, instances)
         index.param_names = sorted(index.params)
         index.all_names = sorted([*index.params, *index.objects])

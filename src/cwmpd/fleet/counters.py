@@ -57,7 +57,9 @@ def declare_counters(decl: Declarations) -> None:
     }
     for rel, default in defaults.items():
         decl.store(_TR181_INTERFACE + rel, default)
-    decl.factory({"Device.Ethernet.Interface.1." + rel: v for rel, v in defaults.items()})
+    # One factory value makes instance 1, the one the identity's MAC address replaces; the
+    # others read their defaults (memory: every device keeps its own factory values).
+    decl.factory({"Device.Ethernet.Interface.1.MACAddress": ""})
 
 
 def advance(value: Callable[[str], str], root: str, rng: random.Random) -> dict[str, str]:
