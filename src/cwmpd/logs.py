@@ -132,6 +132,13 @@ class DemoteForeignInfo:
 _ENABLED: set[LogLevel] = set(LogLevel.iterconstants())
 
 
+def enable_levels(threshold: LogLevel) -> None:
+    """Let LeveledLogger events at ``threshold`` and above through (start_logging's level)."""
+    levels = list(LogLevel.iterconstants())
+    _ENABLED.clear()
+    _ENABLED.update(levels[levels.index(threshold) :])
+
+
 class LeveledLogger(Logger):
     """A Logger that drops an event below start_logging's level before it is built and
     published: for the lines a busy path writes at every message (the session engine's)."""
@@ -183,9 +190,7 @@ def start_logging(
         observer = _stderr_observer(fmt, out, env)
     threshold = LogLevel.levelWithName(level)
     predicate = LogLevelFilterPredicate(defaultLogLevel=threshold)
-    levels = list(LogLevel.iterconstants())
-    _ENABLED.clear()
-    _ENABLED.update(levels[levels.index(threshold) :])
+    enable_levels(threshold)
     globalLogBeginner.beginLoggingTo(
         [DemoteForeignInfo(FilteringLogObserver(observer, [predicate]))],
         redirectStandardIO=False,
