@@ -10,8 +10,9 @@ may run inside a test process):
 - the state built so far is frozen (``gc.freeze``: never rescanned, still freed by reference
   counting) after each start-up batch and once every device has had its first session, each
   time after a collection of what is not frozen yet (no garbage is frozen);
-- the youngest generation is collected every 10,000 allocations, so most of a session's
-  objects are gone before a collection could promote them.
+- once every device has had its first session, the youngest generation is collected every
+  10,000 allocations, so most of a session's objects are gone before a collection could
+  promote them (not during the boot storm: its peak memory would grow).
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ class GcPolicy:
         self.frozen = 0  # how many times the heap was frozen
 
     def start(self) -> None:
-        """Collect less often (THRESHOLDS)."""
+        """Remember the process's settings (``stop`` puts them back)."""
         if self._saved is None:
             self._saved = gc.get_threshold()
+
+    def steady(self) -> None:
+        """Every device is up and had its first session: freeze, then collect less often
+        (THRESHOLDS; not before, so the boot storm's peak memory stays what it was)."""
+        self.freeze()
+        if self._saved is not None:
             gc.set_threshold(*THRESHOLDS)
 
     def freeze(self) -> None:

@@ -192,7 +192,7 @@ class Fleet:
             self._first_sessions += 1
             if self._first_sessions == len(self.identities):
                 self.first_session_done_at = time.monotonic()
-                self.gc.freeze()
+                self.gc.steady()
 
     # -- progress and stop -------------------------------------------------------
 

@@ -12,11 +12,13 @@ def test_thresholds_and_freeze_are_undone_by_stop() -> None:
     policy = GcPolicy()
     policy.start()
     try:
-        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_threshold() == before  # the boot storm: the usual settings
         kept = [[n] for n in range(10)]  # live (tracked) state: frozen, not collected
         policy.freeze()
         assert gc.get_freeze_count() >= len(kept)
-        assert policy.frozen == 1
+        policy.steady()
+        assert gc.get_threshold() == THRESHOLDS
+        assert policy.frozen == 2
     finally:
         policy.stop()
     assert gc.get_threshold() == before
