@@ -128,6 +128,27 @@ class DemoteForeignInfo:
         self._observer(event)
 
 
+#: The levels start_logging lets through; every level until it is called (tests watch all).
+_ENABLED: set[LogLevel] = set(LogLevel.iterconstants())
+
+
+def enable_levels(threshold: LogLevel) -> None:
+    """Let LeveledLogger events at ``threshold`` and above through (start_logging's level)."""
+    levels = list(LogLevel.iterconstants())
+    _ENABLED.clear()
+    _ENABLED.update(levels[levels.index(threshold) :])
+
+
+class LeveledLogger(Logger):
+    """A Logger that drops an event below start_logging's level before it is built and
+    published: for the lines a busy path writes at every message (the session engine's)."""
+
+    def emit(self, level: LogLevel, format: str | None = None, **kwargs: object) -> None:
+        """Publish the event, unless no observer would write it at this level."""
+        if level in _ENABLED:
+            super().emit(level, format, **kwargs)
+
+
 def syslog_reachable(path: str = "/dev/log") -> bool:
     """True when a syslog daemon listens on ``path`` (syslog(3) drops everything otherwise)."""
     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
@@ -167,7 +188,9 @@ def start_logging(
         observer = SyslogObserver()
     else:
         observer = _stderr_observer(fmt, out, env)
-    predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
+    threshold = LogLevel.levelWithName(level)
+    predicate = LogLevelFilterPredicate(defaultLogLevel=threshold)
+    enable_levels(threshold)
     globalLogBeginner.beginLoggingTo(
         [DemoteForeignInfo(FilteringLogObserver(observer, [predicate]))],
         redirectStandardIO=False,

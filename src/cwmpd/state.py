@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,23 +20,56 @@ from twisted.logger import Logger
 _log = Logger(namespace="cwmpd.state")
 
 
+#: Whether writes reach the disk before they return (fsync of the file and its folder).
+#: Only a process whose state folders are scratch, thrown away at exit, turns it off.
+_durable = True
+_temp_serial = itertools.count()
+
+
+def set_durable(durable: bool) -> None:
+    """Keep (True, the default) or skip the fsyncs of every state write in this process:
+    False only for state that no restart will read (``cwmpd fleet`` without --state-dir)."""
+    global _durable
+    _durable = durable
+
+
+def _create_temp(path: str) -> tuple[int, str]:
+    """A new private file next to ``path`` (its folder made if missing): (fd, name)."""
+    folder, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_temp_serial)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:  # left by a crashed process that had this pid
+            continue
+        except FileNotFoundError:
+            Path(folder or ".").mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    target = os.fspath(path)
+    fd, tmp = _create_temp(target)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
+            if _durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    dirfd = os.open(path.parent, os.O_RDONLY)
+    if not _durable:
+        return
+    dirfd = os.open(os.path.dirname(target) or ".", os.O_RDONLY)
     try:
         os.fsync(dirfd)
     finally:

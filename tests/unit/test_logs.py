@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import json
 import syslog
+from typing import cast
 
 import pytest
-from twisted.logger import LogLevel
+from twisted.logger import ILogObserver, LogLevel, globalLogPublisher
 
 from cwmpd import logs
 
@@ -42,3 +43,23 @@ def test_syslog_gets_real_priorities(monkeypatch: pytest.MonkeyPatch) -> None:
     observer(_event(LogLevel.error, "bad"))
     observer(_event(LogLevel.info, "fine"))
     assert calls == [(syslog.LOG_ERR, "cwmpd.t: bad"), (syslog.LOG_INFO, "cwmpd.t: fine")]
+
+
+def test_leveled_logger_drops_events_below_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below start_logging's level an event is never published; every level until then."""
+    events: list[dict[str, object]] = []
+    observer = cast(ILogObserver, events.append)
+    log = logs.LeveledLogger(namespace="test.leveled")
+    globalLogPublisher.addObserver(observer)
+    try:
+        monkeypatch.setattr(logs, "_ENABLED", set(logs._ENABLED))
+        log.debug("before start_logging")
+        logs.enable_levels(LogLevel.warn)
+        log.debug("dropped")
+        log.info("dropped")
+        log.warn("kept")
+        log.error("kept")
+    finally:
+        globalLogPublisher.removeObserver(observer)
+    seen = [e["log_level"] for e in events if e.get("log_namespace") == "test.leveled"]
+    assert seen == [LogLevel.debug, LogLevel.warn, LogLevel.error]

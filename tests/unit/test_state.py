@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -40,3 +41,41 @@ def test_failed_write_keeps_old_file(tmp_path: Path) -> None:
         state.write_json(target, {"v": object()})
     assert state.read_json(target) == {"v": 1}
     assert os.listdir(tmp_path) == ["s.json"]
+
+
+def test_writes_fsync_unless_the_process_state_is_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write fsyncs the file and its folder; set_durable(False) (the fleet's scratch
+    state) skips both, still through temp file and rename; a missing folder is made."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    target = tmp_path / "a" / "b" / "s.json"
+    state.write_json(target, {"v": 1})
+    assert len(synced) == 2
+    state.set_durable(False)
+    try:
+        state.write_json(target, {"v": 2})
+    finally:
+        state.set_durable(True)
+    assert len(synced) == 2
+    assert state.read_json(target) == {"v": 2}
+    assert os.listdir(target.parent) == ["s.json"]
+
+
+def test_a_leftover_temp_file_is_stepped_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A temp file a crashed process (with the same pid) left behind is not reused."""
+    monkeypatch.setattr(state, "_temp_serial", itertools.count())
+    leftover = tmp_path / f".s.json.{os.getpid()}-0.tmp"
+    leftover.write_text("half")
+    state.write_json(tmp_path / "s.json", {"v": 1})
+    assert state.read_json(tmp_path / "s.json") == {"v": 1}
+    assert leftover.read_text() == "half"

@@ -26,7 +26,7 @@ from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.budget import ResponseBudget, expand, unlimited
 from cwmpd.datamodel.counters import CounterBackend
 from cwmpd.datamodel.notify import ChangeTracker
-from cwmpd.datamodel.tree import GenericTree, Index
+from cwmpd.datamodel.tree import GenericTree, Index, list_instances
 from cwmpd.datamodel.validate import check_value
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class DataModel:
         self._counter = counter
         self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
+        self._last_index: Index | None = None  # reused while the tables list the same
         self._subscribers: list[Subscriber] = []
         self._notification_listeners: list[NotificationListener] = []
         self._lightweight_listeners: list[LightweightListener] = []
@@ -579,8 +580,13 @@ class DataModel:
     async def _live(self) -> Index:
         index = self._index
         if index is None:
-            built = Index.build(self._tree, self._backend)
-            index = await transaction.guarded(built, "list instances")
+            listed = list_instances(self._tree, self._backend)
+            instances = await transaction.guarded(listed, "list instances")
+            last = self._last_index
+            if last is not None and last.instances == instances:
+                index = last  # the same instances as last time: the same names
+            else:
+                index = self._last_index = await Index.build(self._tree, self._backend, instances)
             self._index = self._counter.index = index
         return index
 

@@ -87,6 +87,7 @@ class GenericTree:
     share_indexes: bool = False
     """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
     _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
+    _holds_tables: dict[str, bool] = field(default_factory=dict, repr=False)
     _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
         default_factory=WeakValueDictionary, repr=False
     )
@@ -157,6 +158,17 @@ class GenericTree:
             self._layouts[obj] = out
         return out
 
+    def holds_tables(self, obj: str) -> bool:
+        """Whether generic ``obj`` has a table at or below it (cached)."""
+        known = self._holds_tables.get(obj)
+        if known is None:
+            known = any(
+                c.table is not None or (c.param is None and self.holds_tables(c.generic))
+                for c in self.layout(obj)
+            )
+            self._holds_tables[obj] = known
+        return known
+
     def instance_defaults(self, table: str) -> dict[str, str]:
         """Initial values of a new instance of generic ``table``, by relative name."""
         table_info = self.tables[table]
@@ -221,15 +233,23 @@ class Index:
     param_names: list[str] = field(default_factory=list)
     all_names: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)
+    instances: Instances = field(default_factory=dict)
+    """What the tables listed when it was built (``list_instances``)."""
 
     @classmethod
     async def build(
-        cls, tree: GenericTree, route: Callable[[Backend], Backend] | None = None
+        cls,
+        tree: GenericTree,
+        route: Callable[[Backend], Backend] | None = None,
+        instances: Instances | None = None,
     ) -> Index:
-        """Expand ``tree`` with the instances its backends report; ``route`` gives the
-        device's backend for one the tree names, when the tree is shared by devices."""
-        index = cls()
-        await index._expand(tree, tree.root, tree.root, None, False, route)
+        """Expand ``tree`` with the instances its backends report (or ``instances``, as
+        ``list_instances`` gave them); ``route`` gives the device's backend for one the
+        tree names, when the tree is shared by devices."""
+        if instances is None:
+            instances = await list_instances(tree, route)
+        index = cls(instances=instances)
+        index._expand(tree, tree.root, tree.root, None, False, instances)
         index.param_names = sorted(index.params)
         index.all_names = sorted([*index.params, *index.objects])
         index.forced = [n for n in index.param_names if index.params[n].forced_inform]
@@ -241,14 +261,14 @@ class Index:
             tree._indexes[key] = index
         return index
 
-    async def _expand(
+    def _expand(
         self,
         tree: GenericTree,
         gobj: str,
         cobj: str,
         table: TableInfo | None,
         inst: bool,
-        route: Callable[[Backend], Backend] | None,
+        instances: Instances,
     ) -> None:
         self.objects[cobj] = ObjectInfo(table, inst)
         kids = self.children.setdefault(cobj, [])
@@ -260,15 +280,14 @@ class Index:
                 kids.append(name)
             elif not child.segment and child.table is not None:
                 info = child.table
-                backend = info.backend if route is None else route(info.backend)
-                for number in sorted(await backend.list_instances(cobj)):
+                for number in instances[cobj]:
                     name = intern(f"{cobj}{number}.")
                     kids.append(name)
-                    await self._expand(tree, child.generic, name, info, True, route)
+                    self._expand(tree, child.generic, name, info, True, instances)
             else:
                 name = intern(cobj + child.segment)
                 kids.append(name)
-                await self._expand(tree, child.generic, name, child.table, False, route)
+                self._expand(tree, child.generic, name, child.table, False, instances)
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""
@@ -277,6 +296,40 @@ class Index:
     def names_under(self, prefix: str) -> list[str]:
         """Concrete object and parameter names at or below ``prefix``."""
         return _prefixed(self.all_names, prefix)
+
+
+#: Each concrete table object ("X.", "X.2.Y.") -> its instance numbers, sorted, in the
+#: order a depth-first walk meets them: what decides an Index besides the generic tree.
+Instances = dict[str, tuple[int, ...]]
+
+
+async def list_instances(
+    tree: GenericTree, route: Callable[[Backend], Backend] | None = None
+) -> Instances:
+    """Ask each table's backend for its instances (only the objects that hold tables are
+    walked): equal results give equal indexes, so a model rebuilds only when they differ."""
+    out: Instances = {}
+    await _list_under(tree, tree.root, tree.root, route, out)
+    return out
+
+
+async def _list_under(
+    tree: GenericTree,
+    gobj: str,
+    cobj: str,
+    route: Callable[[Backend], Backend] | None,
+    out: Instances,
+) -> None:
+    for child in tree.layout(gobj):
+        if child.param is not None:
+            continue
+        if not child.segment and child.table is not None:
+            backend = child.table.backend if route is None else route(child.table.backend)
+            numbers = out[cobj] = tuple(sorted(await backend.list_instances(cobj)))
+            for number in numbers:
+                await _list_under(tree, child.generic, f"{cobj}{number}.", route, out)
+        elif tree.holds_tables(child.generic):
+            await _list_under(tree, child.generic, cobj + child.segment, route, out)
 
 
 def _prefixed(names: list[str], prefix: str) -> list[str]:

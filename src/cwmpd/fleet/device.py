@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from cwmpd.config import Config
 from cwmpd.cwmp import messages
 from cwmpd.cwmp.eventcodes import BOOTSTRAP
+from cwmpd.fleet.counters import advance
 from cwmpd.fleet.faults import DeviceFaults, FaultyClient
 from cwmpd.fleet.identity import Identity
 from cwmpd.fleet.metrics import Metrics
@@ -170,6 +171,17 @@ class FleetDevice:
         name = name if name.startswith(agent.model.root) else agent.model.root + name
         agent.model.set_local({name: value})
         return True
+
+    def advance_counters(self, rng: random.Random) -> bool:
+        """The device's traffic counters grow by seeded steps (notified as the ACS asked);
+        False when down or without counters."""
+        agent = self.agent
+        if agent is None or not agent.running:
+            return False
+        values = advance(agent.model.value, agent.model.root, rng)
+        if values:
+            agent.model.set_local(values)
+        return bool(values)
 
     def _exited(self) -> None:
         """A reboot that restarts the daemon: like a supervisor, start it again."""

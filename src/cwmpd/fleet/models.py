@@ -30,6 +30,7 @@ from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
 from cwmpd.datamodel.vendor import with_vendor
+from cwmpd.fleet.counters import declare_counters
 from cwmpd.fleet.identity import Identity
 from cwmpd.plugin import simhardware
 from cwmpd.plugin.api import Declarer, DeviceHooks, DevicePlugin, PluginError
@@ -234,6 +235,7 @@ class SharedModels:
             plugins = [self._create(n, state_dir, reactor, ident) for n in plugin_names]
             device = plugins[0]
             decl = declare_all(plugins, diagnostics, software)
+            declare_counters(decl)
             schema = self._schema(plugin_names, decl)
             values = factory_values(device.root) if callable(factory_values) else factory_values
             ms = f"{device.root}ManagementServer."

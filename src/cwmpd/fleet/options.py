@@ -22,7 +22,7 @@ class Step:
     """One scenario step: at ``at`` seconds, ``action`` over ``fraction`` of the devices."""
 
     at: float
-    action: str  # reboot, factory-reset, inform, drift
+    action: str  # reboot, factory-reset, inform, drift, counters
     fraction: float = 1.0
     param: str = ""  # drift: the parameter that changes (an agent-stored one)
     value: str = ""  # drift: its new value ("" = a seeded random number)

@@ -22,6 +22,7 @@ from cwmpd import __version__, state
 from cwmpd.config import AcsConfig, Config, ConnectionRequestConfig, ControlConfig, DeviceConfig
 from cwmpd.fleet.connreq import FleetConnectionRequests, device_path
 from cwmpd.fleet.device import FleetDevice
+from cwmpd.fleet.gcpolicy import GcPolicy
 from cwmpd.fleet.identity import Identity, device_rng, identities
 from cwmpd.fleet.metrics import Metrics
 from cwmpd.fleet.models import SharedModels
@@ -55,6 +56,7 @@ class Fleet:
         #: Retry jitter of every device's scheduler: one seeded generator (2.5 KiB each).
         self.rng = random.Random(f"{opts.seed}/scheduler")  # noqa: S311 - seeded on purpose
         self.models = SharedModels()
+        self.gc = GcPolicy()
         self.devices: dict[str, FleetDevice] = {}
         self.identities: list[Identity] = list(
             identities(
@@ -102,6 +104,7 @@ class Fleet:
             shm = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private folder in it
             where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
             self._scratch = Path(tempfile.mkdtemp(prefix="cwmpd-fleet-", dir=where))
+            state.set_durable(False)  # scratch state, deleted at the end: no fsync to wait for
         if opts.cr_port is not None:
             self.connreq = FleetConnectionRequests(self.reactor, self.devices, self.metrics)
             port = await self.connreq.listen(self.reactor, opts.cr_port, opts.cr_host)
@@ -112,6 +115,7 @@ class Fleet:
             "servers that ACS names"
             + (f"; Connection Requests at {self.cr_base}/<serial>/" if self.cr_base else "")
         )
+        self.gc.start()
         self.started_at = time.monotonic()
         self.cpu_at_start = time.process_time()
         if opts.ramp > 0:
@@ -140,6 +144,8 @@ class Fleet:
         batch, self._pending = self._pending[:size], self._pending[size:]
         for ident in batch:
             self.start_device(ident)
+        if batch:
+            self.gc.freeze()  # the new devices' state: never rescanned
         if not self._pending and self._ramp is not None and self._ramp.running:
             self._ramp.stop()
             self.all_started_at = time.monotonic()
@@ -186,6 +192,7 @@ class Fleet:
             self._first_sessions += 1
             if self._first_sessions == len(self.identities):
                 self.first_session_done_at = time.monotonic()
+                self.gc.steady()
 
     # -- progress and stop -------------------------------------------------------
 
@@ -236,9 +243,11 @@ class Fleet:
         return self.done
 
     def _cleanup(self) -> None:
+        self.gc.stop()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+            state.set_durable(True)
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -1,4 +1,5 @@
-"""Scenario steps of a fleet run: reboot and factory-reset waves, inform waves, value drift.
+"""Scenario steps of a fleet run: reboot and factory-reset waves, inform waves, value drift,
+traffic counters growing (cwmpd.fleet.counters).
 
 Which devices a step touches is drawn from the seed, so a run is reproducible. Firmware
 waves are the ACS's doing: its Download to each device is carried out by the agent's own
@@ -18,7 +19,7 @@ from cwmpd.fleet.device import FleetDevice
 from cwmpd.fleet.options import Step
 
 _log = Logger(namespace="cwmpd.fleet")
-ACTIONS = ("reboot", "factory-reset", "inform", "drift")
+ACTIONS = ("reboot", "factory-reset", "inform", "drift", "counters")
 
 
 def chosen(keys: list[str], fraction: float, seed: int, index: int) -> list[str]:
@@ -65,6 +66,8 @@ class Scenarios:
                 ok = device.factory_reset()
             elif step.action == "inform":
                 ok = device.request_session()
+            elif step.action == "counters":
+                ok = device.advance_counters(rng)
             else:
                 ok = device.drift(step.param, step.value or str(rng.randrange(1_000_000)))
             reached += ok

@@ -15,18 +15,18 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
 
 from cwmpd.cwmp import compat, messages, soap
 from cwmpd.cwmp.eventcodes import BOOTSTRAP, HEARTBEAT, VALUE_CHANGE
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.cwmp.structs import EventStruct
 from cwmpd.datamodel.model import DataModel
+from cwmpd.logs import LeveledLogger
 from cwmpd.session.dispatch import Dispatcher
 from cwmpd.session.events import EventQueue
 from cwmpd.session.http import AcsHttpError, HttpResponse, ResponseTooLarge
 
-_log = Logger(namespace="cwmpd.session")
+_log = LeveledLogger(namespace="cwmpd.session")
 
 SUPPORTED_CWMP_VERSIONS = "1.0,1.1,1.2,1.3,1.4"
 _VERSION_NS = {

@@ -67,3 +67,29 @@ async def test_rows_added_after_a_read_appear_only_after_instances_changed(
     model.instances_changed()
     got = await model.get_parameter_values([HOPS])
     assert [(p.name, p.value) for p in got] == [(HOPS + "1.Host", "127.0.0.1")]
+
+
+@pytest_twisted.ensureDeferred
+async def test_index_reused_while_the_tables_list_the_same_rows(tmp_path: Path) -> None:
+    """Each session re-lists the tables; equal lists reuse the last index, new rows rebuild it."""
+    backend = RowsBackend()
+
+    def extra(decl: Declarations) -> None:
+        decl.bind(HOPS + "{i}.Host", backend, writable=False)
+        decl.table(HOPS + "{i}.", backend)
+
+    model = make_model(tmp_path, extra)
+    backend.rows = ["10.0.0.1"]
+    await model.get_parameter_values([HOPS])
+    first = model._index
+    await model.end_of_session()
+    await model.get_parameter_values([HOPS])
+    assert model._index is first  # the same rows: the same index, not rebuilt
+    backend.rows = ["10.0.0.1", "10.0.0.2"]
+    await model.end_of_session()
+    got = await model.get_parameter_values([HOPS])
+    assert model._index is not first
+    assert [p.name for p in got] == [HOPS + "1.Host", HOPS + "2.Host"]
+    backend.rows = ["10.0.0.1"]
+    await model.end_of_session()
+    assert [p.name for p in await model.get_parameter_values([HOPS])] == [HOPS + "1.Host"]
