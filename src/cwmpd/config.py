@@ -99,6 +99,7 @@ class UspControllerConfig:
     password: str = ""
     ca_file: str = ""  # mqtts: trust roots (empty = the system's), like acs.ca_file
     client_cert: str = ""  # mqtts: PEM with the client certificate and key, like acs.client_cert
+    role: str = "full"  # its AssignedRole: "full" (Full Access), "untrusted"
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,8 @@ def _check_usp(usp: UspConfig, src: str) -> None:
         if ctrl.endpoint_id in seen:
             raise ConfigError(f"{where}.endpoint_id {ctrl.endpoint_id!r} is listed twice")
         seen.add(ctrl.endpoint_id)
+        if ctrl.role not in ("full", "untrusted"):
+            raise ConfigError(f'{where}.role must be "full" or "untrusted", got {ctrl.role!r}')
         if ctrl.mtp in _NEXT_MTPS:
             raise ConfigError(
                 f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "
