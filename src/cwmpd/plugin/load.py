@@ -217,7 +217,19 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         return None
     la = "Device.LocalAgent."
     values = {f"{la}EndpointID": usp.endpoint_id}
-    trust, roles = trust_factory_values()
+    defined: dict[str, list[dict[str, str]]] = {}
+    for perm in usp.permissions:
+        defined.setdefault(perm.role, []).append(
+            {
+                "targets": ",".join(perm.targets),
+                "order": str(perm.order),
+                "param": perm.param,
+                "obj": perm.obj,
+                "instantiated_obj": perm.instantiated_obj,
+                "command_event": perm.command_event,
+            }
+        )
+    trust, roles = trust_factory_values(defined)
     values |= trust
     topics: list[str] = []
     for i, ctrl in enumerate(usp.controllers, 1):
