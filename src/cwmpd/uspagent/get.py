@@ -72,7 +72,7 @@ async def _one(
             _group_under(index, start, max_depth, groups)
     else:
         raise UspError(ErrorCode.INVALID_PATH, f"{text}: Get reads objects and parameters")
-    if trust is not FULL_ACCESS:
+    if not trust.everything:
         groups = {
             obj: trust.readable(names)
             for obj, names in groups.items()

@@ -92,6 +92,13 @@ def matches(target: str, path: str) -> bool:
     return all(_same(w, h) for w, h in zip(want, have, strict=False))
 
 
+def _grants_everything(role: Role) -> bool:
+    if not role.permissions:
+        return False
+    top = role.permissions[0]  # the highest Order: it decides wherever it matches
+    return "Device." in top.targets and all(top.rights.get(k) == ALL for k in KINDS)
+
+
 class Trust:
     """What one Controller may do: the union of its ``roles``."""
 
@@ -99,6 +106,9 @@ class Trust:
         self.roles = tuple(
             Role(r.name, tuple(sorted(r.permissions, key=lambda p: -p.order))) for r in roles
         )
+        self.everything = any(_grants_everything(r) for r in self.roles)
+        """Whether one Role's top Permission gives every right on all of ``Device.``
+        (Full Access): then no path needs judging."""
 
     def _deciding(self, role: Role, path: str) -> Permission | None:
         for permission in role.permissions:  # highest Order first
@@ -108,6 +118,8 @@ class Trust:
 
     def rights(self, kind: str, path: str) -> str:
         """The "rwxn" string the Controller has on ``path`` as a target of ``kind``."""
+        if self.everything:
+            return ALL
         got: set[str] = set()
         for role in self.roles:
             permission = self._deciding(role, path)
@@ -117,6 +129,8 @@ class Trust:
 
     def allows(self, kind: str, right: str, path: str) -> bool:
         """Whether the Controller has ``right`` (READ ...) on ``path`` as a ``kind``."""
+        if self.everything:
+            return True
         for role in self.roles:
             permission = self._deciding(role, path)
             if permission is not None and permission.grants(kind, right):
@@ -125,6 +139,8 @@ class Trust:
 
     def readable(self, names: Sequence[str]) -> list[str]:
         """The parameters of ``names`` the Controller may read."""
+        if self.everything:
+            return list(names)
         return [n for n in names if self.allows(PARAM, READ, n)]
 
 

@@ -105,3 +105,21 @@ def test_notify_needs_the_notify_right_of_its_kind() -> None:
     assert not may_receive(trust, object_creation("Device.IP.Interface.3.", {}))
     assert may_receive(trust, operation_complete("Device.Reboot()", "k"))
     assert trust.allows(COMMAND_EVENT, NOTIFY, "Device.Reboot()")
+
+
+def test_an_all_rights_permission_below_a_higher_order_one_is_not_everything() -> None:
+    """Full rights on Device. at Order 0 under a higher-Order "----": not Full Access."""
+    role = Role(
+        "almost",
+        (
+            _perm(
+                0, "Device.", Param="rwxn", Obj="rwxn", InstantiatedObj="rwxn", CommandEvent="rwxn"
+            ),
+            _perm(1, "Device.DeviceInfo.SerialNumber"),
+        ),
+    )
+    trust = Trust([role])
+    assert FULL_ACCESS.everything and not trust.everything
+    assert trust.readable(["Device.DeviceInfo.SerialNumber", "Device.DeviceInfo.HostName"]) == [
+        "Device.DeviceInfo.HostName"
+    ]
