@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,23 @@ class UspControllerConfig:
     password: str = ""
     ca_file: str = ""  # mqtts: trust roots (empty = the system's), like acs.ca_file
     client_cert: str = ""  # mqtts: PEM with the client certificate and key, like acs.client_cert
+    role: str = (
+        "full"  # its AssignedRole: "full" (Full Access), "untrusted", a [[usp.permissions]] role
+    )
+
+
+@dataclass(frozen=True)
+class UspPermissionConfig:
+    """One [[usp.permissions]] entry: a Permission of the Role named ``role`` (the Role is
+    made of its entries, in file order; factory rows of ControllerTrust.Role.{i}.)."""
+
+    role: str = ""
+    targets: tuple[str, ...] = ()
+    order: int = 0
+    param: str = "----"  # "rwxn" rights, "-" for one not granted
+    obj: str = "----"
+    instantiated_obj: str = "----"
+    command_event: str = "----"
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,7 @@ class UspConfig:
     max_in_flight: int = 8  # requests of one Controller handled at once; more get Error 7005
     response_timeout: float = 30.0  # seconds a Controller has to answer the Agent's request
     controllers: tuple[UspControllerConfig, ...] = ()
+    permissions: tuple[UspPermissionConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,8 +229,18 @@ def _usp_section(data: Any, source: str) -> UspConfig:
         _section(f"usp.controllers[{i}]", UspControllerConfig, entry, source)
         for i, entry in enumerate(entries)
     )
+    perms = rest.pop("permissions", [])
+    if not isinstance(perms, list) or not all(isinstance(e, dict) for e in perms):
+        raise ConfigError(
+            f"{source}: usp.permissions must be an array of tables [[usp.permissions]]"
+        )
+    permissions = tuple(
+        _section(f"usp.permissions[{i}]", UspPermissionConfig, entry, source)
+        for i, entry in enumerate(perms)
+    )
     plain = _section("usp", UspConfig, rest, source)
     return UspConfig(
+        permissions=permissions,
         enable=plain.enable,
         endpoint_id=plain.endpoint_id,
         max_in_flight=plain.max_in_flight,
@@ -223,6 +252,29 @@ def _usp_section(data: Any, source: str) -> UspConfig:
 #: A USP Endpoint ID (TR-369 R-ARC.6): printable ASCII without blanks.
 _ENDPOINT_ID = re.compile(r"^[!-~]{1,256}$")
 _NEXT_MTPS = ("websocket", "uds", "stomp")
+
+
+_RIGHTS = re.compile(r"^[r-][w-][x-][n-]$")
+
+
+def _check_permissions(permissions: Sequence[UspPermissionConfig], src: str) -> set[str]:
+    """The role names [[usp.permissions]] defines; ConfigError for a bad entry."""
+    orders: set[tuple[str, int]] = set()
+    for i, perm in enumerate(permissions):
+        where = f"{src}: usp.permissions[{i}]"
+        if not perm.role or perm.role in ("full", "untrusted"):
+            raise ConfigError(f'{where}.role must name a role other than "full"/"untrusted"')
+        if not perm.targets:
+            raise ConfigError(f"{where}.targets must list at least one path")
+        if perm.order < 0 or (perm.role, perm.order) in orders:
+            raise ConfigError(f"{where}.order must be >= 0 and unique within its role")
+        orders.add((perm.role, perm.order))
+        rights = {"param": perm.param, "obj": perm.obj}
+        rights |= {"instantiated_obj": perm.instantiated_obj, "command_event": perm.command_event}
+        for key, value in rights.items():
+            if not _RIGHTS.match(value):
+                raise ConfigError(f'{where}.{key} must be like "r-xn", got {value!r}')
+    return {role for role, _ in orders}
 
 
 def _check_usp(usp: UspConfig, src: str) -> None:
@@ -237,6 +289,7 @@ def _check_usp(usp: UspConfig, src: str) -> None:
         raise ConfigError(f"{src}: usp.response_timeout must be > 0")
     if usp.enable and not usp.controllers:
         raise ConfigError(f"{src}: usp.enable needs at least one [[usp.controllers]] entry")
+    roles = _check_permissions(usp.permissions, src)
     seen: set[str] = set()
     for i, ctrl in enumerate(usp.controllers):
         where = f"{src}: usp.controllers[{i}]"
@@ -248,6 +301,11 @@ def _check_usp(usp: UspConfig, src: str) -> None:
         if ctrl.endpoint_id in seen:
             raise ConfigError(f"{where}.endpoint_id {ctrl.endpoint_id!r} is listed twice")
         seen.add(ctrl.endpoint_id)
+        if ctrl.role not in ("full", "untrusted", *roles):
+            raise ConfigError(
+                f'{where}.role must be "full", "untrusted" or a role of [[usp.permissions]], '
+                f"got {ctrl.role!r}"
+            )
         if ctrl.mtp in _NEXT_MTPS:
             raise ConfigError(
                 f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "

@@ -15,6 +15,7 @@ from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.generate import convert
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.schema import Schema, read_schema
+from cwmpd.plugin.trust_objects import declare_trust, with_trust
 from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.usp import messages
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
@@ -31,6 +32,7 @@ _CONTROLLER_PARAMS = {
     "USPNotifRetryIntervalMultiplier": None,
     "BootParameter.{i}.Enable": None,
     "BootParameter.{i}.ParameterName": None,
+    "AssignedRole": None,
 }
 
 
@@ -50,17 +52,21 @@ def usp_schema(spec: Path) -> Schema:
 def usp_model(
     spec: Path, state: Path, extra: Callable[[Declarations], None] | None = None
 ) -> DataModel:
-    """The small test device with the Subscription table and one Controller."""
+    """The small test device with the Subscription table, ControllerTrust and one Controller
+    (Full Access)."""
 
     def declare(decl: Declarations) -> None:
         declare_subscriptions(decl)
+        declare_trust(decl)
         for rel, default in _CONTROLLER_PARAMS.items():
             decl.store(f"Device.LocalAgent.Controller.{{i}}.{rel}", default)
         decl.factory(
-            {
-                f"{CONTROLLER}.EndpointID": CONTROLLER_ID,
-                f"{CONTROLLER}.PeriodicNotifInterval": "60",
-            }
+            with_trust(
+                {
+                    f"{CONTROLLER}.EndpointID": CONTROLLER_ID,
+                    f"{CONTROLLER}.PeriodicNotifInterval": "60",
+                }
+            )
         )
         if extra is not None:
             extra(decl)

@@ -48,6 +48,7 @@ from cwmpd.plugin.api import (
 )
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.trust_objects import declare_trust, trust_factory_values, with_trust
 from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
@@ -92,11 +93,12 @@ def build_model(
         started = reactor.seconds()
         declare_local_agent(
             decl,
-            usp,
+            with_trust(usp),
             uptime=lambda: int(reactor.seconds() - started),
             software_version=__version__,
         )
         declare_subscriptions(decl)
+        declare_trust(decl)
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
         schema = with_usp(schema)
@@ -242,10 +244,25 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         return None
     la = "Device.LocalAgent."
     values = {f"{la}EndpointID": usp.endpoint_id}
+    defined: dict[str, list[dict[str, str]]] = {}
+    for perm in usp.permissions:
+        defined.setdefault(perm.role, []).append(
+            {
+                "targets": ",".join(perm.targets),
+                "order": str(perm.order),
+                "param": perm.param,
+                "obj": perm.obj,
+                "instantiated_obj": perm.instantiated_obj,
+                "command_event": perm.command_event,
+            }
+        )
+    trust, roles = trust_factory_values(defined)
+    values |= trust
     topics: list[str] = []
     for i, ctrl in enumerate(usp.controllers, 1):
         values[f"{la}Controller.{i}.EndpointID"] = ctrl.endpoint_id
         values[f"{la}Controller.{i}.Enable"] = "true"
+        values[f"{la}Controller.{i}.AssignedRole"] = roles[ctrl.role]
         values[f"{la}Controller.{i}.MTP.1.Enable"] = "true"
         values[f"{la}Controller.{i}.MTP.1.Protocol"] = "MQTT"
         values[f"{la}Controller.{i}.MTP.1.MQTT.Topic"] = ctrl.controller_topic

@@ -7,8 +7,9 @@ values come from the configuration as a plain mapping of concrete names
 instances. ``EndpointID`` is computed: the configured one, else ``os::<OUI>-<SerialNumber>``
 (TR-369 R-ARC.2's "os" authority scheme for an OUI-identified device).
 
-Not declared here: ``Subscription.{i}.`` (the subscriptions) and the objects cwmpd does not
-implement (Threshold, Monitor, Watchdog, Certificate, ControllerTrust, Request, E2ESession).
+Not declared here: ``Subscription.{i}.`` (the subscriptions), ``ControllerTrust.``
+(``trust_objects.py``) and the objects cwmpd does not implement (Threshold, Monitor,
+Watchdog, Certificate, Request, E2ESession).
 """
 
 from __future__ import annotations

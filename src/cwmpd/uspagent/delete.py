@@ -4,7 +4,9 @@ Each path resolves to instances (a search may find none: success, nothing affect
 ``allow_partial`` each instance is deleted on its own and failures are listed as
 unaffected paths; without it every path is checked first (each must name deletable
 instances), then all are deleted, and a failure is an Error for the message (instances
-already deleted stay deleted: a backend's DeleteObject cannot be undone).
+already deleted stay deleted: a backend's DeleteObject cannot be undone). An instance the
+Controller has no InstantiatedObj write right on is 7006 (Permission Denied), checked with
+the others before anything is deleted.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context, MessageError
 from cwmpd.uspagent.snapshot import resolve_path
+from cwmpd.uspagent.trust import FULL_ACCESS, INSTANTIATED_OBJ, WRITE, Trust
 
 _Del = pb.DeleteResp
 
 
-async def _targets(ctx: Context, text: str) -> list[str]:
+async def _targets(ctx: Context, text: str, trust: Trust) -> list[str]:
     """The instances ``text`` names; UspError when it names something else or nothing."""
     snapshot = await ctx.snapshot()
     resolved = await resolve_path(ctx.model, snapshot, text)
@@ -33,6 +36,8 @@ async def _targets(ctx: Context, text: str) -> list[str]:
             raise UspError(ErrorCode.NOT_A_TABLE, f"{path} is not a table instance")
         if info.table is None or not info.table.writable:
             raise UspError(ErrorCode.DELETE_FAILURE, f"{path} may not be deleted")
+        if not trust.allows(INSTANTIATED_OBJ, WRITE, path):
+            raise UspError(ErrorCode.PERMISSION_DENIED, f"{path}: permission denied")
     return list(resolved.paths)
 
 
@@ -44,14 +49,14 @@ async def _delete(ctx: Context, path: str) -> UspError | None:
     return None
 
 
-async def delete(ctx: Context, req: pb.Delete) -> pb.DeleteResp:
+async def delete(ctx: Context, req: pb.Delete, trust: Trust = FULL_ACCESS) -> pb.DeleteResp:
     """The DeleteResp for ``req``; MessageError when the message fails as a whole."""
     out = pb.DeleteResp()
     plans: list[tuple[_Del.DeletedObjectResult, list[str]]] = []
     for text in req.obj_paths:
         result = out.deleted_obj_results.add(requested_path=text)
         try:
-            plans.append((result, await _targets(ctx, text)))
+            plans.append((result, await _targets(ctx, text, trust)))
         except UspError as e:
             if not req.allow_partial:
                 raise MessageError(e.code, e.message, [(text, e.code, e.message)]) from None

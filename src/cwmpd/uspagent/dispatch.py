@@ -5,7 +5,8 @@ module (get, supported, setadd, delete, operate); a :class:`~cwmpd.usp.errors.Us
 becomes an Error Msg with its 7000-7999 code (and parameter errors), anything unexpected
 7003 with a log line, never a traceback to the MTP. Register/Deregister (for USP Services)
 and Notify (an Agent's to send, not to receive) are 7001. Responses and Errors answer the
-Agent's own requests (NotifyResp): None, no answer.
+Agent's own requests (NotifyResp): None, no answer. Every request is judged by the sending
+Controller's Roles (:mod:`cwmpd.uspagent.trust`), read afresh for each message.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cwmpd.uspagent.get import get, get_instances
 from cwmpd.uspagent.operate import COMMANDS, Actions, operate
 from cwmpd.uspagent.setadd import add, set_
 from cwmpd.uspagent.supported import get_supported_dm, get_supported_protocol
+from cwmpd.uspagent.trustload import load_trust
 
 #: Events the agent emits (their subscriptions and Notify are the subscriptions' part).
 EVENTS = ("Device.Boot!", "Device.LocalAgent.Periodic!")
@@ -84,24 +86,26 @@ class Dispatcher:
         self, msg_id: str, name: str, req: pb.Request, controller_id: str
     ) -> pb.Msg | None:
         ctx = self.context
-        if name == "get":  # filled in place: a large GetResp is not copied into the Msg
-            msg = messages.response(msg_id, pb.GetResp())
-            await get(ctx, req.get, msg.body.response.get_resp)
-            return msg
-        if name == "get_instances":
-            return messages.response(msg_id, await get_instances(ctx, req.get_instances))
-        if name == "get_supported_dm":
-            return messages.response(msg_id, get_supported_dm(ctx, req.get_supported_dm))
-        if name == "get_supported_protocol":
+        if name == "get_supported_protocol":  # no data model: allowed to every Controller
             body = get_supported_protocol(req.get_supported_protocol)
             return messages.response(msg_id, body)
+        trust = await load_trust(ctx.model, controller_id, ctx.meta.unique_keys)
+        if name == "get":  # filled in place: a large GetResp is not copied into the Msg
+            msg = messages.response(msg_id, pb.GetResp())
+            await get(ctx, req.get, msg.body.response.get_resp, trust)
+            return msg
+        if name == "get_instances":
+            return messages.response(msg_id, await get_instances(ctx, req.get_instances, trust))
+        if name == "get_supported_dm":
+            supported = get_supported_dm(ctx, req.get_supported_dm, trust)
+            return messages.response(msg_id, supported)
         if name == "set":
-            return messages.response(msg_id, await set_(ctx, req.set))
+            return messages.response(msg_id, await set_(ctx, req.set, trust))
         if name == "add":
-            return messages.response(msg_id, await add(ctx, req.add, controller_id))
+            return messages.response(msg_id, await add(ctx, req.add, controller_id, trust))
         if name == "delete":
-            return messages.response(msg_id, await delete(ctx, req.delete))
+            return messages.response(msg_id, await delete(ctx, req.delete, trust))
         if name == "operate":
-            resp = await operate(ctx, self.actions, req.operate)
+            resp = await operate(ctx, self.actions, req.operate, trust)
             return messages.response(msg_id, resp) if req.operate.send_resp else None
         raise UspError(ErrorCode.MESSAGE_NOT_SUPPORTED, f"an Agent does not take {name}")

@@ -5,6 +5,9 @@ with its own parameters, keyed by their relative names. ``max_depth`` counts obj
 the requested one, 1 being the requested object alone; a table's instances are one level
 with the table (``IPv4Address.1.`` is one level below ``Interface.1.``); 0 is unlimited.
 A path that is no search and names no instantiated object or parameter is error 7026.
+What the Controller's Trust does not let it read is left out, without an error: objects
+without the Obj read right, parameters without the Param read right, instances without the
+InstantiatedObj read right (GetInstances).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context
 from cwmpd.uspagent.snapshot import Snapshot, fetch, resolve_path
+from cwmpd.uspagent.trust import FULL_ACCESS, INSTANTIATED_OBJ, OBJ, READ, Trust
 
 
 def _levels(rel: str) -> int:
@@ -52,6 +56,7 @@ async def _one(
     text: str,
     max_depth: int,
     result: pb.GetResp.RequestedPathResult,
+    trust: Trust,
 ) -> None:
     """Resolve ``text`` and add its objects with their values to ``result``."""
     resolved = await resolve_path(ctx.model, snapshot, text)
@@ -67,6 +72,15 @@ async def _one(
             _group_under(index, start, max_depth, groups)
     else:
         raise UspError(ErrorCode.INVALID_PATH, f"{text}: Get reads objects and parameters")
+    if not trust.everything:
+        groups = {
+            obj: trust.readable(names)
+            for obj, names in groups.items()
+            if resolved.kind == Kind.PARAMETER or trust.allows(OBJ, READ, obj)
+        }
+        groups = {
+            obj: names for obj, names in groups.items() if names or resolved.kind == Kind.OBJECT
+        }
     await fetch(ctx.model, snapshot, [n for names in groups.values() for n in names])
     values = snapshot.values
     add = result.resolved_path_results.add
@@ -75,7 +89,9 @@ async def _one(
         add(resolved_path=obj, result_params={n[cut:]: values[n] for n in names})
 
 
-async def get(ctx: Context, req: pb.Get, out: pb.GetResp | None = None) -> pb.GetResp:
+async def get(
+    ctx: Context, req: pb.Get, out: pb.GetResp | None = None, trust: Trust = FULL_ACCESS
+) -> pb.GetResp:
     """The GetResp (filled into ``out`` when given): one RequestedPathResult per requested
     path, failures in its err_code."""
     snapshot = await ctx.snapshot()
@@ -83,7 +99,7 @@ async def get(ctx: Context, req: pb.Get, out: pb.GetResp | None = None) -> pb.Ge
     for text in req.param_paths:
         result = out.req_path_results.add(requested_path=text)
         try:
-            await _one(ctx, snapshot, text, req.max_depth, result)
+            await _one(ctx, snapshot, text, req.max_depth, result, trust)
         except UspError as e:
             del result.resolved_path_results[:]
             result.err_code, result.err_msg = int(e.code), e.message
@@ -94,7 +110,9 @@ def _instance_levels(rel: str) -> int:
     return sum(1 for seg in rel.split(".")[:-1] if seg.isdigit())
 
 
-async def get_instances(ctx: Context, req: pb.GetInstances) -> pb.GetInstancesResp:
+async def get_instances(
+    ctx: Context, req: pb.GetInstances, trust: Trust = FULL_ACCESS
+) -> pb.GetInstancesResp:
     """The GetInstancesResp: the instances at or below each path, with their unique keys."""
     snapshot = await ctx.snapshot()
     index = snapshot.index
@@ -113,6 +131,8 @@ async def get_instances(ctx: Context, req: pb.GetInstances) -> pb.GetInstancesRe
                     if not (name.endswith(".") and index.objects[name].is_instance):
                         continue
                     if req.first_level_only and _instance_levels(name[len(start) :]) > 1:
+                        continue
+                    if not trust.allows(INSTANTIATED_OBJ, READ, name):
                         continue
                     found[name] = None
             keys = {

@@ -19,6 +19,8 @@
 * **Lifetime**: a row gets its CreationDate when first seen, TimeToLive deletes it, and
   a non-persistent row is deleted when the agent starts (R-NOT.0, the data model's words).
 
+A Notify goes only to a Recipient whose Roles give it the notify right on what it is
+about (``cwmpd.uspagent.trust.may_receive``; the Roles are read again on every refresh).
 Notifies go to the Recipient Controller's EndpointID through
 :class:`~cwmpd.uspagent.notifysend.NotifyDelivery` (retry per NotifRetry/NotifExpiration).
 """
@@ -59,6 +61,8 @@ from cwmpd.uspagent.snapshot import (
     resolve_paths,
 )
 from cwmpd.uspagent.subscriptions import Subscription, read_subscriptions
+from cwmpd.uspagent.trust import FULL_ACCESS, Trust, may_receive
+from cwmpd.uspagent.trustload import load_trust
 
 #: The owner name of the watched parameters in ``DataModel.watch``.
 WATCHER = "usp-subscriptions"
@@ -74,6 +78,7 @@ class _Recipient:
     multiplier: int = 2000
     periodic_interval: int = 0
     periodic_time: float | None = None
+    trust: Trust = FULL_ACCESS
 
 
 class _Ticker:
@@ -287,6 +292,7 @@ class Notifications:
             _int(values, "USPNotifRetryIntervalMultiplier", 2000),
             _int(values, "PeriodicNotifInterval", 0),
             None if phase is None else phase.timestamp(),
+            await load_trust(self.model, endpoint, self._unique_keys),
         )
 
     # -- ValueChange -----------------------------------------------------------------
@@ -473,6 +479,13 @@ class Notifications:
         if recipient is None:
             _log.warn(
                 "USP subscription {path}: Recipient {recipient} has no EndpointID; not sent",
+                path=row.path,
+                recipient=row.recipient,
+            )
+            return
+        if not may_receive(recipient.trust, notify):
+            _log.debug(
+                "USP subscription {path}: {recipient} may not be notified of this",
                 path=row.path,
                 recipient=row.recipient,
             )

@@ -4,7 +4,8 @@
 turn (the OperateResp leaves before the device goes away); ``SendOnBoardRequest()`` of a
 Controller sets its ``OnBoardingComplete`` to false and asks for the OnBoardRequest
 notification. Any other command is not in the supported model: 7026. Unknown input
-arguments are 7027.
+arguments are 7027. A command the Controller has no CommandEvent execute right on fails
+with 7006 (Permission Denied) in its result, and is not run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context
 from cwmpd.uspagent.snapshot import resolve_path
+from cwmpd.uspagent.trust import COMMAND_EVENT, EXECUTE, FULL_ACCESS, Trust
 
 REBOOT = "Device.Reboot()"
 FACTORY_RESET = "Device.FactoryReset()"
@@ -65,7 +67,9 @@ async def _run(ctx: Context, actions: Actions, command: str, req: pb.Operate) ->
     return {}
 
 
-async def operate(ctx: Context, actions: Actions, req: pb.Operate) -> pb.OperateResp:
+async def operate(
+    ctx: Context, actions: Actions, req: pb.Operate, trust: Trust = FULL_ACCESS
+) -> pb.OperateResp:
     """The OperateResp: one result per command the path resolved to."""
     snapshot = await ctx.snapshot()
     resolved = await resolve_path(ctx.model, snapshot, req.command)
@@ -77,6 +81,8 @@ async def operate(ctx: Context, actions: Actions, req: pb.Operate) -> pb.Operate
     for command in resolved.paths:
         result = out.operation_results.add(executed_command=command)
         try:
+            if not trust.allows(COMMAND_EVENT, EXECUTE, command):
+                raise UspError(ErrorCode.PERMISSION_DENIED, f"{command}: permission denied")
             outputs = await _run(ctx, actions, command, req)
             result.req_output_args.SetInParent()  # the oneof is set even with no outputs
             result.req_output_args.output_args.update(outputs)

@@ -10,6 +10,8 @@ fails the message (an Error) unless ``allow_partial``; other failed parameters a
 and skipped. Without ``allow_partial`` everything is one write, and an Add that fails
 afterwards deletes the instances it created. An Add that gives a whole unique key another
 instance has is 7025 (keys left to their defaults are not checked; Set does not check keys).
+The Controller's Trust: a parameter without the Param write right fails as 7006 (Permission
+Denied) like any failed parameter; an Add on a table without the Obj write right is 7006.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context, MessageError, usp_code
 from cwmpd.uspagent.snapshot import resolve_path
+from cwmpd.uspagent.trust import FULL_ACCESS, OBJ, PARAM, WRITE, Trust
 
 ParamErr = tuple[str, ErrorCode, str]
 """A failed parameter: relative name, code, message."""
@@ -44,7 +47,12 @@ class _Instance:
     required_failed: bool = False
 
 
-def check_settings(index: Index, obj: str, settings: Sequence[tuple[str, str, bool]]) -> _Instance:
+def check_settings(
+    index: Index,
+    obj: str,
+    settings: Sequence[tuple[str, str, bool]],
+    trust: Trust = FULL_ACCESS,
+) -> _Instance:
     """Check (relative name, value, required) settings of instance ``obj``."""
     out = _Instance(obj)
     for rel, value, required in settings:
@@ -55,6 +63,8 @@ def check_settings(index: Index, obj: str, settings: Sequence[tuple[str, str, bo
             error = (rel, ErrorCode.INVALID_ARGUMENTS, f"{rel} is set twice")
         elif info is None or rel.endswith(".") or not rel:
             error = (rel, ErrorCode.UNSUPPORTED_PARAMETER, f"{name} is not a parameter")
+        elif not trust.allows(PARAM, WRITE, name):
+            error = (rel, ErrorCode.PERMISSION_DENIED, f"{name}: permission denied")
         elif not info.writable:
             error = (rel, ErrorCode.NOT_WRITABLE, f"{name} is not writable")
         else:
@@ -117,7 +127,7 @@ async def _set_targets(ctx: Context, text: str) -> list[str]:
     return list(resolved.paths)
 
 
-async def set_(ctx: Context, req: pb.Set) -> pb.SetResp:
+async def set_(ctx: Context, req: pb.Set, trust: Trust = FULL_ACCESS) -> pb.SetResp:
     """The SetResp for ``req``; MessageError when the message fails as a whole."""
     index = await ctx.model.live_index()
     out = pb.SetResp()
@@ -133,7 +143,7 @@ async def set_(ctx: Context, req: pb.Set) -> pb.SetResp:
             result.oper_status.oper_failure.err_code = e.code
             result.oper_status.oper_failure.err_msg = e.message
             continue
-        instances = [check_settings(index, t, settings) for t in targets]
+        instances = [check_settings(index, t, settings, trust) for t in targets]
         failed = [i for i in instances if i.required_failed]
         if failed:
             if not req.allow_partial:
@@ -191,7 +201,9 @@ def _names(inst: _Instance) -> set[str]:
 # -- Add ----------------------------------------------------------------------
 
 
-async def _add_one(ctx: Context, create: pb.Add.CreateObject) -> tuple[str, _Instance]:
+async def _add_one(
+    ctx: Context, create: pb.Add.CreateObject, trust: Trust
+) -> tuple[str, _Instance]:
     """Create one instance and write its settings; returns (instance path, what was set)."""
     snapshot = await ctx.snapshot()
     resolved = await resolve_path(ctx.model, snapshot, create.obj_path)
@@ -202,13 +214,15 @@ async def _add_one(ctx: Context, create: pb.Add.CreateObject) -> tuple[str, _Ins
     if len(resolved.paths) != 1:
         raise UspError(ErrorCode.OBJECT_NOT_CREATED, f"{create.obj_path} names no one table")
     table = resolved.paths[0]
+    if not trust.allows(OBJ, WRITE, table):
+        raise UspError(ErrorCode.PERMISSION_DENIED, f"{table}: permission denied")
     info = ctx.model.tree.tables.get(paths.generic(table) + paths.INSTANCE + ".")
     if info is None or not info.writable:
         raise UspError(ErrorCode.NOT_CREATABLE, f"{table} does not take Add")
     generic = paths.generic(table) + paths.INSTANCE + "."
     settings = [(s.param, s.value, s.required) for s in create.param_settings]
     # check the settings against the generic table first: a required failure creates nothing
-    probe = _check_generic(ctx, generic, settings)
+    probe = _check_generic(ctx, generic, settings, trust)
     if probe.required_failed:
         raise MessageError(
             ErrorCode.REQUIRED_PARAMETER_FAILED,
@@ -223,7 +237,7 @@ async def _add_one(ctx: Context, create: pb.Add.CreateObject) -> tuple[str, _Ins
         raise UspError(code, fault.string) from None
     path = f"{table}{number}."
     index = await ctx.model.live_index()
-    inst = check_settings(index, path, settings)
+    inst = check_settings(index, path, settings, trust)
     try:
         await _write(ctx, index, [inst])
     except _WriteFailed as e:
@@ -251,7 +265,7 @@ async def _check_unique(ctx: Context, table: str, generic: str, values: dict[str
 
 
 def _check_generic(
-    ctx: Context, generic: str, settings: Sequence[tuple[str, str, bool]]
+    ctx: Context, generic: str, settings: Sequence[tuple[str, str, bool]], trust: Trust
 ) -> _Instance:
     """Check settings against the generic table (before the instance exists)."""
     tree = ctx.model.tree
@@ -262,7 +276,7 @@ def _check_generic(
             if generic + rel in tree.params
         }
     )
-    return check_settings(fake, generic, settings)
+    return check_settings(fake, generic, settings, trust)
 
 
 async def _undo_add(ctx: Context, path: str) -> None:
@@ -311,7 +325,9 @@ async def _stamp_recipient(ctx: Context, path: str, controller: str) -> None:
         ctx.model.set_local({path + rel: recipient})
 
 
-async def add(ctx: Context, req: pb.Add, controller: str = "") -> pb.AddResp:
+async def add(
+    ctx: Context, req: pb.Add, controller: str = "", trust: Trust = FULL_ACCESS
+) -> pb.AddResp:
     """The AddResp for ``req`` from the Controller ``controller`` (its Endpoint ID);
     MessageError when the message fails as a whole."""
     out = pb.AddResp()
@@ -319,7 +335,7 @@ async def add(ctx: Context, req: pb.Add, controller: str = "") -> pb.AddResp:
     for create in req.create_objs:
         result = out.created_obj_results.add(requested_path=create.obj_path)
         try:
-            path, inst = await _add_one(ctx, create)
+            path, inst = await _add_one(ctx, create, trust)
         except UspError as e:
             if not req.allow_partial:
                 for done in reversed(created):

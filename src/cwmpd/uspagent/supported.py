@@ -5,6 +5,11 @@ schema checked), with the commands this agent can run and the events it can emit
 arguments and the tables' unique keys from the USP metadata. Requested paths may use
 ``{i}`` or instance numbers; a table is named by its ``{i}.`` object. ``first_level_only``
 gives the requested object and its direct child objects.
+
+The Controller's Trust reduces it: an object is listed with the Obj read right, its access
+from the Obj write right (Add, on the table) and the InstantiatedObj write right (Delete);
+a parameter with the Param read or write right (read-write only with both), a command or
+event with the CommandEvent read right.
 """
 
 from __future__ import annotations
@@ -14,6 +19,16 @@ from cwmpd.datamodel.tree import GenericTree, ParamInfo
 from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context
+from cwmpd.uspagent.trust import (
+    COMMAND_EVENT,
+    FULL_ACCESS,
+    INSTANTIATED_OBJ,
+    OBJ,
+    PARAM,
+    READ,
+    WRITE,
+    Trust,
+)
 
 _DM = pb.GetSupportedDMResp
 _TYPES = {
@@ -35,10 +50,18 @@ def supported_objects(tree: GenericTree) -> list[str]:
     return sorted(obj for obj in tree.children if obj + paths.INSTANCE + "." not in tree.tables)
 
 
-def _param(info: ParamInfo) -> _DM.SupportedParamResult:
-    access = _DM.PARAM_READ_WRITE if info.writable else _DM.PARAM_READ_ONLY
-    if info.meta.command:
+def _param(info: ParamInfo, rights: str) -> _DM.SupportedParamResult | None:
+    read, write = READ in rights, WRITE in rights and info.writable
+    if info.meta.command:  # write-only by nature: its value is never read back
+        read, write = False, read or WRITE in rights
+    if read and write:
+        access = _DM.PARAM_READ_WRITE
+    elif read:
+        access = _DM.PARAM_READ_ONLY
+    elif write:
         access = _DM.PARAM_WRITE_ONLY
+    else:
+        return None
     return _DM.SupportedParamResult(
         param_name=paths.last_segment(info.generic),
         access=access,
@@ -47,21 +70,39 @@ def _param(info: ParamInfo) -> _DM.SupportedParamResult:
     )
 
 
-def _object(ctx: Context, obj: str, req: pb.GetSupportedDM) -> _DM.SupportedObjectResult:
+def _access(writable: bool, obj: str, trust: Trust) -> _DM.ObjAccessType:
+    table = obj[: -len(paths.INSTANCE) - 1]  # "A.X.{i}." -> "A.X.", where Add is judged
+    add = writable and trust.allows(OBJ, WRITE, table)
+    remove = writable and trust.allows(INSTANTIATED_OBJ, WRITE, obj)
+    if add and remove:
+        return _DM.OBJ_ADD_DELETE
+    if add:
+        return _DM.OBJ_ADD_ONLY
+    return _DM.OBJ_DELETE_ONLY if remove else _DM.OBJ_READ_ONLY
+
+
+def _object(
+    ctx: Context, obj: str, req: pb.GetSupportedDM, trust: Trust
+) -> _DM.SupportedObjectResult:
     tree = ctx.model.tree
     table = tree.tables.get(obj)
     out = _DM.SupportedObjectResult(
         supported_obj_path=obj,
-        access=_DM.OBJ_ADD_DELETE if table is not None and table.writable else _DM.OBJ_READ_ONLY,
+        access=_access(table.writable, obj, trust) if table is not None else _DM.OBJ_READ_ONLY,
         is_multi_instance=table is not None,
     )
     if req.return_params:
         for child in tree.children.get(obj, ()):
             info = tree.params.get(child)
-            if info is not None:
-                out.supported_params.append(_param(info))
+            param = None if info is None else _param(info, trust.rights(PARAM, child))
+            if param is not None:
+                out.supported_params.append(param)
     if req.return_commands:
-        for name in sorted(c for c in ctx.commands if paths.parent(c) == obj):
+        for name in sorted(
+            c
+            for c in ctx.commands
+            if paths.parent(c) == obj and trust.allows(COMMAND_EVENT, READ, c)
+        ):
             meta = ctx.meta.commands.get(name)
             out.supported_commands.add(
                 command_name=name[len(obj) :],
@@ -70,7 +111,9 @@ def _object(ctx: Context, obj: str, req: pb.GetSupportedDM) -> _DM.SupportedObje
                 command_type=_DM.CMD_ASYNC if meta and meta.is_async else _DM.CMD_SYNC,
             )
     if req.return_events:
-        for name in sorted(e for e in ctx.events if paths.parent(e) == obj):
+        for name in sorted(
+            e for e in ctx.events if paths.parent(e) == obj and trust.allows(COMMAND_EVENT, READ, e)
+        ):
             event = ctx.meta.events.get(name)
             out.supported_events.add(
                 event_name=name[len(obj) :], arg_names=event.args if event else ()
@@ -91,7 +134,9 @@ def _requested(tree: GenericTree, text: str) -> str | None:
     return name if name in tree.children else None
 
 
-def get_supported_dm(ctx: Context, req: pb.GetSupportedDM) -> pb.GetSupportedDMResp:
+def get_supported_dm(
+    ctx: Context, req: pb.GetSupportedDM, trust: Trust = FULL_ACCESS
+) -> pb.GetSupportedDMResp:
     """The GetSupportedDMResp for ``req``."""
     tree = ctx.model.tree
     objects = supported_objects(tree)
@@ -108,7 +153,9 @@ def get_supported_dm(ctx: Context, req: pb.GetSupportedDM) -> pb.GetSupportedDMR
                 continue
             if req.first_level_only and obj != start and _parent_object(obj) != start:
                 continue
-            result.supported_objs.append(_object(ctx, obj, req))
+            if not trust.allows(OBJ, READ, obj):
+                continue
+            result.supported_objs.append(_object(ctx, obj, req, trust))
     return out
 
 

@@ -18,6 +18,7 @@ from cwmpd.cwmp.structs import ParameterValueStruct as PV
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.poll import ValuePoller
+from cwmpd.plugin.trust_objects import trust_factory_values
 from cwmpd.statedir import StateDir
 from cwmpd.uspagent.notify import Boot, Notifications, covers, make_notifications
 from cwmpd.uspagent.notifyqueue import NotifyQueue
@@ -424,3 +425,29 @@ async def test_value_change_covers_rows_added_later(spec: Path, tmp_path: Path) 
     assert f"{IF}{number}.Alias" in a.engine.watched
     await a.model.set_parameter_values([PV(f"{IF}{number}.Alias", "new")], "k")
     assert [n.value_change.param_path for n in a.sender.notifies] == [f"{IF}{number}.Alias"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_notify_only_what_the_recipient_may_be_notified_of(
+    spec: Path, tmp_path: Path
+) -> None:
+    """The Recipient's Role gives the notify right ("n") on IP.Interface.1. and only read on
+    IP.Interface.2.: one ValueChange, for interface 1; after a change to the Untrusted Role
+    (read again on the refresh that commit causes) none at all."""
+    watcher = [
+        {"targets": IF + "1.", "param": "r--n"},
+        {"targets": IF + "2.", "param": "r---"},
+    ]
+    rows, names = trust_factory_values({"Watcher": watcher})
+    a = await agent(spec, tmp_path, extra=lambda decl: decl.factory(rows))
+    a.model.set_local({CONTROLLER + ".AssignedRole": names["Watcher"]})
+    await subscribe(a, ID="vc", NotifType="ValueChange", ReferenceList=IF + "*.Alias")
+    await a.model.set_parameter_values(
+        [PV(IF + "1.Alias", "one"), PV(IF + "2.Alias", "two")], "key-1"
+    )
+    sent = [m.body.request.notify.value_change.param_path for _, m in a.sender.sent]
+    assert sent == [IF + "1.Alias"]
+    a.model.set_local({CONTROLLER + ".AssignedRole": names["untrusted"]})
+    a.settle()
+    await a.model.set_parameter_values([PV(IF + "1.Alias", "uno")], "key-2")
+    assert len(a.sender.sent) == 1
