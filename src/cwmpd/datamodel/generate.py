@@ -298,8 +298,9 @@ def _counters(model: etree._Element) -> set[str]:
     return out
 
 
-def convert(xml_path: Path) -> tuple[str, str]:
-    """Read one -full data-model file; return (root object name, data file text)."""
+def read_model(xml_path: Path) -> tuple[etree._Element, dict[str, etree._Element], str]:
+    """The one ``<model>`` of a -full data-model file, its named dataTypes and the file's
+    ``spec`` (hardened parse: no network, internal entities only, comments dropped)."""
     parser = etree.XMLParser(
         no_network=True,
         resolve_entities="internal",  # type: ignore[arg-type]  # lxml-stubs predate "internal"
@@ -313,7 +314,12 @@ def convert(xml_path: Path) -> tuple[str, str]:
     models = [e for e in doc if isinstance(e.tag, str) and _local(e) == "model"]
     if len(models) != 1:
         raise SpecError(f"{xml_path.name}: expected one model, found {len(models)}")
-    model = models[0]
+    return models[0], named, doc.get("spec", "")
+
+
+def convert(xml_path: Path) -> tuple[str, str]:
+    """Read one -full data-model file; return (root object name, data file text)."""
+    model, named, spec = read_model(xml_path)
     resolver, writer = Resolver(named), Writer()
     counters = _counters(model)
     seen: set[str] = set()
@@ -342,7 +348,7 @@ def convert(xml_path: Path) -> tuple[str, str]:
         for param in _live(obj):
             if _local(param) == "parameter":
                 writer.body.append(_param_line(writer, resolver, name, param, counters))
-    header = ("#cwmpd-schema", FORMAT_VERSION, root, model.get("name", ""), doc.get("spec", ""))
+    header = ("#cwmpd-schema", FORMAT_VERSION, root, model.get("name", ""), spec)
     return root, writer.text(header)
 
 

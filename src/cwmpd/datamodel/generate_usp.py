@@ -37,6 +37,7 @@ from cwmpd.datamodel.generate import (
     _local,
     _param_line,
     compress,
+    read_model,
 )
 from cwmpd.datamodel.schema import FORMAT_VERSION
 
@@ -61,20 +62,7 @@ def _arguments(elem: etree._Element | None, prefix: str = "") -> Iterator[str]:
 
 def convert(xml_path: Path) -> str:
     """Read the USP -full data-model file; return the data file text."""
-    parser = etree.XMLParser(
-        no_network=True,
-        resolve_entities="internal",  # type: ignore[arg-type]  # lxml-stubs predate "internal"
-        remove_comments=True,
-        huge_tree=True,
-    )
-    doc = etree.parse(str(xml_path), parser).getroot()
-    named = {
-        e.get("name", ""): e for e in doc if isinstance(e.tag, str) and _local(e) == "dataType"
-    }
-    models = [e for e in doc if isinstance(e.tag, str) and _local(e) == "model"]
-    if len(models) != 1:
-        raise SpecError(f"{xml_path.name}: expected one model, found {len(models)}")
-    model = models[0]
+    model, named, spec = read_model(xml_path)
     resolver, writer = Resolver(named), Writer()
     counters = _counters(model)
     keys: list[str] = []
@@ -119,7 +107,7 @@ def convert(xml_path: Path) -> str:
         FORMAT_VERSION,
         "Device.",
         model.get("name", ""),
-        doc.get("spec", ""),
+        spec,
     )
     return writer.text(header) + "".join(line + "\n" for line in (*keys, *commands, *events))
 
