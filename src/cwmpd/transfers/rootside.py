@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from twisted.internet import task
 from twisted.internet.interfaces import IReactorThreads, IReactorTime
@@ -40,6 +40,19 @@ _log = Logger(namespace="cwmpd.transfers")
 EX_DATAERR = 65  # the applier refused the image (TransferComplete 9018)
 _MAX_MESSAGE = 200
 _T = TypeVar("_T")
+
+
+class RootPaths(Protocol):
+    """What a request to a root-side unit needs: its request and result files, the wait."""
+
+    @property
+    def request(self) -> Path: ...
+    @property
+    def result(self) -> Path: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def poll(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -196,17 +209,7 @@ class RootSideFirmware:
         return SELF_REBOOT
 
     async def _wait(self, want: str) -> Result:
-        waited = 0.0
-        while waited < self.paths.timeout:
-            await task.deferLater(self._clock, self.paths.poll, lambda: None)
-            waited += self.paths.poll
-            answer = Result.read(self.paths.result)
-            if answer is not None and answer.request == want:
-                return answer
-        self.paths.request.unlink(missing_ok=True)
-        raise CwmpFault(
-            9010, f"the firmware service did not answer within {self.paths.timeout:g} s"
-        )
+        return await wait_for_result(self._clock, self.paths, want, 9010, "firmware")
 
     async def outcome(self, image: Path) -> tuple[int, str]:
         """After a boot: (0, "") when the root side applied the image this transfer staged,
@@ -235,3 +238,19 @@ def _read_bytes(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+async def wait_for_result(
+    clock: IReactorTime, paths: RootPaths, want: str, fault: int, service: str
+) -> Result:
+    """Poll ``paths.result`` until the root side answers request ``want``; past
+    ``paths.timeout`` the request is withdrawn and CwmpFault ``fault`` names ``service``."""
+    waited = 0.0
+    while waited < paths.timeout:
+        await task.deferLater(clock, paths.poll, lambda: None)
+        waited += paths.poll
+        answer = Result.read(paths.result)
+        if answer is not None and answer.request == want:
+            return answer
+    paths.request.unlink(missing_ok=True)
+    raise CwmpFault(fault, f"the {service} service did not answer within {paths.timeout:g} s")

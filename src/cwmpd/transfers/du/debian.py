@@ -26,13 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from twisted.internet import task
-
 from cwmpd.backends.process import CommandFailed, ProcessRunner
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.plugin.api import DeploymentUnit
 from cwmpd.state import atomic_write, read_json, write_json
-from cwmpd.transfers.rootside import Result, _digest, _read_bytes, _stage
+from cwmpd.transfers.rootside import Result, _digest, _read_bytes, _stage, wait_for_result
 
 #: Debian Policy 5.6.1: lower case letters, digits, + - . ; at least two, a letter/digit first.
 PACKAGE_NAME: Final = re.compile(r"[a-z0-9][a-z0-9+.-]+")
@@ -110,17 +108,7 @@ class DebianPackages:
             raise CwmpFault(code, answer.message or f"apt-get {action} failed ({answer.status})")
 
     async def _wait(self, want: str) -> Result:
-        waited = 0.0
-        while waited < self.paths.timeout:
-            await task.deferLater(self.runner.reactor, self.paths.poll, lambda: None)
-            waited += self.paths.poll
-            answer = Result.read(self.paths.result)
-            if answer is not None and answer.request == want:
-                return answer
-        self.paths.request.unlink(missing_ok=True)
-        raise CwmpFault(
-            9001, f"the packages service did not answer within {self.paths.timeout:g} s"
-        )
+        return await wait_for_result(self.runner.reactor, self.paths, want, 9001, "packages")
 
     async def _install(self, package: Path, url: str) -> DeploymentUnit:
         du = await self.inspect(package, url)
