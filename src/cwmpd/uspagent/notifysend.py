@@ -19,12 +19,11 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from cwmpd.cwmp.retry import retry_window as cwmp_retry_window
 from cwmpd.usp import messages
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.notifyqueue import NotifyQueue, Queued
 
-#: From the 10th retry on the #10 range is used for ever (R-NOT.2).
-MAX_RETRY_EXPONENT = 10
 _log = Logger()
 
 
@@ -38,15 +37,12 @@ class Sender(Protocol):
 
 
 def retry_window(retry: int, min_wait: int = 5, multiplier: int = 2000) -> tuple[float, float]:
-    """The (min, max) wait in seconds before retry number ``retry`` (1-based), R-NOT.1:
-    m·k^(n-1) to m·k^n with m = USPNotifRetryMinimumWaitInterval, k = the multiplier / 1000,
-    and n capped at 10 (R-NOT.2). Out-of-range settings fall back to the defaults."""
-    if retry < 1:
-        raise ValueError(f"retry must be >= 1, got {retry}")
+    """The (min, max) wait in seconds before retry number ``retry`` (1-based), R-NOT.1/2:
+    TR-069's table (cwmpd.cwmp.retry) with m = USPNotifRetryMinimumWaitInterval and k = the
+    multiplier / 1000. Out-of-range settings fall back to the defaults (5, 2000)."""
     m = min_wait if 1 <= min_wait <= 65535 else 5
-    k = (multiplier if 1000 <= multiplier <= 65535 else 2000) / 1000
-    n = min(retry, MAX_RETRY_EXPONENT)
-    return float(m * k ** (n - 1)), float(m * k**n)
+    k = multiplier if 1000 <= multiplier <= 65535 else 2000
+    return cwmp_retry_window(retry, m, k)
 
 
 def new_msg_id() -> str:
