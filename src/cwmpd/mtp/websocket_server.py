@@ -100,6 +100,7 @@ class WebSocketServer(Service):
                 self.endpoint_id,
                 keep_alive=self.keep_alive,
                 max_message=self.max_message,
+                admit=self._admit,
             )
         )
 
@@ -131,17 +132,20 @@ class WebSocketServer(Service):
 
     # -- SessionOwner
 
-    def opened(self, session: WsSession) -> None:
-        """Keep a session whose peer may stay, by its Endpoint ID."""
-        peer = session.peer_id
-        if (self.path and session.path.split("?")[0] != self.path) or not self.accept(peer):
+    def _admit(self, peer_id: str, path: str) -> bool:
+        """Before the handshake: the served resource and a peer that may stay."""
+        if (self.path and path.split("?")[0] != self.path) or not self.accept(peer_id):
             _log.warn(
                 "USP WebSocket: {peer} at {path} refused",
-                peer=peer or "a client without an Endpoint ID",
-                path=session.path,
+                peer=peer_id or "a client without an Endpoint ID",
+                path=path,
             )
-            session.close(1008, "not a known Controller")
-            return
+            return False
+        return True
+
+    def opened(self, session: WsSession) -> None:
+        """Keep the session by its peer's Endpoint ID."""
+        peer = session.peer_id
         old = self.sessions.get(peer)
         self.sessions[peer] = session
         self._all.add(session)

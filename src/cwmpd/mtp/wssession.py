@@ -18,6 +18,7 @@ Records and its end.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol as TypingProtocol
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -105,12 +106,15 @@ class WsSession(Protocol):
         client: tuple[str, str] | None = None,
         keep_alive: float = 30.0,
         max_message: int = 1024 * 1024,
+        admit: Callable[[str, str], bool] = lambda peer_id, path: True,
     ) -> None:
-        """``client``: (host, resource) to ask for; None for the server side."""
+        """``client``: (host, resource) to ask for; None for the server side, where
+        ``admit(peer Endpoint ID, resource)`` decides before the handshake (else HTTP 403)."""
         self.owner = owner
         self.clock = clock
         self.extension = UspExtension(endpoint_id)
         self.client = client
+        self.admit = admit
         self.keep_alive = keep_alive
         self.max_message = max_message
         self.ws = WSConnection(ConnectionType.CLIENT if client else ConnectionType.SERVER)
@@ -193,6 +197,11 @@ class WsSession(Protocol):
         )
         if usp and not self.extension.peer_id:
             self.extension.peer_id = parse_eid(usp[0].partition(";")[2])
+        if not self.admit(self.extension.peer_id, event.target):
+            self.refusal = f"{self.extension.peer_id or 'no Endpoint ID'} at {event.target} refused"
+            self._send(RejectConnection(status_code=403))
+            self._abort()
+            return
         self._send(accept)
         self._opened()
 
