@@ -7,18 +7,17 @@ Each accepted session is a :class:`cwmpd.mtp.wssession.WsSession` that agreed on
 peer, R-WS.4: a new one replaces the old) and :meth:`WebSocketServer.publish` takes the
 peer's Endpoint ID as its topic. ``accept`` decides who may stay: the Agent's server takes
 only configured Controllers. Authentication is the binding's: TLS with a client
-certificate verified against the configured CA (R-WS.22, :func:`server_tls`); the
+certificate verified against the configured CA (R-WS.22,
+:func:`cwmpd.http.tls.server_tls_for`); the
 server is off by default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet import ssl
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import SSL4ServerEndpoint, TCP4ServerEndpoint
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
@@ -31,21 +30,6 @@ from cwmpd.reactors import AgentReactor
 _log = Logger(namespace="cwmpd.mtp.websocket")
 
 RecordHandler = Callable[[bytes, str], None]  # (Record, the sender's Endpoint ID)
-
-
-def server_tls(cert_file: str, client_ca_file: str) -> ssl.CertificateOptions:
-    """TLS >= 1.2 presenting ``cert_file`` (PEM certificate + key) and requiring a client
-    certificate issued by a CA of ``client_ca_file`` (PEM bundle)."""
-    private = ssl.PrivateCertificate.loadPEM(Path(cert_file).read_bytes())  # type: ignore[no-untyped-call]
-    cas = ssl.Certificate.loadPEM(Path(client_ca_file).read_bytes())
-    return ssl.CertificateOptions(
-        privateKey=private.privateKey.original,
-        certificate=private.original,
-        verify=True,
-        caCerts=[cas.original],
-        requireCertificate=True,
-        raiseMinimumTo=ssl.TLSVersion.TLSv1_2,
-    )
 
 
 class WebSocketServer(Service):

@@ -13,9 +13,9 @@ import random
 from twisted.application.service import Service
 
 from cwmpd.config import UspConfig, UspControllerConfig
-from cwmpd.http.tls import TlsPolicy
+from cwmpd.http.tls import TlsPolicy, server_tls_for
 from cwmpd.mtp.websocket import WebSocketClient, WebSocketSettings
-from cwmpd.mtp.websocket_server import WebSocketServer, server_tls
+from cwmpd.mtp.websocket_server import WebSocketServer
 from cwmpd.mtp.wssession import WsSession
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp.records import websocket_connect_record
@@ -64,7 +64,7 @@ def websocket_mtps(
             port=server_config.port,
             interface=server_config.interface,
             path=server_config.path,
-            tls=server_tls(server_config.server_cert, server_config.ca_file),
+            tls=server_tls_for(server_config.server_cert, server_config.ca_file),
             keep_alive=server_config.keep_alive,
             accept=known.__contains__,
             on_opened=opened,
