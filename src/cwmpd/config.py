@@ -92,8 +92,8 @@ class UspControllerConfig:
     values of Device.LocalAgent.Controller.{i} and its MTP.{i})."""
 
     endpoint_id: str = ""
-    mtp: str = "mqtt"  # "websocket" and "uds" come with issue 15
-    url: str = ""  # mqtt://host[:1883] or mqtts://host[:8883]
+    mtp: str = "mqtt"  # or "websocket"; "uds" comes with issue 15
+    url: str = ""  # mqtt(s)://host[:port]; ws(s)://host[:port]/path ("" = it connects in)
     controller_topic: str = ""  # where the Agent publishes to this Controller
     agent_topic: str = ""  # where the Agent subscribes (its Response Topic)
     username: str = ""
@@ -102,6 +102,9 @@ class UspControllerConfig:
     client_cert: str = ""  # mqtts: PEM with the client certificate and key, like acs.client_cert
     role: str = (
         "full"  # its AssignedRole: "full" (Full Access), "untrusted", a [[usp.permissions]] role
+    )
+    keep_alive: float = (
+        30.0  # websocket: seconds between Pings (MTP.{i}.WebSocket.KeepAliveInterval)
     )
 
 
@@ -120,6 +123,20 @@ class UspPermissionConfig:
 
 
 @dataclass(frozen=True)
+class UspWebSocketServerConfig:
+    """[usp.websocket_server]: the Agent's own WebSocket server for Controllers that connect
+    in (``mtp = "websocket"`` without a url); off by default, TLS with client certificates."""
+
+    enable: bool = False
+    port: int = 8443
+    interface: str = ""  # "" = every address
+    path: str = "/usp"
+    server_cert: str = ""  # PEM with the Agent's certificate and key
+    ca_file: str = ""  # PEM bundle of the CAs that issue the Controllers' client certificates
+    keep_alive: float = 30.0
+
+
+@dataclass(frozen=True)
 class UspConfig:
     """[usp]: the TR-369 Agent beside CWMP; off when the section is absent."""
 
@@ -129,6 +146,7 @@ class UspConfig:
     response_timeout: float = 30.0  # seconds a Controller has to answer the Agent's request
     controllers: tuple[UspControllerConfig, ...] = ()
     permissions: tuple[UspPermissionConfig, ...] = ()
+    websocket_server: UspWebSocketServerConfig = field(default_factory=UspWebSocketServerConfig)
 
 
 @dataclass(frozen=True)
@@ -238,9 +256,13 @@ def _usp_section(data: Any, source: str) -> UspConfig:
         _section(f"usp.permissions[{i}]", UspPermissionConfig, entry, source)
         for i, entry in enumerate(perms)
     )
+    server = _section(
+        "usp.websocket_server", UspWebSocketServerConfig, rest.pop("websocket_server", {}), source
+    )
     plain = _section("usp", UspConfig, rest, source)
     return UspConfig(
         permissions=permissions,
+        websocket_server=server,
         enable=plain.enable,
         endpoint_id=plain.endpoint_id,
         max_in_flight=plain.max_in_flight,
@@ -251,7 +273,7 @@ def _usp_section(data: Any, source: str) -> UspConfig:
 
 #: A USP Endpoint ID (TR-369 R-ARC.6): printable ASCII without blanks.
 _ENDPOINT_ID = re.compile(r"^[!-~]{1,256}$")
-_NEXT_MTPS = ("websocket", "uds", "stomp")
+_NEXT_MTPS = ("uds", "stomp")
 
 
 _RIGHTS = re.compile(r"^[r-][w-][x-][n-]$")
@@ -290,6 +312,7 @@ def _check_usp(usp: UspConfig, src: str) -> None:
     if usp.enable and not usp.controllers:
         raise ConfigError(f"{src}: usp.enable needs at least one [[usp.controllers]] entry")
     roles = _check_permissions(usp.permissions, src)
+    _check_websocket_server(usp.websocket_server, src)
     seen: set[str] = set()
     for i, ctrl in enumerate(usp.controllers):
         where = f"{src}: usp.controllers[{i}]"
@@ -311,6 +334,9 @@ def _check_usp(usp: UspConfig, src: str) -> None:
                 f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "
                 'come with issue 15); use "mqtt"'
             )
+        if ctrl.mtp == "websocket":
+            _check_websocket_controller(usp, ctrl, where)
+            continue
         if ctrl.mtp != "mqtt":
             raise ConfigError(f'{where}.mtp must be "mqtt", got {ctrl.mtp!r}')
         url = urlsplit(ctrl.url)
@@ -332,6 +358,52 @@ def _check_usp(usp: UspConfig, src: str) -> None:
                 raise ConfigError(f"{where}.{key}: no such file {path!r}")
             if path and url.scheme != "mqtts":
                 raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
+
+
+def _check_websocket_controller(usp: UspConfig, ctrl: UspControllerConfig, where: str) -> None:
+    """A ``mtp = "websocket"`` entry: a ws(s):// URL, or none when it connects in."""
+    if ctrl.keep_alive < 0:
+        raise ConfigError(f"{where}.keep_alive must be >= 0")
+    if not ctrl.url:
+        if not usp.websocket_server.enable:
+            raise ConfigError(
+                f"{where}: a websocket Controller without a url connects in: "
+                "it needs [usp.websocket_server] enable = true"
+            )
+    else:
+        url = urlsplit(ctrl.url)
+        try:
+            url.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise ConfigError(f"{where}.url has a bad port: {ctrl.url!r}") from exc
+        if url.scheme not in ("ws", "wss") or not url.hostname:
+            raise ConfigError(f"{where}.url must be a ws:// or wss:// URL, got {ctrl.url!r}")
+    for key in ("ca_file", "client_cert"):
+        path = getattr(ctrl, key)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{where}.{key}: no such file {path!r}")
+        if path and not ctrl.url.startswith("wss:"):
+            raise ConfigError(f"{where}.{key} is for wss:// URLs only")
+
+
+def _check_websocket_server(server: UspWebSocketServerConfig, src: str) -> None:
+    if not server.enable:
+        return
+    where = f"{src}: usp.websocket_server"
+    if not 0 < server.port < 65536:
+        raise ConfigError(f"{where}.port must be 1..65535, got {server.port}")
+    if not server.path.startswith("/"):
+        raise ConfigError(f"{where}.path must start with /, got {server.path!r}")
+    if server.keep_alive < 0:
+        raise ConfigError(f"{where}.keep_alive must be >= 0")
+    for key in ("server_cert", "ca_file"):
+        path = getattr(server, key)
+        if not path:
+            raise ConfigError(
+                f"{where}.{key} is required (the server is TLS with client certificates)"
+            )
+        if not Path(path).is_file():
+            raise ConfigError(f"{where}.{key}: no such file {path!r}")
 
 
 def _check(cfg: Config) -> None:

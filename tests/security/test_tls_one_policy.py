@@ -18,7 +18,12 @@ BUILDERS = re.compile(
 #: Where a client context may be built or a policy plugged in (and the test PKI's servers).
 ALLOWED = {"src/cwmpd/http/tls.py", "src/cwmpd/testing/pki.py"}
 #: Where the policy is used: each must take it from tls_policy_for.
-USERS = {"src/cwmpd/session/http.py", "src/cwmpd/transfers/http.py", "src/cwmpd/mtp/mqtt.py"}
+USERS = {
+    "src/cwmpd/session/http.py",
+    "src/cwmpd/transfers/http.py",
+    "src/cwmpd/mtp/mqtt.py",
+    "src/cwmpd/mtp/websocket.py",
+}
 
 
 def _sources() -> list[Path]:

@@ -62,7 +62,7 @@ def test_mqtts_with_credentials_and_tls_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('mtp = "mqtt"', 'mtp = "websocket"'), "usp.controllers[0].mtp 'websocket' is not"),
+        (('mtp = "mqtt"', 'mtp = "websocket"'), "must be a ws:// or wss:// URL"),
         (('mtp = "mqtt"', 'mtp = "uds"'), "come with issue 15"),
         (('mtp = "mqtt"', 'mtp = "coap"'), 'usp.controllers[0].mtp must be "mqtt"'),
         (("mqtt://127.0.0.1:1883", "http://127.0.0.1"), "must be an mqtt:// or mqtts:// URL"),

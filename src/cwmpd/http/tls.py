@@ -267,3 +267,26 @@ def check_tls_files(config: Config) -> None:
             tls_policy_for(TlsPolicy(**{key: path}))
         except TlsConfigError as exc:
             raise ConfigError(f"{config.source}: acs.{key}: {exc}") from exc
+
+
+def server_tls_for(cert_file: str, client_ca_file: str) -> ssl.CertificateOptions:
+    """Server TLS (>= 1.2) for the Agent's own servers (the USP WebSocket server): presents
+    ``cert_file`` (PEM certificate, chain and key) and requires a client certificate issued
+    by a CA of ``client_ca_file``; raises TlsConfigError with the reason."""
+    data = _read(cert_file, "server certificate")
+    certs = pem_certificates(data, cert_file)
+    try:
+        private = ssl.PrivateCertificate.loadPEM(data)  # type: ignore[no-untyped-call]
+    except (SSL.Error, crypto.Error) as e:
+        msg = f"server certificate {cert_file!r} needs a PEM certificate and its key"
+        raise TlsConfigError(f"{msg}: {e}") from e
+    cas = pem_certificates(_read(client_ca_file, "client CA bundle"), client_ca_file)
+    return ssl.CertificateOptions(
+        privateKey=private.privateKey.original,
+        certificate=private.original,
+        extraCertChain=[c.original for c in certs[1:]],
+        verify=True,
+        caCerts=[c.original for c in cas],
+        requireCertificate=True,
+        raiseMinimumTo=ssl.TLSVersion.TLSv1_2,
+    )

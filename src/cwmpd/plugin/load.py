@@ -22,11 +22,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 from cwmpd import __version__
 from cwmpd.backends.functions import FunctionBackend
 from cwmpd.backends.store import StoreBackend
-from cwmpd.config import Config, XmppConfig
+from cwmpd.config import Config, UspControllerConfig, XmppConfig
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
@@ -264,6 +265,9 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         values[f"{la}Controller.{i}.Enable"] = "true"
         values[f"{la}Controller.{i}.AssignedRole"] = roles[ctrl.role]
         values[f"{la}Controller.{i}.MTP.1.Enable"] = "true"
+        if ctrl.mtp == "websocket":
+            values.update(_websocket_factory_values(f"{la}Controller.{i}.MTP.1.", ctrl))
+            continue
         values[f"{la}Controller.{i}.MTP.1.Protocol"] = "MQTT"
         values[f"{la}Controller.{i}.MTP.1.MQTT.Topic"] = ctrl.controller_topic
         if ctrl.agent_topic and ctrl.agent_topic not in topics:
@@ -272,6 +276,20 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         values[f"{la}MTP.{j}.Enable"] = "true"
         values[f"{la}MTP.{j}.Protocol"] = "MQTT"
         values[f"{la}MTP.{j}.MQTT.ResponseTopicConfigured"] = topic
+    return values
+
+
+def _websocket_factory_values(mtp: str, ctrl: UspControllerConfig) -> dict[str, str]:
+    """A WebSocket Controller MTP's factory values (Host "" when it connects in)."""
+    url = urlsplit(ctrl.url)
+    values = {f"{mtp}Protocol": "WebSocket"}
+    ws = f"{mtp}WebSocket."
+    values[f"{ws}Host"] = url.hostname or ""
+    values[f"{ws}Path"] = url.path if ctrl.url else ""
+    values[f"{ws}EnableEncryption"] = "true" if url.scheme != "ws" else "false"
+    values[f"{ws}KeepAliveInterval"] = str(int(ctrl.keep_alive))
+    if ctrl.url:
+        values[f"{ws}Port"] = str(url.port or (80 if url.scheme == "ws" else 443))
     return values
 
 

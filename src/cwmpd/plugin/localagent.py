@@ -58,6 +58,13 @@ LOCAL_AGENT_KEPT: dict[str, str | None] = {
     "Controller.{i}.MTP.{i}.MQTT.PublishRetainResponse": None,
     "Controller.{i}.MTP.{i}.MQTT.PublishRetainNotify": None,
     "Controller.{i}.MTP.{i}.MQTT.AgentMTPReference": None,
+    "Controller.{i}.MTP.{i}.WebSocket.Host": "",
+    "Controller.{i}.MTP.{i}.WebSocket.Port": None,
+    "Controller.{i}.MTP.{i}.WebSocket.Path": "",
+    "Controller.{i}.MTP.{i}.WebSocket.EnableEncryption": None,
+    "Controller.{i}.MTP.{i}.WebSocket.KeepAliveInterval": None,
+    "Controller.{i}.MTP.{i}.WebSocket.SessionRetryMinimumWaitInterval": None,
+    "Controller.{i}.MTP.{i}.WebSocket.SessionRetryIntervalMultiplier": None,
 }
 
 

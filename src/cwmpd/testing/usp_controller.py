@@ -1,5 +1,5 @@
-"""A scripted USP Controller over MQTT, for cwmpd's tests and integrators' tests (the USP
-counterpart of :class:`cwmpd.testing.acs.ScriptedAcs`).
+"""A scripted USP Controller over MQTT or WebSocket, for cwmpd's tests and integrators'
+tests (the USP counterpart of :class:`cwmpd.testing.acs.ScriptedAcs`).
 
 It connects to the broker with the agent's own MQTT client (``cwmpd.mtp.mqtt``: MQTT 5.0,
 3.1.1 fallback), subscribed to the Controller's topic; each request method sends one
@@ -13,6 +13,10 @@ tells the Controller the Agent's Endpoint ID and topic (:meth:`agent_connected`)
     ...  # start the agent
     await controller.agent_connected()
     resp = await controller.get(["Device.DeviceInfo."])
+
+Over WebSocket the Controller is usually the server (:meth:`ScriptedController.listen_websocket`:
+the Agent connects in and sends a WebSocketConnect Record); it can also connect to the
+Agent's own WebSocket server (:meth:`ScriptedController.connect_websocket`).
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ from typing import TypeVar
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError, Message
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from cwmpd.http.tls import TlsPolicy
 from cwmpd.mtp.mqtt import MqttClient, MqttConnection, MqttSettings
+from cwmpd.mtp.websocket import WebSocketClient, WebSocketSettings
+from cwmpd.mtp.websocket_server import WebSocketServer
+from cwmpd.mtp.wssession import WsSession
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp import messages, records
 from cwmpd.usp.mqttwire import V5
@@ -68,7 +76,7 @@ class ScriptedController:
         self.send_notify_resp = send_notify_resp
         self.notifications: list[pb.Msg] = []
         self.others: list[pb.Msg] = []  # Msgs that answer nothing of ours and are no Notify
-        self.client: MqttClient | None = None
+        self.client: MqttClient | WebSocketServer | WebSocketClient | None = None
         self._reactor: AgentReactor | None = None
         self._waiting: dict[str, Deferred[pb.Msg]] = {}
         self._notify_waiters: list[Deferred[pb.Msg]] = []
@@ -112,6 +120,63 @@ class ScriptedController:
         self.client.startService()
         await self._up.addTimeout(self.timeout, reactor)
 
+    async def listen_websocket(
+        self,
+        reactor: AgentReactor,
+        *,
+        port: int = 0,
+        tls: object = None,
+        path: str = "",
+        keep_alive: float = 30.0,
+    ) -> int:
+        """Serve WebSocket (``v1.usp``) on 127.0.0.1:``port`` (0: a free one) for the
+        Agent to connect in; ``tls``: server TLS options (None: ws://). Returns the port."""
+        self._reactor = reactor
+        server = WebSocketServer(
+            reactor,
+            self.endpoint_id,
+            self._record,
+            port=port,
+            interface="127.0.0.1",
+            path=path,
+            tls=tls,
+            keep_alive=keep_alive,
+            on_opened=self._ws_opened,
+        )
+        listening = await server.listen()
+        server.startService()
+        self.client = server
+        address = listening.getHost()
+        assert isinstance(address, IPv4Address)
+        return address.port
+
+    async def connect_websocket(
+        self, reactor: AgentReactor, url: str, *, tls: TlsPolicy | None = None
+    ) -> None:
+        """Connect to the Agent's own WebSocket server at ``url`` (ws:// or wss://); the
+        Agent's Endpoint ID comes from its ``bbf-usp-protocol`` extension."""
+        self._reactor = reactor
+        settings = WebSocketSettings(
+            url=url, endpoint_id=self.endpoint_id, controller_id="", tls=tls or TlsPolicy()
+        )
+        self.client = WebSocketClient(
+            settings,
+            reactor,
+            self._record,
+            rng=random.SystemRandom(),
+            on_opened=self._ws_opened,
+        )
+        self.client.startService()
+        await self._up.addTimeout(self.timeout, reactor)
+
+    def _ws_opened(self, session: WsSession) -> None:
+        if session.peer_id:
+            self.agent_topic = session.peer_id  # WebSocket "topics" are Endpoint IDs
+            if not self.agent_id:
+                self.agent_id = session.peer_id
+        if not self._up.called:
+            self._up.callback(None)
+
     def _connected(self, connection: MqttConnection) -> None:
         if not self._up.called:
             self._up.callback(None)
@@ -145,8 +210,9 @@ class ScriptedController:
         if record.to_id != self.endpoint_id:
             return
         kind = record.WhichOneof("record_type")
-        if kind == "mqtt_connect":
-            self._agent = AgentSeen(record.from_id, record.mqtt_connect.subscribed_topic)
+        if kind in ("mqtt_connect", "websocket_connect"):
+            topic = record.mqtt_connect.subscribed_topic if kind == "mqtt_connect" else ""
+            self._agent = AgentSeen(record.from_id, topic or reply_to)
             if not self.agent_id:
                 self.agent_id = record.from_id
             if self._agent.topic:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -94,7 +94,7 @@ def tls_for(ctrl: UspControllerConfig, source: str, index: int) -> TlsPolicy:
     """The TLS policy of an mqtts:// Controller entry, its files loaded now: a bad one is
     a ConfigError naming its key (like acs.ca_file and acs.client_cert)."""
     policy = TlsPolicy(ca_file=ctrl.ca_file, client_cert=ctrl.client_cert)
-    if ctrl.url.startswith("mqtts:"):
+    if ctrl.url.startswith(("mqtts:", "wss:")):
         try:
             tls_policy_for(policy)
         except TlsConfigError as exc:
@@ -106,6 +106,8 @@ def broker_settings(config: UspConfig, agent_id: str, source: str) -> list[MqttS
     """One MqttSettings per broker connection, naming the Controllers reached through it."""
     brokers: dict[tuple[str, ...], MqttSettings] = {}
     for index, ctrl in enumerate(config.controllers):
+        if ctrl.mtp != "mqtt":
+            continue
         key = _broker_key(ctrl)
         known = brokers.get(key)
         route = (ctrl.endpoint_id, ctrl.controller_topic)
@@ -154,6 +156,7 @@ class UspAgent(MultiService):
         self.endpoint: UspEndpoint | None = None
         self.notifications: Notifications | None = None
         self.clients: list[MqttClient] = []
+        self.websockets: list[Service] = []  # WebSocket clients and server (cwmpd.uspagent.wsmtp)
         self.ready: Deferred[UspEndpoint] = Deferred()
         for index, ctrl in enumerate(config.controllers):  # bad TLS files fail the start
             tls_for(ctrl, source, index)
@@ -185,6 +188,12 @@ class UspAgent(MultiService):
                 endpoint.add_controller(controller_id, client, topic)
             self.clients.append(client)
             client.setServiceParent(self)  # type: ignore[no-untyped-call]
+        if any(ctrl.mtp == "websocket" for ctrl in self.config.controllers):
+            from cwmpd.uspagent import wsmtp  # lazy: wsproto only for WebSocket Controllers
+
+            self.websockets = wsmtp.websocket_mtps(self.config, endpoint, self.reactor, self.rng)
+            for service in self.websockets:
+                service.setServiceParent(self)  # type: ignore[no-untyped-call]
         _log.info(
             "USP agent {id}: {n} controller(s) over {b} MQTT broker connection(s)",
             id=agent_id,
@@ -224,4 +233,7 @@ class UspAgent(MultiService):
         for client in self.clients:
             client.disownServiceParent()  # type: ignore[no-untyped-call]
         self.clients = []
+        for service in self.websockets:
+            service.disownServiceParent()  # type: ignore[no-untyped-call]
+        self.websockets = []
         return result
