@@ -19,7 +19,7 @@ BUILD_DEPS=(debhelper dh-python pybuild-plugin-pyproject python3-all python3-set
     build-essential fakeroot)
 RUN_DEPS=(python3-twisted python3-lxml python3-openssl python3-service-identity adduser)
 FLOOR_DEPS=(python3-pytest python3-pytest-twisted python3-requests python3-venv python3-pip
-    python3-hypothesis python3-protobuf protobuf-compiler)
+    python3-hypothesis python3-protobuf python3-wsproto protobuf-compiler)
 LINT_DEPS=(shellcheck systemd)
 
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
@@ -117,10 +117,11 @@ floor_tests() {
     env -i PATH="$CLEAN_PATH" HOME=/tmp "$venv/bin/python" -m pip install -q \
         --no-deps --no-build-isolation --no-index -e "$REPO" 2>&1 | grep -v '^$' || true
     "$venv/bin/python" -c 'import twisted, lxml.etree, OpenSSL, service_identity, pytest, pytest_twisted
-import google.protobuf
+import google.protobuf, wsproto
 print("twisted", twisted.__version__, "lxml", lxml.etree.__version__, "pyOpenSSL",
       OpenSSL.__version__, "service-identity", service_identity.__version__,
-      "pytest", pytest.__version__, "protobuf", google.protobuf.__version__)'
+      "pytest", pytest.__version__, "protobuf", google.protobuf.__version__,
+      "wsproto", wsproto.__version__)'
     (cd "$REPO" && env -i PATH="$venv/bin:$CLEAN_PATH" HOME=/tmp LANG=C.UTF-8 \
         CI="${CI:-}" CWMPD_SPEC_DIR="${CWMPD_SPEC_DIR:-}" \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider ${CWMPD_FLOOR_PYTEST_ARGS:-})
