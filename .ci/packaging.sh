@@ -121,7 +121,7 @@ import google.protobuf, wsproto
 print("twisted", twisted.__version__, "lxml", lxml.etree.__version__, "pyOpenSSL",
       OpenSSL.__version__, "service-identity", service_identity.__version__,
       "pytest", pytest.__version__, "protobuf", google.protobuf.__version__,
-      "wsproto", wsproto.__version__)'
+      "wsproto", getattr(wsproto, "__version__", "?"))'
     (cd "$REPO" && env -i PATH="$venv/bin:$CLEAN_PATH" HOME=/tmp LANG=C.UTF-8 \
         CI="${CI:-}" CWMPD_SPEC_DIR="${CWMPD_SPEC_DIR:-}" \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider ${CWMPD_FLOOR_PYTEST_ARGS:-})
