@@ -91,7 +91,7 @@ class UspControllerConfig:
     values of Device.LocalAgent.Controller.{i} and its MTP.{i})."""
 
     endpoint_id: str = ""
-    mtp: str = "mqtt"  # "websocket" and "uds" come with issue 15
+    mtp: str = "mqtt"  # "mqtt" or "uds" ("websocket" comes with issue 15)
     url: str = ""  # mqtt://host[:1883] or mqtts://host[:8883]
     controller_topic: str = ""  # where the Agent publishes to this Controller
     agent_topic: str = ""  # where the Agent subscribes (its Response Topic)
@@ -99,6 +99,9 @@ class UspControllerConfig:
     password: str = ""
     ca_file: str = ""  # mqtts: trust roots (empty = the system's), like acs.ca_file
     client_cert: str = ""  # mqtts: PEM with the client certificate and key, like acs.client_cert
+    path: str = ""  # uds: the socket, e.g. /var/run/usp/broker_controller_path
+    mode: str = "connect"  # uds: "connect" (the agent is the client) or "listen" (the server)
+    register: tuple[str, ...] = ()  # uds: root paths the agent Registers with this Broker
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def _usp_section(data: Any, source: str) -> UspConfig:
 
 #: A USP Endpoint ID (TR-369 R-ARC.6): printable ASCII without blanks.
 _ENDPOINT_ID = re.compile(r"^[!-~]{1,256}$")
-_NEXT_MTPS = ("websocket", "uds", "stomp")
+_NEXT_MTPS = ("websocket", "stomp")
 
 
 def _check_usp(usp: UspConfig, src: str) -> None:
@@ -224,11 +227,19 @@ def _check_usp(usp: UspConfig, src: str) -> None:
         seen.add(ctrl.endpoint_id)
         if ctrl.mtp in _NEXT_MTPS:
             raise ConfigError(
-                f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "
-                'come with issue 15); use "mqtt"'
+                f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket and STOMP "
+                'come with issue 15); use "mqtt" or "uds"'
             )
+        if ctrl.mtp == "uds":
+            _check_uds(ctrl, where)
+            continue
         if ctrl.mtp != "mqtt":
-            raise ConfigError(f'{where}.mtp must be "mqtt", got {ctrl.mtp!r}')
+            raise ConfigError(f'{where}.mtp must be "mqtt" or "uds", got {ctrl.mtp!r}')
+        for key in ("path", "register"):
+            if getattr(ctrl, key):
+                raise ConfigError(f'{where}.{key} is for mtp = "uds" only')
+        if ctrl.mode != "connect":
+            raise ConfigError(f'{where}.mode is for mtp = "uds" only')
         url = urlsplit(ctrl.url)
         try:
             url.port  # noqa: B018 - raises on a bad port
@@ -248,6 +259,30 @@ def _check_usp(usp: UspConfig, src: str) -> None:
                 raise ConfigError(f"{where}.{key}: no such file {path!r}")
             if path and url.scheme != "mqtts":
                 raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
+
+
+def _check_uds(ctrl: UspControllerConfig, where: str) -> None:
+    """A [[usp.controllers]] entry with mtp = "uds": an absolute socket path, a mode,
+    register paths ending in "." (objects of the model), no MQTT keys."""
+    if not ctrl.path.startswith("/") or "\0" in ctrl.path:
+        raise ConfigError(f"{where}.path must be an absolute socket path, got {ctrl.path!r}")
+    if len(ctrl.path.encode()) > 107:  # sun_path holds 108 bytes with the NUL
+        raise ConfigError(f"{where}.path is longer than a Unix socket path may be (107 bytes)")
+    if ctrl.mode not in ("connect", "listen"):
+        raise ConfigError(f'{where}.mode must be "connect" or "listen", got {ctrl.mode!r}')
+    for path in ctrl.register:
+        if not path.startswith("Device.") or not path.endswith("."):
+            raise ConfigError(
+                f'{where}.register paths are objects like "Device.DeviceInfo.", got {path!r}'
+            )
+    if ctrl.register and ctrl.mode != "connect":
+        raise ConfigError(f'{where}.register needs mode = "connect" (the agent a Broker\'s client)')
+    for key in ("url", "controller_topic", "agent_topic", "username", "password"):
+        if getattr(ctrl, key):
+            raise ConfigError(f'{where}.{key} is not used with mtp = "uds"')
+    for key in ("ca_file", "client_cert"):
+        if getattr(ctrl, key):
+            raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
 
 
 def _check(cfg: Config) -> None:
