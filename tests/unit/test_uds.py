@@ -1,0 +1,127 @@
+"""The UDS binding's pieces without a socket: Frames (TR-369 4.6), the [[usp.controllers]]
+keys of mtp = "uds", the reading of a RegisterResp."""
+
+from __future__ import annotations
+
+import pytest
+
+from cwmpd.config import ConfigError, UspControllerConfig, parse_config
+from cwmpd.mtp.uds import MAX_FRAME, SYNC, FrameError, FrameReader, frame, parse_tlvs
+from cwmpd.usp import messages, records
+from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
+from cwmpd.uspagent.register import deregister_msg, register_msg, register_outcome
+
+
+def test_a_frame_is_header_then_tlvs() -> None:
+    """``_USP``, the length of the rest in network order, then Type (1) Length (4) Value."""
+    data = frame((1, b"os::00256D-0123456789"))
+    assert data[:4] == SYNC == b"\x5f\x55\x53\x50"
+    assert int.from_bytes(data[4:8], "big") == len(data) - 8 == 5 + 21
+    assert data[8] == 1 and int.from_bytes(data[9:13], "big") == 21
+    assert FrameReader().feed(data) == [[(1, b"os::00256D-0123456789")]]
+
+
+def test_frames_split_and_joined_anyhow() -> None:
+    """Byte by byte, or two Frames (one with two TLVs) in one read: the same Frames."""
+    stream = frame((1, b"a")) + frame((3, b"rec"), (9, b""))
+    reader = FrameReader()
+    got = [f for byte in stream for f in reader.feed(bytes([byte]))]
+    assert got == [[(1, b"a")], [(3, b"rec"), (9, b"")]]
+    assert FrameReader().feed(stream) == got
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"XUSP", "synchronization"),
+        (b"_US!", "synchronization"),
+        (SYNC + (MAX_FRAME + 1).to_bytes(4, "big"), "more than"),
+        (SYNC + (0).to_bytes(4, "big"), "no TLV"),
+        (SYNC + (3).to_bytes(4, "big") + b"\x01\x00\x00", "truncated TLV"),
+        (SYNC + (6).to_bytes(4, "big") + b"\x03\x00\x00\x00\x09x", "runs past"),
+    ],
+)
+def test_bad_frames_are_frame_errors(data: bytes, reason: str) -> None:
+    """Each bad Frame: FrameError with the reason the Error Frame carries, as soon as the
+    bytes show it (an oversize Header before any body)."""
+    with pytest.raises(FrameError, match=reason):
+        FrameReader().feed(data)
+
+
+def test_the_budget_is_the_largest_record_plus_headers() -> None:
+    """A Frame carrying a Record of records.MAX_RECORD_SIZE fits the budget."""
+    assert MAX_FRAME >= records.MAX_RECORD_SIZE + 5
+    big = frame((3, b"x" * records.MAX_RECORD_SIZE))
+    assert FrameReader().feed(big) == [[(3, b"x" * records.MAX_RECORD_SIZE)]]
+    with pytest.raises(FrameError):
+        FrameReader(max_frame=100).feed(frame((3, b"x" * 100)))
+    assert parse_tlvs(b"\x02\x00\x00\x00\x02no") == [(2, b"no")]
+
+
+BASE = '[acs]\nurl = "http://acs.example/"\n[usp]\nenable = true\n[[usp.controllers]]\n'
+
+
+def test_uds_controller_keys() -> None:
+    """mtp = "uds" with path, mode and register: parsed; MQTT keys not needed."""
+    text = BASE + (
+        'endpoint_id = "proto::broker"\nmtp = "uds"\n'
+        'path = "/var/run/usp/broker_controller_path"\n'
+        'register = ["Device.DeviceInfo.", "Device.WiFi."]\n'
+    )
+    (ctrl,) = parse_config(text, "x.toml").usp.controllers
+    assert ctrl == UspControllerConfig(
+        endpoint_id="proto::broker",
+        mtp="uds",
+        path="/var/run/usp/broker_controller_path",
+        register=("Device.DeviceInfo.", "Device.WiFi."),
+    )
+    assert ctrl.mode == "connect"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('path = "relative.sock"', "path must be an absolute"),
+        ('path = "/' + "x" * 120 + '"', "longer than a Unix socket path"),
+        ('path = "/s"\nmode = "both"', 'mode must be "connect" or "listen"'),
+        ('path = "/s"\nregister = ["Device.DeviceInfo"]', "register paths are objects"),
+        ('path = "/s"\nmode = "listen"\nregister = ["Device.X."]', "register needs mode"),
+        ('path = "/s"\nurl = "mqtt://b"', 'url is not used with mtp = "uds"'),
+        ('path = "/s"\nagent_topic = "/a"', "agent_topic is not used"),
+    ],
+)
+def test_bad_uds_keys(extra: str, message: str) -> None:
+    """Each mistake in a uds entry is one ConfigError naming the key."""
+    text = BASE + f'endpoint_id = "proto::broker"\nmtp = "uds"\n{extra}\n'
+    with pytest.raises(ConfigError, match=r"x.toml: usp.controllers\[0\]") as caught:
+        parse_config(text, "x.toml")
+    assert message in str(caught.value)
+
+
+def test_register_and_deregister_messages() -> None:
+    """Register: allow_partial, one RegistrationPath per path; Deregister: the paths."""
+    reg = register_msg("r-1", ["Device.DeviceInfo.", "Device.Time."])
+    assert reg.header.msg_type == pb.Header.REGISTER
+    assert reg.body.request.register.allow_partial
+    assert [p.path for p in reg.body.request.register.reg_paths] == [
+        "Device.DeviceInfo.",
+        "Device.Time.",
+    ]
+    dereg = deregister_msg("d-1", ["Device.DeviceInfo."])
+    assert dereg.header.msg_type == pb.Header.DEREGISTER
+    assert list(dereg.body.request.deregister.paths) == ["Device.DeviceInfo."]
+
+
+def test_register_outcome_per_path_and_on_error() -> None:
+    """Per-path success and failure from a RegisterResp; an Error Msg refuses every path."""
+    resp = pb.RegisterResp()
+    ok = resp.registered_path_results.add(requested_path="Device.A.")
+    ok.oper_status.oper_success.registered_path = "Device.A."
+    bad = resp.registered_path_results.add(requested_path="Device.B.")
+    bad.oper_status.oper_failure.err_code = 7031
+    bad.oper_status.oper_failure.err_msg = "taken"
+    outcome = register_outcome(messages.response("r", resp), ["Device.A.", "Device.B."])
+    assert outcome.registered == ["Device.A."]
+    assert outcome.refused == [("Device.B.", 7031, "taken")]
+    err = register_outcome(messages.error("r", 7028, "no"), ["Device.A."])
+    assert err.registered == [] and err.refused == [("Device.A.", 7028, "no")]
