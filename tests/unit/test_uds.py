@@ -7,6 +7,7 @@ import pytest
 
 from cwmpd.config import ConfigError, UspControllerConfig, parse_config
 from cwmpd.mtp.uds import MAX_FRAME, SYNC, FrameError, FrameReader, frame, parse_tlvs
+from cwmpd.plugin.load import usp_factory_values
 from cwmpd.usp import messages, records
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.register import deregister_msg, register_msg, register_outcome
@@ -125,3 +126,12 @@ def test_register_outcome_per_path_and_on_error() -> None:
     assert outcome.refused == [("Device.B.", 7031, "taken")]
     err = register_outcome(messages.error("r", 7028, "no"), ["Device.A."])
     assert err.registered == [] and err.refused == [("Device.A.", 7028, "no")]
+
+
+def test_factory_values_of_a_uds_controller() -> None:
+    """A uds Controller's MTP is Protocol UDS, without an MQTT topic."""
+    text = BASE + 'endpoint_id = "proto::broker"\nmtp = "uds"\npath = "/run/usp/b"\n'
+    values = usp_factory_values(parse_config(text, "x.toml"))
+    assert values is not None
+    assert values["Device.LocalAgent.Controller.1.MTP.1.Protocol"] == "UDS"
+    assert "Device.LocalAgent.Controller.1.MTP.1.MQTT.Topic" not in values

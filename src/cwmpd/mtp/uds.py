@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import random
+import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -422,10 +423,13 @@ class UdsServer(Service, UdsPeer):
         self._waiting = _Waiting(reactor, f"on {settings.path}")
 
     def startService(self) -> None:
-        """Listen (a stale socket file of an earlier run is replaced)."""
+        """Listen (a stale socket of an earlier run is replaced, no other file)."""
         super().startService()  # type: ignore[no-untyped-call]
-        if os.path.exists(self.settings.path):
-            os.unlink(self.settings.path)
+        try:  # only a socket is replaced: another kind of file makes listen() fail
+            if stat.S_ISSOCK(os.lstat(self.settings.path).st_mode):
+                os.unlink(self.settings.path)
+        except FileNotFoundError:
+            pass
         factory = Factory.forProtocol(
             lambda: UdsConnection(self, client=False, max_frame=self.settings.max_frame)
         )

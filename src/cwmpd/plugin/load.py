@@ -220,6 +220,9 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         values[f"{la}Controller.{i}.EndpointID"] = ctrl.endpoint_id
         values[f"{la}Controller.{i}.Enable"] = "true"
         values[f"{la}Controller.{i}.MTP.1.Enable"] = "true"
+        if ctrl.mtp == "uds":  # reached over a Unix socket: no MQTT topic
+            values[f"{la}Controller.{i}.MTP.1.Protocol"] = "UDS"
+            continue
         values[f"{la}Controller.{i}.MTP.1.Protocol"] = "MQTT"
         values[f"{la}Controller.{i}.MTP.1.MQTT.Topic"] = ctrl.controller_topic
         if ctrl.agent_topic and ctrl.agent_topic not in topics:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from twisted.internet.task import deferLater
 
 from cwmpd.config import parse_config
 from cwmpd.mtp.uds import MAX_FRAME, UdsClient, UdsSettings
+from cwmpd.service import makeService
 from cwmpd.statedir import StateDir
 from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
@@ -280,3 +282,62 @@ async def test_publish_waits_for_a_connection(short_dir: Path) -> None:
 
 def _settings(path: Path) -> UdsSettings:
     return UdsSettings(str(path), AGENT)
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_daemon_over_uds(tmp_path: Path, short_dir: Path) -> None:
+    """The whole agent (makeService, default handler) from a config with mtp = "uds":
+    it Handshakes, Registers, and a Get shows its Controller's MTP as UDS."""
+    broker = await Broker(reactor, short_dir / "broker_controller_path").start()
+    state = tmp_path / "daemon"
+    text = config_text(broker.path).replace(
+        '[acs]\nurl = "http://acs.example/"\n',
+        '[acs]\nurl = "http://127.0.0.1:9/"\nperiodic_inform_interval = 0\n'
+        f'[connection_request]\nenable = false\n[device]\nplugins = ["simulated"]\n'
+        f'state_dir = "{state}"\n[control]\nsocket = ""\n',
+    )
+    registered = broker.registered()
+    agent = makeService(
+        parse_config(text, "uds.toml"), reactor, rng=random.Random(1), on_exit=lambda: None
+    )
+    agent.startService()
+    try:
+        assert [p.path for p in (await registered).reg_paths] == list(PATHS)
+        path = "Device.LocalAgent.Controller.1.MTP.1.Protocol"
+        answer = await broker.request(pb.Get(param_paths=[path]))
+        result = answer.body.response.get_resp.req_path_results[0]
+        assert dict(result.resolved_path_results[0].result_params) == {"Protocol": "UDS"}
+    finally:
+        stopped = agent.stopService()
+        if stopped is not None:
+            await stopped
+        for _ in range(100):
+            if broker.deregisters:
+                break
+            await _sleep(0.02)
+        await broker.stop()
+    assert [list(d.paths) for d in broker.deregisters] == [list(PATHS)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_listen_replaces_a_stale_socket_not_a_file(tmp_path: Path, short_dir: Path) -> None:
+    """A socket left by an earlier run (bound, nobody listening) is replaced; a regular
+    file at the path is kept (the server does not listen and logs)."""
+    sock = short_dir / "agent.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
+        stale.bind(str(sock))
+    assert sock.exists()
+    usp = start_usp(tmp_path, config_text(sock, mode="listen", register=()))
+    client = ServiceClient(reactor, sock, BROKER)
+    try:
+        peer = await client.connect()
+        assert peer.handshakes == [AGENT]
+    finally:
+        client.close()
+        await _stop(usp)
+    plain = short_dir / "plain"
+    plain.write_text("keep me")
+    usp = start_usp(tmp_path, config_text(plain, mode="listen", register=()))
+    await _sleep(0.05)
+    await _stop(usp)
+    assert plain.read_text() == "keep me"
