@@ -4,9 +4,20 @@ keys of mtp = "uds", the reading of a RegisterResp."""
 from __future__ import annotations
 
 import pytest
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 
 from cwmpd.config import ConfigError, UspControllerConfig, parse_config
-from cwmpd.mtp.uds import MAX_FRAME, SYNC, FrameError, FrameReader, frame, parse_tlvs
+from cwmpd.mtp.uds import (
+    MAX_FRAME,
+    SYNC,
+    FrameError,
+    FrameReader,
+    UdsConnection,
+    UdsPeer,
+    frame,
+    parse_tlvs,
+)
 from cwmpd.plugin.load import usp_factory_values
 from cwmpd.usp import messages, records
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
@@ -135,3 +146,68 @@ def test_factory_values_of_a_uds_controller() -> None:
     assert values is not None
     assert values["Device.LocalAgent.Controller.1.MTP.1.Protocol"] == "UDS"
     assert "Device.LocalAgent.Controller.1.MTP.1.MQTT.Topic" not in values
+
+
+class _Owner(UdsPeer):
+    """A connection's owner that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.endpoint_id = "os::me"
+        self.fake_clock = Clock()
+        self.clock = self.fake_clock
+        self.got: list[tuple[bytes, str]] = []
+        self.on_record = lambda data, peer: self.got.append((data, peer))
+        self.ready: list[str | None] = []
+
+    def handshaken(self, connection: UdsConnection) -> None:
+        self.ready.append(connection.peer_id)
+
+
+def _written(transport: StringTransport) -> bytes:
+    data: bytes = transport.value()  # type: ignore[no-untyped-call]
+    return data
+
+
+def _connection(*, client: bool) -> tuple[_Owner, UdsConnection, StringTransport]:
+    owner = _Owner()
+    connection = UdsConnection(owner, client=client)
+    transport = StringTransport()  # type: ignore[no-untyped-call]
+    connection.makeConnection(transport)  # type: ignore[no-untyped-call]
+    return owner, connection, transport
+
+
+def test_a_client_without_the_servers_handshake_closes_after_30_s() -> None:
+    """The client Handshakes first; no answer within 30 s: it closes (R-UDS.18); a Record
+    before the Handshake is ignored (R-UDS.20)."""
+    owner, connection, transport = _connection(client=True)
+    assert FrameReader().feed(_written(transport)) == [[(1, b"os::me")]]
+    record = records.uds_connect_record("os::me", "proto::b")
+    connection.dataReceived(frame((3, record)))
+    assert owner.got == []
+    owner.fake_clock.advance(29.9)
+    assert not transport.disconnecting
+    owner.fake_clock.advance(0.2)
+    assert transport.disconnecting
+
+
+def test_a_server_answers_the_handshake_then_takes_records() -> None:
+    """The server Handshakes back, sends UDSConnect, then hands Records on with the peer's
+    Endpoint ID; an invalid Endpoint ID in a Handshake is an Error Frame and a close."""
+    owner, connection, transport = _connection(client=False)
+    assert _written(transport) == b""
+    connection.dataReceived(frame((1, b"proto::b")))
+    sent = FrameReader().feed(_written(transport))
+    assert sent[0] == [(1, b"os::me")]
+    assert records.decode(sent[1][0][1]).WhichOneof("record_type") == "uds_connect"
+    assert owner.ready == ["proto::b"]
+    record = records.uds_connect_record("os::me", "proto::b")
+    connection.dataReceived(frame((3, record)))
+    assert owner.got == [(record, "proto::b")]
+    owner.fake_clock.advance(60)
+    assert not transport.disconnecting  # the Handshake timer is gone
+    _, bad, bad_transport = _connection(client=False)
+    bad.dataReceived(frame((1, b"has blanks")))
+    assert FrameReader().feed(_written(bad_transport)) == [
+        [(2, b"the Handshake carries no valid Endpoint ID")]
+    ]
+    assert bad_transport.disconnecting
