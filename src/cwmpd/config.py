@@ -215,6 +215,7 @@ def _check_usp(usp: UspConfig, src: str) -> None:
     if usp.enable and not usp.controllers:
         raise ConfigError(f"{src}: usp.enable needs at least one [[usp.controllers]] entry")
     seen: set[str] = set()
+    uds_modes: dict[str, str] = {}  # socket path -> mode: one socket is a client or a server
     for i, ctrl in enumerate(usp.controllers):
         where = f"{src}: usp.controllers[{i}]"
         if not _ENDPOINT_ID.match(ctrl.endpoint_id):
@@ -232,6 +233,8 @@ def _check_usp(usp: UspConfig, src: str) -> None:
             )
         if ctrl.mtp == "uds":
             _check_uds(ctrl, where)
+            if uds_modes.setdefault(ctrl.path, ctrl.mode) != ctrl.mode:
+                raise ConfigError(f"{where}.path {ctrl.path!r} is listed with two modes")
             continue
         if ctrl.mtp != "mqtt":
             raise ConfigError(f'{where}.mtp must be "mqtt" or "uds", got {ctrl.mtp!r}')

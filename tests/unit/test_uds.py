@@ -110,6 +110,15 @@ def test_bad_uds_keys(extra: str, message: str) -> None:
     assert message in str(caught.value)
 
 
+def test_one_socket_one_mode() -> None:
+    """Two Controllers on one socket path share it; the same path in two modes is an error."""
+    entry = 'endpoint_id = "proto::{n}"\nmtp = "uds"\npath = "/s"\nmode = "{m}"\n'
+    two = BASE + entry.format(n="a", m="listen") + "[[usp.controllers]]\n"
+    assert len(parse_config(two + entry.format(n="b", m="listen"), "x.toml").usp.controllers) == 2
+    with pytest.raises(ConfigError, match=r"usp.controllers\[1\].path '/s' is listed with two"):
+        parse_config(two + entry.format(n="b", m="connect"), "x.toml")
+
+
 def test_register_and_deregister_messages() -> None:
     """Register: allow_partial, one RegistrationPath per path; Deregister: the paths."""
     reg = register_msg("r-1", ["Device.DeviceInfo.", "Device.Time."])
