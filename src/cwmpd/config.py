@@ -92,7 +92,7 @@ class UspControllerConfig:
     values of Device.LocalAgent.Controller.{i} and its MTP.{i})."""
 
     endpoint_id: str = ""
-    mtp: str = "mqtt"  # or "websocket"; "uds" comes with issue 15
+    mtp: str = "mqtt"  # "mqtt", "websocket" or "uds"
     url: str = ""  # mqtt(s)://host[:port]; ws(s)://host[:port]/path ("" = it connects in)
     controller_topic: str = ""  # where the Agent publishes to this Controller
     agent_topic: str = ""  # where the Agent subscribes (its Response Topic)
@@ -106,6 +106,9 @@ class UspControllerConfig:
     keep_alive: float = (
         30.0  # websocket: seconds between Pings (MTP.{i}.WebSocket.KeepAliveInterval)
     )
+    path: str = ""  # uds: the socket, e.g. /var/run/usp/broker_controller_path
+    mode: str = "connect"  # uds: "connect" (the agent is the client) or "listen" (the server)
+    register: tuple[str, ...] = ()  # uds: root paths the agent Registers with this Broker
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,7 @@ def _usp_section(data: Any, source: str) -> UspConfig:
 
 #: A USP Endpoint ID (TR-369 R-ARC.6): printable ASCII without blanks.
 _ENDPOINT_ID = re.compile(r"^[!-~]{1,256}$")
-_NEXT_MTPS = ("uds", "stomp")
+_NEXT_MTPS = ("stomp",)
 
 
 _RIGHTS = re.compile(r"^[r-][w-][x-][n-]$")
@@ -314,6 +317,7 @@ def _check_usp(usp: UspConfig, src: str) -> None:
     roles = _check_permissions(usp.permissions, src)
     _check_websocket_server(usp.websocket_server, src)
     seen: set[str] = set()
+    uds_modes: dict[str, str] = {}  # socket path -> mode: one socket is a client or a server
     for i, ctrl in enumerate(usp.controllers):
         where = f"{src}: usp.controllers[{i}]"
         if not _ENDPOINT_ID.match(ctrl.endpoint_id):
@@ -331,14 +335,27 @@ def _check_usp(usp: UspConfig, src: str) -> None:
             )
         if ctrl.mtp in _NEXT_MTPS:
             raise ConfigError(
-                f"{where}.mtp {ctrl.mtp!r} is not supported yet (WebSocket, UDS and STOMP "
-                'come with issue 15); use "mqtt"'
+                f"{where}.mtp {ctrl.mtp!r} is not supported (STOMP is not implemented); "
+                'use "mqtt", "websocket" or "uds"'
             )
         if ctrl.mtp == "websocket":
+            for key in ("path", "register"):
+                if getattr(ctrl, key):
+                    raise ConfigError(f'{where}.{key} is for mtp = "uds" only')
             _check_websocket_controller(usp, ctrl, where)
             continue
+        if ctrl.mtp == "uds":
+            _check_uds(ctrl, where)
+            if uds_modes.setdefault(ctrl.path, ctrl.mode) != ctrl.mode:
+                raise ConfigError(f"{where}.path {ctrl.path!r} is listed with two modes")
+            continue
         if ctrl.mtp != "mqtt":
-            raise ConfigError(f'{where}.mtp must be "mqtt", got {ctrl.mtp!r}')
+            raise ConfigError(f'{where}.mtp must be "mqtt", "websocket" or "uds", got {ctrl.mtp!r}')
+        for key in ("path", "register"):
+            if getattr(ctrl, key):
+                raise ConfigError(f'{where}.{key} is for mtp = "uds" only')
+        if ctrl.mode != "connect":
+            raise ConfigError(f'{where}.mode is for mtp = "uds" only')
         url = urlsplit(ctrl.url)
         try:
             url.port  # noqa: B018 - raises on a bad port
@@ -404,6 +421,30 @@ def _check_websocket_server(server: UspWebSocketServerConfig, src: str) -> None:
             )
         if not Path(path).is_file():
             raise ConfigError(f"{where}.{key}: no such file {path!r}")
+
+
+def _check_uds(ctrl: UspControllerConfig, where: str) -> None:
+    """A [[usp.controllers]] entry with mtp = "uds": an absolute socket path, a mode,
+    register paths ending in "." (objects of the model), no MQTT keys."""
+    if not ctrl.path.startswith("/") or "\0" in ctrl.path:
+        raise ConfigError(f"{where}.path must be an absolute socket path, got {ctrl.path!r}")
+    if len(ctrl.path.encode()) > 107:  # sun_path holds 108 bytes with the NUL
+        raise ConfigError(f"{where}.path is longer than a Unix socket path may be (107 bytes)")
+    if ctrl.mode not in ("connect", "listen"):
+        raise ConfigError(f'{where}.mode must be "connect" or "listen", got {ctrl.mode!r}')
+    for path in ctrl.register:
+        if not path.startswith("Device.") or not path.endswith("."):
+            raise ConfigError(
+                f'{where}.register paths are objects like "Device.DeviceInfo.", got {path!r}'
+            )
+    if ctrl.register and ctrl.mode != "connect":
+        raise ConfigError(f'{where}.register needs mode = "connect" (the agent a Broker\'s client)')
+    for key in ("url", "controller_topic", "agent_topic", "username", "password"):
+        if getattr(ctrl, key):
+            raise ConfigError(f'{where}.{key} is not used with mtp = "uds"')
+    for key in ("ca_file", "client_cert"):
+        if getattr(ctrl, key):
+            raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
 
 
 def _check(cfg: Config) -> None:

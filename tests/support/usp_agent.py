@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +51,9 @@ class Agent:
         return decoded
 
 
-def make_agent(state_dir: Path) -> Agent:
-    """An Agent on a fresh or existing state folder."""
+def make_agent(state_dir: Path, usp: Mapping[str, str] | None = None) -> Agent:
+    """An Agent on a fresh or existing state folder; ``usp``: its LocalAgent factory values
+    (default: one MQTT Controller, CONTROLLER, with Full Access)."""
     clock = Clock()
     clock.advance(1000)
     model, _ = build_model(
@@ -59,7 +61,7 @@ def make_agent(state_dir: Path) -> Agent:
         state_dir=state_dir,
         factory_values={},
         reactor=stand_in(clock),
-        usp=USP_FACTORY,
+        usp=USP_FACTORY if usp is None else usp,
     )
     reboots: list[str] = []
     resets: list[None] = []

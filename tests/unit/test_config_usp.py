@@ -16,7 +16,7 @@ enable = true
 endpoint_id = ""                    # default os::<OUI>-<SerialNumber>
 [[usp.controllers]]
 endpoint_id = "proto::controller-1"
-mtp = "mqtt"                        # "websocket" and "uds" come in the next issue
+mtp = "mqtt"                        # "websocket" comes in the next issue
 url = "mqtt://127.0.0.1:1883"       # mqtts:// for TLS
 controller_topic = "/usp/controller"
 agent_topic = "/usp/endpoint"
@@ -63,7 +63,8 @@ def test_mqtts_with_credentials_and_tls_files(tmp_path: Path) -> None:
     ("change", "message"),
     [
         (('mtp = "mqtt"', 'mtp = "websocket"'), "must be a ws:// or wss:// URL"),
-        (('mtp = "mqtt"', 'mtp = "uds"'), "come with issue 15"),
+        (('mtp = "mqtt"', 'mtp = "uds"'), "usp.controllers[0].path must be an absolute"),
+        (('mtp = "mqtt"', 'mtp = "mqtt"\npath = "/x"'), 'path is for mtp = "uds" only'),
         (('mtp = "mqtt"', 'mtp = "coap"'), 'usp.controllers[0].mtp must be "mqtt"'),
         (("mqtt://127.0.0.1:1883", "http://127.0.0.1"), "must be an mqtt:// or mqtts:// URL"),
         (("mqtt://127.0.0.1:1883", "mqtt://127.0.0.1:99999"), "url has a bad port"),

@@ -268,6 +268,9 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
         if ctrl.mtp == "websocket":
             values.update(_websocket_factory_values(f"{la}Controller.{i}.MTP.1.", ctrl))
             continue
+        if ctrl.mtp == "uds":  # reached over a Unix socket: no MQTT topic
+            values[f"{la}Controller.{i}.MTP.1.Protocol"] = "UDS"
+            continue
         values[f"{la}Controller.{i}.MTP.1.Protocol"] = "MQTT"
         values[f"{la}Controller.{i}.MTP.1.MQTT.Topic"] = ctrl.controller_topic
         if ctrl.agent_topic and ctrl.agent_topic not in topics:

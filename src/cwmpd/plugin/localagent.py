@@ -25,7 +25,7 @@ ENDPOINT_ID = LOCAL_AGENT + "EndpointID"
 
 #: Relative name -> factory default (None: the data model's default).
 LOCAL_AGENT_KEPT: dict[str, str | None] = {
-    "SupportedProtocols": "MQTT",
+    "SupportedProtocols": "MQTT,WebSocket,UDS",  # the MTPs this agent implements
     "AdvertisedDeviceSubtypes": "",
     "MaxSubscriptionChangeAdoptionTime": None,
     "MTP.{i}.Alias": "",

@@ -25,12 +25,14 @@ from cwmpd.config import ConfigError, UspConfig, UspControllerConfig
 from cwmpd.datamodel.model import DataModel
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.mtp.mqtt import MqttClient, MqttSettings
+from cwmpd.mtp.uds import UdsClient, UdsServer, UdsSettings
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
 from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
+from cwmpd.uspagent.register import Registration
 
 _log = Logger(namespace="cwmpd.uspagent")
 
@@ -157,6 +159,8 @@ class UspAgent(MultiService):
         self.notifications: Notifications | None = None
         self.clients: list[MqttClient] = []
         self.websockets: list[Service] = []  # WebSocket clients and server (cwmpd.uspagent.wsmtp)
+        self.sockets: list[UdsClient | UdsServer] = []  # one per UDS socket path
+        self.registrations: list[Registration] = []
         self.ready: Deferred[UspEndpoint] = Deferred()
         for index, ctrl in enumerate(config.controllers):  # bad TLS files fail the start
             tls_for(ctrl, source, index)
@@ -194,6 +198,7 @@ class UspAgent(MultiService):
             self.websockets = wsmtp.websocket_mtps(self.config, endpoint, self.reactor, self.rng)
             for service in self.websockets:
                 service.setServiceParent(self)  # type: ignore[no-untyped-call]
+        self._uds(endpoint, agent_id)
         _log.info(
             "USP agent {id}: {n} controller(s) over {b} MQTT broker connection(s)",
             id=agent_id,
@@ -222,8 +227,48 @@ class UspAgent(MultiService):
         client = MqttClient(settings, self.reactor, on_record, rng=self.rng)
         return client
 
+    def _uds(self, endpoint: UspEndpoint, agent_id: str) -> None:
+        """One UDS client or server per socket path; a Controller is reached through it by
+        its Endpoint ID; a client Registers the configured paths after each Handshake."""
+        sockets: dict[str, UdsClient | UdsServer] = {}
+        for ctrl in self.config.controllers:
+            if ctrl.mtp != "uds":
+                continue
+            sock = sockets.get(ctrl.path)
+            if sock is None:
+                sock = self._socket(
+                    endpoint, UdsSettings(ctrl.path, agent_id, ctrl.mode == "listen")
+                )
+                sockets[ctrl.path] = sock
+                self.sockets.append(sock)
+                sock.setServiceParent(self)  # type: ignore[no-untyped-call]
+            endpoint.add_controller(ctrl.endpoint_id, sock, ctrl.endpoint_id)
+            if ctrl.register:
+                self.registrations.append(Registration(endpoint, ctrl.endpoint_id, ctrl.register))
+
+    def _socket(self, endpoint: UspEndpoint, settings: UdsSettings) -> UdsClient | UdsServer:
+        sock: UdsClient | UdsServer
+
+        def on_record(data: bytes, peer_id: str) -> None:
+            endpoint.received(sock, data, peer_id)
+
+        def on_connected(peer_id: str) -> None:
+            for registration in self.registrations:
+                if registration.broker_id == peer_id:
+                    registration.register()
+
+        if settings.listen:
+            sock = UdsServer(settings, self.reactor, on_record, on_connected=on_connected)
+        else:
+            sock = UdsClient(
+                settings, self.reactor, on_record, rng=self.rng, on_connected=on_connected
+            )
+        return sock
+
     def stopService(self) -> Deferred[None] | None:
         """Close the broker connections and fail the Agent's requests still waiting."""
+        for registration in self.registrations:
+            registration.deregister()  # written before the socket closes; not waited for
         if self.notifications is not None:
             self.notifications.stop()
             self.notifications = None
@@ -236,4 +281,7 @@ class UspAgent(MultiService):
         for service in self.websockets:
             service.disownServiceParent()  # type: ignore[no-untyped-call]
         self.websockets = []
+        for sock in self.sockets:
+            sock.disownServiceParent()  # type: ignore[no-untyped-call]
+        self.sockets = []
         return result

@@ -108,4 +108,9 @@ class Dispatcher:
         if name == "operate":
             resp = await operate(ctx, self.actions, req.operate, trust)
             return messages.response(msg_id, resp) if req.operate.send_resp else None
+        if name in ("register", "deregister"):  # a Service registers with a Broker, not us
+            raise UspError(
+                ErrorCode.MESSAGE_NOT_SUPPORTED,
+                f"{name} is for a USP Broker; this Agent is not one",
+            )
         raise UspError(ErrorCode.MESSAGE_NOT_SUPPORTED, f"an Agent does not take {name}")

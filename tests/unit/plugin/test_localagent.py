@@ -71,7 +71,7 @@ async def test_local_agent_values(tmp_path: Path) -> None:
     assert await _value(model, C1 + "EndpointID") == "proto::controller-1"
     assert await _value(model, C1 + "MTP.1.MQTT.Topic") == "/usp/c"
     assert await _value(model, LA + "ControllerNumberOfEntries") == "1"
-    assert await _value(model, LA + "SupportedProtocols") == "MQTT"
+    assert await _value(model, LA + "SupportedProtocols") == "MQTT,WebSocket,UDS"
     clock.advance(42)
     assert await _value(model, LA + "UpTime") == "42"
     with pytest.raises(CwmpFault):
