@@ -48,6 +48,7 @@ from cwmpd.plugin.api import (
 )
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
+from cwmpd.plugin.usp_requests import RequestTable, declare_requests
 from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
@@ -97,6 +98,7 @@ def build_model(
             software_version=__version__,
         )
         declare_subscriptions(decl)
+        declare_requests(decl, RequestTable(Path(state_dir)))
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
         schema = with_usp(schema)

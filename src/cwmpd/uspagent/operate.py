@@ -19,6 +19,8 @@ from cwmpd.usp.errors import ErrorCode, UspError
 from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context
+from cwmpd.uspagent.operate_async import AsyncOperations
+from cwmpd.uspagent.requests import CANCEL
 from cwmpd.uspagent.snapshot import resolve_path
 
 REBOOT = "Device.Reboot()"
@@ -36,6 +38,7 @@ class Actions:
     reboot: Callable[[str], None]
     factory_reset: Callable[[], None]
     on_board: Callable[[str], None] | None = None
+    operations: AsyncOperations | None = None  # the asynchronous commands and their Requests
 
 
 def _check_args(ctx: Context, generic: str, args: Mapping[str, str]) -> None:
@@ -55,6 +58,8 @@ async def _run(ctx: Context, actions: Actions, command: str, req: pb.Operate) ->
         actions.clock.callLater(0, actions.reboot, req.command_key)
     elif generic == FACTORY_RESET:
         actions.clock.callLater(0, actions.factory_reset)
+    elif generic == CANCEL and actions.operations is not None:
+        actions.operations.cancel(paths.parent(command))
     elif generic == ON_BOARD:
         controller = paths.parent(command)
         ctx.model.set_local({controller + "OnBoardingComplete": "false"})
@@ -65,8 +70,11 @@ async def _run(ctx: Context, actions: Actions, command: str, req: pb.Operate) ->
     return {}
 
 
-async def operate(ctx: Context, actions: Actions, req: pb.Operate) -> pb.OperateResp:
-    """The OperateResp: one result per command the path resolved to."""
+async def operate(
+    ctx: Context, actions: Actions, req: pb.Operate, controller_id: str = ""
+) -> pb.OperateResp:
+    """The OperateResp: one result per command the path resolved to; an asynchronous
+    command's is the path of its Request (``controller_id``: its Originator)."""
     snapshot = await ctx.snapshot()
     resolved = await resolve_path(ctx.model, snapshot, req.command)
     if resolved.kind != Kind.COMMAND:
@@ -77,6 +85,12 @@ async def operate(ctx: Context, actions: Actions, req: pb.Operate) -> pb.Operate
     for command in resolved.paths:
         result = out.operation_results.add(executed_command=command)
         try:
+            ops = actions.operations
+            if ops is not None and ops.runs(command):
+                _check_args(ctx, paths.generic(command), req.input_args)
+                path = ops.start(command, req.command_key, req.input_args, controller_id)
+                result.req_obj_path = path
+                continue
             outputs = await _run(ctx, actions, command, req)
             result.req_output_args.SetInParent()  # the oneof is set even with no outputs
             result.req_output_args.output_args.update(outputs)
