@@ -206,11 +206,11 @@ class UspAgent(MultiService):
         notifications = make_notifications(self.model, endpoint, self.files, self.reactor, self.rng)
         self.notifications = notifications
         boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
-        ensureDeferred(notifications.start(Boot(*boot) if boot else None)).addErrback(
-            lambda f: _log.failure("USP notifications not started", f)
-        )
-        if self.operations is not None:
-            self.operations.notify_with(notifications.operation_complete)
+        started = ensureDeferred(notifications.start(Boot(*boot) if boot else None))
+        started.addErrback(lambda f: _log.failure("USP notifications not started", f))
+        operations = self.operations
+        if operations is not None:  # once the subscriptions are read
+            started.addCallback(lambda _: operations.notify_with(notifications.operation_complete))
         self.ready.callback(endpoint)
 
     def rebooted(self, boot: tuple[str, str]) -> None:

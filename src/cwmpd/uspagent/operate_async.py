@@ -71,28 +71,35 @@ class AsyncOperations:
         d = ensureDeferred(_awaited(running))
         self._running[row.number] = d
         d.addCallbacks(
-            lambda out: self._finish(row.number, command, command_key, out, None),
+            lambda out: self._succeeded(row.number, command, command_key, out),
             lambda f: self._failed(row.number, command, command_key, f),
         )
         return row.path
 
     def cancel(self, request: str) -> None:
-        """Request.{i}.Cancel() on ``request`` ("Device.LocalAgent.Request.3.")."""
+        """Request.{i}.Cancel() on ``request`` ("Device.LocalAgent.Request.3."): the command
+        ends now (7023), whatever its runner does with the cancellation."""
         number = int(request.rstrip(".").rpartition(".")[2])
         running = self._running.get(number)
-        if running is None:
+        row = self.table.rows.get(number) if self.table is not None else None
+        if running is None or row is None:
             raise UspError(ErrorCode.COMMAND_FAILURE, f"{request} is not running")
-        if self.table is not None:
-            self.table.set_status(number, "Canceling")
+        self._finish(number, row.command, row.command_key, None, CANCELED)
         running.cancel()
 
     def _failed(self, number: int, command: str, key: str, failure: Failure) -> None:
+        if number not in self._running:  # cancelled: it has ended already
+            return
         if failure.check(CancelledError):  # type: ignore[no-untyped-call]
             self._finish(number, command, key, None, CANCELED)
             return
         _log.failure("USP {command} failed", failure, command=command)
         error = (int(ErrorCode.COMMAND_FAILURE), failure.getErrorMessage() or "command failed")
         self._finish(number, command, key, None, error)
+
+    def _succeeded(self, number: int, command: str, key: str, output: Mapping[str, str]) -> None:
+        if number in self._running:
+            self._finish(number, command, key, output, None)
 
     def _finish(
         self,
