@@ -57,6 +57,10 @@ LOCAL_AGENT_KEPT: dict[str, str | None] = {
     "Controller.{i}.MTP.{i}.MQTT.PublishRetainResponse": None,
     "Controller.{i}.MTP.{i}.MQTT.PublishRetainNotify": None,
     "Controller.{i}.MTP.{i}.MQTT.AgentMTPReference": None,
+    # the values Device.Boot! carries to this Controller (cwmpd.uspagent.notify)
+    "Controller.{i}.BootParameter.{i}.Alias": "",
+    "Controller.{i}.BootParameter.{i}.Enable": None,
+    "Controller.{i}.BootParameter.{i}.ParameterName": None,
 }
 
 
