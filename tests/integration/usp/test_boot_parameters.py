@@ -58,9 +58,7 @@ async def test_boot_parameters_reach_the_boot_event(broker: Broker, tmp_path: Pa
         event = (await notified).body.request.notify.event
         assert (event.obj_path, event.event_name) == ("Device.", "Boot!")
         params = dict(event.params)
-        assert json.loads(params.pop("ParameterMap")) == {
-            "Device.DeviceInfo.SerialNumber": serial
-        }
+        assert json.loads(params.pop("ParameterMap")) == {"Device.DeviceInfo.SerialNumber": serial}
         assert params == {
             "Cause": "RemoteReboot",
             "CommandKey": "boot-key",
