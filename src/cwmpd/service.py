@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from cwmpd.diagnostics.suite import Diagnostics
+    from cwmpd.diagnostics.usp import Runner as UspRunner
     from cwmpd.plugin.api import ExecEnvHandler
     from cwmpd.transfers.du.manager import DUManager
     from cwmpd.transfers.du.objects import SoftwareObjects
@@ -268,8 +269,13 @@ class CwmpAgent(MultiService):
                 f"pip install 'cwmpd[usp]'): {exc}"
             ) from exc
 
+        operations = assembly.async_operations(self.model, self._usp_commands())
         context = assembly.HandlerContext(
-            self.model, self.reactor, reboot=self._usp_reboot, factory_reset=self._usp_reset
+            self.model,
+            self.reactor,
+            reboot=self._usp_reboot,
+            factory_reset=self._usp_reset,
+            operations=operations,
         )
         factory = self._usp_handler or assembly.default_handler
         self.usp = assembly.UspAgent(
@@ -281,8 +287,17 @@ class CwmpAgent(MultiService):
             files=self.files,
             boot=self.life.boot,
             source=self.config.source,
+            operations=operations,
         )
         self._add_child(self.usp)
+
+    def _usp_commands(self) -> dict[str, UspRunner]:
+        """The asynchronous USP commands of this device: its diagnostics tests."""
+        if self.diagnostics is None:
+            return {}
+        from cwmpd.diagnostics.usp import usp_commands  # lazy: only with USP on
+
+        return usp_commands(self.diagnostics, self.reactor)
 
     def _usp_reboot(self, cause: str, command_key: str = "") -> None:
         """Device.Reboot() over USP: the same reboot as CWMP's, a second later so that the

@@ -50,6 +50,7 @@ from cwmpd.plugin.api import (
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
 from cwmpd.plugin.trust_objects import declare_trust, trust_factory_values, with_trust
+from cwmpd.plugin.usp_requests import RequestTable, declare_requests
 from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
@@ -100,6 +101,7 @@ def build_model(
         )
         declare_subscriptions(decl)
         declare_trust(decl)
+        declare_requests(decl, RequestTable(Path(state_dir)))
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
         schema = with_usp(schema)

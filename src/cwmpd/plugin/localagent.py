@@ -65,6 +65,10 @@ LOCAL_AGENT_KEPT: dict[str, str | None] = {
     "Controller.{i}.MTP.{i}.WebSocket.KeepAliveInterval": None,
     "Controller.{i}.MTP.{i}.WebSocket.SessionRetryMinimumWaitInterval": None,
     "Controller.{i}.MTP.{i}.WebSocket.SessionRetryIntervalMultiplier": None,
+    # the values Device.Boot! carries to this Controller (cwmpd.uspagent.notify)
+    "Controller.{i}.BootParameter.{i}.Alias": "",
+    "Controller.{i}.BootParameter.{i}.Enable": None,
+    "Controller.{i}.BootParameter.{i}.ParameterName": None,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from twisted.application.service import MultiService, Service
@@ -32,6 +32,7 @@ from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
+from cwmpd.uspagent.operate_async import AsyncOperations, Runner
 from cwmpd.uspagent.register import Registration
 
 _log = Logger(namespace="cwmpd.uspagent")
@@ -48,6 +49,7 @@ class HandlerContext:
     clock: IReactorTime
     reboot: Callable[[str, str], None]  # (cause, command key), for the next Boot! event
     factory_reset: Callable[[], None]
+    operations: AsyncOperations | None = None  # the asynchronous commands (operate_async)
 
 
 #: Makes the agent's MessageHandler (the lead wires cwmpd.uspagent.dispatch.Dispatcher).
@@ -61,7 +63,13 @@ def default_handler(context: HandlerContext) -> MessageHandler:
         clock=context.clock,
         reboot=lambda command_key: context.reboot("RemoteReboot", command_key),
         factory_reset=context.factory_reset,
+        operations=context.operations,
     )
+
+
+def async_operations(model: DataModel, runners: Mapping[str, Runner]) -> AsyncOperations:
+    """The asynchronous commands of the agent (``runners`` by generic command path)."""
+    return AsyncOperations(model, runners)
 
 
 def os_endpoint_id(oui: str, serial_number: str) -> str:
@@ -143,9 +151,12 @@ class UspAgent(MultiService):
         files: StateDir,
         boot: tuple[str, str] | None = None,
         source: str = "<config>",
+        operations: AsyncOperations | None = None,
     ) -> None:
         """``files``: where the Notify queue is kept; ``boot``: (cause, command key) when
-        this run is a new boot of the device (``Device.Boot!`` goes out), else None."""
+        this run is a new boot of the device (``Device.Boot!`` goes out), else None;
+        ``operations``: the handler's asynchronous commands, whose OperationComplete go
+        out through this agent's notifications."""
         super().__init__()  # type: ignore[no-untyped-call]
         self.config = config
         self.model = model
@@ -155,6 +166,7 @@ class UspAgent(MultiService):
         self.source = source
         self.files = files
         self.boot = boot
+        self.operations = operations
         self.endpoint: UspEndpoint | None = None
         self.notifications: Notifications | None = None
         self.clients: list[MqttClient] = []
@@ -208,9 +220,11 @@ class UspAgent(MultiService):
         notifications = make_notifications(self.model, endpoint, self.files, self.reactor, self.rng)
         self.notifications = notifications
         boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
-        ensureDeferred(notifications.start(Boot(*boot) if boot else None)).addErrback(
-            lambda f: _log.failure("USP notifications not started", f)
-        )
+        started = ensureDeferred(notifications.start(Boot(*boot) if boot else None))
+        started.addErrback(lambda f: _log.failure("USP notifications not started", f))
+        operations = self.operations
+        if operations is not None:  # once the subscriptions are read
+            started.addCallback(lambda _: operations.notify_with(notifications.operation_complete))
         self.ready.callback(endpoint)
 
     def rebooted(self, boot: tuple[str, str]) -> None:
@@ -269,6 +283,8 @@ class UspAgent(MultiService):
         """Close the broker connections and fail the Agent's requests still waiting."""
         for registration in self.registrations:
             registration.deregister()  # written before the socket closes; not waited for
+        if self.operations is not None:
+            self.operations.stop()
         if self.notifications is not None:
             self.notifications.stop()
             self.notifications = None

@@ -26,6 +26,7 @@ from cwmpd.uspagent.context import Context, MessageError
 from cwmpd.uspagent.delete import delete
 from cwmpd.uspagent.get import get, get_instances
 from cwmpd.uspagent.operate import COMMANDS, Actions, operate
+from cwmpd.uspagent.operate_async import AsyncOperations
 from cwmpd.uspagent.setadd import add, set_
 from cwmpd.uspagent.supported import get_supported_dm, get_supported_protocol
 from cwmpd.uspagent.trustload import load_trust
@@ -41,7 +42,7 @@ class Dispatcher:
     ``reboot(command_key)`` and ``factory_reset()`` are called on the reactor turn after a
     ``Device.Reboot()`` / ``Device.FactoryReset()`` Operate; ``on_board(controller)`` after a
     ``SendOnBoardRequest()``; ``meta`` defaults to the shipped USP metadata; ``events``: the
-    events the supported model lists.
+    events the supported model lists; ``operations``: the asynchronous commands.
     """
 
     def __init__(
@@ -54,11 +55,11 @@ class Dispatcher:
         on_board: Callable[[str], None] | None = None,
         meta: UspMeta | None = None,
         events: Collection[str] = EVENTS,
+        operations: AsyncOperations | None = None,
     ) -> None:
-        self.context = Context(
-            model, meta or load_usp_meta(), frozenset(COMMANDS), frozenset(events)
-        )
-        self.actions = Actions(clock, reboot, factory_reset, on_board)
+        commands = frozenset(COMMANDS) | (operations.commands if operations else frozenset())
+        self.context = Context(model, meta or load_usp_meta(), commands, frozenset(events))
+        self.actions = Actions(clock, reboot, factory_reset, on_board, operations)
 
     def handle(self, msg: pb.Msg, controller_id: str) -> Deferred[pb.Msg | None]:
         """The response or Error for ``msg``; None for a response or Error Msg."""
@@ -106,7 +107,7 @@ class Dispatcher:
         if name == "delete":
             return messages.response(msg_id, await delete(ctx, req.delete, trust))
         if name == "operate":
-            resp = await operate(ctx, self.actions, req.operate, trust)
+            resp = await operate(ctx, self.actions, req.operate, trust, controller_id)
             return messages.response(msg_id, resp) if req.operate.send_resp else None
         if name in ("register", "deregister"):  # a Service registers with a Broker, not us
             raise UspError(

@@ -20,6 +20,8 @@ from cwmpd.usp.errors import ErrorCode, UspError
 from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.context import Context
+from cwmpd.uspagent.operate_async import AsyncOperations
+from cwmpd.uspagent.requests import CANCEL
 from cwmpd.uspagent.snapshot import resolve_path
 from cwmpd.uspagent.trust import COMMAND_EVENT, EXECUTE, FULL_ACCESS, Trust
 
@@ -38,6 +40,7 @@ class Actions:
     reboot: Callable[[str], None]
     factory_reset: Callable[[], None]
     on_board: Callable[[str], None] | None = None
+    operations: AsyncOperations | None = None  # the asynchronous commands and their Requests
 
 
 def _check_args(ctx: Context, generic: str, args: Mapping[str, str]) -> None:
@@ -57,6 +60,8 @@ async def _run(ctx: Context, actions: Actions, command: str, req: pb.Operate) ->
         actions.clock.callLater(0, actions.reboot, req.command_key)
     elif generic == FACTORY_RESET:
         actions.clock.callLater(0, actions.factory_reset)
+    elif generic == CANCEL and actions.operations is not None:
+        actions.operations.cancel(paths.parent(command))
     elif generic == ON_BOARD:
         controller = paths.parent(command)
         ctx.model.set_local({controller + "OnBoardingComplete": "false"})
@@ -68,9 +73,14 @@ async def _run(ctx: Context, actions: Actions, command: str, req: pb.Operate) ->
 
 
 async def operate(
-    ctx: Context, actions: Actions, req: pb.Operate, trust: Trust = FULL_ACCESS
+    ctx: Context,
+    actions: Actions,
+    req: pb.Operate,
+    trust: Trust = FULL_ACCESS,
+    controller_id: str = "",
 ) -> pb.OperateResp:
-    """The OperateResp: one result per command the path resolved to."""
+    """The OperateResp: one result per command the path resolved to; an asynchronous
+    command's is the path of its Request (``controller_id``: its Originator)."""
     snapshot = await ctx.snapshot()
     resolved = await resolve_path(ctx.model, snapshot, req.command)
     if resolved.kind != Kind.COMMAND:
@@ -83,6 +93,12 @@ async def operate(
         try:
             if not trust.allows(COMMAND_EVENT, EXECUTE, command):
                 raise UspError(ErrorCode.PERMISSION_DENIED, f"{command}: permission denied")
+            ops = actions.operations
+            if ops is not None and ops.runs(command):
+                _check_args(ctx, paths.generic(command), req.input_args)
+                path = ops.start(command, req.command_key, req.input_args, controller_id)
+                result.req_obj_path = path
+                continue
             outputs = await _run(ctx, actions, command, req)
             result.req_output_args.SetInParent()  # the oneof is set even with no outputs
             result.req_output_args.output_args.update(outputs)

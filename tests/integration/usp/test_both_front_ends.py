@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
+from twisted.internet.defer import ensureDeferred
 
 from cwmpd.cwmp import messages as m
 from cwmpd.cwmp.structs import ParameterValueStruct, SetParameterAttributesStruct
@@ -63,7 +64,7 @@ async def test_usp_set_notifies_the_acs_and_cwmp_spv_notifies_the_controller(
                 parameter_key="both-1",
             )
         )
-        notified = controller.next_notification(timeout=30)
+        notified = ensureDeferred(controller.next_notification(timeout=30))  # waits from now
         resp = await controller.set({MS: {"PeriodicInformInterval": "7200"}})
         assert messages.response_name(resp) == "set_resp", resp
 

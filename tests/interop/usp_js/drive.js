@@ -95,6 +95,15 @@ async function main() {
     await clear().catch(() => null);
     return notification;
   });
+  await step("asyncOperate", async () => {
+    const [ping, clear] = await usp.operate("Device.IP.Diagnostics.IPPing()", {
+      isAsync: true,
+      commandKey: "uspjs-ping",
+    });
+    const done = await ping({ Host: "127.0.0.1", NumberOfRepetitions: "1", Timeout: "1000" });
+    await clear().catch(() => null);
+    return done;
+  });
   await step("operate", async () => {
     const [reboot] = await usp.operate("Device.Reboot()", { isAsync: false });
     return await reboot();

@@ -1,6 +1,7 @@
 """Interop with an independent USP Controller: usp-js (npm, BSD-3) drives the running agent
 through mosquitto with get, set, add, del, instances, supportedDM, supportedProto, operate
-"Device.Reboot()" and a ValueChange subscription (drive.js prints each step's result).
+"Device.Reboot()", an asynchronous IPPing() (its OperationComplete) and a ValueChange
+subscription (drive.js prints each step's result).
 
 Every step runs against the agent's own message handlers (cwmpd.uspagent.dispatch) on the
 simulated device. Without node, npm or the installed package
@@ -30,7 +31,17 @@ AGENT_ID = "os::cwmpd-interop"
 CONTROLLER_ID = "proto::interop-usp-controller"  # usp-js's default fromId
 AGENT_TOPIC = "/usp/endpoint"
 CONTROLLER_TOPIC = "/usp/controller"
-STEPS = ("get", "set", "add", "instances", "supportedDM", "del", "subscription", "operate")
+STEPS = (
+    "get",
+    "set",
+    "add",
+    "instances",
+    "supportedDM",
+    "del",
+    "subscription",
+    "asyncOperate",
+    "operate",
+)
 
 pytestmark = pytest.mark.needs_tools("mosquitto")
 
@@ -138,3 +149,18 @@ async def test_usp_js_step(step: str, broker: Broker, tmp_path: Path) -> None:
     """Each message usp-js sends is answered as it expects (needs the message handlers)."""
     got = await results(broker, tmp_path)
     assert got[step]["ok"], _explain(got[step])
+
+
+@pytest_twisted.ensureDeferred
+async def test_usp_js_async_ipping_gets_its_operation_complete(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """usp-js's asynchronous operate (its own OperationComplete subscription, then Operate)
+    of IPPing() to 127.0.0.1 resolves with the OperationComplete's output arguments."""
+    got = await results(broker, tmp_path)
+    step = got["asyncOperate"]
+    assert step["ok"], _explain(step)
+    out = step["result"]  # usp-js resolves with the output arguments
+    assert out["Status"] == "Complete", _explain(step)
+    assert out["SuccessCount"] == "1" and out["FailureCount"] == "0", _explain(step)
+    assert out["IPAddressUsed"] == "127.0.0.1", _explain(step)
