@@ -8,8 +8,9 @@ partial path is one ``bisect`` away from its parameters (no per-call tree walkin
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from sys import intern
 from weakref import WeakValueDictionary
 
@@ -74,6 +75,38 @@ class _Child:
     table: TableInfo | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Params:
+    """A run of consecutive parameter children of a generic object, expanded in one go."""
+
+    segments: tuple[str, ...]
+    infos: tuple[ParamInfo, ...]
+    forced: tuple[int, ...]
+    """Positions (in ``segments``) of the forced-inform parameters."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The children of one generic object in order (parameters in runs), with what
+    expanding them needs; ``static`` when no table is at or below it (no backend to ask)."""
+
+    parts: tuple[_Params | _Child, ...]
+    segments: tuple[str, ...]
+    """The object's own parameter segments, sorted (the order of their concrete names)."""
+    order: Callable[[list[str]], tuple[str, ...]]
+    """The object's own concrete parameter names (in layout order) -> sorted."""
+    static: bool
+
+
+def _sorting(segments: Sequence[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function that puts names in the order of ``segments`` sorted (same prefix each)."""
+    order = sorted(range(len(segments)), key=segments.__getitem__)
+    if len(order) < 2 or order == list(range(len(order))):
+        return tuple
+    pick: Callable[[list[str]], tuple[str, ...]] = itemgetter(*order)  # >= 2 items: a tuple
+    return pick
+
+
 @dataclass
 class GenericTree:
     """The generic shape of the model: objects, their children, parameter metadata."""
@@ -86,7 +119,7 @@ class GenericTree:
     """Generic counter parameter -> the generic table it counts (from the schema)."""
     share_indexes: bool = False
     """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
-    _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
+    _layouts: dict[str, _Layout] = field(default_factory=dict, repr=False)
     _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
         default_factory=WeakValueDictionary, repr=False
     )
@@ -138,22 +171,39 @@ class GenericTree:
                 tree._add(count, counter, decl, schema, store)
         return tree
 
-    def layout(self, obj: str) -> list[_Child]:
+    def layout(self, obj: str) -> _Layout:
         """The children of generic ``obj`` in order, with what expanding them needs (cached:
         the index is rebuilt after every AddObject/DeleteObject, so this is the hot path)."""
         out = self._layouts.get(obj)
         if out is None:
-            out = []
+            parts: list[_Params | _Child] = []
+            run: list[ParamInfo] = []
+            own: list[str] = []
+            static = True
+
+            def close() -> None:
+                if run:
+                    segs = tuple(paths.last_segment(p.generic) for p in run)
+                    forced = tuple(i for i, p in enumerate(run) if p.forced_inform)
+                    parts.append(_Params(segs, tuple(run), forced))
+                    own.extend(segs)
+                    run.clear()
+
             for child in self.children.get(obj, ()):
                 if not paths.is_partial(child):
-                    out.append(_Child(child, paths.last_segment(child), self.params[child], None))
-                elif child in self.tables:
-                    out.append(_Child(child, "", None, self.tables[child]))
+                    run.append(self.params[child])
+                    continue
+                close()
+                if child in self.tables:
+                    parts.append(_Child(child, "", None, self.tables[child]))
+                    static = False
                 else:
                     segment = paths.last_segment(child) + "."
-                    out.append(
-                        _Child(child, segment, None, self.tables.get(child + paths.INSTANCE + "."))
-                    )
+                    table = self.tables.get(child + paths.INSTANCE + ".")
+                    parts.append(_Child(child, segment, None, table))
+                    static = static and self.layout(child).static
+            close()
+            out = _Layout(tuple(parts), tuple(sorted(own)), _sorting(own), static)
             self._layouts[obj] = out
         return out
 
@@ -221,6 +271,12 @@ class Index:
     param_names: list[str] = field(default_factory=list)
     all_names: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)
+    object_names: list[str] = field(default_factory=list)
+    """The objects, sorted."""
+    own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    """Object -> its own parameters (not those of objects below), sorted, and their
+    segments (names relative to the object), in the same order."""
+    _share: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     async def build(
@@ -229,10 +285,13 @@ class Index:
         """Expand ``tree`` with the instances its backends report; ``route`` gives the
         device's backend for one the tree names, when the tree is shared by devices."""
         index = cls()
-        await index._expand(tree, tree.root, tree.root, None, False, route)
+        index._share = tree.share_indexes
+        forced: list[str] = []
+        await index._expand(tree, tree.root, tree.root, None, False, route, forced)
         index.param_names = sorted(index.params)
-        index.all_names = sorted([*index.params, *index.objects])
-        index.forced = [n for n in index.param_names if index.params[n].forced_inform]
+        index.object_names = sorted(index.objects)
+        index.all_names = sorted(index.param_names + index.object_names)  # two runs: a merge
+        index.forced = sorted(forced)
         if tree.share_indexes:  # an Index is never changed once built: equal ones are one
             key = tuple(index.all_names)
             known = tree._indexes.get(key)
@@ -249,26 +308,71 @@ class Index:
         table: TableInfo | None,
         inst: bool,
         route: Callable[[Backend], Backend] | None,
+        forced: list[str],
     ) -> None:
+        layout = tree.layout(gobj)
+        if layout.static:  # nothing to ask a backend: no coroutine per object
+            self._fill(layout, tree, cobj, table, inst, forced)
+            return
+        kids: list[str] = []
         self.objects[cobj] = ObjectInfo(table, inst)
-        kids = self.children.setdefault(cobj, [])
-        params = self.params
-        for child in tree.layout(gobj):
-            if child.param is not None:
-                name = intern(cobj + child.segment)  # one copy for every device of a fleet
-                params[name] = child.param
+        self.children[cobj] = kids
+        own: list[str] = []
+        for part in layout.parts:
+            if isinstance(part, _Params):
+                self._add_params(part, cobj, kids, own, forced)
+            elif part.segment:
+                name = self._name(cobj + part.segment)
                 kids.append(name)
-            elif not child.segment and child.table is not None:
-                info = child.table
+                await self._expand(tree, part.generic, name, part.table, False, route, forced)
+            else:
+                info = part.table
+                assert info is not None
                 backend = info.backend if route is None else route(info.backend)
                 for number in sorted(await backend.list_instances(cobj)):
-                    name = intern(f"{cobj}{number}.")
+                    name = self._name(f"{cobj}{number}.")
                     kids.append(name)
-                    await self._expand(tree, child.generic, name, info, True, route)
-            else:
-                name = intern(cobj + child.segment)
+                    await self._expand(tree, part.generic, name, info, True, route, forced)
+        self.own[cobj] = (layout.order(own), layout.segments)
+
+    def _name(self, name: str) -> str:
+        return intern(name) if self._share else name
+
+    def _fill(
+        self,
+        layout: _Layout,
+        tree: GenericTree,
+        cobj: str,
+        table: TableInfo | None,
+        inst: bool,
+        forced: list[str],
+    ) -> None:
+        """Add object ``cobj`` of a static ``layout`` and everything below it."""
+        kids: list[str] = []
+        self.objects[cobj] = ObjectInfo(table, inst)
+        self.children[cobj] = kids
+        own: list[str] = []
+        for part in layout.parts:
+            if isinstance(part, _Params):
+                self._add_params(part, cobj, kids, own, forced)
+            else:  # a plain object (a static layout has no table)
+                name = self._name(cobj + part.segment)
                 kids.append(name)
-                await self._expand(tree, child.generic, name, child.table, False, route)
+                child = tree.layout(part.generic)
+                self._fill(child, tree, name, part.table, False, forced)
+        self.own[cobj] = (layout.order(own), layout.segments)
+
+    def _add_params(
+        self, part: _Params, cobj: str, kids: list[str], own: list[str], forced: list[str]
+    ) -> None:
+        names = [cobj + s for s in part.segments]
+        if self._share:  # one copy for every device of a fleet (a lone agent: no churn)
+            names = list(map(intern, names))
+        self.params.update(zip(names, part.infos, strict=True))
+        kids.extend(names)
+        own.extend(names)
+        if part.forced:
+            forced.extend(names[i] for i in part.forced)
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""
