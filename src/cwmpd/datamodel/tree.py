@@ -86,16 +86,66 @@ class _Params:
 
 
 @dataclass(frozen=True, slots=True)
+class Own:
+    """What reading the own parameters of an object of one generic object needs, each
+    tuple in the sorted order of the names (``Index.own``)."""
+
+    segments: tuple[str, ...]
+    """Their names relative to the object."""
+    fallbacks: tuple[str, ...]
+    """The value of each when its backend holds none: its default (null when hidden)."""
+    reads: tuple[tuple[Backend, Callable[[Sequence[str]], Sequence[str]]], ...]
+    """Per backend (as the tree names it), the names to ask it for (hidden ones never)."""
+    counters: tuple[tuple[int, str], ...]
+    """Positions of the table counters, with the "X." child object each counts."""
+    counted: Callable[[Sequence[str]], Sequence[str]]
+    """Picks the table counters out of the names."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Layout:
     """The children of one generic object in order (parameters in runs), with what
     expanding them needs; ``static`` when no table is at or below it (no backend to ask)."""
 
     parts: tuple[_Params | _Child, ...]
-    segments: tuple[str, ...]
-    """The object's own parameter segments, sorted (the order of their concrete names)."""
+    own: Own
     order: Callable[[list[str]], tuple[str, ...]]
     """The object's own concrete parameter names (in layout order) -> sorted."""
     static: bool
+
+
+def _picker(positions: Sequence[int], size: int) -> Callable[[Sequence[str]], Sequence[str]]:
+    """A function picking the items at ``positions`` out of a sequence of ``size``."""
+    if list(positions) == list(range(size)):
+        return tuple
+    if not positions:
+        return lambda names: ()
+    if len(positions) == 1:
+        (i,) = positions
+        return lambda names: (names[i],)
+    pick: Callable[[Sequence[str]], Sequence[str]] = itemgetter(*positions)
+    return pick
+
+
+def _own(tree: GenericTree, infos: Sequence[ParamInfo]) -> Own:
+    """The Own of parameters ``infos`` (sorted by name)."""
+    segments = tuple(paths.last_segment(i.generic) for i in infos)
+    by_backend: dict[Backend, list[int]] = {}
+    for n, info in enumerate(infos):
+        if not info.hidden:
+            by_backend.setdefault(info.backend, []).append(n)
+    counters = []
+    for n, info in enumerate(infos):
+        table = tree.counters.get(info.generic)
+        if table is not None:
+            counters.append((n, paths.last_segment(table[: -len(paths.INSTANCE) - 2]) + "."))
+    return Own(
+        segments,
+        tuple(null_value(i.type) if i.hidden else i.default for i in infos),
+        tuple((b, _picker(ns, len(infos))) for b, ns in by_backend.items()),
+        tuple(counters),
+        _picker([n for n, _ in counters], len(infos)),
+    )
 
 
 def _sorting(segments: Sequence[str]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -203,7 +253,11 @@ class GenericTree:
                     parts.append(_Child(child, segment, None, table))
                     static = static and self.layout(child).static
             close()
-            out = _Layout(tuple(parts), tuple(sorted(own)), _sorting(own), static)
+            infos = sorted(
+                (i for p in parts if isinstance(p, _Params) for i in p.infos),
+                key=lambda i: i.generic,
+            )
+            out = _Layout(tuple(parts), _own(self, infos), _sorting(own), static)
             self._layouts[obj] = out
         return out
 
@@ -273,9 +327,11 @@ class Index:
     forced: list[str] = field(default_factory=list)
     object_names: list[str] = field(default_factory=list)
     """The objects, sorted."""
-    own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
-    """Object -> its own parameters (not those of objects below), sorted, and their
-    segments (names relative to the object), in the same order."""
+    own: dict[str, tuple[tuple[str, ...], Own]] = field(default_factory=dict)
+    """Object -> its own parameters (not those of objects below), sorted, and how to
+    read them."""
+    counts: dict[str, str] = field(default_factory=dict)
+    """Table counter parameter -> its value (the instances of the table it counts)."""
     _share: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
@@ -333,7 +389,7 @@ class Index:
                     name = self._name(f"{cobj}{number}.")
                     kids.append(name)
                     await self._expand(tree, part.generic, name, info, True, route, forced)
-        self.own[cobj] = (layout.order(own), layout.segments)
+        self._own(cobj, layout, own)
 
     def _name(self, name: str) -> str:
         return intern(name) if self._share else name
@@ -360,7 +416,20 @@ class Index:
                 kids.append(name)
                 child = tree.layout(part.generic)
                 self._fill(child, tree, name, part.table, False, forced)
-        self.own[cobj] = (layout.order(own), layout.segments)
+        self._own(cobj, layout, own)
+
+    def _own(self, cobj: str, layout: _Layout, own: list[str]) -> None:
+        names = layout.order(own)
+        info = layout.own
+        self.own[cobj] = (names, info)
+        if not info.counters:
+            return
+        if layout.static:  # no table below: each counts an undeclared table, 0
+            self.counts.update(dict.fromkeys(info.counted(names), "0"))
+        else:
+            children, counts = self.children, self.counts
+            for n, table in info.counters:
+                counts[names[n]] = str(len(children.get(cobj + table, ())))
 
     def _add_params(
         self, part: _Params, cobj: str, kids: list[str], own: list[str], forced: list[str]
@@ -376,14 +445,14 @@ class Index:
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""
-        return _prefixed(self.param_names, prefix)
+        return prefixed(self.param_names, prefix)
 
     def names_under(self, prefix: str) -> list[str]:
         """Concrete object and parameter names at or below ``prefix``."""
-        return _prefixed(self.all_names, prefix)
+        return prefixed(self.all_names, prefix)
 
 
-def _prefixed(names: list[str], prefix: str) -> list[str]:
+def prefixed(names: list[str], prefix: str) -> list[str]:
     """The slice of sorted ``names`` that start with ``prefix`` (two bisections)."""
     return names[bisect_left(names, prefix) : bisect_left(names, prefix + _AFTER_ALL)]
 
