@@ -5,7 +5,7 @@ Hand-written: these are TR-069 A.3.2 rules over our own tree and backends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
@@ -567,10 +567,10 @@ class DataModel:
 
     async def read_objects(
         self, objects: Sequence[str], known: Mapping[str, str]
-    ) -> tuple[list[dict[str, str]], dict[str, str]]:
+    ) -> tuple[list[Iterator[tuple[str, str]]], dict[str, str]]:
         """The own parameters of each of the concrete ``objects`` with their values as
-        :meth:`read_values` reads them, keyed by their names relative to the object and in
-        the order of the names; values in ``known`` are used, not read again. With them, the
+        :meth:`read_values` reads them: (name relative to the object, value) pairs in the
+        order of the names; values in ``known`` are used, not read again. With them, the
         values read (those the backends hold). One ``get_many`` per backend, and the work
         per object, not per parameter, where nothing is known: a USP Get of a subtree."""
         index = await self._live()
@@ -594,10 +594,11 @@ class DataModel:
                 got.update(await transaction.guarded(backend.get_many(group), "read"))
         values = {**got, **known} if known else got
         get = values.get
-        return [
-            dict(zip(info.segments, map(get, names, info.fallbacks), strict=True))
+        pairs = [
+            zip(info.segments, map(get, names, info.fallbacks), strict=True)
             for names, info in entries
-        ], got
+        ]
+        return pairs, got
 
     # -- internals ---------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from sys import intern
 from weakref import WeakValueDictionary
@@ -73,6 +74,8 @@ class _Child:
     segment: str
     param: ParamInfo | None
     table: TableInfo | None
+    made: ObjectInfo
+    """The ObjectInfo of each concrete object it makes (all alike: one for all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,12 +248,13 @@ class GenericTree:
                     continue
                 close()
                 if child in self.tables:
-                    parts.append(_Child(child, "", None, self.tables[child]))
+                    info = self.tables[child]
+                    parts.append(_Child(child, "", None, info, ObjectInfo(info, True)))
                     static = False
                 else:
                     segment = paths.last_segment(child) + "."
                     table = self.tables.get(child + paths.INSTANCE + ".")
-                    parts.append(_Child(child, segment, None, table))
+                    parts.append(_Child(child, segment, None, table, ObjectInfo(table, False)))
                     static = static and self.layout(child).static
             close()
             infos = sorted(
@@ -322,8 +326,6 @@ class Index:
     params: dict[str, ParamInfo] = field(default_factory=dict)
     objects: dict[str, ObjectInfo] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
-    param_names: list[str] = field(default_factory=list)
-    all_names: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)
     object_names: list[str] = field(default_factory=list)
     """The objects, sorted."""
@@ -343,10 +345,8 @@ class Index:
         index = cls()
         index._share = tree.share_indexes
         forced: list[str] = []
-        await index._expand(tree, tree.root, tree.root, None, False, route, forced)
-        index.param_names = sorted(index.params)
+        await index._expand(tree, tree.root, tree.root, _ROOT, route, forced)
         index.object_names = sorted(index.objects)
-        index.all_names = sorted(index.param_names + index.object_names)  # two runs: a merge
         index.forced = sorted(forced)
         if tree.share_indexes:  # an Index is never changed once built: equal ones are one
             key = tuple(index.all_names)
@@ -361,17 +361,16 @@ class Index:
         tree: GenericTree,
         gobj: str,
         cobj: str,
-        table: TableInfo | None,
-        inst: bool,
+        made: ObjectInfo,
         route: Callable[[Backend], Backend] | None,
         forced: list[str],
     ) -> None:
         layout = tree.layout(gobj)
         if layout.static:  # nothing to ask a backend: no coroutine per object
-            self._fill(layout, tree, cobj, table, inst, forced)
+            self._fill(layout, tree, cobj, made, forced)
             return
         kids: list[str] = []
-        self.objects[cobj] = ObjectInfo(table, inst)
+        self.objects[cobj] = made
         self.children[cobj] = kids
         own: list[str] = []
         for part in layout.parts:
@@ -380,7 +379,7 @@ class Index:
             elif part.segment:
                 name = self._name(cobj + part.segment)
                 kids.append(name)
-                await self._expand(tree, part.generic, name, part.table, False, route, forced)
+                await self._expand(tree, part.generic, name, part.made, route, forced)
             else:
                 info = part.table
                 assert info is not None
@@ -388,7 +387,7 @@ class Index:
                 for number in sorted(await backend.list_instances(cobj)):
                     name = self._name(f"{cobj}{number}.")
                     kids.append(name)
-                    await self._expand(tree, part.generic, name, info, True, route, forced)
+                    await self._expand(tree, part.generic, name, part.made, route, forced)
         self._own(cobj, layout, own)
 
     def _name(self, name: str) -> str:
@@ -399,23 +398,28 @@ class Index:
         layout: _Layout,
         tree: GenericTree,
         cobj: str,
-        table: TableInfo | None,
-        inst: bool,
+        made: ObjectInfo,
         forced: list[str],
     ) -> None:
         """Add object ``cobj`` of a static ``layout`` and everything below it."""
+        self.objects[cobj] = made
+        parts = layout.parts
+        if len(parts) == 1 and isinstance(parts[0], _Params):  # a leaf: parameters alone
+            names = self._params(parts[0], cobj, forced)
+            self.children[cobj] = names
+            self._own(cobj, layout, names)
+            return
         kids: list[str] = []
-        self.objects[cobj] = ObjectInfo(table, inst)
         self.children[cobj] = kids
         own: list[str] = []
-        for part in layout.parts:
+        for part in parts:
             if isinstance(part, _Params):
                 self._add_params(part, cobj, kids, own, forced)
             else:  # a plain object (a static layout has no table)
                 name = self._name(cobj + part.segment)
                 kids.append(name)
                 child = tree.layout(part.generic)
-                self._fill(child, tree, name, part.table, False, forced)
+                self._fill(child, tree, name, part.made, forced)
         self._own(cobj, layout, own)
 
     def _own(self, cobj: str, layout: _Layout, own: list[str]) -> None:
@@ -434,14 +438,29 @@ class Index:
     def _add_params(
         self, part: _Params, cobj: str, kids: list[str], own: list[str], forced: list[str]
     ) -> None:
+        names = self._params(part, cobj, forced)
+        kids.extend(names)
+        own.extend(names)
+
+    def _params(self, part: _Params, cobj: str, forced: list[str]) -> list[str]:
         names = [cobj + s for s in part.segments]
         if self._share:  # one copy for every device of a fleet (a lone agent: no churn)
             names = list(map(intern, names))
         self.params.update(zip(names, part.infos, strict=True))
-        kids.extend(names)
-        own.extend(names)
         if part.forced:
             forced.extend(names[i] for i in part.forced)
+        return names
+
+    @cached_property
+    def param_names(self) -> list[str]:
+        """The parameters, sorted (computed on first use: a USP Get needs none of these)."""
+        return sorted(self.params)
+
+    @cached_property
+    def all_names(self) -> list[str]:
+        """The objects and parameters, sorted."""
+        objects = self.object_names or sorted(self.objects)
+        return sorted(self.param_names + objects)  # two sorted runs: one merge
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""
@@ -450,6 +469,9 @@ class Index:
     def names_under(self, prefix: str) -> list[str]:
         """Concrete object and parameter names at or below ``prefix``."""
         return prefixed(self.all_names, prefix)
+
+
+_ROOT = ObjectInfo(None, False)
 
 
 def prefixed(names: list[str], prefix: str) -> list[str]:

@@ -74,8 +74,10 @@ async def _one(
             snapshot.values.update(read)
         else:  # what later paths of the same Get read is what this one read
             snapshot.values = read
-        for obj, values in zip(found, params, strict=True):
-            add(resolved_path=obj, result_params=values)
+        for obj, pairs in zip(found, params, strict=True):
+            out = add(resolved_path=obj).result_params  # faster than add(result_params=)
+            for key, value in pairs:
+                out[key] = value
     else:
         raise UspError(ErrorCode.INVALID_PATH, f"{text}: Get reads objects and parameters")
 
