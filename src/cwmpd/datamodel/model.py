@@ -594,7 +594,7 @@ class DataModel:
                 got.update(await transaction.guarded(backend.get_many(group), "read"))
         values = {**got, **known} if known else got
         get = values.get
-        pairs = [
+        pairs: list[Iterator[tuple[str, str]]] = [
             zip(info.segments, map(get, names, info.fallbacks), strict=True)
             for names, info in entries
         ]

@@ -95,6 +95,7 @@ class Own:
 
     segments: tuple[str, ...]
     """Their names relative to the object."""
+    infos: tuple[ParamInfo, ...]
     fallbacks: tuple[str, ...]
     """The value of each when its backend holds none: its default (null when hidden)."""
     reads: tuple[tuple[Backend, Callable[[Sequence[str]], Sequence[str]]], ...]
@@ -144,6 +145,7 @@ def _own(tree: GenericTree, infos: Sequence[ParamInfo]) -> Own:
             counters.append((n, paths.last_segment(table[: -len(paths.INSTANCE) - 2]) + "."))
     return Own(
         segments,
+        tuple(infos),
         tuple(null_value(i.type) if i.hidden else i.default for i in infos),
         tuple((b, _picker(ns, len(infos))) for b, ns in by_backend.items()),
         tuple(counters),
@@ -323,7 +325,6 @@ class GenericTree:
 class Index:
     """The concrete names of the live model, sorted for prefix queries."""
 
-    params: dict[str, ParamInfo] = field(default_factory=dict)
     objects: dict[str, ObjectInfo] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     forced: list[str] = field(default_factory=list)
@@ -446,10 +447,17 @@ class Index:
         names = [cobj + s for s in part.segments]
         if self._share:  # one copy for every device of a fleet (a lone agent: no churn)
             names = list(map(intern, names))
-        self.params.update(zip(names, part.infos, strict=True))
         if part.forced:
             forced.extend(names[i] for i in part.forced)
         return names
+
+    @cached_property
+    def params(self) -> dict[str, ParamInfo]:
+        """The parameters (computed on first use from ``own``: a USP Get needs none)."""
+        out: dict[str, ParamInfo] = {}
+        for names, own in self.own.values():
+            out.update(zip(names, own.infos, strict=True))
+        return out
 
     @cached_property
     def param_names(self) -> list[str]:
