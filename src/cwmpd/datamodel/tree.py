@@ -116,6 +116,8 @@ class _Layout:
     order: Callable[[list[str]], tuple[str, ...]]
     """The object's own concrete parameter names (in layout order) -> sorted."""
     static: bool
+    leaf: _Params | None
+    """Its one part when that is all parameters."""
 
 
 def _picker(positions: Sequence[int], size: int) -> Callable[[Sequence[str]], Sequence[str]]:
@@ -224,6 +226,8 @@ class GenericTree:
             if known is None or known.backend is store:
                 tree.params.pop(count, None)
                 tree._add(count, counter, decl, schema, store)
+        for obj in tree.children:  # laid out once, before the first Index is built
+            tree.layout(obj)
         return tree
 
     def layout(self, obj: str) -> _Layout:
@@ -263,7 +267,8 @@ class GenericTree:
                 (i for p in parts if isinstance(p, _Params) for i in p.infos),
                 key=lambda i: i.generic,
             )
-            out = _Layout(tuple(parts), _own(self, infos), _sorting(own), static)
+            leaf = parts[0] if len(parts) == 1 and isinstance(parts[0], _Params) else None
+            out = _Layout(tuple(parts), _own(self, infos), _sorting(own), static, leaf)
             self._layouts[obj] = out
         return out
 
@@ -385,10 +390,14 @@ class Index:
                 info = part.table
                 assert info is not None
                 backend = info.backend if route is None else route(info.backend)
+                child = tree.layout(part.generic)
                 for number in sorted(await backend.list_instances(cobj)):
                     name = self._name(f"{cobj}{number}.")
                     kids.append(name)
-                    await self._expand(tree, part.generic, name, part.made, route, forced)
+                    if child.static:  # no coroutine per instance
+                        self._fill(child, tree, name, part.made, forced)
+                    else:
+                        await self._expand(tree, part.generic, name, part.made, route, forced)
         self._own(cobj, layout, own)
 
     def _name(self, name: str) -> str:
@@ -404,24 +413,32 @@ class Index:
     ) -> None:
         """Add object ``cobj`` of a static ``layout`` and everything below it."""
         self.objects[cobj] = made
-        parts = layout.parts
-        if len(parts) == 1 and isinstance(parts[0], _Params):  # a leaf: parameters alone
-            names = self._params(parts[0], cobj, forced)
+        leaf = layout.leaf
+        if leaf is not None:  # parameters alone: the common row, inline
+            names = [cobj + s for s in leaf.segments]
+            if self._share:
+                names = list(map(intern, names))
+            if leaf.forced:
+                forced.extend(names[i] for i in leaf.forced)
             self.children[cobj] = names
-            self._own(cobj, layout, names)
+            ordered = layout.order(names)
+            own = layout.own
+            self.own[cobj] = (ordered, own)
+            if own.counters:  # no table below: each counts an undeclared table, 0
+                self.counts.update(dict.fromkeys(own.counted(ordered), "0"))
             return
         kids: list[str] = []
         self.children[cobj] = kids
-        own: list[str] = []
-        for part in parts:
+        own_names: list[str] = []
+        for part in layout.parts:
             if isinstance(part, _Params):
-                self._add_params(part, cobj, kids, own, forced)
+                self._add_params(part, cobj, kids, own_names, forced)
             else:  # a plain object (a static layout has no table)
                 name = self._name(cobj + part.segment)
                 kids.append(name)
                 child = tree.layout(part.generic)
                 self._fill(child, tree, name, part.made, forced)
-        self._own(cobj, layout, own)
+        self._own(cobj, layout, own_names)
 
     def _own(self, cobj: str, layout: _Layout, own: list[str]) -> None:
         names = layout.order(own)
