@@ -21,7 +21,11 @@ from twisted.internet.task import Clock
 
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.datamodel.schema import load_schema
+from cwmpd.datamodel.uspmeta import with_usp
 from cwmpd.plugin.load import model_from_declarations, schema_prefixes
+from cwmpd.plugin.localagent import declare_local_agent
+from cwmpd.plugin.trust_objects import declare_trust, with_trust
+from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.usp import messages
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from cwmpd.uspagent.dispatch import Dispatcher
@@ -40,18 +44,24 @@ FIELDS = (
     "MaxMTUSize",
 )
 ROUNDS = 15
+CONTROLLER_ID = "proto::bench"
 Groups = list[tuple[str, dict[str, str]]]
 
 
 def build_dispatcher(state: Path) -> Dispatcher:
-    """A model with INSTANCES x len(FIELDS) = 10,000 store-backed parameters."""
+    """A model with INSTANCES x len(FIELDS) = 10,000 store-backed parameters, and
+    Device.LocalAgent. as a USP agent has it: the requests come from its one Controller,
+    given Full Access as a factory Controller is (cwmpd.plugin.load.build_model)."""
     decl = Declarations("Device.")
     for field in FIELDS:
         decl.store(f"Device.IP.Interface.{{i}}.{field}", "1500" if field == "MaxMTUSize" else "")
     decl.factory({f"Device.IP.Interface.{i}.Name": f"eth{i}" for i in range(1, INSTANCES + 1)})
-    model = model_from_declarations(
-        decl, load_schema("Device.", prefixes=schema_prefixes(decl)), state
-    )
+    controller = {"Device.LocalAgent.Controller.1.EndpointID": CONTROLLER_ID}
+    declare_local_agent(decl, with_trust(controller), uptime=lambda: 0, software_version="0")
+    declare_subscriptions(decl)
+    declare_trust(decl)
+    schema = with_usp(load_schema("Device.", prefixes=schema_prefixes(decl)))
+    model = model_from_declarations(decl, schema, state)
     return Dispatcher(model, clock=Clock(), reboot=lambda key: None, factory_reset=lambda: None)
 
 
@@ -59,7 +69,7 @@ def agent_round(dispatcher: Dispatcher, request: bytes) -> bytes:
     """What the agent does for one Get: decode, answer, encode (synchronously here)."""
     msg = pb.Msg.FromString(request)
     results: list[pb.Msg | None] = []
-    dispatcher.handle(msg, "proto::bench").addCallback(results.append)
+    dispatcher.handle(msg, CONTROLLER_ID).addCallback(results.append)
     (answer,) = results
     assert answer is not None
     return answer.SerializeToString()

@@ -5,7 +5,7 @@ Hand-written: these are TR-069 A.3.2 rules over our own tree and backends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
@@ -565,6 +565,41 @@ class DataModel:
                     if name not in got:
                         out[name] = params[name].default
         return out
+
+    async def read_objects(
+        self, objects: Sequence[str], known: Mapping[str, str]
+    ) -> tuple[list[Iterator[tuple[str, str]]], dict[str, str]]:
+        """The own parameters of each of the concrete ``objects`` with their values as
+        :meth:`read_values` reads them: (name relative to the object, value) pairs in the
+        order of the names; values in ``known`` are used, not read again. With them, the
+        values read (those the backends hold). One ``get_many`` per backend, and the work
+        per object, not per parameter, where nothing is known: a USP Get of a subtree."""
+        index = await self._live()
+        own, routes = index.own, self._backends
+        entries = [own[obj] for obj in objects]
+        groups: dict[Backend, list[str]] = {}
+        for names, info in entries:
+            for backend, pick in info.reads:
+                group = groups.get(backend)
+                if group is None:
+                    group = groups[backend] = []
+                if known:
+                    group.extend(n for n in pick(names) if n not in known)
+                else:
+                    group.extend(pick(names))
+        got: dict[str, str] = {}
+        for backend, group in groups.items():
+            if routes is not None:
+                backend = routes.get(id(backend), backend)
+            if group:
+                got.update(await transaction.guarded(backend.get_many(group), "read"))
+        values = {**got, **known} if known else got
+        get = values.get
+        pairs: list[Iterator[tuple[str, str]]] = [
+            zip(info.segments, map(get, names, info.fallbacks), strict=True)
+            for names, info in entries
+        ]
+        return pairs, got
 
     # -- internals ---------------------------------------------------------------
 

@@ -8,8 +8,10 @@ partial path is one ``bisect`` away from its parameters (no per-call tree walkin
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from sys import intern
 from weakref import WeakValueDictionary
 
@@ -72,6 +74,94 @@ class _Child:
     segment: str
     param: ParamInfo | None
     table: TableInfo | None
+    made: ObjectInfo
+    """The ObjectInfo of each concrete object it makes (all alike: one for all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Params:
+    """A run of consecutive parameter children of a generic object, expanded in one go."""
+
+    segments: tuple[str, ...]
+    infos: tuple[ParamInfo, ...]
+    forced: tuple[int, ...]
+    """Positions (in ``segments``) of the forced-inform parameters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Own:
+    """What reading the own parameters of an object of one generic object needs, each
+    tuple in the sorted order of the names (``Index.own``)."""
+
+    segments: tuple[str, ...]
+    """Their names relative to the object."""
+    infos: tuple[ParamInfo, ...]
+    fallbacks: tuple[str, ...]
+    """The value of each when its backend holds none: its default (null when hidden)."""
+    reads: tuple[tuple[Backend, Callable[[Sequence[str]], Sequence[str]]], ...]
+    """Per backend (as the tree names it), the names to ask it for (hidden ones never)."""
+    counters: tuple[tuple[int, str], ...]
+    """Positions of the table counters, with the "X." child object each counts."""
+    counted: Callable[[Sequence[str]], Sequence[str]]
+    """Picks the table counters out of the names."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The children of one generic object in order (parameters in runs), with what
+    expanding them needs; ``static`` when no table is at or below it (no backend to ask)."""
+
+    parts: tuple[_Params | _Child, ...]
+    own: Own
+    order: Callable[[list[str]], tuple[str, ...]]
+    """The object's own concrete parameter names (in layout order) -> sorted."""
+    static: bool
+    leaf: _Params | None
+    """Its one part when that is all parameters."""
+
+
+def _picker(positions: Sequence[int], size: int) -> Callable[[Sequence[str]], Sequence[str]]:
+    """A function picking the items at ``positions`` out of a sequence of ``size``."""
+    if list(positions) == list(range(size)):
+        return tuple
+    if not positions:
+        return lambda names: ()
+    if len(positions) == 1:
+        (i,) = positions
+        return lambda names: (names[i],)
+    pick: Callable[[Sequence[str]], Sequence[str]] = itemgetter(*positions)
+    return pick
+
+
+def _own(tree: GenericTree, infos: Sequence[ParamInfo]) -> Own:
+    """The Own of parameters ``infos`` (sorted by name)."""
+    segments = tuple(paths.last_segment(i.generic) for i in infos)
+    by_backend: dict[Backend, list[int]] = {}
+    for n, info in enumerate(infos):
+        if not info.hidden:
+            by_backend.setdefault(info.backend, []).append(n)
+    counters = []
+    for n, info in enumerate(infos):
+        table = tree.counters.get(info.generic)
+        if table is not None:
+            counters.append((n, paths.last_segment(table[: -len(paths.INSTANCE) - 2]) + "."))
+    return Own(
+        segments,
+        tuple(infos),
+        tuple(null_value(i.type) if i.hidden else i.default for i in infos),
+        tuple((b, _picker(ns, len(infos))) for b, ns in by_backend.items()),
+        tuple(counters),
+        _picker([n for n, _ in counters], len(infos)),
+    )
+
+
+def _sorting(segments: Sequence[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function that puts names in the order of ``segments`` sorted (same prefix each)."""
+    order = sorted(range(len(segments)), key=segments.__getitem__)
+    if len(order) < 2 or order == list(range(len(order))):
+        return tuple
+    pick: Callable[[list[str]], tuple[str, ...]] = itemgetter(*order)  # >= 2 items: a tuple
+    return pick
 
 
 @dataclass
@@ -86,8 +176,7 @@ class GenericTree:
     """Generic counter parameter -> the generic table it counts (from the schema)."""
     share_indexes: bool = False
     """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
-    _layouts: dict[str, list[_Child]] = field(default_factory=dict, repr=False)
-    _holds_tables: dict[str, bool] = field(default_factory=dict, repr=False)
+    _layouts: dict[str, _Layout] = field(default_factory=dict, repr=False)
     _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
         default_factory=WeakValueDictionary, repr=False
     )
@@ -137,37 +226,55 @@ class GenericTree:
             if known is None or known.backend is store:
                 tree.params.pop(count, None)
                 tree._add(count, counter, decl, schema, store)
+        for obj in tree.children:  # laid out once, before the first Index is built
+            tree.layout(obj)
         return tree
 
-    def layout(self, obj: str) -> list[_Child]:
+    def layout(self, obj: str) -> _Layout:
         """The children of generic ``obj`` in order, with what expanding them needs (cached:
         the index is rebuilt after every AddObject/DeleteObject, so this is the hot path)."""
         out = self._layouts.get(obj)
         if out is None:
-            out = []
+            parts: list[_Params | _Child] = []
+            run: list[ParamInfo] = []
+            own: list[str] = []
+            static = True
+
+            def close() -> None:
+                if run:
+                    segs = tuple(paths.last_segment(p.generic) for p in run)
+                    forced = tuple(i for i, p in enumerate(run) if p.forced_inform)
+                    parts.append(_Params(segs, tuple(run), forced))
+                    own.extend(segs)
+                    run.clear()
+
             for child in self.children.get(obj, ()):
                 if not paths.is_partial(child):
-                    out.append(_Child(child, paths.last_segment(child), self.params[child], None))
-                elif child in self.tables:
-                    out.append(_Child(child, "", None, self.tables[child]))
+                    run.append(self.params[child])
+                    continue
+                close()
+                if child in self.tables:
+                    info = self.tables[child]
+                    parts.append(_Child(child, "", None, info, ObjectInfo(info, True)))
+                    static = False
                 else:
                     segment = paths.last_segment(child) + "."
-                    out.append(
-                        _Child(child, segment, None, self.tables.get(child + paths.INSTANCE + "."))
-                    )
+                    table = self.tables.get(child + paths.INSTANCE + ".")
+                    parts.append(_Child(child, segment, None, table, ObjectInfo(table, False)))
+                    static = static and self.layout(child).static
+            close()
+            infos = sorted(
+                (i for p in parts if isinstance(p, _Params) for i in p.infos),
+                key=lambda i: i.generic,
+            )
+            leaf = parts[0] if len(parts) == 1 and isinstance(parts[0], _Params) else None
+            out = _Layout(tuple(parts), _own(self, infos), _sorting(own), static, leaf)
             self._layouts[obj] = out
         return out
 
     def holds_tables(self, obj: str) -> bool:
-        """Whether generic ``obj`` has a table at or below it (cached)."""
-        known = self._holds_tables.get(obj)
-        if known is None:
-            known = any(
-                c.table is not None or (c.param is None and self.holds_tables(c.generic))
-                for c in self.layout(obj)
-            )
-            self._holds_tables[obj] = known
-        return known
+        """Whether generic ``obj`` has a table at or below it (its layout is not static)."""
+        return not self.layout(obj).static
 
     def instance_defaults(self, table: str) -> dict[str, str]:
         """Initial values of a new instance of generic ``table``, by relative name."""
@@ -227,14 +334,19 @@ class GenericTree:
 class Index:
     """The concrete names of the live model, sorted for prefix queries."""
 
-    params: dict[str, ParamInfo] = field(default_factory=dict)
     objects: dict[str, ObjectInfo] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
-    param_names: list[str] = field(default_factory=list)
-    all_names: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)
     instances: Instances = field(default_factory=dict)
     """What the tables listed when it was built (``list_instances``)."""
+    object_names: list[str] = field(default_factory=list)
+    """The objects, sorted."""
+    own: dict[str, tuple[tuple[str, ...], Own]] = field(default_factory=dict)
+    """Object -> its own parameters (not those of objects below), sorted, and how to
+    read them."""
+    counts: dict[str, str] = field(default_factory=dict)
+    """Table counter parameter -> its value (the instances of the table it counts)."""
+    _share: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     async def build(
@@ -249,10 +361,11 @@ class Index:
         if instances is None:
             instances = await list_instances(tree, route)
         index = cls(instances=instances)
-        index._expand(tree, tree.root, tree.root, None, False, instances)
-        index.param_names = sorted(index.params)
-        index.all_names = sorted([*index.params, *index.objects])
-        index.forced = [n for n in index.param_names if index.params[n].forced_inform]
+        index._share = tree.share_indexes
+        forced: list[str] = []
+        index._expand(tree, tree.root, tree.root, _ROOT, instances, forced)
+        index.object_names = sorted(index.objects)
+        index.forced = sorted(forced)
         if tree.share_indexes:  # an Index is never changed once built: equal ones are one
             key = tuple(index.all_names)
             known = tree._indexes.get(key)
@@ -266,36 +379,135 @@ class Index:
         tree: GenericTree,
         gobj: str,
         cobj: str,
-        table: TableInfo | None,
-        inst: bool,
+        made: ObjectInfo,
         instances: Instances,
+        forced: list[str],
     ) -> None:
-        self.objects[cobj] = ObjectInfo(table, inst)
-        kids = self.children.setdefault(cobj, [])
-        params = self.params
-        for child in tree.layout(gobj):
-            if child.param is not None:
-                name = intern(cobj + child.segment)  # one copy for every device of a fleet
-                params[name] = child.param
+        layout = tree.layout(gobj)
+        if layout.static:  # no table at or below: filled directly
+            self._fill(layout, tree, cobj, made, forced)
+            return
+        kids: list[str] = []
+        self.objects[cobj] = made
+        self.children[cobj] = kids
+        own: list[str] = []
+        for part in layout.parts:
+            if isinstance(part, _Params):
+                self._add_params(part, cobj, kids, own, forced)
+            elif part.segment:
+                name = self._name(cobj + part.segment)
                 kids.append(name)
-            elif not child.segment and child.table is not None:
-                info = child.table
-                for number in instances[cobj]:
-                    name = intern(f"{cobj}{number}.")
-                    kids.append(name)
-                    self._expand(tree, child.generic, name, info, True, instances)
+                self._expand(tree, part.generic, name, part.made, instances, forced)
             else:
-                name = intern(cobj + child.segment)
+                info = part.table
+                assert info is not None
+                child = tree.layout(part.generic)
+                for number in instances[cobj]:
+                    name = self._name(f"{cobj}{number}.")
+                    kids.append(name)
+                    if child.static:  # nothing below to look up: filled directly
+                        self._fill(child, tree, name, part.made, forced)
+                    else:
+                        self._expand(tree, part.generic, name, part.made, instances, forced)
+        self._own(cobj, layout, own)
+
+    def _name(self, name: str) -> str:
+        return intern(name) if self._share else name
+
+    def _fill(
+        self,
+        layout: _Layout,
+        tree: GenericTree,
+        cobj: str,
+        made: ObjectInfo,
+        forced: list[str],
+    ) -> None:
+        """Add object ``cobj`` of a static ``layout`` and everything below it."""
+        self.objects[cobj] = made
+        leaf = layout.leaf
+        if leaf is not None:  # parameters alone: the common row, inline
+            names = [cobj + s for s in leaf.segments]
+            if self._share:
+                names = list(map(intern, names))
+            if leaf.forced:
+                forced.extend(names[i] for i in leaf.forced)
+            self.children[cobj] = names
+            ordered = layout.order(names)
+            own = layout.own
+            self.own[cobj] = (ordered, own)
+            if own.counters:  # no table below: each counts an undeclared table, 0
+                self.counts.update(dict.fromkeys(own.counted(ordered), "0"))
+            return
+        kids: list[str] = []
+        self.children[cobj] = kids
+        own_names: list[str] = []
+        for part in layout.parts:
+            if isinstance(part, _Params):
+                self._add_params(part, cobj, kids, own_names, forced)
+            else:  # a plain object (a static layout has no table)
+                name = self._name(cobj + part.segment)
                 kids.append(name)
-                self._expand(tree, child.generic, name, child.table, False, instances)
+                child = tree.layout(part.generic)
+                self._fill(child, tree, name, part.made, forced)
+        self._own(cobj, layout, own_names)
+
+    def _own(self, cobj: str, layout: _Layout, own: list[str]) -> None:
+        names = layout.order(own)
+        info = layout.own
+        self.own[cobj] = (names, info)
+        if not info.counters:
+            return
+        if layout.static:  # no table below: each counts an undeclared table, 0
+            self.counts.update(dict.fromkeys(info.counted(names), "0"))
+        else:
+            children, counts = self.children, self.counts
+            for n, table in info.counters:
+                counts[names[n]] = str(len(children.get(cobj + table, ())))
+
+    def _add_params(
+        self, part: _Params, cobj: str, kids: list[str], own: list[str], forced: list[str]
+    ) -> None:
+        names = self._params(part, cobj, forced)
+        kids.extend(names)
+        own.extend(names)
+
+    def _params(self, part: _Params, cobj: str, forced: list[str]) -> list[str]:
+        names = [cobj + s for s in part.segments]
+        if self._share:  # one copy for every device of a fleet (a lone agent: no churn)
+            names = list(map(intern, names))
+        if part.forced:
+            forced.extend(names[i] for i in part.forced)
+        return names
+
+    @cached_property
+    def params(self) -> dict[str, ParamInfo]:
+        """The parameters (computed on first use from ``own``: a USP Get needs none)."""
+        out: dict[str, ParamInfo] = {}
+        for names, own in self.own.values():
+            out.update(zip(names, own.infos, strict=True))
+        return out
+
+    @cached_property
+    def param_names(self) -> list[str]:
+        """The parameters, sorted (computed on first use: a USP Get needs none of these)."""
+        return sorted(self.params)
+
+    @cached_property
+    def all_names(self) -> list[str]:
+        """The objects and parameters, sorted."""
+        objects = self.object_names or sorted(self.objects)
+        return sorted(self.param_names + objects)  # two sorted runs: one merge
 
     def params_under(self, prefix: str) -> list[str]:
         """Concrete parameter names below ``prefix`` ("" means everything)."""
-        return _prefixed(self.param_names, prefix)
+        return prefixed(self.param_names, prefix)
 
     def names_under(self, prefix: str) -> list[str]:
         """Concrete object and parameter names at or below ``prefix``."""
-        return _prefixed(self.all_names, prefix)
+        return prefixed(self.all_names, prefix)
+
+
+_ROOT = ObjectInfo(None, False)
 
 
 #: Each concrete table object ("X.", "X.2.Y.") -> its instance numbers, sorted, in the
@@ -320,8 +532,8 @@ async def _list_under(
     route: Callable[[Backend], Backend] | None,
     out: Instances,
 ) -> None:
-    for child in tree.layout(gobj):
-        if child.param is not None:
+    for child in tree.layout(gobj).parts:
+        if isinstance(child, _Params):
             continue
         if not child.segment and child.table is not None:
             backend = child.table.backend if route is None else route(child.table.backend)
@@ -332,7 +544,7 @@ async def _list_under(
             await _list_under(tree, child.generic, cobj + child.segment, route, out)
 
 
-def _prefixed(names: list[str], prefix: str) -> list[str]:
+def prefixed(names: list[str], prefix: str) -> list[str]:
     """The slice of sorted ``names`` that start with ``prefix`` (two bisections)."""
     return names[bisect_left(names, prefix) : bisect_left(names, prefix + _AFTER_ALL)]
 

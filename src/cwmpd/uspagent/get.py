@@ -13,7 +13,8 @@ InstantiatedObj read right (GetInstances).
 from __future__ import annotations
 
 from cwmpd.cwmp import paths
-from cwmpd.datamodel.tree import Index
+from cwmpd.cwmp.faults import CwmpFault
+from cwmpd.datamodel.tree import Index, prefixed
 from cwmpd.usp.errors import ErrorCode, UspError
 from cwmpd.usp.pathsyntax import Kind
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
@@ -27,23 +28,17 @@ def _levels(rel: str) -> int:
     return sum(1 for seg in rel.split(".")[:-1] if not seg.isdigit())
 
 
-def _group_under(index: Index, start: str, max_depth: int, groups: dict[str, list[str]]) -> None:
-    """Add the instantiated objects at or below ``start`` within ``max_depth`` to ``groups``,
-    each with its own parameters; tables (the "X." objects without an instance) left out.
-    One pass over the sorted names: an object sorts before its parameters."""
+def _objects_under(index: Index, start: str, max_depth: int, found: dict[str, None]) -> None:
+    """Add the instantiated objects at or below ``start`` within ``max_depth`` to ``found``
+    (sorted); tables (the "X." objects without an instance) left out."""
     objects = index.objects
-    for name in index.names_under(start):
-        if name[-1] == ".":
-            info = objects[name]
-            if info.table is not None and not info.is_instance:
-                continue
-            if max_depth and _levels(name[len(start) :]) + 1 > max_depth:
-                continue
-            groups.setdefault(name, [])
-        else:
-            group = groups.get(name[: name.rindex(".") + 1])
-            if group is not None:
-                group.append(name)
+    for name in prefixed(index.object_names, start):
+        info = objects[name]
+        if info.table is not None and not info.is_instance:
+            continue
+        if max_depth and _levels(name[len(start) :]) + 1 > max_depth:
+            continue
+        found[name] = None
 
 
 def _not_found(text: str) -> UspError:
@@ -62,25 +57,50 @@ async def _one(
     resolved = await resolve_path(ctx.model, snapshot, text)
     if not resolved.paths and not resolved.search:
         raise _not_found(text)
-    index = snapshot.index
-    groups: dict[str, list[str]] = {}
+    add = result.resolved_path_results.add
     if resolved.kind == Kind.PARAMETER:
+        groups: dict[str, list[str]] = {}
         for name in resolved.paths:
             groups.setdefault(paths.parent(name), []).append(name)
+        if not trust.everything:
+            groups = {obj: trust.readable(names) for obj, names in groups.items()}
+            groups = {obj: names for obj, names in groups.items() if names}
+        await _add_groups(ctx, snapshot, groups, result)
     elif resolved.kind == Kind.OBJECT:
+        found: dict[str, None] = {}
         for start in resolved.paths:
-            _group_under(index, start, max_depth, groups)
+            _objects_under(snapshot.index, start, max_depth, found)
+        if not trust.everything:  # judged name by name: read only what may be read
+            own = snapshot.index.own
+            groups = {
+                obj: trust.readable(own[obj][0]) for obj in found if trust.allows(OBJ, READ, obj)
+            }
+            await _add_groups(ctx, snapshot, groups, result)
+            return
+        try:
+            params, read = await ctx.model.read_objects(list(found), snapshot.values)
+        except CwmpFault as fault:
+            raise UspError(ErrorCode.INTERNAL_ERROR, f"reading values failed: {fault}") from None
+        if snapshot.values:
+            snapshot.values.update(read)
+        else:  # what later paths of the same Get read is what this one read
+            snapshot.values = read
+        for obj, pairs in zip(found, params, strict=True):
+            out = add(resolved_path=obj).result_params  # faster than add(result_params=)
+            for key, value in pairs:
+                out[key] = value
     else:
         raise UspError(ErrorCode.INVALID_PATH, f"{text}: Get reads objects and parameters")
-    if not trust.everything:
-        groups = {
-            obj: trust.readable(names)
-            for obj, names in groups.items()
-            if resolved.kind == Kind.PARAMETER or trust.allows(OBJ, READ, obj)
-        }
-        groups = {
-            obj: names for obj, names in groups.items() if names or resolved.kind == Kind.OBJECT
-        }
+
+
+async def _add_groups(
+    ctx: Context,
+    snapshot: Snapshot,
+    groups: dict[str, list[str]],
+    result: pb.GetResp.RequestedPathResult,
+) -> None:
+    """Read the parameters of ``groups`` (object -> its parameters to show) and add one
+    result per object, keyed by their names relative to it."""
     await fetch(ctx.model, snapshot, [n for names in groups.values() for n in names])
     values = snapshot.values
     add = result.resolved_path_results.add

@@ -269,13 +269,12 @@ def _check_generic(
 ) -> _Instance:
     """Check settings against the generic table (before the instance exists)."""
     tree = ctx.model.tree
-    fake = Index(
-        params={
-            generic + rel: tree.params[generic + rel]
-            for rel, _, _ in settings
-            if generic + rel in tree.params
-        }
-    )
+    fake = Index()
+    fake.params = {
+        generic + rel: tree.params[generic + rel]
+        for rel, _, _ in settings
+        if generic + rel in tree.params
+    }
     return check_settings(fake, generic, settings, trust)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from cwmpd.cwmp.faults import CwmpFault
 from cwmpd.datamodel.model import DataModel
+from cwmpd.datamodel.tree import prefixed
 from cwmpd.uspagent.snapshot import UniqueKeys, resolve_paths
 from cwmpd.uspagent.trust import KINDS, NONE, Permission, Role, Trust, parse_rights
 
@@ -44,10 +45,17 @@ def _rights(text: str) -> str:
 
 
 async def _read(model: DataModel, prefix: str) -> dict[str, str]:
+    """The values of the parameters under ``prefix``, read object by object (as a USP Get
+    reads them: no model-wide parameter list needed, every message reads these)."""
+    index = await model.live_index()
+    objects = prefixed(index.object_names, prefix)
     try:
-        return {v.name: v.value for v in await model.get_parameter_values([prefix])}
-    except CwmpFault:  # no such object (USP off, or a model without it)
+        values, _ = await model.read_objects(objects, {})
+    except CwmpFault:
         return {}
+    return {
+        obj + rel: value for obj, pairs in zip(objects, values, strict=True) for rel, value in pairs
+    }
 
 
 async def _roles_of(model: DataModel, endpoint_id: str) -> list[str]:
