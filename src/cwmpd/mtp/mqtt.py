@@ -43,14 +43,14 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from cwmpd.http.tls import TlsPolicy, tls_policy_for
+from cwmpd.mtp.waiting import MAX_WAITING as MAX_WAITING
+from cwmpd.mtp.waiting import WAIT_SECONDS as WAIT_SECONDS
+from cwmpd.mtp.waiting import WaitingRecords
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp import mqttwire as w
 from cwmpd.usp.records import mqtt_connect_record
 
 CONTENT_TYPES = ("usp.msg", "application/vnd.bbf.usp.msg")
-#: Records that may wait for an MQTT session (a start, a broker restart), and how long each.
-MAX_WAITING = 64
-WAIT_SECONDS = 60.0
 _REFUSED_VERSION = (0x01, 0x84)  # 3.1.1 "unacceptable protocol version", 5.0 "unsupported"
 
 _log = Logger(namespace="cwmpd.mtp.mqtt")
@@ -299,7 +299,7 @@ class MqttClient(Service):
         self.version = settings.version
         self._retry: IDelayedCall | None = None
         self._attempt: Deferred[IProtocol] | None = None
-        self._waiting: list[tuple[str, bytes, Deferred[None]]] = []
+        self._waiting = WaitingRecords(self.clock, f"no MQTT session to {settings.url}")
 
     def endpoint(self) -> IStreamClientEndpoint:
         """The TCP (mqtt://) or TLS (mqtts://) endpoint of the broker."""
@@ -328,9 +328,7 @@ class MqttClient(Service):
             self._attempt.cancel()
         if self.connection is not None:
             self.connection.close()
-        waiting, self._waiting = self._waiting, []
-        for _, _, d in waiting:
-            d.errback(ConnectionError("MQTT client stopped"))
+        self._waiting.fail_all("MQTT client stopped")
         return None
 
     def _connect(self) -> None:
@@ -412,30 +410,9 @@ class MqttClient(Service):
         ``MAX_WAITING`` Records and ``WAIT_SECONDS`` each; then it fails (ConnectionError)."""
         if self.connection is not None and self.connection.ready:
             return self.connection.publish(topic, record)
-        waiting: Deferred[None] = Deferred()
-        if not self.running or len(self._waiting) >= MAX_WAITING:
-            waiting.errback(ConnectionError(f"no MQTT session to {self.settings.url}"))
-            return waiting
-        entry = (topic, record, waiting)
-        self._waiting.append(entry)
-
-        def give_up() -> None:
-            if entry in self._waiting:
-                self._waiting.remove(entry)
-                waiting.errback(ConnectionError(f"no MQTT session to {self.settings.url}"))
-
-        timer = self.clock.callLater(WAIT_SECONDS, give_up)
-
-        def settled(result: object) -> object:
-            if timer.active():
-                timer.cancel()
-            return result
-
-        waiting.addBoth(settled)
-        return waiting
+        return self._waiting.add(topic, record, bool(self.running))
 
     def _flush(self, connection: MqttConnection) -> None:
         """Send what waited for this session, in order."""
-        waiting, self._waiting = self._waiting, []
-        for topic, record, d in waiting:
+        for topic, record, d in self._waiting.take():
             connection.publish(topic, record).chainDeferred(d)

@@ -38,6 +38,9 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from cwmpd.mtp.waiting import MAX_WAITING as MAX_WAITING
+from cwmpd.mtp.waiting import WAIT_SECONDS as WAIT_SECONDS
+from cwmpd.mtp.waiting import WaitingRecords
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp import records
 from cwmpd.usp.records import uds_connect_record, valid_endpoint_id
@@ -53,8 +56,6 @@ MAX_FRAME = records.MAX_RECORD_SIZE + 4096
 HANDSHAKE_TIMEOUT = 30.0  # R-UDS.18
 RETRY_MIN, RETRY_MAX = 1.0, 5.0  # R-UDS.5
 #: Records that may wait for a connection (start, Broker restart), and how long each.
-MAX_WAITING = 64
-WAIT_SECONDS = 60.0
 
 #: (Record bytes, the sender's Endpoint ID from its Handshake).
 RecordHandler = Callable[[bytes, str], None]
@@ -260,48 +261,6 @@ class UdsSettings:
     max_frame: int = MAX_FRAME
 
 
-class _Waiting:
-    """Records waiting for a connection, at most MAX_WAITING and WAIT_SECONDS each."""
-
-    def __init__(self, clock: IReactorTime, what: str) -> None:
-        self.clock = clock
-        self.what = what
-        self.entries: list[tuple[str, bytes, Deferred[None]]] = []
-
-    def add(self, topic: str, record: bytes, running: bool) -> Deferred[None]:
-        waiting: Deferred[None] = Deferred()
-        if not running or len(self.entries) >= MAX_WAITING:
-            waiting.errback(ConnectionError(f"no UDS connection {self.what}"))
-            return waiting
-        entry = (topic, record, waiting)
-        self.entries.append(entry)
-
-        def give_up() -> None:
-            if entry in self.entries:
-                self.entries.remove(entry)
-                waiting.errback(ConnectionError(f"no UDS connection {self.what}"))
-
-        timer = self.clock.callLater(WAIT_SECONDS, give_up)
-
-        def settled(result: object) -> object:
-            if timer.active():
-                timer.cancel()
-            return result
-
-        waiting.addBoth(settled)
-        return waiting
-
-    def take(self, topic: str | None = None) -> list[tuple[str, bytes, Deferred[None]]]:
-        """The entries for ``topic`` (all when None), removed."""
-        taken = [e for e in self.entries if topic is None or e[0] == topic]
-        self.entries = [e for e in self.entries if e not in taken]
-        return taken
-
-    def fail_all(self, reason: str) -> None:
-        for _, _, d in self.take():
-            d.errback(ConnectionError(reason))
-
-
 class UdsClient(Service, UdsPeer):
     """Keeps one connection to a UDS server (a Broker) up, retrying after 1-5 s."""
 
@@ -325,7 +284,7 @@ class UdsClient(Service, UdsPeer):
         self.connection: UdsConnection | None = None
         self._retry: IDelayedCall | None = None
         self._attempt: Deferred[IProtocol] | None = None
-        self._waiting = _Waiting(reactor, f"to {settings.path}")
+        self._waiting = WaitingRecords(reactor, f"no UDS connection to {settings.path}")
 
     def startService(self) -> None:
         """Connect now."""
@@ -420,7 +379,7 @@ class UdsServer(Service, UdsPeer):
         self.connections: dict[str, UdsConnection] = {}
         self.port: IListeningPort | None = None
         self.listening: Deferred[IListeningPort] | None = None
-        self._waiting = _Waiting(reactor, f"on {settings.path}")
+        self._waiting = WaitingRecords(reactor, f"no UDS connection on {settings.path}")
 
     def startService(self) -> None:
         """Listen (a stale socket of an earlier run is replaced, no other file)."""

@@ -28,12 +28,12 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from cwmpd.http.tls import TlsPolicy, tls_policy_for
+from cwmpd.mtp.waiting import MAX_WAITING as MAX_WAITING
+from cwmpd.mtp.waiting import WAIT_SECONDS as WAIT_SECONDS
+from cwmpd.mtp.waiting import WaitingRecords
 from cwmpd.mtp.wssession import WsSession
 from cwmpd.reactors import AgentReactor
 from cwmpd.usp.records import websocket_connect_record
-
-MAX_WAITING = 64
-WAIT_SECONDS = 60.0
 
 _log = Logger(namespace="cwmpd.mtp.websocket")
 
@@ -85,7 +85,7 @@ class WebSocketClient(Service):
         self.opened_count = 0
         self._retry: IDelayedCall | None = None
         self._attempt: Deferred[IProtocol] | None = None
-        self._waiting: list[tuple[bytes, Deferred[None], IDelayedCall]] = []
+        self._waiting = WaitingRecords(reactor, f"no WebSocket session to {settings.url}")
         url = urlsplit(settings.url)
         if url.scheme not in ("ws", "wss") or not url.hostname:
             raise ValueError(f"not a WebSocket URL: {settings.url!r}")
@@ -119,10 +119,7 @@ class WebSocketClient(Service):
             self._attempt.cancel()
         if self.session is not None:
             self.session.close(1001, "going away")
-        waiting, self._waiting = self._waiting, []
-        for _, d, timer in waiting:
-            timer.cancel()
-            d.errback(ConnectionError("WebSocket client stopped"))
+        self._waiting.fail_all("WebSocket client stopped")
         return None
 
     def _connect(self) -> None:
@@ -171,9 +168,7 @@ class WebSocketClient(Service):
             session.send_record(
                 websocket_connect_record(self.settings.controller_id, self.settings.endpoint_id)
             )
-        waiting, self._waiting = self._waiting, []
-        for record, d, timer in waiting:
-            timer.cancel()
+        for _, record, d in self._waiting.take():
             session.send_record(record)
             d.callback(None)
         if self.on_opened is not None:
@@ -211,16 +206,4 @@ class WebSocketClient(Service):
             self.session.send_record(record)
             done.callback(None)
             return done
-        if not self.running or len(self._waiting) >= MAX_WAITING:
-            done.errback(ConnectionError(f"no WebSocket session to {self.settings.url}"))
-            return done
-
-        def give_up() -> None:
-            for entry in self._waiting:
-                if entry[1] is done:
-                    self._waiting.remove(entry)
-                    done.errback(ConnectionError(f"no WebSocket session to {self.settings.url}"))
-                    return
-
-        self._waiting.append((record, done, self.reactor.callLater(WAIT_SECONDS, give_up)))
-        return done
+        return self._waiting.add("", record, bool(self.running))

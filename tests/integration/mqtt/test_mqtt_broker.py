@@ -400,7 +400,7 @@ def test_waiting_records_are_bounded_and_failed_at_stop() -> None:
 
     client = MqttClient(settings(9), reactor(), lambda d, r: None, rng=random.Random(1))
     client.running = True  # as if started, without connecting anywhere
-    client.clock = Clock()
+    client.clock = client._waiting.clock = Clock()  # the fake clock times the waits too
     outcomes: list[str] = []
     for _ in range(MAX_WAITING + 1):
         client.publish("/t", b"x").addCallbacks(
