@@ -44,6 +44,7 @@ class FleetOptions:
     duration: float = 0.0  # seconds; 0 = until Ctrl-C
     shard: Shard = field(default_factory=Shard)
     cr_port: int | None = None  # None: no Connection Request listener
+    cr_udp_port: int | None = None  # None: no UDP Connection Request socket
     cr_host: str = "127.0.0.1"
     report: str = ""
     prefix: str = "FLEET"
@@ -66,6 +67,9 @@ class FleetOptions:
             raise ConfigError("--jitter must be 0 <= J < 1")
         if self.periodic < 0 or self.duration < 0:
             raise ConfigError("--periodic and --duration must be >= 0")
+        for flag, port in (("--cr-port", self.cr_port), ("--cr-udp-port", self.cr_udp_port)):
+            if port is not None and not 0 <= port <= 65535:
+                raise ConfigError(f"{flag} must be 0..65535 (0: any free port)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after (0: Ctrl-C)")
     p.add_argument("--shard", metavar="I/N", help="run devices n with n mod N == I")
     p.add_argument("--cr-port", type=int, metavar="PORT", help="Connection Request listener")
-    p.add_argument("--cr-host", metavar="ADDRESS", help="its address (default 127.0.0.1)")
+    p.add_argument("--cr-udp-port", type=int, metavar="PORT", help="UDP Connection Request socket")
+    p.add_argument("--cr-host", metavar="ADDRESS", help="their address (default 127.0.0.1)")
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     p.add_argument("--prefix", help="serial number prefix (default FLEET)")
     p.add_argument("--config", metavar="FLEET.toml", help="settings file; flags override it")
@@ -95,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
 
 _FLAG_FIELDS = (
     "acs", "devices", "plugin", "state_dir", "ramp", "periodic", "jitter", "seed",
-    "duration", "cr_port", "cr_host", "report", "prefix",
+    "duration", "cr_port", "cr_host", "report", "prefix", "cr_udp_port",
 )  # fmt: skip
 
 
