@@ -239,7 +239,8 @@ async def test_udp_connection_requests_to_a_fleet_of_60(
 @pytest_twisted.ensureDeferred
 async def test_replay_after_a_restart_is_refused(udp_acs: AcsUdp, tmp_path: Path) -> None:
     """With a state folder each device keeps its last accepted ts/id: the same request
-    sent to the next run is refused, a newer one is taken (a TR-098 device too)."""
+    sent to the next run is refused, a newer one is taken (a TR-098 device too); each
+    device has the single agent's rate limit of its own."""
     variants = (Variant("tr181", "simulated", 0.5), Variant("tr098", "simulated098", 0.5))
     options: dict[str, Any] = {
         "devices": 6,
@@ -283,5 +284,21 @@ async def test_replay_after_a_restart_is_refused(udp_acs: AcsUdp, tmp_path: Path
         udp_acs.send(udp_acs.request(*creds(fleet, key)), fleet.udp_address)
         sessions = await acs.wait_for_sessions(7, timeout=20)
         assert sessions[6].inform.device_id.serial_number == key
+        await settle(fleet)
+
+        # The single agent's rate limit, per device: 10 at once, the rest dropped; the
+        # ten join one session; another device still has its own budget.
+        first, second = list(fleet.devices)[1:3]
+        for _ in range(13):
+            udp_acs.send(udp_acs.request(*creds(fleet, first)), fleet.udp_address)
+        udp_acs.send(udp_acs.request(*creds(fleet, second)), fleet.udp_address)
+        sessions = await acs.wait_for_sessions(9, timeout=20)
+        await settle(fleet)
+        await quiet()
+        assert len(acs.sessions) == 9
+        assert {s.inform.device_id.serial_number for s in sessions[7:]} == {first, second}
+        cr = fleet.metrics.connection_requests
+        assert cr["udp accepted"] == 1 + 10 + 1
+        assert cr["udp refused: rate limited"] == 3
     finally:
         await stop(fleet, acs)
