@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -70,6 +71,17 @@ class FleetOptions:
         for flag, port in (("--cr-port", self.cr_port), ("--cr-udp-port", self.cr_udp_port)):
             if port is not None and not 0 <= port <= 65535:
                 raise ConfigError(f"{flag} must be 0..65535 (0: any free port)")
+        if self.cr_udp_port is not None and not _is_ip(self.cr_host):
+            # UDPConnectionRequestAddress: "the local IP address and port" (TR-181)
+            raise ConfigError("--cr-udp-port needs an IP address as --cr-host")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parser() -> argparse.ArgumentParser:

@@ -54,6 +54,7 @@ def test_file_then_flags(tmp_path: Path) -> None:
         ["--acs", "http://x/", "--ramp", "20000"],
         ["--acs", "http://x/", "--shard", "3/3"],
         ["--acs", "http://x/", "--cr-udp-port", "70000"],
+        ["--acs", "http://x/", "--cr-udp-port", "0", "--cr-host", "fleet.example"],
     ],
 )
 def test_out_of_bounds_is_refused(argv: list[str]) -> None:
