@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from twisted.internet.protocol import DatagramProtocol
@@ -19,7 +19,14 @@ from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.ratelimit import Budget, RateLimiter
 from cwmpd.connreq.udpreplay import COPY, UdpReplayGuard, UdpRequest, signature
 
-__all__ = ["UdpConnectionRequestProtocol", "UdpRequest", "parse_udp_request", "signature"]
+__all__ = [
+    "Budgets",
+    "UdpConnectionRequestProtocol",
+    "UdpRequest",
+    "admit",
+    "parse_udp_request",
+    "signature",
+]
 
 MAX_DATAGRAM = 1500
 _DIGITS = re.compile(r"[0-9]{1,20}")
@@ -51,6 +58,36 @@ def parse_udp_request(data: bytes) -> UdpRequest | None:
     if not (_DIGITS.fullmatch(ts) and _DIGITS.fullmatch(id_) and _HEX40.fullmatch(sig)):
         return None
     return UdpRequest(ts, id_, un, cn, sig)
+
+
+class Budgets(Protocol):
+    """Where a UDP request's token is taken (RateLimiter, or a fleet device's own budgets)."""
+
+    def allow(self, budget: Budget) -> bool:
+        """Charge one request to ``budget``; False means drop it."""
+        ...
+
+
+def admit(reason: str, limiter: Budgets, source: str, log: Logger) -> bool:
+    """Whether a UDP request that ``UdpReplayGuard.check`` judged ``reason`` ('' = valid)
+    asks for a session: copies are dropped quietly, refusals logged within the refused
+    budget, valid ones charged to the accepted budget (C-15)."""
+    if reason == COPY:
+        log.debug("UDP Connection Request from {source}: {reason}", source=source, reason=reason)
+        return False
+    if reason:
+        if limiter.allow(Budget.REFUSED):
+            log.warn(
+                "UDP Connection Request dropped from {source}: {reason}",
+                source=source,
+                reason=reason,
+            )
+        return False
+    if not limiter.allow(Budget.ACCEPTED):
+        log.warn("UDP Connection Request from {source} rate limited", source=source)
+        return False
+    log.info("UDP Connection Request accepted from {source}", source=source)
+    return True
 
 
 class UdpConnectionRequestProtocol(DatagramProtocol):
@@ -86,21 +123,5 @@ class UdpConnectionRequestProtocol(DatagramProtocol):
             return
         req = parse_udp_request(datagram)
         reason = "malformed message" if req is None else self.replay.check(req, self.credentials)
-        if reason == COPY:
-            self.log.debug(
-                "UDP Connection Request from {source}: {reason}", source=addr[0], reason=reason
-            )
-            return
-        if reason:
-            if self._limiter.allow(Budget.REFUSED):
-                self.log.warn(
-                    "UDP Connection Request dropped from {source}: {reason}",
-                    source=addr[0],
-                    reason=reason,
-                )
-            return
-        if not self._limiter.allow(Budget.ACCEPTED):
-            self.log.warn("UDP Connection Request from {source} rate limited", source=addr[0])
-            return
-        self.log.info("UDP Connection Request accepted from {source}", source=addr[0])
-        self._on_request()
+        if admit(reason, self._limiter, addr[0], self.log):
+            self._on_request()

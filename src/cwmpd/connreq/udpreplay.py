@@ -35,6 +35,11 @@ from cwmpd.state import read_json, write_json
 MIN_TRUSTED_TIME = 1735689600
 UINT_MAX = 4294967295
 COPY = "copy of the last accepted request"
+#: Why check() refuses (besides field_problem's reasons and the clock window's).
+NO_CREDENTIALS = "no Connection Request credentials configured"
+WRONG_SIGNATURE = "wrong username or signature"
+NOT_NEWER = "timestamp not newer than the last valid one"
+REPEATED_ID = "repeated message id"
 
 _log = Logger()
 
@@ -101,12 +106,12 @@ class UdpReplayGuard:
         A byte-for-byte copy of the last accepted request (ACSs send several) gives ``COPY``.
         """
         if not creds.usable:
-            return "no Connection Request credentials configured"
+            return NO_CREDENTIALS
         user_ok = hmac.compare_digest(req.un.encode(), creds.username.encode())
         expected = signature(creds.password, req.ts, req.id, req.un, req.cn)
         sig_ok = hmac.compare_digest(req.sig.lower().encode(), expected.encode())
         if not (user_ok and sig_ok):
-            return "wrong username or signature"
+            return WRONG_SIGNATURE
         if req == self._last:
             return COPY
         problem = field_problem(req)
@@ -116,9 +121,9 @@ class UdpReplayGuard:
         if self._clock_trusted() and abs(ts - self._wall()) > self._window:
             return f"ts is {int(ts - self._wall()):+d} s from our clock (window {self._window:g} s)"
         if ts <= self.last_ts:
-            return "timestamp not newer than the last valid one"
+            return NOT_NEWER
         if req.id == self.last_id:
-            return "repeated message id"
+            return REPEATED_ID
         self.last_ts, self.last_id, self._last = ts, req.id, req
         self._save()
         return ""

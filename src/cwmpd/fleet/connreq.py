@@ -58,6 +58,9 @@ class FleetConnectionRequests(Resource):
         self._on_accepted = on_accepted
         self._guard = DigestGuard(NonceTable(clock, max_entries=16384))
         self.port: IListeningPort | None = None
+        #: True when a UDP Connection Request's session is about to be asked for the
+        #: device: this one joins it (cwmpd.fleet.connreq_udp; GenieACS sends both).
+        self.joins_burst: Callable[[FleetDevice], bool] | None = None
 
     def render(self, request: Request) -> bytes:
         """Find the device by path, check the digest against its credentials, answer."""
@@ -80,6 +83,10 @@ class FleetConnectionRequests(Resource):
             credentials(device),
         )
         if verdict.outcome is Outcome.OK:
+            if self.joins_burst is not None and self.joins_burst(device):
+                count["accepted, joins a UDP request's session"] += 1
+                request.setResponseCode(200)
+                return b""
             if not device.request_session(CONNECTION_REQUEST):
                 count["refused: device down"] += 1
                 request.setResponseCode(503)

@@ -48,12 +48,18 @@ class FleetAgent(CwmpAgent):
         self.fleet_device = device
 
     def startService(self) -> None:
-        """Start as the agent does; a kept state with an old listener URL gets the new one."""
+        """Start as the agent does; a kept state with an old listener URL gets the new one,
+        and the UDP Connection Request address the fleet's socket now has ('' without one)."""
         super().startService()
-        url = self.fleet_device.cr_url
-        name = f"{self.model.root}ManagementServer.ConnectionRequestURL"
-        if url and self.model.value(name) != url:
-            self.model.set_local({name: url})
+        device = self.fleet_device
+        ms = f"{self.model.root}ManagementServer."
+        values = {}
+        if device.cr_url and self.model.value(ms + "ConnectionRequestURL") != device.cr_url:
+            values[ms + "ConnectionRequestURL"] = device.cr_url
+        if self.model.value(ms + "UDPConnectionRequestAddress") != device.udp_address:
+            values[ms + "UDPConnectionRequestAddress"] = device.udp_address
+        if values:
+            self.model.set_local(values)  # in one change: one store write
 
     def _http_client(self) -> Any:
         """The agent's ACS client; a faulty device's wrapped in its faults."""
@@ -92,6 +98,8 @@ class FleetDevice:
         on_session: Callable[[FleetDevice, str], None] | None = None,
         cr_url: str = "",
         faults: DeviceFaults | None = None,
+        udp_address: str = "",
+        on_started: Callable[[FleetDevice, FleetAgent], None] | None = None,
     ) -> None:
         self.identity = identity
         self.config = config
@@ -102,6 +110,8 @@ class FleetDevice:
         self.on_session = on_session
         self.cr_url = cr_url
         self.faults = faults
+        self.udp_address = udp_address
+        self.on_started = on_started
         self.agent: FleetAgent | None = None
         self.state = "idle"  # idle, up, in-session, rebooting, stopped
         self.sessions = 0
@@ -128,6 +138,8 @@ class FleetDevice:
         self.boots += 1
         agent.startService()
         self.state = "up"
+        if self.on_started is not None:
+            self.on_started(self, agent)
 
     def stop(self) -> None:
         """Stop the agent (the fleet is ending)."""

@@ -216,9 +216,12 @@ class SharedModels:
             schema = self._schemas[key] = with_vendor(base, decl.vendor)
         return schema
 
-    def builder(self, ident: Identity, *, periodic: int = 0, cr_url: str = "") -> Builder:
+    def builder(
+        self, ident: Identity, *, periodic: int = 0, cr_url: str = "", udp_address: str = ""
+    ) -> Builder:
         """The model builder of device ``ident`` (``CwmpAgent(build=...)``): its identity,
-        Connection Request credentials and ``periodic`` inform interval as factory values."""
+        Connection Request credentials and URLs, ``periodic`` inform interval as factory
+        values."""
 
         def build(
             plugin_names: Sequence[str],
@@ -249,6 +252,8 @@ class SharedModels:
             }
             if periodic > 0:
                 values[ms + "PeriodicInformInterval"] = str(periodic)
+            if udp_address:
+                values[ms + "UDPConnectionRequestAddress"] = udp_address
             key = tuple(plugin_names)
             model, made = shared_model(
                 self._templates.get(key), decl, schema, Path(state_dir), values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -44,6 +45,7 @@ class FleetOptions:
     duration: float = 0.0  # seconds; 0 = until Ctrl-C
     shard: Shard = field(default_factory=Shard)
     cr_port: int | None = None  # None: no Connection Request listener
+    cr_udp_port: int | None = None  # None: no UDP Connection Request socket
     cr_host: str = "127.0.0.1"
     report: str = ""
     prefix: str = "FLEET"
@@ -66,6 +68,20 @@ class FleetOptions:
             raise ConfigError("--jitter must be 0 <= J < 1")
         if self.periodic < 0 or self.duration < 0:
             raise ConfigError("--periodic and --duration must be >= 0")
+        for flag, port in (("--cr-port", self.cr_port), ("--cr-udp-port", self.cr_udp_port)):
+            if port is not None and not 0 <= port <= 65535:
+                raise ConfigError(f"{flag} must be 0..65535 (0: any free port)")
+        if self.cr_udp_port is not None and not _is_ip(self.cr_host):
+            # UDPConnectionRequestAddress: "the local IP address and port" (TR-181)
+            raise ConfigError("--cr-udp-port needs an IP address as --cr-host")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,7 +101,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after (0: Ctrl-C)")
     p.add_argument("--shard", metavar="I/N", help="run devices n with n mod N == I")
     p.add_argument("--cr-port", type=int, metavar="PORT", help="Connection Request listener")
-    p.add_argument("--cr-host", metavar="ADDRESS", help="its address (default 127.0.0.1)")
+    p.add_argument("--cr-udp-port", type=int, metavar="PORT", help="UDP Connection Request socket")
+    p.add_argument("--cr-host", metavar="ADDRESS", help="their address (default 127.0.0.1)")
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     p.add_argument("--prefix", help="serial number prefix (default FLEET)")
     p.add_argument("--config", metavar="FLEET.toml", help="settings file; flags override it")
@@ -95,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
 
 _FLAG_FIELDS = (
     "acs", "devices", "plugin", "state_dir", "ramp", "periodic", "jitter", "seed",
-    "duration", "cr_port", "cr_host", "report", "prefix",
+    "duration", "cr_port", "cr_host", "report", "prefix", "cr_udp_port",
 )  # fmt: skip
 
 

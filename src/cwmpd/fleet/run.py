@@ -12,16 +12,20 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from cwmpd import __version__, state
 from cwmpd.config import AcsConfig, Config, ConnectionRequestConfig, ControlConfig, DeviceConfig
+from cwmpd.connreq.urls import udp_connection_request_address
 from cwmpd.fleet.connreq import FleetConnectionRequests, device_path
-from cwmpd.fleet.device import FleetDevice
+from cwmpd.fleet.connreq_udp import FleetUdpConnectionRequests
+from cwmpd.fleet.device import FleetAgent, FleetDevice
 from cwmpd.fleet.gcpolicy import GcPolicy
 from cwmpd.fleet.identity import Identity, device_rng, identities
 from cwmpd.fleet.metrics import Metrics
@@ -69,6 +73,9 @@ class Fleet:
         )
         self.connreq: FleetConnectionRequests | None = None
         self.cr_base = ""
+        self.udp: FleetUdpConnectionRequests | None = None
+        self.udp_address = ""  # host:port of the UDP Connection Request socket
+        self._udp_port: IListeningPort | None = None
         self.scenarios = Scenarios(reactor, self.devices, opts.seed)
         self.done: Deferred[None] = Deferred()
         self.started_at = 0.0
@@ -109,11 +116,23 @@ class Fleet:
             self.connreq = FleetConnectionRequests(self.reactor, self.devices, self.metrics)
             port = await self.connreq.listen(self.reactor, opts.cr_port, opts.cr_host)
             self.cr_base = f"http://{opts.cr_host}:{port}"
+        if opts.cr_udp_port is not None:
+            self.udp = FleetUdpConnectionRequests(
+                self.reactor, self.metrics, persistent=bool(opts.state_dir)
+            )
+            self._udp_port = self.reactor.listenUDP(
+                opts.cr_udp_port, self.udp, interface=opts.cr_host, maxPacketSize=8192
+            )
+            bound = cast(IPv4Address, self._udp_port.getHost())
+            self.udp_address = udp_connection_request_address(opts.cr_host, bound.port)
+            if self.connreq is not None:
+                self.connreq.joins_burst = self.udp.joins_burst
         self.say(
             f"cwmpd fleet: {len(self.identities)} devices (shard {opts.shard.index}/"
             f"{opts.shard.count} of {opts.devices}) connect only to {opts.acs} and to the file "
             "servers that ACS names"
             + (f"; Connection Requests at {self.cr_base}/<serial>/" if self.cr_base else "")
+            + (f"; UDP Connection Requests at {self.udp_address}" if self.udp_address else "")
         )
         self.gc.start()
         self.started_at = time.monotonic()
@@ -171,12 +190,17 @@ class Fleet:
             self.reactor,
             metrics=self.metrics,
             build=self.models.builder(
-                ident, periodic=periodic_interval(opts, ident.n), cr_url=cr_url
+                ident,
+                periodic=periodic_interval(opts, ident.n),
+                cr_url=cr_url,
+                udp_address=self.udp_address,
             ),
             rng=self.rng,
             on_session=self._session_ended,
             cr_url=cr_url,
             faults=opts.faults.of(opts.seed, ident.n),
+            udp_address=self.udp_address,
+            on_started=None if self.udp is None else self._watch_udp,
         )
         self.devices[ident.key] = device
         try:
@@ -186,6 +210,10 @@ class Fleet:
             self.metrics.failures[f"start: {type(exc).__name__}"] += 1
             device.state = "failed"
         return device
+
+    def _watch_udp(self, device: FleetDevice, agent: FleetAgent) -> None:
+        assert self.udp is not None
+        self.udp.watch(device, agent.model)
 
     def _session_ended(self, device: FleetDevice, failure: str) -> None:
         if device.sessions == 1 and not failure:
@@ -226,6 +254,13 @@ class Fleet:
             device.stop()
         if self.connreq is not None:
             d = self.connreq.stop()
+            if d is not None:
+                stopping.append(d)
+        if self.udp is not None:
+            self.udp.stop()
+        if self._udp_port is not None:
+            port, self._udp_port = self._udp_port, None
+            d = port.stopListening()
             if d is not None:
                 stopping.append(d)
         if self._progress is not None:

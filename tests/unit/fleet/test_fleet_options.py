@@ -53,6 +53,8 @@ def test_file_then_flags(tmp_path: Path) -> None:
         ["--acs", "http://x/", "--devices", "100001"],
         ["--acs", "http://x/", "--ramp", "20000"],
         ["--acs", "http://x/", "--shard", "3/3"],
+        ["--acs", "http://x/", "--cr-udp-port", "70000"],
+        ["--acs", "http://x/", "--cr-udp-port", "0", "--cr-host", "fleet.example"],
     ],
 )
 def test_out_of_bounds_is_refused(argv: list[str]) -> None:
@@ -67,3 +69,13 @@ def test_unknown_key_is_refused(tmp_path: Path) -> None:
     path.write_text('acs = "http://x/"\ndevics = 3\n')
     with pytest.raises(ConfigError, match="devics"):
         from_args(parser().parse_args(["--config", str(path)]))
+
+
+def test_udp_connection_request_port_from_file_and_flag(tmp_path: Path) -> None:
+    """``cr-udp-port`` in the file, ``--cr-udp-port`` over it; none by default."""
+    path = tmp_path / "fleet.toml"
+    path.write_text('acs = "http://x/"\ncr-udp-port = 7547\n')
+    assert from_args(parser().parse_args(["--config", str(path)])).cr_udp_port == 7547
+    flag = ["--config", str(path), "--cr-udp-port", "0"]
+    assert from_args(parser().parse_args(flag)).cr_udp_port == 0
+    assert from_args(parser().parse_args(["--acs", "http://x/"])).cr_udp_port is None
