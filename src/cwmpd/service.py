@@ -276,6 +276,7 @@ class CwmpAgent(MultiService):
             reboot=self._usp_reboot,
             factory_reset=self._usp_reset,
             operations=operations,
+            on_board=self._usp_on_board,
         )
         factory = self._usp_handler or assembly.default_handler
         self.usp = assembly.UspAgent(
@@ -288,6 +289,7 @@ class CwmpAgent(MultiService):
             boot=self.life.boot,
             source=self.config.source,
             operations=operations,
+            first_boot=assembly.FirstBoot(self.life.onboard_owed, self.life.onboard_settled),
         )
         self._add_child(self.usp)
 
@@ -305,6 +307,11 @@ class CwmpAgent(MultiService):
         _log.info("reboot requested over USP ({cause})", cause=cause)
         self.life.note_boot_cause(cause, command_key)
         self.reactor.callLater(USP_GRACE, self.life.reboot)
+
+    def _usp_on_board(self, controller: str) -> None:
+        """SendOnBoardRequest() over USP: that Controller's OnBoardRequest."""
+        if self.usp is not None:
+            self.usp.on_board(controller)
 
     def _usp_reset(self) -> None:
         """Device.FactoryReset() over USP: the same factory reset and reboot as CWMP's."""

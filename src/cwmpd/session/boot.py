@@ -57,7 +57,8 @@ def lock_state_dir(files: StateDir, source: str) -> state.StateLock:
 
 
 class AgentState:
-    """agent.json: the boot id, the ACS URL of the last bootstrap, a Reboot owed on restart."""
+    """agent.json: the boot id, the ACS URL of the last bootstrap, a Reboot owed on restart,
+    the USP OnBoardRequests owed by a first boot."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -158,9 +159,12 @@ class AgentLife:
         saved = self.saved.read()
         url = self.model.value(self._url)
         boot_id = self.device.boot_id()
+        first: dict[str, object] = {}
         if not saved or saved.get("acs_url") != url:
             _log.info("bootstrap: {why}", why="fresh state" if not saved else "new ACS URL")
             self.events.add(BOOTSTRAP)
+        if not saved:  # a first boot: USP's OnBoardRequest is owed (cwmpd.uspagent.onboard)
+            first = {"usp_onboard": True}
         if saved.get("boot_id") != boot_id:
             self.events.on_boot()
             self.model.on_boot()  # owed value changes go with 4 VALUE CHANGE (E-17)
@@ -170,7 +174,16 @@ class AgentLife:
             cause = str(saved.get("boot_cause") or "LocalReboot")
             self.boot = (cause, str(saved.get("boot_command_key") or ""))
             rebooted = {"reboot_pending": False, "boot_cause": "", "boot_command_key": ""}
-        self.saved.update(acs_url=url, boot_id=boot_id, **rebooted)
+        self.saved.update(acs_url=url, boot_id=boot_id, **rebooted, **first)
+
+    def onboard_owed(self) -> bool:
+        """Whether this is a first boot (fresh state, factory reset) whose USP
+        OnBoardRequests are not queued yet."""
+        return bool(self.saved.read().get("usp_onboard"))
+
+    def onboard_settled(self) -> None:
+        """The first boot's OnBoardRequests are queued (persisted): none is owed now."""
+        self.saved.update(usp_onboard=False)
 
     def note_boot_cause(self, cause: str, command_key: str = "") -> None:
         """Why the coming reboot happens, kept for the next boot's Device.Boot! (the first
@@ -199,7 +212,7 @@ class AgentLife:
             self.events.clear()
             self.events.add(BOOTSTRAP)
             self.device.factory_reset()
-            self.saved.update(acs_url=self.model.value(self._url))
+            self.saved.update(acs_url=self.model.value(self._url), usp_onboard=True)
             self.reboot()
         elif after.reboot:
             _log.info("reboot requested by the ACS")

@@ -32,6 +32,7 @@ from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
+from cwmpd.uspagent.onboard import OnBoarding
 from cwmpd.uspagent.operate_async import AsyncOperations, Runner
 from cwmpd.uspagent.register import Registration
 
@@ -39,6 +40,15 @@ _log = Logger(namespace="cwmpd.uspagent")
 
 #: Characters of an OUI or serial number kept as they are in an ``os::`` Endpoint ID.
 _UNRESERVED = re.compile(r"[^A-Za-z0-9._~-]")
+
+
+@dataclass(frozen=True)
+class FirstBoot:
+    """Whether the USP OnBoardRequests of a first boot are owed (``owed()``), and how to
+    record that they are queued (``settled()``): the agent's life keeps it (agent.json)."""
+
+    owed: Callable[[], bool]
+    settled: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class HandlerContext:
     reboot: Callable[[str, str], None]  # (cause, command key), for the next Boot! event
     factory_reset: Callable[[], None]
     operations: AsyncOperations | None = None  # the asynchronous commands (operate_async)
+    on_board: Callable[[str], None] | None = None  # SendOnBoardRequest() of a Controller
 
 
 #: Makes the agent's MessageHandler (the lead wires cwmpd.uspagent.dispatch.Dispatcher).
@@ -63,6 +74,7 @@ def default_handler(context: HandlerContext) -> MessageHandler:
         clock=context.clock,
         reboot=lambda command_key: context.reboot("RemoteReboot", command_key),
         factory_reset=context.factory_reset,
+        on_board=context.on_board,
         operations=context.operations,
     )
 
@@ -152,11 +164,13 @@ class UspAgent(MultiService):
         boot: tuple[str, str] | None = None,
         source: str = "<config>",
         operations: AsyncOperations | None = None,
+        first_boot: FirstBoot | None = None,
     ) -> None:
         """``files``: where the Notify queue is kept; ``boot``: (cause, command key) when
         this run is a new boot of the device (``Device.Boot!`` goes out), else None;
         ``operations``: the handler's asynchronous commands, whose OperationComplete go
-        out through this agent's notifications."""
+        out through this agent's notifications; ``first_boot``: whether OnBoardRequests
+        are owed (None: never)."""
         super().__init__()  # type: ignore[no-untyped-call]
         self.config = config
         self.model = model
@@ -167,8 +181,10 @@ class UspAgent(MultiService):
         self.files = files
         self.boot = boot
         self.operations = operations
+        self.first_boot = first_boot
         self.endpoint: UspEndpoint | None = None
         self.notifications: Notifications | None = None
+        self.onboarding: OnBoarding | None = None
         self.clients: list[MqttClient] = []
         self.websockets: list[Service] = []  # WebSocket clients and server (cwmpd.uspagent.wsmtp)
         self.sockets: list[UdsClient | UdsServer] = []  # one per UDS socket path
@@ -219,20 +235,41 @@ class UspAgent(MultiService):
         )
         notifications = make_notifications(self.model, endpoint, self.files, self.reactor, self.rng)
         self.notifications = notifications
+        # before the queue is sent again: it notes the OnBoardRequests queued before a restart
+        self.onboarding = OnBoarding(self.model, notifications.delivery, self.reactor)
         boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
         started = ensureDeferred(notifications.start(Boot(*boot) if boot else None))
         started.addErrback(lambda f: _log.failure("USP notifications not started", f))
         operations = self.operations
         if operations is not None:  # once the subscriptions are read
             started.addCallback(lambda _: operations.notify_with(notifications.operation_complete))
+        started.addCallback(lambda _: self._on_board_at_boot())
         self.ready.callback(endpoint)
+
+    def _on_board_at_boot(self) -> Deferred[int] | None:
+        """The first boot's OnBoardRequests (cwmpd.uspagent.onboard), if owed."""
+        if self.onboarding is None:
+            return None
+        first = self.first_boot
+        if first is None:
+            done = ensureDeferred(self.onboarding.start(lambda: False))
+        else:
+            done = ensureDeferred(self.onboarding.start(first.owed, first.settled))
+        done.addErrback(lambda f: _log.failure("USP OnBoardRequests not sent", f))
+        return done
+
+    def on_board(self, controller: str) -> None:
+        """``SendOnBoardRequest()`` of ``controller`` (its instance path) ran."""
+        if self.onboarding is not None:
+            done = ensureDeferred(self.onboarding.request(controller))
+            done.addErrback(lambda f: _log.failure("OnBoardRequest not sent", f))
 
     def rebooted(self, boot: tuple[str, str]) -> None:
         """The device rebooted with the daemon running on: ``Device.Boot!`` all the same."""
         if self.notifications is not None:
-            ensureDeferred(self.notifications.raise_boot(Boot(*boot))).addErrback(
-                lambda f: _log.failure("USP Boot! not raised", f)
-            )
+            raised = ensureDeferred(self.notifications.raise_boot(Boot(*boot)))
+            raised.addErrback(lambda f: _log.failure("USP Boot! not raised", f))
+            raised.addCallback(lambda _: self._on_board_at_boot())  # after a factory reset
 
     def _client(self, endpoint: UspEndpoint, settings: MqttSettings) -> MqttClient:
         def on_record(data: bytes, reply_to: str) -> None:
@@ -285,6 +322,9 @@ class UspAgent(MultiService):
             registration.deregister()  # written before the socket closes; not waited for
         if self.operations is not None:
             self.operations.stop()
+        if self.onboarding is not None:
+            self.onboarding.stop()
+            self.onboarding = None
         if self.notifications is not None:
             self.notifications.stop()
             self.notifications = None

@@ -71,6 +71,8 @@ class NotifyDelivery:
         self._retries: dict[str, int] = {}
         self.delivered = 0
         self.expired = 0
+        #: Called with each Notify once its valid NotifyResp came (cwmpd.uspagent.onboard).
+        self.on_delivered: Callable[[Queued], None] | None = None
 
     def start(self) -> None:
         """Send every queued Notify again (after a restart), retry count zero (R-NOT.4)."""
@@ -94,6 +96,10 @@ class NotifyDelivery:
             self._queue.clear()
         except OSError as exc:
             _log.error("USP Notify queue not cleared: {error}", error=exc)
+
+    def queued(self) -> list[Queued]:
+        """The Notifies waiting for their NotifyResp, oldest first."""
+        return list(self._queue)
 
     @property
     def pending(self) -> int:
@@ -195,6 +201,8 @@ class NotifyDelivery:
             return
         self.delivered += 1
         self._done(entry.msg_id)
+        if self.on_delivered is not None:
+            self.on_delivered(entry)
 
     def _unanswered(self, failure: Failure, entry: Queued) -> None:
         _log.info(

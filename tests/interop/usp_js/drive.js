@@ -28,6 +28,30 @@ function within(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// usp-js 0.5.1 routes a Notify to a handler by its subscription_id, which an OnBoardRequest
+// leaves empty (TR-369 R-NOT.7): it reaches no handler, only the connection's onError hook
+// ("Could not locate id for message:" and the Msg as usp-js decoded it). Collected here.
+const onBoards = [];
+
+function onError(err) {
+  const at = typeof err === "string" ? err.indexOf("{") : -1;
+  if (at < 0) return;
+  try {
+    const msg = JSON.parse(err.slice(at));
+    const notify = msg && msg.body && msg.body.request && msg.body.request.notify;
+    if (notify && notify.onBoardReq) onBoards.push({ msgId: msg.header.msgId, notify });
+  } catch (_) {
+    // not a Msg: another error
+  }
+}
+
+function until(check) {
+  return new Promise((resolve) => {
+    const poll = () => (check() ? resolve() : setTimeout(poll, 20));
+    poll();
+  });
+}
+
 async function step(name, run) {
   try {
     results[name] = { ok: true, result: await within(run(), STEP_TIMEOUT, name) };
@@ -49,7 +73,7 @@ async function main() {
       subscribeEndpoint: opts.controllerTopic,
       connectTimeout: STEP_TIMEOUT,
       reconnectPeriod: 0,
-    });
+    }, { onError });
   } catch (error) {
     results.connect = { ok: false, error: describe(error) };
     process.stdout.write(JSON.stringify(results) + "\n");
@@ -103,6 +127,21 @@ async function main() {
     const done = await ping({ Host: "127.0.0.1", NumberOfRepetitions: "1", Timeout: "1000" });
     await clear().catch(() => null);
     return done;
+  });
+  await step("onBoardRequest", async () => {
+    const seen = onBoards.length;
+    const [send] = await usp.operate(
+      `Device.LocalAgent.Controller.[EndpointID=="${opts.fromId}"].SendOnBoardRequest()`,
+      { isAsync: false },
+    );
+    const output = await send();
+    await until(() => onBoards.length > seen);
+    // NotifyResp with the empty subscription_id (usp-js's own, undocumented, encoder);
+    // not awaited: a response has no answer to wait for
+    const answered = onBoards.map((got) => got.msgId);
+    answered.forEach((msgId) => usp._notifyResp("", msgId).catch(() => null));
+    await new Promise((r) => setTimeout(r, 500));
+    return { output, notify: onBoards[onBoards.length - 1].notify, answered };
   });
   await step("operate", async () => {
     const [reboot] = await usp.operate("Device.Reboot()", { isAsync: false });

@@ -1,7 +1,8 @@
 """Interop with an independent USP Controller: usp-js (npm, BSD-3) drives the running agent
 through mosquitto with get, set, add, del, instances, supportedDM, supportedProto, operate
-"Device.Reboot()", an asynchronous IPPing() (its OperationComplete) and a ValueChange
-subscription (drive.js prints each step's result).
+"Device.Reboot()", an asynchronous IPPing() (its OperationComplete), a ValueChange
+subscription and SendOnBoardRequest() with the OnBoardRequest it brings (drive.js prints
+each step's result).
 
 Every step runs against the agent's own message handlers (cwmpd.uspagent.dispatch) on the
 simulated device. Without node, npm or the installed package
@@ -23,6 +24,8 @@ from twisted.internet import utils
 
 from cwmpd.config import parse_config
 from cwmpd.service import makeService
+from cwmpd.uspagent.onboard import is_on_board_request
+from cwmpd.uspagent.supported import USP_VERSIONS
 from support.agent_harness import reactor
 from support.mosquitto import Broker
 
@@ -40,6 +43,7 @@ STEPS = (
     "del",
     "subscription",
     "asyncOperate",
+    "onBoardRequest",
     "operate",
 )
 
@@ -101,12 +105,17 @@ async def _run(broker: Broker, state: Path) -> dict[str, Any]:
             path=str(HERE),
             reactor=reactor,
         ).addTimeout(120, reactor)
+        device = await agent.model.device_id()
+        assert agent.usp.notifications is not None
+        queued = agent.usp.notifications.delivery.queued()
     finally:
         agent.stopService()
     lines = out.decode().strip().splitlines()
     assert lines, f"drive.js printed nothing (exit {code}): {err.decode()[-2000:]}"
     results: dict[str, Any] = json.loads(lines[-1])
     results["_exit"] = code
+    results["_device"] = [device.oui, device.product_class, device.serial_number]
+    results["_queued_on_boards"] = [e.msg_id for e in queued if is_on_board_request(e)]
     return results
 
 
@@ -164,3 +173,23 @@ async def test_usp_js_async_ipping_gets_its_operation_complete(
     assert out["Status"] == "Complete", _explain(step)
     assert out["SuccessCount"] == "1" and out["FailureCount"] == "0", _explain(step)
     assert out["IPAddressUsed"] == "127.0.0.1", _explain(step)
+
+
+@pytest_twisted.ensureDeferred
+async def test_usp_js_receives_the_on_board_request(broker: Broker, tmp_path: Path) -> None:
+    """SendOnBoardRequest() from usp-js: the OnBoardRequest that follows decodes in usp-js
+    with the agent's OUI, ProductClass, SerialNumber and USP versions, and the NotifyResp
+    usp-js sends back (empty subscription_id) ends its retries. usp-js hands it to no
+    handler (it routes Notifies by subscription_id, empty here): drive.js takes it from the
+    connection's onError hook."""
+    got = await results(broker, tmp_path)
+    step = got["onBoardRequest"]
+    assert step["ok"], _explain(step)
+    notify = step["result"]["notify"]
+    assert notify["sendResp"] is True and not notify.get("subscriptionId"), _explain(step)
+    req = notify["onBoardReq"]
+    fields = [req["oui"], req["productClass"], req["serialNumber"]]
+    assert fields == got["_device"], _explain(step)
+    assert req["agentSupportedProtocolVersions"] == USP_VERSIONS, _explain(step)
+    answered = set(step["result"]["answered"])
+    assert answered and not answered & set(got["_queued_on_boards"]), _explain(step)

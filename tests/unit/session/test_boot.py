@@ -141,13 +141,28 @@ def test_fresh_state_bootstraps_and_boots_then_a_restart_is_quiet(tmp_path: Path
         "reboot_pending": False,
         "boot_cause": "",
         "boot_command_key": "",
+        "usp_onboard": True,  # a first boot: USP OnBoardRequests owed
     }
     assert w.life.boot == ("LocalReboot", "")
+    assert w.life.onboard_owed()
+    w.life.onboard_settled()
+    assert not w.life.onboard_owed()
     w.events.clear()
     again = _world(tmp_path)
     again.life.detect_boot()
     assert _codes(again.events) == [] and again.model.boots == 0
     assert again.life.boot is None  # a restart of the daemon is no new boot: no Boot!
+    assert not again.life.onboard_owed()  # nor a first boot
+
+
+def test_a_new_boot_or_url_owes_no_on_board_request(tmp_path: Path) -> None:
+    """Only a first boot (fresh state, factory reset) owes USP OnBoardRequests."""
+    _world(tmp_path).life.onboard_settled()  # saved state from an earlier run
+    _world(tmp_path).life.detect_boot()
+    w = _world(tmp_path, device=Device(boot="b2"))
+    w.life.detect_boot()
+    w.life.on_change({MS + "URL": "http://new/"}, "acs")
+    assert w.life.boot is not None and not w.life.onboard_owed()
 
 
 def test_a_new_boot_id_boots_and_a_new_url_bootstraps(tmp_path: Path) -> None:
@@ -197,6 +212,7 @@ def test_factory_reset_clears_the_queue_bootstraps_and_reboots(tmp_path: Path) -
     assert _codes(w.events) == [BOOTSTRAP]
     assert (w.model.resets, w.device.resets, w.device.reboots) == (1, 1, 1)
     assert w.saved.read()["acs_url"] == "http://factory/"
+    assert w.life.onboard_owed()  # a first boot again for USP
 
 
 def test_a_changed_url_bootstraps_and_scheduler_values_reconfigure(tmp_path: Path) -> None:
