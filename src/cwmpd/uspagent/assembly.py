@@ -32,7 +32,7 @@ from cwmpd.uspagent.dispatch import Dispatcher
 from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
-from cwmpd.uspagent.operate_async import AsyncOperations, Runner
+from cwmpd.uspagent.operate_async import AsyncOperations, Resumable, Runner
 from cwmpd.uspagent.register import Registration
 
 _log = Logger(namespace="cwmpd.uspagent")
@@ -67,9 +67,14 @@ def default_handler(context: HandlerContext) -> MessageHandler:
     )
 
 
-def async_operations(model: DataModel, runners: Mapping[str, Runner]) -> AsyncOperations:
-    """The asynchronous commands of the agent (``runners`` by generic command path)."""
-    return AsyncOperations(model, runners)
+def async_operations(
+    model: DataModel,
+    runners: Mapping[str, Runner],
+    resumable: Mapping[str, Resumable] | None = None,
+) -> AsyncOperations:
+    """The asynchronous commands of the agent (``runners``, and the ``resumable`` ones
+    that outlive a restart, by generic command path)."""
+    return AsyncOperations(model, runners, resumable)
 
 
 def os_endpoint_id(oui: str, serial_number: str) -> str:
@@ -149,14 +154,16 @@ class UspAgent(MultiService):
         *,
         rng: random.Random,
         files: StateDir,
-        boot: tuple[str, str] | None = None,
+        boot: tuple[str, str, bool] | None = None,
         source: str = "<config>",
         operations: AsyncOperations | None = None,
+        boot_raised: Callable[[], None] | None = None,
     ) -> None:
         """``files``: where the Notify queue is kept; ``boot``: (cause, command key) when
         this run is a new boot of the device (``Device.Boot!`` goes out), else None;
         ``operations``: the handler's asynchronous commands, whose OperationComplete go
-        out through this agent's notifications."""
+        out through this agent's notifications; ``boot_raised``: called once the Boot!
+        of ``boot`` is queued (a restart before that raises it again)."""
         super().__init__()  # type: ignore[no-untyped-call]
         self.config = config
         self.model = model
@@ -167,6 +174,7 @@ class UspAgent(MultiService):
         self.files = files
         self.boot = boot
         self.operations = operations
+        self._boot_raised = boot_raised
         self.endpoint: UspEndpoint | None = None
         self.notifications: Notifications | None = None
         self.clients: list[MqttClient] = []
@@ -221,13 +229,16 @@ class UspAgent(MultiService):
         self.notifications = notifications
         boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
         started = ensureDeferred(notifications.start(Boot(*boot) if boot else None))
+        raised = self._boot_raised
+        if boot is not None and raised is not None:
+            started.addCallback(lambda _: raised())
         started.addErrback(lambda f: _log.failure("USP notifications not started", f))
         operations = self.operations
         if operations is not None:  # once the subscriptions are read
             started.addCallback(lambda _: operations.notify_with(notifications.operation_complete))
         self.ready.callback(endpoint)
 
-    def rebooted(self, boot: tuple[str, str]) -> None:
+    def rebooted(self, boot: tuple[str, str, bool]) -> None:
         """The device rebooted with the daemon running on: ``Device.Boot!`` all the same."""
         if self.notifications is not None:
             ensureDeferred(self.notifications.raise_boot(Boot(*boot))).addErrback(
