@@ -57,9 +57,9 @@ def completions(controller: ScriptedController, command: str) -> list[pb.Notify]
     for msg in controller.notifications:
         notify = msg.body.request.notify
         done = notify.oper_complete
-        if notify.WhichOneof("notification") == "oper_complete":
-            if done.obj_path + done.command_name == command:
-                seen.setdefault(msg.header.msg_id, notify)
+        kind = notify.WhichOneof("notification")
+        if kind == "oper_complete" and done.obj_path + done.command_name == command:
+            seen.setdefault(msg.header.msg_id, notify)
     return list(seen.values())
 
 
