@@ -12,7 +12,9 @@ each round. A Notify retried after a kill carries the same msg_id: it is one Not
 
 from __future__ import annotations
 
+import json
 import random
+from collections import Counter
 import time
 from pathlib import Path
 
@@ -41,7 +43,10 @@ CTRL_TOPIC = "/usp/fw-controller"
 AGENT_TOPIC = "/usp/fw-agent"
 IMAGE = "Device.DeviceInfo.FirmwareImage."
 ALIAS = "Device.IP.Interface.1.Alias"
-KILLS = 24
+KILLS = 16
+#: Steps the targeted kills wait for: in the fetch, in an Activate()'s TimeWindow wait, and
+#: after the reboot before the activation is judged (or before the device rebooted).
+TARGETS = ("download:fetching", "activate:waiting", "activate:rebooting")
 ROUNDS = 4
 CHUNK = 32 * 1024
 SIZE = 24 * CHUNK  # served in about 0.5 s
@@ -111,6 +116,15 @@ class Rig:
         self.acked: dict[str, str] = {}  # command key -> command, OperateResp seen
         self.sent: dict[str, str] = {}  # every command key sent
         self.killing = True
+        self.hit: Counter[str] = Counter()  # the journalled steps each kill cut
+
+    def steps(self) -> str:
+        """The firmware commands' journalled steps now ("download:fetching" ...)."""
+        try:
+            jobs = json.loads((self.tmp / "state" / "usp-firmware.json").read_text())["jobs"]
+        except (OSError, ValueError, KeyError):
+            return "none"
+        return ",".join(sorted(f"{j['kind']}:{j['step']}" for j in jobs.values())) or "none"
 
     async def up(self) -> None:
         """Until the daemon answers on its control socket."""
@@ -122,14 +136,28 @@ class Rig:
         raise AssertionError("the daemon never answered on its control socket")
 
     async def killer(self) -> None:
-        """KILLS kills, each uniform(0, 2.5) s after the (re)started daemon is up."""
+        """KILLS kills, timed from the (re)started daemon being up: every other one
+        uniform(0, 2.5) s later, the others once the journal shows the next of TARGETS
+        (none if not within 10 s)."""
+        target = 0
         while self.killing and self.daemon.kills < KILLS:
             starts = self.daemon.starts
             await self.up()
-            await sleep(self.rng.uniform(0.0, 2.5))
+            if self.daemon.kills % 2:
+                await sleep(self.rng.uniform(0.0, 2.5))
+            else:
+                step = TARGETS[target % len(TARGETS)]
+                target += 1
+                for _ in range(1000):
+                    if step in self.steps() or self.daemon.starts != starts:
+                        break
+                    await sleep(0.01)
+                else:
+                    continue  # not reached within 10 s: on to the next target
             if not self.killing:
                 return
             if self.daemon.starts == starts:
+                self.hit[self.steps()] += 1
                 self.daemon.kill()
             await wait_for(lambda n=starts: self.daemon.starts > n, 10, "the restart")  # type: ignore[misc]
 
@@ -169,7 +197,7 @@ class Rig:
         try:
             resp = await self.controller.operate(command, args, command_key=key)
         except TimeoutError:
-            await sleep(3)  # it may have started all the same: give it room to show
+            await sleep(1)  # it may have started all the same: give it room to show
             return False
         results = resp.body.response.operate_resp.operation_results
         if not results or results[0].WhichOneof("operation_resp") != "req_obj_path":
@@ -242,7 +270,9 @@ async def test_crash_firmware_download_and_activate(broker: Broker, tmp_path: Pa
                 if not await rig.command(f"{IMAGE}{slot}.Download()", {"URL": url}, key):
                     continue
                 key = f"act-{r}-{attempt}"
-                if await rig.command(f"{IMAGE}{slot}.Activate()", {}, key):
+                window = {"TimeWindow.1.Start": "1", "TimeWindow.1.End": "3600"}
+                window["TimeWindow.1.Mode"] = "AnyTime"
+                if await rig.command(f"{IMAGE}{slot}.Activate()", window, key):
                     activated.append(key)
                     break
         rig.killing = False
@@ -268,7 +298,9 @@ async def test_crash_firmware_download_and_activate(broker: Broker, tmp_path: Pa
     print(
         f"firmware campaign: {daemon.kills} kills, {len(rig.sent)} commands "
         f"({len(rig.acked)} acknowledged), {len(activated)} activations, "
-        f"{time.monotonic() - began:.1f} s"
+        f"{time.monotonic() - began:.1f} s; kills by step: {dict(rig.hit)}"
     )
     assert daemon.kills >= KILLS
+    for step in TARGETS:
+        assert any(step in hit for hit in rig.hit), f"no kill in {step}: {dict(rig.hit)}"
     assert len(activated) >= ROUNDS - 1, "too few activations went through: nothing was tested"
