@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor as _reactor
 from twisted.internet.defer import Deferred, TimeoutError
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.resource import Resource
@@ -32,7 +31,7 @@ from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from support.agent_harness import reactor
 from support.crash_rig import Daemon, control
 from support.mosquitto import Broker
-from support.mosquitto import broker as broker  # noqa: F401 - the fixture, used by name
+from support.mosquitto import broker as broker
 from support.waiting import sleep, wait_for
 from support.web import listen_local, port_number, site, stop
 
@@ -205,7 +204,7 @@ class Rig:
         self.acked[key] = command
         await wait_for(lambda: key in self.completions(), 90, f"the OperationComplete of {key}")
         done = self.completions()[key][0].oper_complete
-        return done.WhichOneof("operation_resp") == "req_output_args"
+        return bool(done.WhichOneof("operation_resp") == "req_output_args")
 
     async def free_slot(self) -> int:
         got = await self.ask(pb.Get(param_paths=["Device.DeviceInfo.ActiveFirmwareImage"]))
@@ -242,9 +241,9 @@ async def subscribe(rig: Rig) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_crash_firmware_download_and_activate(broker: Broker, tmp_path: Path) -> None:  # noqa: F811
+async def test_crash_firmware_download_and_activate(broker: Broker, tmp_path: Path) -> None:
     began = time.monotonic()
-    files = SlowFiles(_reactor)  # type: ignore[arg-type]
+    files = SlowFiles(reactor)
     port = await listen_local(site(files))
     base = f"http://127.0.0.1:{port_number(port)}"
     controller = ScriptedController(CTRL, topic=CTRL_TOPIC, agent_topic=AGENT_TOPIC)

@@ -180,6 +180,7 @@ class FirmwareCommands:
         self.queue = queue
         self.note_boot = note_boot
         self._auto: dict[str, Deferred[Output]] = {}  # AutoActivate runs (no Request row)
+        self._stopping = False  # a cancellation now is the shutdown's, not Cancel()'s
         self.download = _Command(self, "download")
         self.activate = _Command(self, "activate")
 
@@ -213,6 +214,7 @@ class FirmwareCommands:
     def stop(self) -> None:
         """Daemon shutdown: the AutoActivate runs stop (AsyncOperations stops the others);
         the journal carries them on at the next start."""
+        self._stopping = True
         auto, self._auto = self._auto, {}
         for d in auto.values():
             d.cancel()
@@ -267,6 +269,12 @@ class FirmwareCommands:
                 await self._activate(command, job)
         except FirmwareFailed as exc:
             self._finish(command, error=str(exc))
+        except CancelledError:
+            if not self._stopping:  # Request.{i}.Cancel(): the journal ends it too
+                status = "NoImage" if job["kind"] == "download" else "Available"
+                self._finish(command, error="cancelled", status=status)
+                self.spool(int(job["slot"])).with_suffix(".part").unlink(missing_ok=True)
+            raise
         job = self.images.job(command)
         return {} if job is None else self._outcome(job)  # None: an AutoActivate, ended
 

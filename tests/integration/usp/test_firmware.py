@@ -19,6 +19,7 @@ from cwmpd.usp import messages
 from cwmpd.usp.errors import ErrorCode
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from support.mosquitto import Broker
+from support.web import stop
 from support.xfer_servers import Behaviour, FileServer, Listening, listen
 
 from .test_usp_agent import controller_for, pause, start_agent, usp_config
@@ -183,7 +184,7 @@ async def test_download_then_activate_reboots_into_the_new_image(
     finally:
         controller.stop()
         agent.stopService()
-        await files.port.stopListening()
+        await stop(files.port)
 
 
 @pytest.mark.parametrize(
@@ -221,7 +222,7 @@ async def test_a_failed_download_ends_in_one_error(
     finally:
         controller.stop()
         agent.stopService()
-        await files.port.stopListening()
+        await stop(files.port)
 
 
 @pytest_twisted.ensureDeferred
@@ -255,3 +256,33 @@ async def test_unreachable_url_and_bad_arguments(broker: Broker, tmp_path: Path)
     finally:
         controller.stop()
         agent.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_cancel_ends_a_download_and_frees_the_slot(broker: Broker, tmp_path: Path) -> None:
+    files = await listen(FileServer({"/stall.img": Behaviour(FIRMWARE, stall=True)}))
+    controller = await controller_for(broker)
+    agent = start_agent(usp_config(tmp_path / "state", "http://127.0.0.1:9/acs", broker.port), None)
+    try:
+        await controller.agent_connected()
+        await subscribe(controller)
+        request = await operate(controller, DOWNLOAD, {"URL": files.url("/stall.img")}, "stall")
+        await until(lambda: True)
+        status = await values(controller, IMAGE + "2.Status")
+        assert status[IMAGE + "2.Status"] == "Downloading"
+        busy = await controller.operate(DOWNLOAD, {"URL": files.url("/stall.img")})
+        (result,) = busy.body.response.operate_resp.operation_results
+        assert "running already" in result.cmd_failure.err_msg
+        await controller.operate(request + "Cancel()", {})
+        await until(lambda: completions(controller, DOWNLOAD))
+        (done,) = completions(controller, DOWNLOAD)
+        assert done.oper_complete.cmd_failure.err_code == ErrorCode.COMMAND_CANCELED
+        status = await values(controller, IMAGE + "2.Status")
+        assert status[IMAGE + "2.Status"] == "NoImage"
+        again = await controller.operate(DOWNLOAD, {"URL": files.url("/stall.img")})
+        (result,) = again.body.response.operate_resp.operation_results
+        assert result.WhichOneof("operation_resp") == "req_obj_path", again
+    finally:
+        controller.stop()
+        agent.stopService()
+        await stop(files.port)

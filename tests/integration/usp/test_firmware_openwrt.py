@@ -14,6 +14,7 @@ import pytest_twisted
 from cwmpd.plugin.load import source_tree_plugins
 from support.backend_helpers import fake_uci_store
 from support.mosquitto import Broker
+from support.web import stop
 from support.xfer_servers import Behaviour, FileServer, listen
 
 from .test_firmware import IMAGE, completions, operate, subscribe, until, values
@@ -96,4 +97,4 @@ async def test_download_runs_sysupgrade_test_and_activate_the_detached_flash(
     finally:
         controller.stop()
         agent.stopService()
-        await files.port.stopListening()
+        await stop(files.port)
