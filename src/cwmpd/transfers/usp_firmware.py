@@ -416,7 +416,8 @@ class FirmwareCommands:
         slot = int(job["slot"])
         if job["step"] == "waiting":
             await self._window(command, job)
-            job = self._journal(command, step="applying", boot_id=self.queue.boot_id())
+            prior = await self._running_version()
+            job = self._journal(command, step="applying", boot_id=self.queue.boot_id(), prior=prior)
         if job["boot_id"] != self.queue.boot_id():
             await self._judge(command, job)
             return
@@ -436,6 +437,12 @@ class FirmwareCommands:
             _log.info("firmware image {slot} applied; rebooting", slot=slot)
             self.queue.reactor.callLater(GRACE, self.queue.settings.reboot)
         await Deferred()  # the reboot ends this run; the next one judges (resume)
+
+    async def _running_version(self) -> str:
+        try:
+            return str(await self.handler().version())
+        except (BackendError, CwmpFault) as exc:
+            raise FirmwareFailed(f"cannot read the running version: {exc}") from exc
 
     def _journal(self, command: str, **changes: Any) -> dict[str, Any]:
         self.images.update(lambda s: s["jobs"][command].update(changes))
@@ -479,7 +486,7 @@ class FirmwareCommands:
                 version = await handler.version()
             else:
                 version = await handler.version()
-                prior = self.images.image(old)["version"]
+                prior = str(job.get("prior", ""))
                 ok = version == expected if expected else bool(version) and version != prior
                 why = f"the device still runs {version or 'an unknown version'}"
         except (BackendError, CwmpFault) as exc:

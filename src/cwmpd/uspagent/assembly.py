@@ -241,9 +241,11 @@ class UspAgent(MultiService):
     def rebooted(self, boot: tuple[str, str, bool]) -> None:
         """The device rebooted with the daemon running on: ``Device.Boot!`` all the same."""
         if self.notifications is not None:
-            ensureDeferred(self.notifications.raise_boot(Boot(*boot))).addErrback(
-                lambda f: _log.failure("USP Boot! not raised", f)
-            )
+            raised = ensureDeferred(self.notifications.raise_boot(Boot(*boot)))
+            done = self._boot_raised
+            if done is not None:
+                raised.addCallback(lambda _: done())
+            raised.addErrback(lambda f: _log.failure("USP Boot! not raised", f))
 
     def _client(self, endpoint: UspEndpoint, settings: MqttSettings) -> MqttClient:
         def on_record(data: bytes, reply_to: str) -> None:
