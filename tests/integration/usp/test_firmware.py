@@ -175,6 +175,8 @@ async def test_download_then_activate_reboots_into_the_new_image(
         got = await values(controller, "Device.DeviceInfo.")
         assert got["Device.DeviceInfo.SoftwareVersion"] == "2.0.0"
         assert got["Device.DeviceInfo.ActiveFirmwareImage"] == IMAGE + "2"
+        assert got["Device.DeviceInfo.BootFirmwareImage"] == IMAGE + "2"
+        assert got["Device.DeviceInfo.FirmwareImageNumberOfEntries"] == "2"
         assert got[IMAGE + "2.Status"] == "Active" and got[IMAGE + "2.Version"] == "2.0.0"
         assert got[IMAGE + "1.Status"] == "NoImage"
         assert (await values(controller, "Device.LocalAgent.Request.")) == {}
@@ -282,6 +284,49 @@ async def test_cancel_ends_a_download_and_frees_the_slot(broker: Broker, tmp_pat
         again = await controller.operate(DOWNLOAD, {"URL": files.url("/stall.img")})
         (result,) = again.body.response.operate_resp.operation_results
         assert result.WhichOneof("operation_resp") == "req_obj_path", again
+    finally:
+        controller.stop()
+        agent.stopService()
+        await stop(files.port)
+
+
+@pytest_twisted.ensureDeferred
+async def test_auto_activate_reboots_into_the_image_after_the_download(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """AutoActivate true: Download()'s OperationComplete, the reboot, one Boot! with
+    FirmwareUpdated and the Download's key; no Activate() was asked, none completes."""
+    files = await served()
+    text = usp_config(tmp_path / "state", "http://127.0.0.1:9/acs", broker.port)
+    controller = await controller_for(broker)
+    agent: CwmpAgent = start_agent(text, None)
+    try:
+        await controller.agent_connected()
+        await subscribe(controller)
+        args = {"URL": files.url("/fw-2.0.0.img"), "AutoActivate": "true"}
+        await operate(controller, DOWNLOAD, args, "auto-1")
+        await until(lambda: completions(controller, DOWNLOAD) and agent.exited)
+    finally:
+        agent.stopService()
+    await pause(0.5)
+    agent = start_agent(text, None)
+    try:
+        await until(lambda: boots(controller))
+        (boot,) = boots(controller)
+        params = boot.event.params
+        assert (params["FirmwareUpdated"], params["CommandKey"]) == ("true", "auto-1")
+        got = await values(controller, "Device.DeviceInfo.")
+        assert got["Device.DeviceInfo.SoftwareVersion"] == "2.0.0"
+        for _ in range(50):  # the auto activation is judged once the agent is back
+            got = await values(controller, "Device.DeviceInfo.")
+            if got[IMAGE + "2.Status"] == "Active":
+                break
+            await pause(0.1)
+        assert got["Device.DeviceInfo.ActiveFirmwareImage"] == IMAGE + "2"
+        await pause(1)
+        assert (
+            completions(controller, ACTIVATE) == [] and len(completions(controller, DOWNLOAD)) == 1
+        )
     finally:
         controller.stop()
         agent.stopService()
