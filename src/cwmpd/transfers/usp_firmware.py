@@ -227,8 +227,9 @@ class FirmwareCommands:
         """Check and journal a new command; what runs it (see _Command.start)."""
         slot = _slot(command)
         running = {c: j for c, j in self.images.state["jobs"].items() if j["step"] != "done"}
-        if command in running or AUTO + str(slot) in running:
-            raise UspError(ErrorCode.COMMAND_FAILURE, f"{command} is running already")
+        busy = sorted(c for c, j in running.items() if j["slot"] == slot)
+        if busy:
+            raise UspError(ErrorCode.COMMAND_FAILURE, f"{busy[0]} is running already")
         if kind == "activate" and any(j["kind"] == "activate" for j in running.values()):
             raise UspError(ErrorCode.COMMAND_FAILURE, "another image is being activated")
         image = self.images.image(slot)
