@@ -56,7 +56,9 @@ if TYPE_CHECKING:
     from cwmpd.plugin.api import ExecEnvHandler
     from cwmpd.transfers.du.manager import DUManager
     from cwmpd.transfers.du.objects import SoftwareObjects
+    from cwmpd.transfers.usp_firmware import FirmwareCommands
     from cwmpd.uspagent.assembly import HandlerFactory, UspAgent
+    from cwmpd.uspagent.operate_async import Resumable
 
 __all__ = ["CwmpAgent", "StateDirInUse", "makeService"]
 
@@ -107,6 +109,7 @@ class CwmpAgent(MultiService):
         self.autonomous: AutonomousTransfers
         self.connreq: ConnectionRequests | None = None
         self.usp: UspAgent | None = None
+        self.firmware: FirmwareCommands | None = None  # USP FirmwareImage commands
         self._cwmp_on = True
         self._usp_handler = usp_handler
         self.lightweight: LightweightNotifier | None = None
@@ -269,7 +272,9 @@ class CwmpAgent(MultiService):
                 f"pip install 'cwmpd[usp]'): {exc}"
             ) from exc
 
-        operations = assembly.async_operations(self.model, self._usp_commands())
+        operations = assembly.async_operations(
+            self.model, self._usp_commands(), self._usp_firmware()
+        )
         context = assembly.HandlerContext(
             self.model,
             self.reactor,
@@ -290,6 +295,7 @@ class CwmpAgent(MultiService):
             source=self.config.source,
             operations=operations,
             first_boot=assembly.FirstBoot(self.life.onboard_owed, self.life.onboard_settled),
+            boot_raised=self.life.boot_raised,
         )
         self._add_child(self.usp)
 
@@ -300,6 +306,22 @@ class CwmpAgent(MultiService):
         from cwmpd.diagnostics.usp import usp_commands  # lazy: only with USP on
 
         return usp_commands(self.diagnostics, self.reactor)
+
+    def _usp_firmware(self) -> Mapping[str, Resumable]:
+        """FirmwareImage.{i}.Download() and Activate() when the device takes firmware."""
+        from cwmpd.plugin.firmware_images import GENERIC  # lazy: only with USP on
+        from cwmpd.transfers.usp_firmware import firmware_commands  # lazy: only with USP on
+
+        def note_boot(cause: str, command_key: str, firmware_updated: bool) -> None:
+            self.life.note_boot_cause(cause, command_key, firmware_updated=firmware_updated)
+
+        backend = self.model.table_backend(GENERIC)
+        self.firmware = firmware_commands(backend, self.transfers.queue, note_boot)
+        if self.firmware is None:
+            return {}
+        started = Deferred.fromCoroutine(self.firmware.start())
+        started.addErrback(lambda f: _log.failure("firmware images not read", f))
+        return self.firmware.resumable
 
     def _usp_reboot(self, cause: str, command_key: str = "") -> None:
         """Device.Reboot() over USP: the same reboot as CWMP's, a second later so that the
@@ -405,6 +427,9 @@ class CwmpAgent(MultiService):
             self.software.stop()
         if self.diagnostics is not None:
             self.diagnostics.stop()
+        if self.firmware is not None:
+            self.firmware.stop()
+            self.firmware = None
         result: Deferred[None] | None = super().stopService()  # type: ignore[no-untyped-call]
         for child in list(self):
             child.disownServiceParent()

@@ -47,6 +47,7 @@ from cwmpd.plugin.api import (
     PluginContext,
     PluginError,
 )
+from cwmpd.plugin.firmware_images import FirmwareImages, declare_firmware_images, has_firmware
 from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
 from cwmpd.plugin.trust_objects import declare_trust, trust_factory_values, with_trust
@@ -102,6 +103,8 @@ def build_model(
         declare_subscriptions(decl)
         declare_trust(decl)
         declare_requests(decl, RequestTable(Path(state_dir)))
+        if device.root == "Device." and has_firmware(device.hooks):  # Download()/Activate()
+            declare_firmware_images(decl, FirmwareImages(Path(state_dir)))
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
         schema = with_usp(schema)

@@ -150,9 +150,10 @@ class AgentLife:
         self._rebooted = rebooted
         self.exited = False
         self._url = f"{model.root}ManagementServer.URL"
-        #: (cause, command key) of this run's new boot for USP's Device.Boot! (TR-181
-        #: Cause: LocalReboot, RemoteReboot, RemoteFactoryReset ...); None: no new boot.
-        self.boot: tuple[str, str] | None = None
+        #: (cause, command key, firmware updated) of this run's new boot for USP's
+        #: Device.Boot! (TR-181 Cause: LocalReboot, RemoteReboot, RemoteFactoryReset ...);
+        #: None: no new boot, or its Boot! is out already (``boot_raised``).
+        self.boot: tuple[str, str, bool] | None = None
 
     def detect_boot(self) -> None:
         """0 BOOTSTRAP on fresh state or a new ACS URL; 1 BOOT when the boot id changed."""
@@ -172,8 +173,19 @@ class AgentLife:
         rebooted: dict[str, object] = {}
         if saved.get("boot_id") != boot_id:
             cause = str(saved.get("boot_cause") or "LocalReboot")
-            self.boot = (cause, str(saved.get("boot_command_key") or ""))
-            rebooted = {"reboot_pending": False, "boot_cause": "", "boot_command_key": ""}
+            key = str(saved.get("boot_command_key") or "")
+            self.boot = (cause, key, bool(saved.get("boot_firmware_updated")))
+            rebooted = {
+                "reboot_pending": False,
+                "boot_cause": "",
+                "boot_command_key": "",
+                "boot_firmware_updated": False,
+                "boot_unraised": list(self.boot),  # until USP has its Boot! queued
+            }
+        else:
+            unraised = saved.get("boot_unraised")  # a kill came before the Boot! was queued
+            if isinstance(unraised, list) and len(unraised) == 3:
+                self.boot = (str(unraised[0]), str(unraised[1]), bool(unraised[2]))
         self.saved.update(acs_url=url, boot_id=boot_id, **rebooted, **first)
 
     def onboard_owed(self) -> bool:
@@ -185,11 +197,25 @@ class AgentLife:
         """The first boot's OnBoardRequests are queued (persisted): none is owed now."""
         self.saved.update(usp_onboard=False)
 
-    def note_boot_cause(self, cause: str, command_key: str = "") -> None:
+    def boot_raised(self) -> None:
+        """USP's Device.Boot! of this boot is queued: a restart on this boot raises none."""
+        if self.saved.read().get("boot_unraised"):
+            self.saved.update(boot_unraised=None)
+
+    def note_boot_cause(
+        self, cause: str, command_key: str = "", *, firmware_updated: bool = False
+    ) -> None:
         """Why the coming reboot happens, kept for the next boot's Device.Boot! (the first
-        noted wins: a USP Reboot() is not turned into a plain ACS reboot)."""
-        if not self.saved.read().get("boot_cause"):
-            self.saved.update(boot_cause=cause, boot_command_key=command_key)
+        noted wins: a USP Reboot() is not turned into a plain ACS reboot); an activated
+        firmware image marks the boot FirmwareUpdated whatever the cause noted first."""
+        saved = self.saved.read()
+        changes: dict[str, object] = {}
+        if not saved.get("boot_cause"):
+            changes.update(boot_cause=cause, boot_command_key=command_key)
+        if firmware_updated and not saved.get("boot_firmware_updated"):
+            changes.update(boot_firmware_updated=True)
+        if changes:
+            self.saved.update(**changes)
 
     def started(self) -> None:
         """The agent runs: carry out a Reboot acknowledged before a kill stopped it."""

@@ -33,7 +33,7 @@ from cwmpd.uspagent.endpoint import UspEndpoint
 from cwmpd.uspagent.handler import MessageHandler
 from cwmpd.uspagent.notify import Boot, Notifications, make_notifications
 from cwmpd.uspagent.onboard import OnBoarding
-from cwmpd.uspagent.operate_async import AsyncOperations, Runner
+from cwmpd.uspagent.operate_async import AsyncOperations, Resumable, Runner
 from cwmpd.uspagent.register import Registration
 
 _log = Logger(namespace="cwmpd.uspagent")
@@ -79,9 +79,14 @@ def default_handler(context: HandlerContext) -> MessageHandler:
     )
 
 
-def async_operations(model: DataModel, runners: Mapping[str, Runner]) -> AsyncOperations:
-    """The asynchronous commands of the agent (``runners`` by generic command path)."""
-    return AsyncOperations(model, runners)
+def async_operations(
+    model: DataModel,
+    runners: Mapping[str, Runner],
+    resumable: Mapping[str, Resumable] | None = None,
+) -> AsyncOperations:
+    """The asynchronous commands of the agent (``runners``, and the ``resumable`` ones
+    that outlive a restart, by generic command path)."""
+    return AsyncOperations(model, runners, resumable)
 
 
 def os_endpoint_id(oui: str, serial_number: str) -> str:
@@ -161,16 +166,18 @@ class UspAgent(MultiService):
         *,
         rng: random.Random,
         files: StateDir,
-        boot: tuple[str, str] | None = None,
+        boot: tuple[str, str, bool] | None = None,
         source: str = "<config>",
         operations: AsyncOperations | None = None,
         first_boot: FirstBoot | None = None,
+        boot_raised: Callable[[], None] | None = None,
     ) -> None:
         """``files``: where the Notify queue is kept; ``boot``: (cause, command key) when
         this run is a new boot of the device (``Device.Boot!`` goes out), else None;
         ``operations``: the handler's asynchronous commands, whose OperationComplete go
         out through this agent's notifications; ``first_boot``: whether OnBoardRequests
-        are owed (None: never)."""
+        are owed (None: never); ``boot_raised``: called once the Boot! of ``boot`` is
+        queued (a restart before that raises it again)."""
         super().__init__()  # type: ignore[no-untyped-call]
         self.config = config
         self.model = model
@@ -182,6 +189,7 @@ class UspAgent(MultiService):
         self.boot = boot
         self.operations = operations
         self.first_boot = first_boot
+        self._boot_raised = boot_raised
         self.endpoint: UspEndpoint | None = None
         self.notifications: Notifications | None = None
         self.onboarding: OnBoarding | None = None
@@ -239,6 +247,9 @@ class UspAgent(MultiService):
         self.onboarding = OnBoarding(self.model, notifications.delivery, self.reactor)
         boot, self.boot = self.boot, None  # one Boot! per boot, not per reconnection
         started = ensureDeferred(notifications.start(Boot(*boot) if boot else None))
+        raised = self._boot_raised
+        if boot is not None and raised is not None:
+            started.addCallback(lambda _: raised())
         started.addErrback(lambda f: _log.failure("USP notifications not started", f))
         operations = self.operations
         if operations is not None:  # once the subscriptions are read
@@ -264,10 +275,13 @@ class UspAgent(MultiService):
             done = ensureDeferred(self.onboarding.request(controller))
             done.addErrback(lambda f: _log.failure("OnBoardRequest not sent", f))
 
-    def rebooted(self, boot: tuple[str, str]) -> None:
+    def rebooted(self, boot: tuple[str, str, bool]) -> None:
         """The device rebooted with the daemon running on: ``Device.Boot!`` all the same."""
         if self.notifications is not None:
             raised = ensureDeferred(self.notifications.raise_boot(Boot(*boot)))
+            done = self._boot_raised
+            if done is not None:
+                raised.addCallback(lambda _: done())
             raised.addErrback(lambda f: _log.failure("USP Boot! not raised", f))
             raised.addCallback(lambda _: self._on_board_at_boot())  # after a factory reset
 

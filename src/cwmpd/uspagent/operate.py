@@ -46,7 +46,7 @@ class Actions:
 def _check_args(ctx: Context, generic: str, args: Mapping[str, str]) -> None:
     meta = ctx.meta.commands.get(generic)
     known = set(meta.inputs) if meta else set()
-    unknown = sorted(set(args) - known)
+    unknown = sorted(a for a in args if a not in known and paths.generic(a) not in known)
     if unknown:
         raise UspError(
             ErrorCode.INVALID_COMMAND_ARGUMENTS, f"{generic} takes no {', '.join(unknown)}"

@@ -9,12 +9,16 @@ notifications run: completions before that wait). ``Request.{i}.Cancel()`` cance
 command (7023). Rows left from an earlier run end with an error (``recover``).
 
 The runners (what a command does) come from the parts that own them (diagnostics ...),
-given by the service: this layer does not import its peers.
+given by the service: this layer does not import its peers. A command that outlives a
+restart (firmware Download()/Activate(), cwmpd.transfers.usp_firmware) is a
+:class:`Resumable`: it gets the concrete command path, and ``recover`` hands it the rows
+left from the earlier run so it carries them on instead of ending them with an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Protocol
 
 from twisted.internet.defer import CancelledError, Deferred, ensureDeferred
 from twisted.logger import Logger
@@ -32,12 +36,34 @@ Completion = Callable[[str, str, "Mapping[str, str] | None", "tuple[int, str] | 
 _log = Logger()
 
 
+class Resumable(Protocol):
+    """An asynchronous command that can carry on after a restart of the agent."""
+
+    def start(
+        self, command: str, command_key: str, inputs: Mapping[str, str]
+    ) -> Awaitable[Mapping[str, str]]:
+        """Start concrete ``command``; its output arguments (ValueError: bad arguments,
+        checked before anything starts; UspError: it cannot start now)."""
+        ...
+
+    def resume(self, commands: Collection[str]) -> Mapping[str, Awaitable[Mapping[str, str]]]:
+        """The Requests left by an earlier run for these concrete commands: the running
+        ones carried on, by command (the rest end with an error); forget any other."""
+        ...
+
+
 class AsyncOperations:
     """The asynchronous commands of one agent, by generic path, and their Requests."""
 
-    def __init__(self, model: DataModel, runners: Mapping[str, Runner]) -> None:
+    def __init__(
+        self,
+        model: DataModel,
+        runners: Mapping[str, Runner],
+        resumable: Mapping[str, Resumable] | None = None,
+    ) -> None:
         self.model = model
         self.runners = dict(runners)
+        self.resumable = dict(resumable or {})
         self.table = request_table(model)
         self._running: dict[int, Deferred[Mapping[str, str]]] = {}
         self._notify: Completion | None = None
@@ -49,11 +75,12 @@ class AsyncOperations:
         """The generic commands this part runs (with Request.{i}.Cancel())."""
         if self.table is None:
             return frozenset()
-        return frozenset({*self.runners, CANCEL})
+        return frozenset({*self.runners, *self.resumable, CANCEL})
 
     def runs(self, command: str) -> bool:
         """Whether concrete ``command`` is one of the asynchronous ones."""
-        return self.table is not None and paths.generic(command) in self.runners
+        generic = paths.generic(command)
+        return self.table is not None and (generic in self.runners or generic in self.resumable)
 
     def start(
         self, command: str, command_key: str, inputs: Mapping[str, str], originator: str
@@ -61,20 +88,30 @@ class AsyncOperations:
         """Start ``command``; the path of its Request (UspError when it cannot start)."""
         table = self.table
         assert table is not None  # runs(command) was true
+        generic = paths.generic(command)
         try:
-            running = self.runners[paths.generic(command)](inputs)
+            resumable = self.resumable.get(generic)
+            if resumable is not None:
+                running = resumable.start(command, command_key, inputs)
+            else:
+                running = self.runners[generic](inputs)
         except ValueError as e:
             raise UspError(ErrorCode.INVALID_ARGUMENTS, str(e)) from e
         row = table.create(originator, command, command_key, inputs)
         table.set_status(row.number, "Active")
         self.model.instances_changed()
-        d = ensureDeferred(_awaited(running))
-        self._running[row.number] = d
-        d.addCallbacks(
-            lambda out: self._succeeded(row.number, command, command_key, out),
-            lambda f: self._failed(row.number, command, command_key, f),
-        )
+        self._attach(row.number, command, command_key, running)
         return row.path
+
+    def _attach(
+        self, number: int, command: str, command_key: str, running: Awaitable[Mapping[str, str]]
+    ) -> None:
+        d = ensureDeferred(_awaited(running))
+        self._running[number] = d
+        d.addCallbacks(
+            lambda out: self._succeeded(number, command, command_key, out),
+            lambda f: self._failed(number, command, command_key, f),
+        )
 
     def cancel(self, request: str) -> None:
         """Request.{i}.Cancel() on ``request`` ("Device.LocalAgent.Request.3."): the command
@@ -139,9 +176,19 @@ class AsyncOperations:
         self.recover()
 
     def recover(self) -> None:
-        """End every Request row this run did not start with an error OperationComplete."""
+        """Carry on the Requests left from an earlier run whose command is Resumable (and
+        still running there); end every other row this run did not start with an error."""
         if self.table is None:
             return
+        left = [r for r in self.table.rows.values() if r.number not in self._running]
+        for generic, resumable in self.resumable.items():
+            mine = [r for r in left if paths.generic(r.command) == generic]
+            carried = resumable.resume([r.command for r in mine])
+            for r in mine:
+                running = carried.get(r.command)
+                if running is not None:
+                    _log.info("USP {command}: resumed after a restart", command=r.command)
+                    self._attach(r.number, r.command, r.command_key, running)
         for row in list(self.table.rows.values()):
             if row.number not in self._running:
                 _log.info("USP {command}: not resumed after a restart", command=row.command)

@@ -141,13 +141,20 @@ def test_fresh_state_bootstraps_and_boots_then_a_restart_is_quiet(tmp_path: Path
         "reboot_pending": False,
         "boot_cause": "",
         "boot_command_key": "",
+        "boot_firmware_updated": False,
+        "boot_unraised": ["LocalReboot", "", False],
         "usp_onboard": True,  # a first boot: USP OnBoardRequests owed
     }
-    assert w.life.boot == ("LocalReboot", "")
+    assert w.life.boot == ("LocalReboot", "", False)
     assert w.life.onboard_owed()
     w.life.onboard_settled()
     assert not w.life.onboard_owed()
     w.events.clear()
+    unraised = _world(tmp_path)  # killed before USP queued the Boot!: raised again
+    unraised.life.detect_boot()
+    assert _codes(unraised.events) == [] and unraised.model.boots == 0
+    assert unraised.life.boot == ("LocalReboot", "", False)
+    unraised.life.boot_raised()
     again = _world(tmp_path)
     again.life.detect_boot()
     assert _codes(again.events) == [] and again.model.boots == 0
@@ -313,7 +320,22 @@ def test_the_next_boot_knows_why_it_happened(
         w.life.carry_out(AfterSession(factory_reset=True, reboot=True))
     booted = _world(tmp_path, device=Device(boot="b2"))
     booted.life.detect_boot()
-    assert booted.life.boot == (cause, key)
+    assert booted.life.boot == (cause, key, False)
     again = _world(tmp_path, device=Device(boot="b3"))
     again.life.detect_boot()
-    assert again.life.boot == ("LocalReboot", "")
+    assert again.life.boot == ("LocalReboot", "", False)
+
+
+def test_an_activated_firmware_marks_the_next_boot_only(tmp_path: Path) -> None:
+    """note_boot_cause(firmware_updated=True) (a USP Activate()): the next boot's Boot!
+    says FirmwareUpdated, whatever cause was noted first; the boot after that does not."""
+    w = _world(tmp_path)
+    w.life.detect_boot()
+    w.life.note_boot_cause("RemoteReboot", "ck-1")
+    w.life.note_boot_cause("RemoteReboot", "fw-1", firmware_updated=True)
+    booted = _world(tmp_path, device=Device(boot="b2"))
+    booted.life.detect_boot()
+    assert booted.life.boot == ("RemoteReboot", "ck-1", True)
+    again = _world(tmp_path, device=Device(boot="b3"))
+    again.life.detect_boot()
+    assert again.life.boot == ("LocalReboot", "", False)
