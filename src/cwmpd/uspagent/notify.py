@@ -135,6 +135,9 @@ class Notifications:
         self._dirty = False
         self._started = False
         self._call: IDelayedCall | None = None
+        #: OperationCompletes that came while the table was being read again: sent once
+        #: it is in force, so a Subscription added just before its command is not missed
+        self._after_refresh: list[Callable[[], object]] = []
         self._rescan = LoopingCall(self._relist)
         self._rescan.clock = clock
         self._rescan_interval = rescan_interval
@@ -200,6 +203,9 @@ class Notifications:
             _log.failure("USP subscriptions not refreshed")
         finally:
             self._refreshing = False
+        waiting, self._after_refresh = self._after_refresh, []
+        for send in waiting:
+            send()
 
     async def _refresh_once(self) -> None:
         rows = await read_subscriptions(self.model)
@@ -460,7 +466,12 @@ class Notifications:
     ) -> int:
         """An asynchronous command ended (``command``: "Device.X.1.Download()"): notify
         every OperationComplete subscription whose ReferenceList names it, with its
-        ``output`` arguments or its ``error`` (err_code, err_msg). Returns how many."""
+        ``output`` arguments or its ``error`` (err_code, err_msg). Returns how many; while
+        the table is being read again (after a commit) it waits for that and returns 0."""
+        if self._refreshing or (self._call is not None and self._call.active()):
+            later = functools.partial(self.operation_complete, command, command_key, output, error)
+            self._after_refresh.append(later)
+            return 0
         sent = 0
         for row in self._rows:
             if (

@@ -50,7 +50,6 @@ async def subscribe(controller: ScriptedController) -> None:
             },
         )
         assert messages.response_name(added) == "add_resp", added
-    await pause(0.5)  # the agent puts new rows in force on its next refresh
 
 
 def completions(controller: ScriptedController, command: str) -> list[pb.Notify]:

@@ -18,7 +18,7 @@ from support.web import stop
 from support.xfer_servers import Behaviour, FileServer, listen
 
 from .test_firmware import IMAGE, completions, operate, subscribe, until, values
-from .test_usp_agent import controller_for, pause, start_agent, usp_config
+from .test_usp_agent import controller_for, start_agent, usp_config
 
 pytestmark = pytest.mark.needs_tools("mosquitto", "setsid")
 
@@ -70,7 +70,6 @@ async def test_download_runs_sysupgrade_test_and_activate_the_detached_flash(
     try:
         await controller.agent_connected()
         await subscribe(controller)
-        await pause(2)  # in force once the agent has re-read the model (the fake uci: slow)
         download = IMAGE + "2.Download()"
         await operate(controller, download, {"URL": files.url("/other.bin")}, "refused")
         await until(lambda: completions(controller, download))

@@ -255,6 +255,28 @@ async def test_operation_complete(spec: Path, tmp_path: Path) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_operation_complete_right_after_the_subscription_is_added(
+    spec: Path, tmp_path: Path
+) -> None:
+    """A command that ends before the table is read again after the Add (its refresh is
+    still pending) is not missed: its OperationComplete goes once the new row is in force."""
+    a = await agent(spec, tmp_path)
+    await add_subscription(
+        a.model,
+        Enable="true",
+        ID="op-now",
+        NotifType="OperationComplete",
+        ReferenceList="Device.IP.Diagnostics.IPPing()",
+    )
+    assert a.engine.subscriptions == []  # the refresh has not run yet
+    assert a.engine.operation_complete("Device.IP.Diagnostics.IPPing()", "now") == 0
+    assert a.sender.notifies == []
+    a.settle()
+    [sent] = a.sender.notifies
+    assert (sent.subscription_id, sent.oper_complete.command_key) == ("op-now", "now")
+
+
+@pytest_twisted.ensureDeferred
 async def test_unanswered_notify_is_resent_after_restart_and_answered_once(
     spec: Path, tmp_path: Path
 ) -> None:
