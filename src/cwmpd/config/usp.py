@@ -1,5 +1,4 @@
-"""[usp] of the config file read and checked: Controllers and their MTPs, permissions, the
-WebSocket server."""
+"""The [usp] section read and checked: Controllers and their MTPs, permissions, WebSocket server."""
 
 from __future__ import annotations
 
