@@ -347,7 +347,9 @@ async def reboot(rig: Campaign) -> None:
             rig.acs.queue(m.Reboot(command_key=f"r{n()}"))
 
     rig.on_start.append(queue)
-    await rig.kill_randomly(KILLS, 0.05, 0.6)  # shorter: a reboot often comes first
+    # 0-0.25 s after the daemon answers: its first session (and the Reboot in it) is under
+    # way by then, and a session with a Reboot, hence the life, is over within ~0.3 s
+    await rig.kill_randomly(KILLS, 0, 0.25)
     busy[0] = False
     await settle(rig, lambda: set(rig.acked) <= set(rig.delivered("M Reboot")))
     sent = rig.delivered("M Reboot")
