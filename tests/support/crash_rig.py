@@ -110,15 +110,33 @@ class Campaign:
 
         self.acs.on_exchange(seen)
 
-    async def kill_randomly(self, kills: int, low: float, high: float) -> None:
-        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it started."""
+    async def answering(self, *probe: str, timeout: float = 30) -> None:
+        """Wait until the (re)started daemon answers ``probe`` (a cwmpctl command, "status"
+        by default) with ok on its control socket; AssertionError after ``timeout`` s."""
+        end = time.monotonic() + timeout
+        while True:
+            answer = await control(self.socket, *(probe or ("status",)))
+            if answer is not None and answer.get("ok"):
+                return
+            if time.monotonic() > end:
+                raise AssertionError(f"the daemon never answered {probe} on its control socket")
+            await sleep(0.02)
+
+    async def kill_randomly(
+        self, kills: int, low: float, high: float, probe: tuple[str, ...] = ("status",)
+    ) -> None:
+        """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it answered
+        ``probe`` on its control socket (``answering``), not after the spawn: start-up alone
+        can outlast ``high`` on a loaded machine, and then every kill would land before the
+        first session and the campaign would test nothing."""
         daemon = self.daemon
         while daemon.kills < kills:
             starts = daemon.starts
+            await self.answering(*probe)
             await sleep(self.rng.uniform(low, high))
             if daemon.starts == starts:  # not already restarted by a reboot
                 daemon.kill()
-            await wait_for(lambda n=starts: daemon.starts > n, 5, "the restart")  # type: ignore[misc]
+            await wait_for(lambda n=starts: daemon.starts > n, 10, "the restart")  # type: ignore[misc]
 
     def delivered(self, code: str) -> dict[str, list[AcsSession]]:
         """CommandKey -> the sessions whose Inform carried ``code`` with it."""

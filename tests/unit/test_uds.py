@@ -8,16 +8,8 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
 from cwmpd.config import ConfigError, UspControllerConfig, parse_config
-from cwmpd.mtp.uds import (
-    MAX_FRAME,
-    SYNC,
-    FrameError,
-    FrameReader,
-    UdsConnection,
-    UdsPeer,
-    frame,
-    parse_tlvs,
-)
+from cwmpd.mtp.uds_connection import UdsConnection, UdsPeer
+from cwmpd.mtp.uds_frames import MAX_FRAME, SYNC, FrameError, FrameReader, frame, parse_tlvs
 from cwmpd.plugin.load import usp_factory_values
 from cwmpd.usp import messages, records
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb

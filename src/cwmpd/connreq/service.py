@@ -22,12 +22,12 @@ from cwmpd.config import ConnectionRequestConfig
 from cwmpd.connreq.guard import Credentials
 from cwmpd.connreq.http import ConnectionRequestServer, ListenerConfig
 from cwmpd.connreq.lockout import LockoutConfig
-from cwmpd.connreq.stun import StunClient, StunConfig, route_local_ip
 from cwmpd.connreq.udp import UdpConnectionRequestProtocol
 from cwmpd.connreq.udpreplay import UdpReplayGuard
 from cwmpd.connreq.urls import (
     connection_request_url,
     ensure_path,
+    route_local_ip,
     udp_connection_request_address,
 )
 from cwmpd.cwmp.types import is_true
@@ -36,6 +36,7 @@ from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
 
 if TYPE_CHECKING:
+    from cwmpd.connreq.stun import StunClient
     from cwmpd.connreq.xmppservice import XmppConnectionRequests
 
 _log = Logger(namespace="cwmpd.connreq")
@@ -315,6 +316,7 @@ class ConnectionRequests(Service):
             if self.udp is not None:
                 self.udp.stun = None
             return
+        from cwmpd.connreq.stun import StunClient, StunConfig  # lazy: only with STUNEnable
 
         def number(name: str, default: int) -> int:
             try:

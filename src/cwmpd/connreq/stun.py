@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from cwmpd.connreq import stunmsg
-from cwmpd.connreq.urls import udp_connection_request_address
+from cwmpd.connreq.urls import route_local_ip, udp_connection_request_address
 
 Address = tuple[str, int]
 # RFC 3489 section 9.3: retransmit after 100 ms, doubling to 1.6 s, give up after 9.5 s.
@@ -47,14 +46,6 @@ class StunConfig:
         if self.max_keepalive > 0:
             period = min(period, float(self.max_keepalive))
         return period
-
-
-def route_local_ip(remote_ip: str) -> str:
-    """The local IP the kernel would use to reach ``remote_ip`` (no packet is sent)."""
-    family = socket.AF_INET6 if ":" in remote_ip else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.connect((remote_ip, 9))
-        return str(s.getsockname()[0])
 
 
 def _is_ip(host: str) -> bool:

@@ -1,4 +1,4 @@
-"""The Connection Request path (random, persisted) and the URLs/addresses built from it.
+"""The Connection Request path (random, persisted), the URLs/addresses built from it, our local IP.
 
 Hand-written: a few lines over :mod:`secrets` and :mod:`cwmpd.state`; the stdlib has no
 helper that brackets IPv6 literals (with RFC 6874 zone ids) in a URL authority.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
 from pathlib import Path
 
 from twisted.logger import Logger
@@ -65,3 +66,11 @@ def udp_connection_request_address(host: str, port: int) -> str:
     """ManagementServer.UDPConnectionRequestAddress: ``host:port``, or ``host`` on port 80."""
     host = host_for_url(host)
     return host if port == 80 else f"{host}:{port}"
+
+
+def route_local_ip(remote_ip: str) -> str:
+    """The local IP the kernel would use to reach ``remote_ip`` (no packet is sent)."""
+    family = socket.AF_INET6 if ":" in remote_ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.connect((remote_ip, 9))
+        return str(s.getsockname()[0])

@@ -37,7 +37,6 @@ from cwmpd.datamodel.model import DataModel
 from cwmpd.datamodel.notify import ChangeTracker
 from cwmpd.datamodel.schema import Schema, load_schema
 from cwmpd.datamodel.tree import GenericTree
-from cwmpd.datamodel.uspmeta import with_usp
 from cwmpd.datamodel.vendor import with_vendor
 from cwmpd.plugin.api import (
     Declarer,
@@ -47,12 +46,7 @@ from cwmpd.plugin.api import (
     PluginContext,
     PluginError,
 )
-from cwmpd.plugin.firmware_images import FirmwareImages, declare_firmware_images, has_firmware
-from cwmpd.plugin.localagent import declare_local_agent
 from cwmpd.plugin.management import declare_management_server
-from cwmpd.plugin.trust_objects import declare_trust, trust_factory_values, with_trust
-from cwmpd.plugin.usp_requests import RequestTable, declare_requests
-from cwmpd.plugin.usp_subscriptions import declare_subscriptions
 from cwmpd.reactors import AgentReactor
 from cwmpd.statedir import StateDir
 
@@ -93,6 +87,12 @@ def build_model(
     device = plugins[0]
     decl = declare_all(plugins, diagnostics, software)
     if usp is not None:
+        from cwmpd.plugin import firmware_images  # lazy: only with USP on
+        from cwmpd.plugin.localagent import declare_local_agent  # lazy: only with USP on
+        from cwmpd.plugin.trust_objects import declare_trust, with_trust  # lazy: only with USP on
+        from cwmpd.plugin.usp_requests import RequestTable, declare_requests  # lazy: USP on
+        from cwmpd.plugin.usp_subscriptions import declare_subscriptions  # lazy: only USP on
+
         started = reactor.seconds()
         declare_local_agent(
             decl,
@@ -103,10 +103,13 @@ def build_model(
         declare_subscriptions(decl)
         declare_trust(decl)
         declare_requests(decl, RequestTable(Path(state_dir)))
-        if device.root == "Device." and has_firmware(device.hooks):  # Download()/Activate()
-            declare_firmware_images(decl, FirmwareImages(Path(state_dir)))
+        if device.root == "Device." and firmware_images.has_firmware(device.hooks):
+            images = firmware_images.FirmwareImages(Path(state_dir))  # Download()/Activate()
+            firmware_images.declare_firmware_images(decl, images)
     schema = with_vendor(load_schema(device.root, prefixes=schema_prefixes(decl)), decl.vendor)
     if usp is not None:
+        from cwmpd.datamodel.uspmeta import with_usp  # lazy: the USP metadata only with USP on
+
         schema = with_usp(schema)
     values = factory_values(device.root) if callable(factory_values) else factory_values
     model = model_from_declarations(decl, schema, Path(state_dir), values)
@@ -248,6 +251,8 @@ def usp_factory_values(config: Config) -> dict[str, str] | None:
     usp = config.usp
     if not usp.enable:
         return None
+    from cwmpd.plugin.trust_objects import trust_factory_values  # lazy: only with USP on
+
     la = "Device.LocalAgent."
     values = {f"{la}EndpointID": usp.endpoint_id}
     defined: dict[str, list[dict[str, str]]] = {}

@@ -22,7 +22,7 @@ from twisted.internet.interfaces import IDelayedCall, IListeningPort
 from twisted.internet.protocol import DatagramProtocol
 from twisted.logger import Logger
 
-from cwmpd.cwmp import lwnotif, types
+from cwmpd.cwmp import types
 from cwmpd.datamodel.model import DataModel
 from cwmpd.reactors import AgentReactor
 from cwmpd.session.periodic import anchor_seconds, next_periodic
@@ -169,6 +169,8 @@ class LightweightNotifier:
         except ValueError:
             address = ipaddress.ip_address(await self._reactor.resolve(host))
         device = await self._model.device_id()
+        from cwmpd.cwmp import lwnotif  # lazy: the datagram codec only once one is sent (Annex M)
+
         note = lwnotif.Notification(
             timestamp=int(self._reactor.seconds()),
             username=self._value("Username"),

@@ -20,7 +20,8 @@ import pytest_twisted
 from twisted.internet.task import deferLater
 
 from cwmpd.config import parse_config
-from cwmpd.mtp.uds import MAX_FRAME, UdsClient, UdsSettings
+from cwmpd.mtp.uds import UdsClient, UdsSettings
+from cwmpd.mtp.uds_frames import MAX_FRAME
 from cwmpd.plugin.load import usp_factory_values
 from cwmpd.service import makeService
 from cwmpd.statedir import StateDir
