@@ -5,6 +5,7 @@ Hand-written: these are TR-069 A.3.2 rules over our own tree and backends.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -75,8 +76,8 @@ class DataModel:
         self._reset_hooks: list[Callable[[], None]] = []
         self._self_reported: set[str] = set()
         self._watched: dict[str, frozenset[str]] = {}
-        self._pk = f"{self.root}ManagementServer.ParameterKey"
-        self._inform_table = f"{self.root}ManagementServer.InformParameter."
+        self._pk = sys.intern(f"{self.root}ManagementServer.ParameterKey")  # one for all devices
+        self._inform_table = sys.intern(f"{self.root}ManagementServer.InformParameter.")
 
     def _backend(self, backend: Backend) -> Backend:
         """This device's backend for one the tree names (the same unless the tree is shared)."""

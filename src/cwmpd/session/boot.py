@@ -4,6 +4,7 @@ ManagementServer values the session scheduler runs on. agent.json keeps what the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ class AgentLife:
         self._on_exit = on_exit
         self._rebooted = rebooted
         self.exited = False
-        self._url = f"{model.root}ManagementServer.URL"
+        self._url = sys.intern(f"{model.root}ManagementServer.URL")  # one for all devices
         #: (cause, command key) of this run's new boot for USP's Device.Boot! (TR-181
         #: Cause: LocalReboot, RemoteReboot, RemoteFactoryReset ...); None: no new boot.
         self.boot: tuple[str, str] | None = None
