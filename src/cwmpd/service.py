@@ -74,6 +74,15 @@ ModelBuilder = Callable[..., tuple[DataModel, DeviceHooks]]
 class CwmpAgent(MultiService):
     """The agent. ``on_exit`` ends the process when a reboot needs the daemon restarted."""
 
+    # Set only when used: class-level defaults keep an agent's __dict__ within the 30 keys
+    # CPython shares between instances (a fleet holds thousands of agents).
+    _usp_handler: HandlerFactory | None = None
+    _software_objects: SoftwareObjects | None = None
+    _lock: state.StateLock | None = None
+    connreq: ConnectionRequests | None = None
+    usp: UspAgent | None = None
+    firmware: FirmwareCommands | None = None  # USP FirmwareImage commands
+
     def __init__(
         self,
         config: Config,
@@ -107,16 +116,12 @@ class CwmpAgent(MultiService):
         self.dispatcher: Dispatcher
         self.transfers: TransferManager
         self.autonomous: AutonomousTransfers
-        self.connreq: ConnectionRequests | None = None
-        self.usp: UspAgent | None = None
-        self.firmware: FirmwareCommands | None = None  # USP FirmwareImage commands
         self._cwmp_on = True
-        self._usp_handler = usp_handler
+        if usp_handler is not None:
+            self._usp_handler = usp_handler
         self.lightweight: LightweightNotifier | None = None
         self.gzip = GzipPolicy()  # what the ACS takes, learnt for the agent's life
         self.software: DUManager | None = None
-        self._software_objects: SoftwareObjects | None = None
-        self._lock: state.StateLock | None = None
 
     @property
     def exited(self) -> bool:
@@ -154,8 +159,9 @@ class CwmpAgent(MultiService):
             self._lock = lock_state_dir(self.files, self.config.source)
 
     def _release_lock(self) -> None:
-        lock, self._lock = self._lock, None
+        lock = self._lock
         if lock is not None:
+            self._lock = None
             lock.release()
 
     def startService(self) -> None:
@@ -163,7 +169,9 @@ class CwmpAgent(MultiService):
         check_tls_files(self.config)
         self._open_state_dir()
         self.diagnostics = None
-        self.software, self._software_objects = None, None
+        self.software = None
+        if self._software_objects is not None:
+            self._software_objects = None
         self.model, self.device = self._build(
             self.config.device.plugins,
             state_dir=self.files.root,
@@ -217,7 +225,7 @@ class CwmpAgent(MultiService):
         if cwmp:
             self._add_connreq()
         else:
-            self.connreq = None
+            self._drop_connreq()
             _log.info("ManagementServer.EnableCWMP is false: no CWMP sessions")
         self._add_control()
         self._add_usp()
@@ -261,7 +269,8 @@ class CwmpAgent(MultiService):
 
     def _add_usp(self) -> None:
         """The USP agent (``[usp] enable``) on this model, beside CWMP."""
-        self.usp = None
+        if self.usp is not None:
+            self.usp = None
         if not self.config.usp.enable:
             return
         try:
@@ -352,7 +361,7 @@ class CwmpAgent(MultiService):
 
     def _add_connreq(self) -> None:
         """HTTP and UDP Connection Requests, STUN; their URLs ride in the session's Inform."""
-        self.connreq = None
+        self._drop_connreq()
         if not self.config.connection_request.enable:
             return
         self.connreq = ConnectionRequests(
@@ -365,6 +374,10 @@ class CwmpAgent(MultiService):
         )
         self.connreq.attach(self.runner)
         self._add_child(self.connreq)
+
+    def _drop_connreq(self) -> None:
+        if self.connreq is not None:
+            self.connreq = None
 
     def _rebooted(self) -> None:
         self.transfers.start()

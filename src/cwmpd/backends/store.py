@@ -8,6 +8,7 @@ table remembers the next number to give out.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,38 @@ from cwmpd.state import read_json, write_json
 _VERSION = 1
 
 
-class StoreBackend:
-    """Values kept by the agent itself (ManagementServer.*, agent-managed tables)."""
+class SharedFactory:
+    """Factory values common to many stores (a fleet's devices of one plugin), with the
+    factory instances they imply: held once, read by every store built on them."""
 
-    def __init__(self, path: Path, factory: Mapping[str, str]) -> None:
+    __slots__ = ("tables", "values")
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values: dict[str, str] = dict(values)  # read only: shared by every store
+        self.tables: Mapping[str, frozenset[int]] = {
+            t: frozenset(n) for t, n in _instances_of(self.values).items()
+        }
+
+
+class StoreBackend:
+    """Values kept by the agent itself (ManagementServer.*, agent-managed tables).
+
+    ``factory`` is the factory values; with ``shared``, only those of this store that
+    differ from or add to ``shared.values`` (which every store built on it reads)."""
+
+    def __init__(
+        self, path: Path, factory: Mapping[str, str], *, shared: SharedFactory | None = None
+    ) -> None:
         self.path = Path(path)
-        self._factory = dict(factory)
-        self._factory_tables = _instances_of(self._factory)
+        self._factory: Mapping[str, str]
+        self._factory_tables: Mapping[str, frozenset[int] | set[int]]
+        if shared is None:
+            self._factory = dict(factory)
+            self._factory_tables = _instances_of(self._factory)
+        else:
+            own = {n: v for n, v in factory.items() if shared.values.get(n) != v}
+            self._factory = ChainMap(own, shared.values) if own else shared.values
+            self._factory_tables = _tables_over(shared.tables, _instances_of(own))
         state: Any = read_json(self.path, {})
         if not isinstance(state, dict) or state.get("version", _VERSION) != _VERSION:
             raise ValueError(f"unsupported store state in {self.path}")
@@ -145,6 +171,18 @@ class _StoreTransaction:
         if self._previous is not None:
             self._store.restore(self._previous)
             self._previous = None
+
+
+def _tables_over(
+    shared: Mapping[str, frozenset[int]], own: Mapping[str, set[int]]
+) -> Mapping[str, frozenset[int] | set[int]]:
+    """``shared``'s factory instances with ``own``'s added (``shared`` itself if none are new)."""
+    if all(numbers <= shared.get(table, frozenset()) for table, numbers in own.items()):
+        return shared
+    merged: dict[str, frozenset[int] | set[int]] = dict(shared)
+    for table, numbers in own.items():
+        merged[table] = merged.get(table, frozenset()) | numbers
+    return merged
 
 
 def _instances_of(values: Mapping[str, str]) -> dict[str, set[int]]:

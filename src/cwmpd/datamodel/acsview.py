@@ -26,6 +26,7 @@ transfers) use DataModel itself and always see instance numbers.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -75,9 +76,9 @@ class AcsView:
     def __init__(self, model: DataModel) -> None:
         self._model = model
         ms = f"{model.root}ManagementServer."
-        self._enable = ms + "AliasBasedAddressing"
-        self._mode = ms + "InstanceMode"
-        self._auto = ms + "AutoCreateInstances"
+        self._enable = sys.intern(ms + "AliasBasedAddressing")  # one copy for every device
+        self._mode = sys.intern(ms + "InstanceMode")
+        self._auto = sys.intern(ms + "AutoCreateInstances")
         self._cache: tuple[Index, AliasTable] | None = None
         model.subscribe(self._on_commit)
 

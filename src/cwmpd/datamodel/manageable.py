@@ -12,6 +12,7 @@ ManageableDeviceNotificationLimit seconds.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,7 +67,10 @@ def cleaned(device: ManageableDevice) -> ManageableDevice | None:
     serial = device.serial_number.strip()[:_MAX]
     if len(oui) != 6 or any(c not in "0123456789ABCDEF" for c in oui) or not serial:
         return None
-    return ManageableDevice(oui, serial, device.product_class.strip()[:_MAX], device.host)
+    product_class = device.product_class.strip()[:_MAX]
+    if (oui, serial, product_class) == device.key():
+        return device  # already clean: the plugin's own (shared) object, no copy per device
+    return ManageableDevice(oui, serial, product_class, device.host)
 
 
 class ManageableDevices:
@@ -74,9 +78,9 @@ class ManageableDevices:
 
     def __init__(self, root: str, source: DeviceSource) -> None:
         ms = f"{root}ManagementServer."
-        self.table = ms + "ManageableDevice."
-        self.count = ms + "ManageableDeviceNumberOfEntries"
-        self.limit = ms + "ManageableDeviceNotificationLimit"
+        self.table = sys.intern(ms + "ManageableDevice.")
+        self.count = sys.intern(ms + "ManageableDeviceNumberOfEntries")  # one for all devices
+        self.limit = sys.intern(ms + "ManageableDeviceNotificationLimit")
         self._source = source
         self._rows: dict[int, ManageableDevice] = {}
         self._next = 1

@@ -5,6 +5,7 @@ Hand-written: these are TR-069 A.3.2 rules over our own tree and backends.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -73,10 +74,10 @@ class DataModel:
         self._lightweight_listeners: list[LightweightListener] = []
         self._deferred: list[Backend] = []
         self._reset_hooks: list[Callable[[], None]] = []
-        self._self_reported: set[str] = set()
+        self._self_reported: frozenset[str] = frozenset()  # rarely any: see report_itself
         self._watched: dict[str, frozenset[str]] = {}
-        self._pk = f"{self.root}ManagementServer.ParameterKey"
-        self._inform_table = f"{self.root}ManagementServer.InformParameter."
+        self._pk = sys.intern(f"{self.root}ManagementServer.ParameterKey")  # one for all devices
+        self._inform_table = sys.intern(f"{self.root}ManagementServer.InformParameter.")
 
     def _backend(self, backend: Backend) -> Backend:
         """This device's backend for one the tree names (the same unless the tree is shared)."""
@@ -441,7 +442,7 @@ class DataModel:
     def report_itself(self, name: str) -> None:
         """Parameter ``name`` (generic) is reported by the part of the agent that serves
         it (``report_changes``, on its own terms): pollers leave it alone."""
-        self._self_reported.add(name)
+        self._self_reported = self._self_reported | {name}
 
     async def watch(self, owner: str, names: Iterable[str]) -> None:
         """Have ``names`` watched for value changes as if notified (for ``owner``: USP

@@ -47,6 +47,11 @@ def echo_plus(data: bytes, resp_sn: int, received_us: int, reply_us: int, failur
     return gen_sn + fields[4:] + data[ECHO_PLUS_HEADER.size :]
 
 
+def echo_names(prefix: str) -> list[str]:
+    """Every parameter name of the UDPEchoConfig object at ``prefix``."""
+    return [prefix + r for r in (*SETTINGS, "EchoPlusSupported", *RESULTS, *TIMES)]
+
+
 def _same_address(a: str, b: str) -> bool:
     try:
         x, y = ipaddress.ip_address(a.split("%")[0]), ipaddress.ip_address(b.split("%")[0])
@@ -136,8 +141,7 @@ class UdpEchoConfig:
 
     def names(self) -> list[str]:
         """Every parameter name this object serves."""
-        rels = [*SETTINGS, "EchoPlusSupported", *RESULTS, *TIMES]
-        return [self.prefix + r for r in rels]
+        return echo_names(self.prefix)
 
     @property
     def port(self) -> int:

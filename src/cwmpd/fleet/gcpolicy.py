@@ -9,7 +9,10 @@ may run inside a test process):
 
 - the state built so far is frozen (``gc.freeze``: never rescanned, still freed by reference
   counting) after each start-up batch and once every device has had its first session, each
-  time after a collection of what is not frozen yet (no garbage is frozen);
+  time after a collection of what is not frozen yet (no garbage is frozen); a batch frozen
+  while earlier devices were in their first session froze those sessions' objects too, whose
+  cycles, once dropped, no collection could free: the last freeze (``steady``) unfreezes
+  first, so one full collection frees them;
 - once every device has had its first session, the youngest generation is collected every
   10,000 allocations, so most of a session's objects are gone before a collection could
   promote them (not during the boot storm: its peak memory would grow).
@@ -37,7 +40,9 @@ class GcPolicy:
 
     def steady(self) -> None:
         """Every device is up and had its first session: freeze, then collect less often
-        (THRESHOLDS; not before, so the boot storm's peak memory stays what it was)."""
+        (THRESHOLDS; not before, so the boot storm's peak memory stays what it was). The
+        cycles dropped since the batches were frozen are collected first."""
+        gc.unfreeze()
         self.freeze()
         if self._saved is not None:
             gc.set_threshold(*THRESHOLDS)

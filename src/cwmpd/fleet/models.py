@@ -20,7 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from cwmpd.backends.base import Backend
 from cwmpd.backends.functions import FunctionBackend
-from cwmpd.backends.store import StoreBackend
+from cwmpd.backends.store import SharedFactory, StoreBackend
 from cwmpd.cwmp import paths
 from cwmpd.datamodel.attributes import AttributeStore
 from cwmpd.datamodel.bindings import Declarations
@@ -107,13 +107,15 @@ def power_on(folder: Path, ident: Identity, clock: IReactorTime, initial: str) -
 
 @dataclass(frozen=True)
 class Template:
-    """The first device's tree and the backends it names, for the next devices to share."""
+    """The first device's tree and the backends it names, for the next devices to share;
+    its plugin's factory values, which the next devices' stores read."""
 
     tree: GenericTree
     decl: Declarations
     store: Backend
     functions: Backend
     counter: CounterBackend
+    factory: SharedFactory
 
     def fits(self, decl: Declarations) -> bool:
         """True when ``decl`` declares the same names in the same ways (same plugin)."""
@@ -160,7 +162,10 @@ def shared_model(
         if paths.generic(name) not in decl.store_params:
             raise ValueError(f"factory value for {name}, which is not an agent-stored parameter")
     files = StateDir(state_dir)
-    store = StoreBackend(files.store, {**decl.factory_values, **factory_values})
+    shared = SharedFactory(decl.factory_values) if template is None else template.factory
+    same = template is None or template.decl.factory_values == decl.factory_values
+    values = {**decl.factory_values, **factory_values}
+    store = StoreBackend(files.store, values, shared=shared if same else None)
     functions = FunctionBackend(decl.getters)
     counter = CounterBackend()
     routes: dict[int, Backend] | None = None
@@ -170,7 +175,7 @@ def shared_model(
         tree.share_indexes = True
         for name, table in tree.counters.items():
             counter.count(name, table)
-        made = Template(tree, decl, store, functions, counter)
+        made = Template(tree, decl, store, functions, counter, shared)
     else:
         tree = template.tree
         counter.tables = template.counter.tables  # the same counters: one dict for all

@@ -4,6 +4,7 @@ ManagementServer values the session scheduler runs on. agent.json keeps what the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,7 @@ class AgentLife:
         self._on_exit = on_exit
         self._rebooted = rebooted
         self.exited = False
-        self._url = f"{model.root}ManagementServer.URL"
+        self._url = sys.intern(f"{model.root}ManagementServer.URL")  # one for all devices
         #: (cause, command key, firmware updated) of this run's new boot for USP's
         #: Device.Boot! (TR-181 Cause: LocalReboot, RemoteReboot, RemoteFactoryReset ...);
         #: None: no new boot, or its Boot! is out already (``boot_raised``).

@@ -47,21 +47,7 @@ class Dispatcher:
         self._add_event = add_event
         self._schedule_inform = schedule_inform
         self.after = AfterSession()
-        self._handlers: dict[str, Handler] = {}
-        for name, handler in (
-            ("GetRPCMethods", self._get_rpc_methods),
-            ("GetParameterValues", self._gpv),
-            ("SetParameterValues", self._spv),
-            ("GetParameterNames", self._gpn),
-            ("GetParameterAttributes", self._gpa),
-            ("SetParameterAttributes", self._spa),
-            ("AddObject", self._add_object),
-            ("DeleteObject", self._delete_object),
-            ("Reboot", self._reboot),
-            ("FactoryReset", self._factory_reset),
-            ("ScheduleInform", self._schedule),
-        ):
-            self.register(name, handler)
+        self._handlers: dict[str, Handler] = {}  # registered: they win over the built-ins
 
     def register(self, name: str, handler: Handler) -> None:
         """Add (or replace) the handler of the RPC ``name`` ("Download"); GetRPCMethods lists
@@ -72,7 +58,7 @@ class Dispatcher:
 
     def methods(self) -> tuple[str, ...]:
         """Exactly the RPC names this agent answers (P-1)."""
-        return tuple(sorted(self._handlers))
+        return tuple(sorted({*_BUILT_IN, *self._handlers}))
 
     def new_session(self) -> None:
         """Forget what the previous session asked for after it."""
@@ -81,15 +67,18 @@ class Dispatcher:
     async def answer(self, request: messages.Message) -> messages.Message:
         """The response to ``request``, or a Fault message; never raises."""
         handler = self._handlers.get(request.name)
-        if handler is None:
-            return messages.Fault.from_exception(CwmpFault(9000))
+        built_in = _BUILT_IN.get(request.name)
         try:
-            return await handler(request)
+            if handler is not None:
+                return await handler(request)
+            if built_in is not None:
+                return await built_in(self, request)
         except CwmpFault as fault:
             return messages.Fault.from_exception(fault)
         except Exception:
             _log.failure("internal error answering {method}", method=request.name)
             return messages.Fault.from_exception(CwmpFault(9002))
+        return messages.Fault.from_exception(CwmpFault(9000))
 
     def _budget(self) -> ResponseBudget:
         return ResponseBudget(self._limits)
@@ -141,3 +130,20 @@ class Dispatcher:
             raise CwmpFault(9003, "DelaySeconds must be greater than 0")
         self._schedule_inform(req.delay_seconds, req.command_key)
         return messages.ScheduleInformResponse()
+
+
+#: The RPCs every agent answers, by name: one table for every Dispatcher (a fleet holds
+#: thousands), where ``register`` adds the others (Download, ChangeDUState ...).
+_BUILT_IN: dict[str, Callable[[Dispatcher, Any], Awaitable[messages.Message]]] = {
+    "GetRPCMethods": Dispatcher._get_rpc_methods,
+    "GetParameterValues": Dispatcher._gpv,
+    "SetParameterValues": Dispatcher._spv,
+    "GetParameterNames": Dispatcher._gpn,
+    "GetParameterAttributes": Dispatcher._gpa,
+    "SetParameterAttributes": Dispatcher._spa,
+    "AddObject": Dispatcher._add_object,
+    "DeleteObject": Dispatcher._delete_object,
+    "Reboot": Dispatcher._reboot,
+    "FactoryReset": Dispatcher._factory_reset,
+    "ScheduleInform": Dispatcher._schedule,
+}

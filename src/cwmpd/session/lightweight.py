@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import sys
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -43,7 +44,7 @@ class LightweightNotifier:
     def __init__(self, reactor: AgentReactor, model: DataModel) -> None:
         self._reactor = reactor
         self._model = model
-        self._ms = f"{model.root}ManagementServer."
+        self._ms = sys.intern(f"{model.root}ManagementServer.")  # one for all devices
         self._pending: dict[str, str] = {}  # name -> newest value, in change order
         self._send_call: IDelayedCall | None = None
         self._trigger_call: IDelayedCall | None = None

@@ -24,6 +24,9 @@ from cwmpd.state import WriteRetry
 
 _log = Logger(namespace="cwmpd.session")  # at module level: a class attribute renames it
 
+#: No event codes (one empty set for every scheduler: a fleet holds thousands).
+_NO_CODES: frozenset[str] = frozenset()
+
 
 class SessionScheduler:
     """Decides when the next session starts; ``run_session(retry_count)`` runs one.
@@ -59,7 +62,7 @@ class SessionScheduler:
         self._retry_count = 0
         self._again_urgent = False  # asked for during the running session
         self._again_notify = False
-        self._in_inform: frozenset[str] = frozenset()  # the running session's, until it is sent
+        self._in_inform: frozenset[str] = _NO_CODES  # the running session's, until it is sent
         self._last_session: float | None = None
         self._last_success: float | None = None
         self._start_call: IDelayedCall | None = None
@@ -227,7 +230,7 @@ class SessionScheduler:
 
     def inform_sent(self) -> None:
         """The running session's Inform is on its way: later requests need another session."""
-        self._in_inform = frozenset()
+        self._in_inform = _NO_CODES
 
     def schedule_inform(self, delay: float, command_key: str = "") -> None:
         """ScheduleInform (E-16): after ``delay`` s, "3 SCHEDULED" + "M ScheduleInform" key."""
@@ -326,7 +329,7 @@ class SessionScheduler:
         """Annex O: no retry, no RetryCount change; what waited for it starts now."""
         now = self._clock.seconds()
         self._running = self._heartbeat_waiting = False  # one due meanwhile: this one was it
-        self._in_inform = frozenset()
+        self._in_inform = _NO_CODES
         self._last_session = now
         if not ok:
             _log.info("heartbeat session failed: not retried, the next one is on its schedule")
@@ -353,7 +356,7 @@ class SessionScheduler:
     def _finished(self, ok: bool) -> None:
         now = self._clock.seconds()
         self._running = False
-        self._in_inform = frozenset()
+        self._in_inform = _NO_CODES
         self._last_session = now
         urgent, notify = self._again_urgent, self._again_notify
         self._again_urgent = self._again_notify = False

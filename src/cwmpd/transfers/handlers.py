@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -66,7 +67,7 @@ def device_firmware(device: DeviceHooks, model: Any) -> FileHandler | None:
     """The firmware handler of ``device``: its own ``firmware_handler(read_version)`` when it
     has one (e.g. OpenWrt's sysupgrade), else staging through verify/stage_firmware, else None.
     """
-    name = f"{model.root}DeviceInfo.SoftwareVersion"
+    name = sys.intern(f"{model.root}DeviceInfo.SoftwareVersion")  # one for all devices
 
     async def read_version() -> str:
         values = await model.get_parameter_values([name])

@@ -43,7 +43,7 @@ class TransferManager:
         self._running: Deferred[None] | None = None
         self._running_id: int | None = None
         self._interrupted: int | None = None  # the run stop()/cancel asked to end
-        self._cancelled: set[int] = set()
+        self._cancelled: frozenset[int] = frozenset()  # rarely any
         self._timer: IDelayedCall | None = None
         self._sent: dict[int, tuple[int, messages.Message]] = {}
         self._sendable: set[int] | None = None  # see before_session()
@@ -142,7 +142,7 @@ class TransferManager:
     def _failed_run(self, failure: Failure, transfer_id: int) -> None:
         if isinstance(failure.value, CancelledError):
             if transfer_id in self._cancelled:
-                self._cancelled.discard(transfer_id)
+                self._cancelled = self._cancelled - {transfer_id}
                 self.store.remove(transfer_id)
             elif self._stopped:
                 _log.info(
@@ -212,7 +212,7 @@ class TransferManager:
             raise CwmpFault(9021)
         for t in victims:
             if t.id == self._running_id and self._running is not None:
-                self._cancelled.add(t.id)
+                self._cancelled = self._cancelled | {t.id}
                 self._interrupt()
             else:
                 self.store.remove(t.id)

@@ -5,6 +5,7 @@ The session side is described by Protocols here: transfers does not import its p
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -137,7 +138,7 @@ def build_transfers(
         allow_basic_over_http=cfg.allow_basic_over_http,
     )
     manager = TransferManager(settings)
-    policy = f"{model.root}ManagementServer.AutonomousTransferCompletePolicy."
+    policy = sys.intern(f"{model.root}ManagementServer.AutonomousTransferCompletePolicy.")
 
     def allowed(message: messages.AutonomousTransferComplete) -> bool:
         def value(name: str) -> str:

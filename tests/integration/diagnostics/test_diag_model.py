@@ -274,3 +274,32 @@ async def test_tr098_ping(tmp_path: Path) -> None:
     got = await dev.get(p)
     assert got[p + "DiagnosticsState"] == "Complete"
     assert got[p + "SuccessCount"] == "1"
+
+
+@pytest_twisted.ensureDeferred
+async def test_objects_built_at_first_read_not_by_gpn(tmp_path: Path) -> None:
+    """Listing the tree (GPN, results tables) leaves the objects unbuilt; a read builds
+    them and gets the defaults."""
+    dev = Device(tmp_path)
+    names = [p.name for p in await dev.model.get_parameter_names("", False)]
+    assert PING + "Host" in names
+    assert TRACE + "RouteHops." in names
+    assert not dev.diag.built
+    got = await dev.get(PING, TRACE + "RouteHops.")
+    assert dev.diag.built
+    assert got[PING + "NumberOfRepetitions"] == "3"
+    assert got[PING + "DiagnosticsState"] == "None"
+    assert not [n for n in got if n.startswith(TRACE)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_one_write_over_two_objects_is_all_or_nothing(tmp_path: Path) -> None:
+    """An SPV over IPPing and TraceRoute: TraceRoute refusing (no Host) keeps IPPing's Host."""
+    dev = Device(tmp_path)
+    with pytest.raises(CwmpFault) as caught:
+        await dev.set({PING + "Host": "127.0.0.1", TRACE + "DiagnosticsState": "Requested"})
+    assert [f.code for f in caught.value.set_faults] == [9007]
+    assert (await dev.get(PING + "Host"))[PING + "Host"] == ""
+    assert await dev.set({PING + "Host": "127.0.0.1", TRACE + "Host": "127.0.0.2"}) == 0
+    got = await dev.get(PING + "Host", TRACE + "Host")
+    assert got == {PING + "Host": "127.0.0.1", TRACE + "Host": "127.0.0.2"}

@@ -8,7 +8,7 @@ import pytest
 import pytest_twisted
 
 from cwmpd.backends.base import Backend, BackendError
-from cwmpd.backends.store import StoreBackend
+from cwmpd.backends.store import SharedFactory, StoreBackend
 
 FACTORY = {"Device.A.1.X": "f1", "Device.A.3.X": "f3", "Device.B": "b"}
 
@@ -72,3 +72,22 @@ def test_corrupt_state_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text("{nope")
     with pytest.raises(ValueError, match="corrupt"):
         StoreBackend(tmp_path / "s.json", {})
+
+
+@pytest_twisted.ensureDeferred
+async def test_stores_on_shared_factory_values_keep_their_own(tmp_path: Path) -> None:
+    """Two stores on one SharedFactory: each its own factory values and instances, its own
+    changes and factory reset; the shared values stay as they were."""
+    shared = SharedFactory(FACTORY)
+    one = StoreBackend(tmp_path / "1.json", {**FACTORY, "Device.B": "b1"}, shared=shared)
+    two = StoreBackend(tmp_path / "2.json", {**FACTORY, "Device.A.5.X": "f5"}, shared=shared)
+    assert one.value("Device.B") == "b1" and two.value("Device.B") == "b"
+    assert list(await one.list_instances("Device.A.")) == [1, 3]
+    assert list(await two.list_instances("Device.A.")) == [1, 3, 5]
+    await (await one.begin({"Device.A.1.X": "changed"})).commit()
+    await one.delete_instance("Device.A.3.")
+    assert two.value("Device.A.1.X") == "f1" and two.value("Device.A.3.X") == "f3"
+    one.factory_reset()
+    assert one.value("Device.A.1.X") == "f1" and one.value("Device.B") == "b1"
+    assert list(await one.list_instances("Device.A.")) == [1, 3]
+    assert shared.values == FACTORY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 from cwmpd.fleet.gcpolicy import THRESHOLDS, GcPolicy
 
@@ -25,3 +26,25 @@ def test_thresholds_and_freeze_are_undone_by_stop() -> None:
     assert gc.get_freeze_count() == 0
     policy.stop()  # a second stop changes nothing
     assert gc.get_threshold() == before
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_steady_frees_cycles_dropped_after_a_batch_was_frozen() -> None:
+    """A session's cycle frozen with a start-up batch, then dropped, is freed by steady()."""
+    policy = GcPolicy()
+    policy.start()
+    try:
+        cycle = _Cycle()
+        ref = weakref.ref(cycle)
+        policy.freeze()  # a batch frozen while the session was under way
+        del cycle  # the session ends: only the collector can free its cycle
+        gc.collect()
+        assert ref() is not None  # frozen: no collection sees it
+        policy.steady()
+        assert ref() is None
+    finally:
+        policy.stop()

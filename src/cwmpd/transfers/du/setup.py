@@ -7,6 +7,7 @@ attaches it to the session side (dispatcher, the engine's request sources, the r
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def start_software(
     and resumed (before the scheduler starts: completions go into the first Inform)."""
     inventory = objects.inventory
     inventory.changed = model.instances_changed
-    policy = f"{model.root}ManagementServer.DUStateChangeComplPolicy."
+    policy = sys.intern(f"{model.root}ManagementServer.DUStateChangeComplPolicy.")
 
     def value(name: str) -> str:
         try:
