@@ -65,3 +65,23 @@ class Backend(Protocol):
 def unsupported_table(table: str) -> BackendError:
     """The error for a table operation a backend does not support."""
     return BackendError(f"table {table} is not managed by this backend")
+
+
+class ReadOnlyBackend:
+    """The writing half of a backend whose values and rows only the agent changes (its own
+    tables, e.g. USP Requests and firmware slots): no Set, no Add, no Delete."""
+
+    async def begin(self, changes: Mapping[str, str]) -> Transaction:
+        """Nothing here is writable by a Set."""
+        raise BackendError(f"not writable: {sorted(changes)}")
+
+    async def add_instance(self, table: str, values: Mapping[str, str]) -> int:
+        """Rows are made by the agent only."""
+        raise unsupported_table(table)
+
+    async def delete_instance(self, instance: str) -> None:
+        """Rows are deleted by the agent only."""
+        raise unsupported_table(instance)
+
+    async def apply_after_session(self) -> None:
+        """Nothing is deferred."""

@@ -7,7 +7,6 @@ attributes, keep-alive window and 401-then-integrity behaviour on a shared socke
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from cwmpd.connreq import stunmsg
-from cwmpd.connreq.urls import route_local_ip, udp_connection_request_address
+from cwmpd.connreq.urls import is_ip_literal, route_local_ip, udp_connection_request_address
 
 Address = tuple[str, int]
 # RFC 3489 section 9.3: retransmit after 100 ms, doubling to 1.6 s, give up after 9.5 s.
@@ -46,14 +45,6 @@ class StunConfig:
         if self.max_keepalive > 0:
             period = min(period, float(self.max_keepalive))
         return period
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 class StunClient:
@@ -112,7 +103,7 @@ class StunClient:
     def _next(self) -> None:
         self._timer = None
         host = self.config.server_host
-        d = succeed(host) if _is_ip(host) or self._resolve is None else self._resolve(host)
+        d = succeed(host) if is_ip_literal(host) or self._resolve is None else self._resolve(host)
         d.addCallbacks(self._send_request, self._resolve_failed)
 
     def _resolve_failed(self, failure: Any) -> None:

@@ -6,6 +6,7 @@ helper that brackets IPv6 literals (with RFC 6874 zone ids) in a URL authority.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import socket
@@ -46,6 +47,15 @@ def ensure_path(state: Path, configured: str) -> str:
     path = "/" + secrets.token_hex(16)
     write_json(state, {"path": path})
     return path
+
+
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address rather than a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def host_for_url(host: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cwmpd.config import ConfigError
+from cwmpd.connreq.urls import is_ip_literal
 from cwmpd.fleet.faults import Faults
 from cwmpd.fleet.identity import DEFAULT_VARIANTS, Shard, Variant
 
@@ -71,17 +71,9 @@ class FleetOptions:
         for flag, port in (("--cr-port", self.cr_port), ("--cr-udp-port", self.cr_udp_port)):
             if port is not None and not 0 <= port <= 65535:
                 raise ConfigError(f"{flag} must be 0..65535 (0: any free port)")
-        if self.cr_udp_port is not None and not _is_ip(self.cr_host):
+        if self.cr_udp_port is not None and not is_ip_literal(self.cr_host):
             # UDPConnectionRequestAddress: "the local IP address and port" (TR-181)
             raise ConfigError("--cr-udp-port needs an IP address as --cr-host")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def parser() -> argparse.ArgumentParser:

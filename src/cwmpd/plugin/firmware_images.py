@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cwmpd.backends.base import BackendError, Transaction, unsupported_table
+from cwmpd.backends.base import ReadOnlyBackend, unsupported_table
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.plugin.api import DeviceHooks
 from cwmpd.state import read_json, write_json
@@ -50,7 +50,7 @@ def has_firmware(hooks: DeviceHooks) -> bool:
     return hooks.firmware_handler is not None or hooks.verify_firmware is not None
 
 
-class FirmwareImages:
+class FirmwareImages(ReadOnlyBackend):
     """The slots and the firmware commands' journal, as a data-model backend."""
 
     def __init__(self, state_dir: Path) -> None:
@@ -114,21 +114,6 @@ class FirmwareImages:
         if table != TABLE:
             raise unsupported_table(table)
         return list(SLOTS)
-
-    async def begin(self, changes: Mapping[str, str]) -> Transaction:
-        """Only the firmware commands change a slot."""
-        raise BackendError(f"not writable: {sorted(changes)}")
-
-    async def add_instance(self, table: str, values: Mapping[str, str]) -> int:
-        """The slots are fixed."""
-        raise unsupported_table(table)
-
-    async def delete_instance(self, instance: str) -> None:
-        """The slots are fixed."""
-        raise unsupported_table(instance)
-
-    async def apply_after_session(self) -> None:
-        """Nothing is deferred."""
 
 
 def declare_firmware_images(decl: Declarations, images: FirmwareImages) -> None:

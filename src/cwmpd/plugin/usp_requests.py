@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from cwmpd.backends.base import BackendError, Transaction, unsupported_table
+from cwmpd.backends.base import ReadOnlyBackend, unsupported_table
 from cwmpd.datamodel.bindings import Declarations
 from cwmpd.state import read_json, write_json
 
@@ -54,7 +54,7 @@ class Request:
         }[rel]
 
 
-class RequestTable:
+class RequestTable(ReadOnlyBackend):
     """The Request rows as a data-model backend, kept in ``state_dir``/usp-requests.json."""
 
     def __init__(self, state_dir: Path) -> None:
@@ -111,21 +111,6 @@ class RequestTable:
         if table != TABLE:
             raise unsupported_table(table)
         return sorted(self.rows)
-
-    async def begin(self, changes: Mapping[str, str]) -> Transaction:
-        """Only the agent changes a Request."""
-        raise BackendError(f"not writable: {sorted(changes)}")
-
-    async def add_instance(self, table: str, values: Mapping[str, str]) -> int:
-        """Rows are made by the agent only."""
-        raise unsupported_table(table)
-
-    async def delete_instance(self, instance: str) -> None:
-        """Rows are deleted by the agent only (Cancel() asks it to)."""
-        raise unsupported_table(instance)
-
-    async def apply_after_session(self) -> None:
-        """Nothing is deferred."""
 
 
 def declare_requests(decl: Declarations, table: RequestTable) -> None:
