@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from cwmpd.config.schema import (
     ConfigError,
@@ -139,13 +139,7 @@ def check_usp(usp: UspConfig, src: str) -> None:
                 raise ConfigError(f'{where}.{key} is for mtp = "uds" only')
         if ctrl.mode != "connect":
             raise ConfigError(f'{where}.mode is for mtp = "uds" only')
-        url = urlsplit(ctrl.url)
-        try:
-            url.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise ConfigError(f"{where}.url has a bad port: {ctrl.url!r}") from exc
-        if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
-            raise ConfigError(f"{where}.url must be an mqtt:// or mqtts:// URL, got {ctrl.url!r}")
+        url = _controller_url(ctrl.url, where, ("mqtt", "mqtts"), "an mqtt:// or mqtts://")
         for key in ("controller_topic", "agent_topic"):
             topic = getattr(ctrl, key)
             if not topic or any(c in topic for c in "+#\0"):
@@ -160,6 +154,18 @@ def check_usp(usp: UspConfig, src: str) -> None:
                 raise ConfigError(f"{where}.{key} is for mqtts:// URLs only")
 
 
+def _controller_url(text: str, where: str, schemes: tuple[str, ...], kind: str) -> SplitResult:
+    """A Controller's URL split, with a good port, one of ``schemes`` and a host."""
+    url = urlsplit(text)
+    try:
+        url.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"{where}.url has a bad port: {text!r}") from exc
+    if url.scheme not in schemes or not url.hostname:
+        raise ConfigError(f"{where}.url must be {kind} URL, got {text!r}")
+    return url
+
+
 def _check_websocket_controller(usp: UspConfig, ctrl: UspControllerConfig, where: str) -> None:
     """A ``mtp = "websocket"`` entry: a ws(s):// URL, or none when it connects in."""
     if ctrl.keep_alive < 0:
@@ -171,13 +177,7 @@ def _check_websocket_controller(usp: UspConfig, ctrl: UspControllerConfig, where
                 "it needs [usp.websocket_server] enable = true"
             )
     else:
-        url = urlsplit(ctrl.url)
-        try:
-            url.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise ConfigError(f"{where}.url has a bad port: {ctrl.url!r}") from exc
-        if url.scheme not in ("ws", "wss") or not url.hostname:
-            raise ConfigError(f"{where}.url must be a ws:// or wss:// URL, got {ctrl.url!r}")
+        _controller_url(ctrl.url, where, ("ws", "wss"), "a ws:// or wss://")
     for key in ("ca_file", "client_cert"):
         path = getattr(ctrl, key)
         if path and not Path(path).is_file():
