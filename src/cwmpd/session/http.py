@@ -1,8 +1,10 @@
 """The CPE's HTTP client towards the ACS for one CWMP session (contract C, H-1..H-11).
 
-Built on twisted.web's Agent, HTTPConnectionPool and CookieAgent (cookies per
-session, H-5: the jar is dropped at close()); the 401 answers and redirects go
-through cwmpd.http.follow, the loop every client of the agent shares (why not
+Built on twisted.web's HTTP/1.1 client protocol over one kept-alive connection
+(cwmpd.http.kept, what Agent and a persistent HTTPConnectionPool give, leaner) and
+the session's cookies (cwmpd.http.cookies, RFC 6265; H-5: dropped at close()); the
+401 answers and redirects go through cwmpd.http.follow, the loop every client of the
+agent shares (why not
 Twisted's RedirectAgent is said there). What is left here is the ACS's part:
 re-POSTing the envelope, the redirected URL sticking for the session, one retry
 on a kept-alive connection the ACS closed, a timeout and a capped body read.
@@ -18,18 +20,11 @@ and turns gzip off for this ACS URL (``GzipPolicy``, one per agent). Not compose
 from __future__ import annotations
 
 from dataclasses import dataclass
-from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING
 
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.web.client import (
-    Agent,
-    CookieAgent,
-    HTTPConnectionPool,
-    RequestTransmissionFailed,
-    ResponseNeverReceived,
-)
+from twisted.web.client import RequestTransmissionFailed, ResponseNeverReceived
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS, IResponse
 
@@ -42,6 +37,7 @@ from cwmpd.http.connection import (
     RecordingEndpointFactory,
     abort_transport,
 )
+from cwmpd.http.cookies import SessionCookies
 from cwmpd.http.encoding import ACCEPT_ENCODING, GzipPolicy, decoder_for, gzip_body
 from cwmpd.http.errors import (
     AcsHttpError,
@@ -54,6 +50,7 @@ from cwmpd.http.errors import (
 )
 from cwmpd.http.failures import Why, diagnose
 from cwmpd.http.follow import Rules, follow
+from cwmpd.http.kept import KeptAgent
 from cwmpd.http.tls import TlsConfigError, TlsPolicy, tls_policy_for
 from cwmpd.http.urls import origin, request_target, safe, usable, where
 from cwmpd.reactors import AgentReactor
@@ -146,15 +143,9 @@ class AcsHttpClient:
         self._timeout = timeout
         self._max_body = max_body
         self._auth = Authenticator(username, password, allow_basic_over_http=allow_basic_over_http)
-        self._pool = HTTPConnectionPool(reactor, persistent=True)  # type: ignore[no-untyped-call]
-        self._pool.maxPersistentPerHost = 1
-        self._pool.retryAutomatically = False
         self._endpoints = RecordingEndpointFactory(reactor, None, timeout)
-        self._jar = CookieJar()
-        agent = Agent.usingEndpointFactory(  # type: ignore[no-untyped-call]
-            reactor, self._endpoints, pool=self._pool
-        )
-        self._agent = CookieAgent(agent, self._jar)
+        self._cookies = SessionCookies()
+        self._agent = KeptAgent(self._endpoints)  # one kept-alive connection, no retry
         self._last_key: tuple[str, str] | None = None
         self._last_broken = False
         self._closed = False
@@ -201,9 +192,8 @@ class AcsHttpClient:
     def close(self) -> defer.Deferred[None]:
         """End of session: drop cookies and close the kept-alive connection (S-26, H-5)."""
         self._closed = True
-        self._jar.clear()
-        d: defer.Deferred[None] = self._pool.closeCachedConnections()  # type: ignore[no-untyped-call]
-        return d
+        self._cookies.clear()
+        return self._agent.close()
 
     async def _post(self, body: bytes | None) -> HttpResponse:
         retried: list[bool] = []  # one retry per post on a kept-alive connection that died
@@ -309,9 +299,13 @@ class AcsHttpClient:
 
     async def _request(self, url: str, headers: Headers, body: bytes | None) -> HttpResponse:
         producer = BytesProducer(body) if body is not None else None
+        cookie = self._cookies.header(url)
+        if cookie is not None:
+            headers.setRawHeaders(b"Cookie", [cookie])
         response: IResponse = await self._agent.request(
             b"POST", url.encode("ascii"), headers, producer
         )
+        self._cookies.received(url, response.headers.getRawHeaders(b"set-cookie", ()))
         self._gzip.answered(self._acs_url, response.headers)
         try:
             decoder = decoder_for(response.headers, self._max_body)
