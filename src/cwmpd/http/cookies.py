@@ -7,6 +7,8 @@ value, the domain (host-only unless a Domain attribute the host domain-matches),
 (the default path unless a Path attribute), Secure, and the expiry of Max-Age (before
 Expires); a cookie that expired is dropped, one set again replaces the old one (keeping its
 creation time), and the Cookie header lists them longest path first, then oldest first.
+Budgets (RFC 6265 §6.1's minimums): a cookie of more than 4096 bytes is ignored, and at
+most 50 are kept; the 51st replaces the oldest, so an ACS cannot grow the agent's memory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from twisted.internet.abstract import isIPAddress, isIPv6Address
+
+MAX_COOKIE_BYTES = 4096  # name, value and attributes of one Set-Cookie line
+MAX_COOKIES = 50  # kept per session
 
 
 @dataclass
@@ -111,6 +116,8 @@ class SessionCookies:
             self._set(raw.decode("latin-1"), (parts.hostname or "").lower(), parts.path or "/")
 
     def _set(self, line: str, host: str, request_path: str) -> None:
+        if len(line) > MAX_COOKIE_BYTES:
+            return  # over the budget: ignored, as a browser does
         pair, *attributes = line.split(";")
         name, eq, value = pair.partition("=")
         name, value = name.strip(), value.strip()
@@ -139,4 +146,7 @@ class SessionCookies:
         else:
             self._made += 1
         if cookie.expires is None or cookie.expires > now:
+            if len(self._cookies) >= MAX_COOKIES:
+                oldest = min(self._cookies, key=lambda c: c.created)
+                self._cookies.remove(oldest)
             self._cookies.append(cookie)

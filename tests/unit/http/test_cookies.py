@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwmpd.http.cookies import SessionCookies
+from cwmpd.http.cookies import MAX_COOKIE_BYTES, MAX_COOKIES, SessionCookies
 
 ACS = "http://acs.example.net:7547/cwmp/acs"
 
@@ -68,3 +68,15 @@ def test_secure_only_over_https_and_bad_lines_ignored() -> None:
     c = jar("s=1; Path=/; Secure", "novalue", "=empty", url="https://acs.example.net/acs")
     assert c.header("https://acs.example.net/acs") == b"s=1"
     assert c.header("http://acs.example.net/acs") is None
+
+
+def test_budgets_an_oversized_cookie_is_ignored_and_the_oldest_goes_past_fifty() -> None:
+    """An ACS setting huge or endless cookies cannot grow the agent's memory."""
+    big = "big=" + "x" * MAX_COOKIE_BYTES
+    c = jar(big, "small=1")
+    assert c.header(ACS) == b"small=1"
+    many = SessionCookies(clock=lambda: 1000.0)
+    many.received(ACS, [f"c{i}=v; Path=/".encode() for i in range(MAX_COOKIES + 10)])
+    sent = (many.header(ACS) or b"").decode().split("; ")
+    assert len(sent) == MAX_COOKIES
+    assert sent[0] == "c10=v" and sent[-1] == f"c{MAX_COOKIES + 9}=v"
