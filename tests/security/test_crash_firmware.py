@@ -29,7 +29,7 @@ from cwmpd.plugin.simhardware import FIRMWARE_MAGIC
 from cwmpd.testing.usp_controller import ScriptedController
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from support.agent_harness import reactor
-from support.crash_rig import Daemon, control
+from support.crash_rig import Daemon, answering
 from support.mosquitto import Broker
 from support.mosquitto import broker as broker
 from support.waiting import sleep, wait_for
@@ -127,12 +127,7 @@ class Rig:
 
     async def up(self) -> None:
         """Until the daemon answers on its control socket."""
-        for _ in range(500):
-            answer = await control(self.tmp / "control.sock", "get", ALIAS)
-            if answer is not None and answer.get("ok"):
-                return
-            await sleep(0.02)
-        raise AssertionError("the daemon never answered on its control socket")
+        await answering(self.tmp / "control.sock", "get", ALIAS, timeout=10)
 
     async def killer(self) -> None:
         """KILLS kills, timed from the (re)started daemon being up: every other one

@@ -15,7 +15,7 @@ import pytest_twisted
 from cwmpd.testing.usp_controller import ScriptedController
 from cwmpd.usp.proto import usp_msg_1_4_pb2 as pb
 from support.agent_harness import reactor
-from support.crash_rig import Daemon, control
+from support.crash_rig import Daemon, answering
 from support.daemon import daemon_config
 from support.mosquitto import Broker, broker  # noqa: F401 - a fixture, used by name
 from support.waiting import sleep, wait_for
@@ -60,12 +60,7 @@ async def test_killed_before_the_ack_gives_one_on_board_request_after_restart(
     socket = tmp_path / "control.sock"
     daemon.start()
     try:
-        for _ in range(1000):  # the daemon is up: its control socket answers
-            if await control(socket, "status") is not None:
-                break
-            await sleep(0.02)
-        else:
-            raise AssertionError("the control socket never answered")
+        await answering(socket, "status")  # the daemon is up: its control socket answers
         if moment == "up+0.3s":
             await sleep(0.3)
         elif moment == "sent":

@@ -80,6 +80,20 @@ async def control(socket_path: Path, name: str, *args: str) -> dict[str, Any] | 
         return None
 
 
+async def answering(socket: Path, *probe: str, timeout: float = 30) -> None:
+    """Wait until the (re)started daemon answers ``probe`` (a cwmpctl command, "status"
+    by default) with ok on its control socket ``socket``; AssertionError after ``timeout`` s.
+    Every kill campaign times its kills from this, not from the spawn."""
+    end = time.monotonic() + timeout
+    while True:
+        answer = await control(socket, *(probe or ("status",)))
+        if answer is not None and answer.get("ok"):
+            return
+        if time.monotonic() > end:
+            raise AssertionError(f"the daemon never answered {probe} on its control socket")
+        await sleep(0.02)
+
+
 @dataclass
 class Campaign:
     """One daemon, its state folder and ACS, and what was acknowledged and received."""
@@ -111,16 +125,8 @@ class Campaign:
         self.acs.on_exchange(seen)
 
     async def answering(self, *probe: str, timeout: float = 30) -> None:
-        """Wait until the (re)started daemon answers ``probe`` (a cwmpctl command, "status"
-        by default) with ok on its control socket; AssertionError after ``timeout`` s."""
-        end = time.monotonic() + timeout
-        while True:
-            answer = await control(self.socket, *(probe or ("status",)))
-            if answer is not None and answer.get("ok"):
-                return
-            if time.monotonic() > end:
-                raise AssertionError(f"the daemon never answered {probe} on its control socket")
-            await sleep(0.02)
+        """Wait until the (re)started daemon answers ``probe`` (``answering`` below)."""
+        await answering(self.socket, *probe, timeout=timeout)
 
     async def kill_randomly(
         self, kills: int, low: float, high: float, probe: tuple[str, ...] = ("status",)
