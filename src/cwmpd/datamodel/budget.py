@@ -28,6 +28,8 @@ _PAS = (
     + len('<AccessList soap-enc:arrayType="xsd:string[1]"><string></string></AccessList>')
     + 32
 )
+#: The markup of each kind of struct, by ``take_name``'s kind.
+_MARKUP = {"value": _PVS, "info": _PIS, "attribute": _PAS}
 
 
 def text_size(text: str) -> int:
@@ -85,8 +87,7 @@ class ResponseBudget:
     def take_name(self, name: str, kind: str) -> None:
         """Charge one struct for ``name`` before its value is known: "value", "info"
         or "attribute" (the markup of ParameterValue/Info/AttributeStruct)."""
-        markup = {"value": _PVS, "info": _PIS, "attribute": _PAS}[kind]
-        self.take(markup + text_size(name))
+        self.take(_MARKUP[kind] + text_size(name))
 
     def take_value(self, value: str, type_name: str) -> None:
         """Add the bytes of a value (its struct was charged by ``take_name``)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
@@ -40,6 +41,14 @@ NotificationListener = Callable[[Mapping[str, str], Sequence[str]], None]
 #: of them is active lightweight (Notification 5 or 6).
 LightweightListener = Callable[[Mapping[str, str], bool], None]
 _DEVICE_ID = ("Manufacturer", "ManufacturerOUI", "ProductClass", "SerialNumber")
+
+
+@cache
+def _device_id_names(root: str) -> tuple[str, ...]:
+    """The DeviceInfo parameters the Inform's DeviceId is read from (one tuple per root)."""
+    return tuple(sys.intern(f"{root}DeviceInfo.{p}") for p in _DEVICE_ID)
+
+
 _log = Logger()
 
 
@@ -135,7 +144,7 @@ class DataModel:
     async def device_id(self) -> DeviceId:
         """The Inform DeviceId, read from DeviceInfo (E-19)."""
         index = await self._live()
-        names = [f"{self.root}DeviceInfo.{p}" for p in _DEVICE_ID]
+        names = _device_id_names(self.root)
         values = {
             v.name: v.value
             for v in await self._read(index, [n for n in names if n in index.params])

@@ -120,6 +120,10 @@ class _Layout:
     """Its one part when that is all parameters."""
 
 
+#: One step of listing instances: (generic child, its segment, the table's backend or None).
+_Listed = tuple[str, str, Backend | None]
+
+
 def _picker(positions: Sequence[int], size: int) -> Callable[[Sequence[str]], Sequence[str]]:
     """A function picking the items at ``positions`` out of a sequence of ``size``."""
     if list(positions) == list(range(size)):
@@ -177,6 +181,7 @@ class GenericTree:
     share_indexes: bool = False
     """Devices sharing this tree (``cwmpd fleet``) share equal indexes too (read-only)."""
     _layouts: dict[str, _Layout] = field(default_factory=dict, repr=False)
+    _listings: dict[str, tuple[_Listed, ...]] = field(default_factory=dict, repr=False)
     _indexes: WeakValueDictionary[tuple[str, ...], Index] = field(
         default_factory=WeakValueDictionary, repr=False
     )
@@ -270,6 +275,23 @@ class GenericTree:
             leaf = parts[0] if len(parts) == 1 and isinstance(parts[0], _Params) else None
             out = _Layout(tuple(parts), _own(self, infos), _sorting(own), static, leaf)
             self._layouts[obj] = out
+        return out
+
+    def listing(self, obj: str) -> tuple[_Listed, ...]:
+        """What listing the instances below generic ``obj`` visits, in layout order (cached:
+        every session lists them): a table's instances ("X.{i}.", no segment, its backend)
+        and the plain objects holding tables (their segment, no backend)."""
+        out = self._listings.get(obj)
+        if out is None:
+            steps: list[_Listed] = []
+            for child in self.layout(obj).parts:
+                if isinstance(child, _Params):
+                    continue
+                if not child.segment and child.table is not None:
+                    steps.append((child.generic, "", child.table.backend))
+                elif self.holds_tables(child.generic):
+                    steps.append((child.generic, child.segment, None))
+            out = self._listings[obj] = tuple(steps)
         return out
 
     def holds_tables(self, obj: str) -> bool:
@@ -532,16 +554,16 @@ async def _list_under(
     route: Callable[[Backend], Backend] | None,
     out: Instances,
 ) -> None:
-    for child in tree.layout(gobj).parts:
-        if isinstance(child, _Params):
+    for generic, segment, backend in tree.listing(gobj):
+        if backend is None:  # a plain object with tables below
+            await _list_under(tree, generic, cobj + segment, route, out)
             continue
-        if not child.segment and child.table is not None:
-            backend = child.table.backend if route is None else route(child.table.backend)
-            numbers = out[cobj] = tuple(sorted(await backend.list_instances(cobj)))
+        if route is not None:
+            backend = route(backend)
+        numbers = out[cobj] = tuple(sorted(await backend.list_instances(cobj)))
+        if tree.listing(generic):  # tables in each instance too
             for number in numbers:
-                await _list_under(tree, child.generic, f"{cobj}{number}.", route, out)
-        elif tree.holds_tables(child.generic):
-            await _list_under(tree, child.generic, cobj + child.segment, route, out)
+                await _list_under(tree, generic, f"{cobj}{number}.", route, out)
 
 
 def prefixed(names: list[str], prefix: str) -> list[str]:
