@@ -74,7 +74,7 @@ def boots(controller: ScriptedController) -> list[pb.Notify]:
     return list(seen.values())
 
 
-async def until(check: object, seconds: float = 30) -> None:
+async def until(check: object, seconds: float = 60) -> None:
     """Wait until ``check()`` is true."""
     assert callable(check)
     for _ in range(int(seconds * 10)):

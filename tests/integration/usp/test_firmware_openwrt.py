@@ -88,7 +88,7 @@ async def test_download_runs_sysupgrade_test_and_activate_the_detached_flash(
         assert (got[IMAGE + "2.Status"], got[IMAGE + "2.Name"]) == ("Available", "openwrt.bin")
 
         request = await operate(controller, IMAGE + "2.Activate()", {}, "flash")
-        await until(lambda: sysupgrade_log.read_text().count("\n") == 2, 10)
+        await until(lambda: sysupgrade_log.read_text().count("\n") == 2, 30)
         flashed = sysupgrade_log.read_text().splitlines()[1]
         assert flashed == f"{spool}/usp-firmware-2 sid=True"  # detached: its own session
         running = await values(controller, request)
