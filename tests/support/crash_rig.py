@@ -134,14 +134,22 @@ class Campaign:
         """SIGKILL the daemon ``kills`` times, each ``uniform(low, high)`` s after it answered
         ``probe`` on its control socket (``answering``), not after the spawn: start-up alone
         can outlast ``high`` on a loaded machine, and then every kill would land before the
-        first session and the campaign would test nothing."""
+        first session and the campaign would test nothing. A life the daemon ends itself
+        (a reboot) before its kill narrows the window for the next (by 0.7, down to ``low``
+        plus 10 ms), a kill widens it again (by 1.25, up to ``high``): on a fast machine a
+        Reboot's session can end before most of the window, and the campaign would
+        otherwise take ever longer to land its kills."""
         daemon = self.daemon
+        top = high
         while daemon.kills < kills:
             starts = daemon.starts
             await self.answering(*probe)
-            await sleep(self.rng.uniform(low, high))
+            await sleep(self.rng.uniform(low, top))
             if daemon.starts == starts:  # not already restarted by a reboot
                 daemon.kill()
+                top = min(high, low + (top - low) * 1.25)
+            else:
+                top = max(low + 0.01, low + (top - low) * 0.7)
             await wait_for(lambda n=starts: daemon.starts > n, 10, "the restart")  # type: ignore[misc]
 
     def delivered(self, code: str) -> dict[str, list[AcsSession]]:
