@@ -333,6 +333,14 @@ class ScriptedController:
             )
         )
 
+    async def subscribe(self, sub_id: str, notif_type: str, reference: str, **extra: str) -> pb.Msg:
+        """Add an enabled ``Device.LocalAgent.Subscription.`` row (its Recipient is set by
+        the agent) with ID, NotifType, ReferenceList and ``extra`` (e.g. Persistent="true");
+        the AddResp, or an Error if the agent refused it."""
+        params = {"Enable": "true", "ID": sub_id, "NotifType": notif_type}
+        params.update(ReferenceList=reference, **extra)
+        return await self.add("Device.LocalAgent.Subscription.", params)
+
     async def delete(self, obj_paths: Iterable[str], *, allow_partial: bool = False) -> pb.Msg:
         """Delete."""
         return await self.request(pb.Delete(allow_partial=allow_partial, obj_paths=list(obj_paths)))

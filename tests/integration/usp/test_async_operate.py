@@ -28,15 +28,8 @@ PING = "Device.IP.Diagnostics.IPPing()"
 async def subscribe(
     controller: ScriptedController, reference: str, persistent: str = "false"
 ) -> None:
-    added = await controller.add(
-        "Device.LocalAgent.Subscription.",
-        {
-            "Enable": "true",
-            "ID": "oc-1",
-            "NotifType": "OperationComplete",
-            "ReferenceList": reference,
-            "Persistent": persistent,
-        },
+    added = await controller.subscribe(
+        "oc-1", "OperationComplete", reference, Persistent=persistent
     )
     assert messages.response_name(added) == "add_resp", added
 

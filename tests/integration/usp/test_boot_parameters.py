@@ -28,16 +28,7 @@ async def test_boot_parameters_reach_the_boot_event(broker: Broker, tmp_path: Pa
     second = None
     try:
         await controller.agent_connected()
-        added = await controller.add(
-            "Device.LocalAgent.Subscription.",
-            {
-                "Enable": "true",
-                "ID": "boot-1",
-                "NotifType": "Event",
-                "ReferenceList": "Device.Boot!",
-                "Persistent": "true",
-            },
-        )
+        added = await controller.subscribe("boot-1", "Event", "Device.Boot!", Persistent="true")
         assert messages.response_name(added) == "add_resp", added
         added = await controller.add(
             CONTROLLER + "BootParameter.",

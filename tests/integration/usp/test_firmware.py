@@ -38,16 +38,8 @@ async def subscribe(controller: ScriptedController) -> None:
         ("fw-oc", "OperationComplete", IMAGE),
         ("fw-boot", "Event", "Device.Boot!"),
     ):
-        added = await controller.add(
-            "Device.LocalAgent.Subscription.",
-            {
-                "Enable": "true",
-                "ID": sub_id,
-                "NotifType": notif_type,
-                "ReferenceList": ref,
-                "Persistent": "true",
-                "NotifRetry": "true",
-            },
+        added = await controller.subscribe(
+            sub_id, notif_type, ref, Persistent="true", NotifRetry="true"
         )
         assert messages.response_name(added) == "add_resp", added
 

@@ -85,16 +85,7 @@ async def test_on_board_request_at_first_boot_only(broker: Broker, tmp_path: Pat
         assert not agent.life.onboard_owed()
 
         # Boot! after a reboot: the BootParameter rows (enabled ones; a wildcard) in it
-        added = await controller.add(
-            "Device.LocalAgent.Subscription.",
-            {
-                "Enable": "true",
-                "ID": "boot-1",
-                "NotifType": "Event",
-                "ReferenceList": "Device.Boot!",
-                "Persistent": "true",
-            },
-        )
+        added = await controller.subscribe("boot-1", "Event", "Device.Boot!", Persistent="true")
         assert messages.response_name(added) == "add_resp", added
         for name, enable in (
             ("Device.DeviceInfo.SerialNumber", "true"),
