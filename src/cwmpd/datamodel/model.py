@@ -77,6 +77,7 @@ class DataModel:
         self._counter = counter
         self._changes = changes if changes is not None else ChangeTracker()
         self._index: Index | None = None
+        self._index_gen = 0  # one more each time the index is dropped (see _live)
         self._last_index: Index | None = None  # reused while the tables list the same
         self._subscribers: list[Subscriber] = []
         self._notification_listeners: list[NotificationListener] = []
@@ -284,7 +285,7 @@ class DataModel:
             number = await transaction.guarded(backend.add_instance(object_name, defaults), "add")
             if key:
                 self._store.write(key)
-        self._index = None
+        self._drop_index()
         self._committed(key, "acs")
         return number, 0
 
@@ -306,7 +307,7 @@ class DataModel:
                 self._store.write(key)
         self._attrs.forget_under(object_name)
         self._changes.forget_under(object_name)
-        self._index = None
+        self._drop_index()
         self._committed(key, "acs")
         return 0
 
@@ -504,7 +505,7 @@ class DataModel:
 
         The instance index is dropped too: device-listed tables are re-read next session.
         """
-        self._index = None
+        self._drop_index()
         deferred, self._deferred = self._deferred, []
         for backend in deferred:
             await transaction.guarded(backend.apply_after_session(), "apply after session")
@@ -515,7 +516,7 @@ class DataModel:
         For rows a device creates on its own (diagnostics results such as RouteHops.{i}),
         so the next GPV/GPN sees them even inside a session that has already read the tree.
         """
-        self._index = None
+        self._drop_index()
 
     def add_factory_reset_hook(self, hook: Callable[[], None]) -> None:
         """Also call ``hook()`` on factory reset (the device plugin's own reset)."""
@@ -531,7 +532,7 @@ class DataModel:
         self._attrs.reset()
         self._changes.reset()
         self._deferred.clear()
-        self._index = None
+        self._drop_index()
         for hook in self._reset_hooks:
             hook()
 
@@ -622,9 +623,14 @@ class DataModel:
         info = self._tree.tables.get(table)
         return None if info is None else self._backend(info.backend)
 
+    def _drop_index(self) -> None:
+        self._index = None
+        self._index_gen += 1
+
     async def _live(self) -> Index:
         index = self._index
         if index is None:
+            gen = self._index_gen
             listed = list_instances(self._tree, self._backend)
             instances = await transaction.guarded(listed, "list instances")
             last = self._last_index
@@ -632,7 +638,9 @@ class DataModel:
                 index = last  # the same instances as last time: the same names
             else:
                 index = self._last_index = await Index.build(self._tree, self._backend, instances)
-            self._index = self._counter.index = index
+            self._counter.index = index
+            if gen == self._index_gen:  # an Add or Delete while listing: list again next read
+                self._index = index
         return index
 
     async def _read(
