@@ -4,11 +4,16 @@ Each fleet runs as a subprocess (``python -m cwmpd fleet``) against the many-ses
 scripted ACS in this process, at an unbounded ramp; each device's first session is
 Inform, GPV of 20 parameters, SPV of 1, end. Once every device has completed it, the
 fleet's VmRSS is read from /proc and it gets SIGINT (a Ctrl-C: it stops cleanly and writes
-its report). Prints: (a) memory per device, RSS(2,000) - RSS(100) over 1,900 (target
-under 50 KB), against one ``cwmpd`` process per device (bench_rss's daemon figure, ~30 MB);
-(b) the fleet's sessions per CPU-second (from its report) against a bare Twisted client
-replaying the fleet's own recorded POSTs to the same ACS (target: at least half); (c) time
-to bring the 2,000 devices through their first session, per device.
+its report). Three fleets: 100 and 2,000 devices with no periodic informs for (a) and
+(c), 2,000 busy ones for (b). Prints: (a) memory per device, RSS(2,000) - RSS(100) over
+1,900 (target under 50 KB), against one ``cwmpd`` process per device (bench_rss's daemon
+figure, ~30 MB); (b) the fleet's sessions per CPU-second against a bare Twisted client
+replaying the fleet's own recorded POSTs to the same ACS (its best of three runs; target:
+at least half), both at the same full load: 100 sessions in flight at once (the fleet's
+2,000 devices inform every 2-6 s, more than it serves, with ``--max-sessions 100``; counted
+from the fleet's "every device has had its first session" line, so the boot storm and its
+last collection are left out); (c) time to bring the 2,000 devices through their first
+session, per device.
 Run: python tests/bench/bench_fleet.py
 """
 
@@ -33,6 +38,8 @@ from cwmpd.testing.acs_fleet import FleetAcs
 from cwmpd.testing.acs_record import AcsSession
 
 SMALL, LARGE = 100, 2000
+STEADY = b"every device has had its first session"
+WIDTH = 100  # sessions in flight at once, in the replay and in the busy fleet
 GPV = (
     "Device.DeviceInfo.Manufacturer",
     "Device.DeviceInfo.ManufacturerOUI",
@@ -116,7 +123,7 @@ async def replay_rate(reactor: Any, bodies: list[bytes], folder: Path) -> float:
     recorded.write_text(json.dumps([b.decode("latin-1") for b in bodies]))
     script = folder / "replay.py"
     script.write_text(REPLAY)
-    argv = ["-W", "ignore", str(script), url, str(LARGE), "100", str(recorded)]
+    argv = ["-W", "ignore", str(script), url, str(LARGE), str(WIDTH), str(recorded)]
     try:
         out = await getProcessOutput(sys.executable, argv, env=dict(os.environ), reactor=reactor)  # type: ignore[no-untyped-call]
     finally:
@@ -154,16 +161,21 @@ async def fleet_run(
 ) -> dict[str, Any]:
     """Run a fleet of ``devices``; its RSS after the first sessions, timing, its report;
     with a ``window``, its sessions per CPU-second over that many seconds of periodic
-    informs once every device has had its first session."""
+    informs (every 2-6 s: more than it serves) once it says every device has had its first
+    session."""
     acs = FleetAcs()
     acs.on_session(lambda s: script(acs, s))
     url = await acs.listen(reactor)
     report = folder / f"fleet-{devices}.json"
+    said = folder / f"fleet-{devices}.out"
     argv = [sys.executable, "-m", "cwmpd", "fleet", "--acs", url, "--devices", str(devices)]
-    periodic = ["--periodic", "40", "--jitter", "0.5"] if window else ["--periodic", "0"]
+    periodic = ["--periodic", "0"]
+    if window:  # more than it serves, 100 in a session at once: the replay's load
+        periodic = ["--periodic", "4", "--jitter", "0.5", "--max-sessions", str(WIDTH)]
     argv += ["--ramp", "0", *periodic, "--report", str(report), "--no-progress"]
     started = time.monotonic()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    with said.open("wb") as out:
+        child = subprocess.Popen(argv, stdout=out)
     try:
         await acs.wait_for_sessions(devices, timeout=600)
         took = time.monotonic() - started
@@ -171,6 +183,12 @@ async def fleet_run(
         rss = rss_kib(child.pid)
         rate = 0.0
         if window:
+            for _ in range(600):  # its last freeze (a full collection) is behind it
+                if STEADY in said.read_bytes() or child.poll() is not None:
+                    break
+                await task.deferLater(reactor, 0.1)
+            else:
+                raise RuntimeError("the fleet never said every device had its first session")
             count, cpu = len(acs.completed_sessions), cpu_seconds(child.pid)
             await task.deferLater(reactor, window)
             count = len(acs.completed_sessions) - count
@@ -197,10 +215,12 @@ async def fleet_run(
 async def main(reactor: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small = await fleet_run(reactor, SMALL, Path(tmp))
-        large = await fleet_run(reactor, LARGE, Path(tmp), window=20.0)
-        replay = await replay_rate(reactor, small["bodies"], Path(tmp))
+        large = await fleet_run(reactor, LARGE, Path(tmp))
+        busy = await fleet_run(reactor, LARGE, Path(tmp), window=20.0)
+        replays = [await replay_rate(reactor, small["bodies"], Path(tmp)) for _ in range(3)]
+    replay = max(replays)  # its best of three: the baseline at its fastest
     per_device_kb = (large["rss_kib"] - small["rss_kib"]) * 1024 / 1000 / (LARGE - SMALL)
-    rep = large["report"]
+    rep = busy["report"]
     print(
         f"fleet RSS: {SMALL} devices {small['rss_kib']} KiB, {LARGE} devices {large['rss_kib']} KiB"
     )
@@ -208,11 +228,13 @@ async def main(reactor: Any) -> None:
         f"(a) memory per device: {per_device_kb:.0f} KB (target < 50 KB); one cwmpd process "
         f"per device costs ~30,000 KB (bench_rss): ratio {per_device_kb / 30000:.4f}"
     )
-    fleet_rate = float(large["rate"])
+    fleet_rate = float(busy["rate"])
     print(
-        f"(b) sessions per CPU-second: fleet {fleet_rate:.0f} (periodic informs over 20 s after "
-        f"the first sessions; {rep['sessions_per_cpu_second']} counting the devices' start-up), "
-        f"bare Twisted replay of the same POSTs {replay:.0f}: ratio {fleet_rate / replay:.2f} "
+        f"(b) sessions per CPU-second at full load: fleet {fleet_rate:.0f} (periodic informs "
+        f"over 20 s after the first sessions; {rep['sessions_per_cpu_second']} over its whole "
+        "run, start-up and boot storm included), "
+        f"bare Twisted replay of the same POSTs {replay:.0f} (best of "
+        f"{', '.join(f'{r:.0f}' for r in replays)}): ratio {fleet_rate / replay:.2f} "
         "(target >= 0.5)"
     )
     print(
@@ -221,7 +243,10 @@ async def main(reactor: Any) -> None:
     )
     s = rep["metrics"]["session_latency"]
     print(f"session latency ms: p50 {s['p50_ms']} p99 {s['p99_ms']} max {s['max_ms']}")
-    print(f"Ctrl-C exit codes {small['exit']}, {large['exit']}; reports written")
+    got = rep["metrics"]
+    ok, failed, why = got["sessions_ok"], got["sessions_failed"], got["failures"]
+    print(f"busy {LARGE}-device run: {ok} sessions ok, {failed} failed {why}")
+    print(f"Ctrl-C exit codes {small['exit']}, {large['exit']}, {busy['exit']}; reports written")
     if os.environ.get("BENCH_FLEET_STRICT") and per_device_kb >= 50:
         raise SystemExit(1)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredSemaphore, succeed
 from twisted.logger import Logger
 
 from cwmpd.config import Config
@@ -72,6 +72,14 @@ class FleetAgent(CwmpAgent):
         self.files.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _run_session(self, retry_count: int) -> Deferred[bool]:
+        gate = self.fleet_device.gate
+        if gate is None:
+            return self._session_now(retry_count)
+        return gate.run(self._session_now, retry_count)  # once fewer are in a session
+
+    def _session_now(self, retry_count: int) -> Deferred[bool]:
+        if not self.running:  # stopped (or rebooted) while it waited for its turn
+            return succeed(False)
         device = self.fleet_device
         device.session_started()
         d = super()._run_session(retry_count)
@@ -100,8 +108,11 @@ class FleetDevice:
         faults: DeviceFaults | None = None,
         udp_address: str = "",
         on_started: Callable[[FleetDevice, FleetAgent], None] | None = None,
+        gate: DeferredSemaphore | None = None,
     ) -> None:
         self.identity = identity
+        #: shared by the fleet's devices: how many may be in a session at once (--max-sessions)
+        self.gate = gate
         self.config = config
         self.reactor = reactor
         self.metrics = metrics

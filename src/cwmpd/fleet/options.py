@@ -54,6 +54,7 @@ class FleetOptions:
     steps: tuple[Step, ...] = ()
     faults: Faults = field(default_factory=Faults)
     progress: bool = True
+    max_sessions: int = 0  # devices in a session at once; 0 = no bound
 
     def check(self) -> None:
         """ConfigError for a value out of bounds."""
@@ -66,6 +67,8 @@ class FleetOptions:
             raise ConfigError(f"--ramp must be 0..{MAX_RAMP:.0f} (0: all at once)")
         if not 0 <= self.jitter < 1:
             raise ConfigError("--jitter must be 0 <= J < 1")
+        if not 0 <= self.max_sessions <= MAX_DEVICES:
+            raise ConfigError(f"--max-sessions must be 0..{MAX_DEVICES} (0: no bound)")
         if self.periodic < 0 or self.duration < 0:
             raise ConfigError("--periodic and --duration must be >= 0")
         for flag, port in (("--cr-port", self.cr_port), ("--cr-udp-port", self.cr_udp_port)):
@@ -95,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cr-port", type=int, metavar="PORT", help="Connection Request listener")
     p.add_argument("--cr-udp-port", type=int, metavar="PORT", help="UDP Connection Request socket")
     p.add_argument("--cr-host", metavar="ADDRESS", help="their address (default 127.0.0.1)")
+    p.add_argument("--max-sessions", type=int, metavar="N", help="sessions at once (0: any)")
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     p.add_argument("--prefix", help="serial number prefix (default FLEET)")
     p.add_argument("--config", metavar="FLEET.toml", help="settings file; flags override it")
@@ -104,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
 
 _FLAG_FIELDS = (
     "acs", "devices", "plugin", "state_dir", "ramp", "periodic", "jitter", "seed",
-    "duration", "cr_port", "cr_host", "report", "prefix", "cr_udp_port",
+    "duration", "cr_port", "cr_host", "report", "prefix", "cr_udp_port", "max_sessions",
 )  # fmt: skip
 
 

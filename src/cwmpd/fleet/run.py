@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from twisted.internet.address import IPv4Address
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
 from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
@@ -61,6 +61,8 @@ class Fleet:
         self.rng = random.Random(f"{opts.seed}/scheduler")  # noqa: S311 - seeded on purpose
         self.models = SharedModels()
         self.gc = GcPolicy()
+        #: at most --max-sessions devices in a session at once (the others wait their turn)
+        self.gate = DeferredSemaphore(opts.max_sessions) if opts.max_sessions > 0 else None
         self.devices: dict[str, FleetDevice] = {}
         self.identities: list[Identity] = list(
             identities(
@@ -201,6 +203,7 @@ class Fleet:
             faults=opts.faults.of(opts.seed, ident.n),
             udp_address=self.udp_address,
             on_started=None if self.udp is None else self._watch_udp,
+            gate=self.gate,
         )
         self.devices[ident.key] = device
         try:
@@ -221,6 +224,8 @@ class Fleet:
             if self._first_sessions == len(self.identities):
                 self.first_session_done_at = time.monotonic()
                 self.gc.steady()
+                took = self.first_session_done_at - self.started_at
+                self.say(f"cwmpd fleet: every device has had its first session ({took:.1f} s)")
 
     # -- progress and stop -------------------------------------------------------
 
@@ -313,7 +318,8 @@ def _options_json(opts: FleetOptions) -> dict[str, Any]:
     out = {
         "acs": opts.acs, "devices": opts.devices, "ramp": opts.ramp, "periodic": opts.periodic,
         "jitter": opts.jitter, "seed": opts.seed, "duration": opts.duration,
-        "prefix": opts.prefix, "state_dir": opts.state_dir or "(memory)",
+        "max_sessions": opts.max_sessions, "prefix": opts.prefix,
+        "state_dir": opts.state_dir or "(memory)",
         "variants": [v.__dict__ for v in opts.variants],
     }  # fmt: skip
     return out

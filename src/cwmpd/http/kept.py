@@ -3,8 +3,9 @@
 
 Agent parses the URL, asks its endpoint factory for an endpoint and goes through the pool
 at every request, and the pool arms a 240 s idle timer on every connection it takes back;
-a session's POSTs go to one URL over one connection, so ``KeptAgent`` keeps the parsed URL
-and the idle connection of each origin and does nothing else per request. What goes on the
+a session's POSTs go to one URL over one connection, so ``KeptAgent`` keeps the idle
+connection of each origin, and the parsed form of the last URLs is kept for every agent
+(``cwmpd fleet``'s devices all POST to one URL), so a request does nothing else. What goes on the
 wire is what Agent sends (the same ``Request``, ``Host`` as Agent computes it, persistent),
 and a connection that is not idle any more (closed by the server, ``Connection: close``, an
 aborted body) is replaced by a new one, as the pool does. ``close`` aborts the idle
@@ -13,6 +14,7 @@ connections, as ``closeCachedConnections`` does.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from twisted.internet import defer
@@ -38,6 +40,14 @@ def host_value(uri: URI) -> bytes:
     return b"%b:%d" % (host, uri.port)
 
 
+@functools.lru_cache(maxsize=64)
+def parsed_url(url: bytes) -> tuple[URI, bytes, bytes]:
+    """``url`` parsed as Agent parses it: (URI, Host header, request-target); the same
+    objects for the same URL (nothing changes them)."""
+    uri = URI.fromBytes(url)  # type: ignore[no-untyped-call]
+    return uri, host_value(uri), uri.originForm
+
+
 class _Factory(Factory):
     noisy = False
 
@@ -57,14 +67,6 @@ class KeptAgent:
     def __init__(self, endpoints: IAgentEndpointFactory) -> None:
         self._endpoints = endpoints
         self._idle: dict[_Key, HTTP11ClientProtocol] = {}
-        self._parsed: tuple[bytes, URI, bytes] | None = None  # the last URL, parsed
-
-    def _uri(self, url: bytes) -> tuple[URI, bytes]:
-        parsed = self._parsed
-        if parsed is None or parsed[0] != url:
-            uri = URI.fromBytes(url)  # type: ignore[no-untyped-call]
-            parsed = self._parsed = (url, uri, host_value(uri))
-        return parsed[1], parsed[2]
 
     def request(
         self,
@@ -75,13 +77,13 @@ class KeptAgent:
     ) -> defer.Deferred[IResponse]:
         """Send a request on the origin's idle connection, or on a new one; the given
         headers get the Host header when they have none."""
-        parsed, host = self._uri(uri.strip())
+        parsed, host, target = parsed_url(uri.strip())
         if headers is None:
             headers = Headers()
         if not headers.hasHeader(b"host"):
             headers.addRawHeader(b"Host", host)
         request = Request._construct(  # type: ignore[no-untyped-call]
-            method, parsed.originForm, headers, bodyProducer, persistent=True, parsedURI=parsed
+            method, target, headers, bodyProducer, persistent=True, parsedURI=parsed
         )
         key = (parsed.scheme, parsed.host, parsed.port)
         proto = self._idle.pop(key, None)

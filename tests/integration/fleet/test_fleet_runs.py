@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_twisted
 
+from cwmpd.fleet.device import FleetDevice
 from cwmpd.fleet.identity import Shard
 from cwmpd.fleet.report import merge_files
 from cwmpd.testing.acs_fleet import FleetAcs
 from support.agent_harness import reactor
-from support.fleet import read_report, settle, start_fleet, stop
+from support.fleet import read_report, settle, start_fleet, stop, wait_for
 
 
 async def one_run(
@@ -75,3 +77,36 @@ async def test_two_shards_merge_to_the_one_process_fleet(tmp_path: Path) -> None
         assert "share devices" in str(exc)
     else:
         raise AssertionError("a report merged with itself")
+
+
+@pytest_twisted.ensureDeferred
+async def test_max_sessions_bounds_the_devices_in_a_session_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """30 devices started at once with ``max_sessions=3``: never more than 3 in a session
+    (the others wait their turn), and every one has its session all the same."""
+    now = [0]
+    peak = [0]
+    started, ended = FleetDevice.session_started, FleetDevice.session_ended
+
+    def start(self: FleetDevice) -> None:
+        now[0] += 1
+        peak[0] = max(peak[0], now[0])
+        started(self)
+
+    def end(self: FleetDevice, failure: str) -> None:
+        now[0] -= 1
+        ended(self, failure)
+
+    monkeypatch.setattr(FleetDevice, "session_started", start)
+    monkeypatch.setattr(FleetDevice, "session_ended", end)
+    acs = FleetAcs()
+    fleet = await start_fleet(acs, devices=30, max_sessions=3)
+    try:
+        await wait_for(lambda: len(acs.completed_sessions) == 30, 60, "30 sessions")
+        await settle(fleet)
+        assert peak[0] == 3
+        assert fleet.metrics.sessions_ok == 30
+        assert sorted(d.sessions for d in fleet.devices.values()) == [1] * 30
+    finally:
+        await stop(fleet, acs)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest_twisted
-from twisted.internet.utils import getProcessValue
+from twisted.internet.utils import getProcessOutputAndValue, getProcessValue
 
 from cwmpd.cwmp import messages as m
 from cwmpd.fleet.faults import Faults
@@ -53,7 +53,11 @@ async def test_command_line_duration_report_and_merge(tmp_path: Path) -> None:
             out = tmp_path / f"r{shard[0]}.json"
             argv = ["-m", "cwmpd", "fleet", "--acs", url, "--devices", "6", "--ramp", "0"]
             argv += ["--periodic", "0", "--duration", "2", "--shard", shard, "--report", str(out)]
-            assert await getProcessValue(sys.executable, argv, env=os.environ, reactor=reactor) == 0  # type: ignore[no-untyped-call]
+            said, _, code = await getProcessOutputAndValue(
+                sys.executable, argv, env=os.environ, reactor=reactor
+            )  # type: ignore[no-untyped-call]
+            assert code == 0
+            assert b"cwmpd fleet: every device has had its first session (" in said
             reports.append(out)
         assert len(acs.sessions) == 6
         merged = tmp_path / "all.json"

@@ -55,6 +55,7 @@ def test_file_then_flags(tmp_path: Path) -> None:
         ["--acs", "http://x/", "--shard", "3/3"],
         ["--acs", "http://x/", "--cr-udp-port", "70000"],
         ["--acs", "http://x/", "--cr-udp-port", "0", "--cr-host", "fleet.example"],
+        ["--acs", "http://x/", "--max-sessions", "-1"],
     ],
 )
 def test_out_of_bounds_is_refused(argv: list[str]) -> None:
@@ -79,3 +80,13 @@ def test_udp_connection_request_port_from_file_and_flag(tmp_path: Path) -> None:
     flag = ["--config", str(path), "--cr-udp-port", "0"]
     assert from_args(parser().parse_args(flag)).cr_udp_port == 0
     assert from_args(parser().parse_args(["--acs", "http://x/"])).cr_udp_port is None
+
+
+def test_max_sessions_from_file_and_flag(tmp_path: Path) -> None:
+    """``max-sessions`` in the file, ``--max-sessions`` over it; no bound (0) by default."""
+    path = tmp_path / "fleet.toml"
+    path.write_text('acs = "http://x/"\nmax-sessions = 50\n')
+    assert from_args(parser().parse_args(["--config", str(path)])).max_sessions == 50
+    flag = ["--config", str(path), "--max-sessions", "100"]
+    assert from_args(parser().parse_args(flag)).max_sessions == 100
+    assert from_args(parser().parse_args(["--acs", "http://x/"])).max_sessions == 0
