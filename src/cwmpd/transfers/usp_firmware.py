@@ -180,6 +180,9 @@ class FirmwareCommands:
         self.queue = queue
         self.note_boot = note_boot
         self._auto: dict[str, Deferred[Output]] = {}  # AutoActivate runs (no Request row)
+        #: the commands this run began: never forgotten by carry_on, which may come later
+        #: (a Controller can Operate before the agent has looked at what an earlier run left)
+        self._begun: set[str] = set()
         self._stopping = False  # a cancellation now is the shutdown's, not Cancel()'s
         self.download = _Command(self, "download")
         self.activate = _Command(self, "activate")
@@ -252,6 +255,7 @@ class FirmwareCommands:
                 state["images"][str(slot)].update(status="Downloading", file="", version="")
 
         self.images.update(journal)
+        self._begun.add(command)
         return self.run(command)
 
     # -- running -------------------------------------------------------------------
@@ -277,7 +281,11 @@ class FirmwareCommands:
                 self.spool(int(job["slot"])).with_suffix(".part").unlink(missing_ok=True)
             raise
         job = self.images.job(command)
-        return {} if job is None else self._outcome(job)  # None: an AutoActivate, ended
+        if job is None and command.startswith(AUTO):
+            return {}  # an AutoActivate ended: its entry goes with it
+        if job is None:
+            raise FirmwareFailed(f"{command}: its journal is lost")
+        return self._outcome(job)
 
     def _outcome(self, job: Mapping[str, Any]) -> Output:
         if job.get("error"):
@@ -510,12 +518,13 @@ class FirmwareCommands:
 
     def carry_on(self, kind: str, commands: Collection[str]) -> dict[str, Awaitable[Output]]:
         """The journalled ``kind`` commands with a Request row, carried on; the rest of that
-        kind are forgotten, except AutoActivate activations, which run on without a row."""
+        kind are forgotten, except AutoActivate activations, which run on without a row, and
+        the commands this run began (running already)."""
         out: dict[str, Awaitable[Output]] = {}
         forget = []
         for command, job in list(self.images.state["jobs"].items()):
-            if job.get("kind") != kind:
-                continue
+            if job.get("kind") != kind or command in self._begun:
+                continue  # another kind, or running since this run began it
             if command in commands:
                 out[command] = self.run(command)
             elif command.startswith(AUTO):

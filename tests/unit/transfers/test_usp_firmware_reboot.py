@@ -113,3 +113,27 @@ async def test_self_rebooting_activation_is_judged_after_the_boot(
     assert not (queue.spool_dir / "usp-firmware-2").exists()
     assert second.activate.resume([]) == {}  # the row gone: the finished entry is forgotten
     assert second.images.state["jobs"] == {}
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_late_recovery_leaves_the_commands_this_run_began(tmp_path: Path) -> None:
+    """A Controller may Operate before the agent has looked at what an earlier run left:
+    that recovery (no Request rows of its own) must not forget the command begun since,
+    whose journal entry carries it to the end."""
+    boot, handler = ["b1"], SelfRebooting()
+    queue = world(tmp_path, boot, handler)
+    downloaded(tmp_path, queue)
+    commands = FirmwareCommands(FirmwareImages(tmp_path), queue, lambda *a: None)
+
+    async def activate() -> Mapping[str, str]:
+        return await commands.activate.start(ACTIVATE, "act-1", {})
+
+    running = ensureDeferred(activate())
+    assert commands.activate.resume([]) == {}  # the recovery, late
+    assert commands.images.job(ACTIVATE) is not None
+    await wait_for(lambda: handler.applied, 5, "the apply")
+    await wait_for(lambda: (commands.images.job(ACTIVATE) or {}).get("step") == "rebooting", 5, "")
+    commands.stop()
+    running.cancel()
+    with pytest.raises(CancelledError):
+        await running
