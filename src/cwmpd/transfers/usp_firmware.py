@@ -180,8 +180,8 @@ class FirmwareCommands:
         self.queue = queue
         self.note_boot = note_boot
         self._auto: dict[str, Deferred[Output]] = {}  # AutoActivate runs (no Request row)
-        #: the commands this run began, until they end: never forgotten by carry_on, which may
-        #: come later (a Controller can Operate before the agent looked at an earlier run)
+        #: the commands this run began: never forgotten by carry_on, which may come later
+        #: (a Controller can Operate before the agent has looked at what an earlier run left)
         self._begun: set[str] = set()
         self._stopping = False  # a cancellation now is the shutdown's, not Cancel()'s
         self.download = _Command(self, "download")
@@ -321,7 +321,6 @@ class FirmwareCommands:
         if error:
             _log.warn("{command} failed: {error}", command=command, error=error)
         self.images.update(done)
-        self._begun.discard(command)  # ended: a later carry_on may forget its entry
 
     async def _download(self, command: str, job: dict[str, Any]) -> None:
         slot = int(job["slot"])
